@@ -1,0 +1,26 @@
+package org.referralmonitor.ingest.endpoint;
+
+import java.net.URI;
+
+/**
+ * An EMR's FHIR R4 base URL, belonging to one clinic.
+ *
+ * @param schedule Spring cron expression (6 fields) for scheduled syncs
+ * @param origin where the definition comes from: CONFIG, SANDBOX or API
+ */
+public record EmrEndpoint(
+        String id,
+        String clinicId,
+        String name,
+        URI baseUrl,
+        int pageSize,
+        String schedule,
+        boolean enabled,
+        String origin) {
+
+    /** The base URL with exactly one trailing slash, so that relative paths resolve under it. */
+    public URI base() {
+        String url = baseUrl.toString();
+        return URI.create(url.endsWith("/") ? url : url + "/");
+    }
+}

@@ -1,0 +1,165 @@
+package org.referralmonitor.ingest.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.parser.IJsonLikeParser;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.LenientErrorHandler;
+import ca.uhn.fhir.parser.json.jackson.JacksonStructure;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads a searchset Bundle page entry by entry (Jackson streaming, then HAPI per resource), so
+ * that one unreadable resource goes to the review table while the rest of the page is kept.
+ */
+@Component
+public class BundlePageParser {
+
+    private final FhirContext fhir;
+    private final ResourceMapper mapper;
+    private final ObjectMapper json = new ObjectMapper();
+    private final JsonFactory factory = json.getFactory();
+
+    public BundlePageParser(FhirContext fhir, ResourceMapper mapper) {
+        this.fhir = fhir;
+        this.mapper = mapper;
+    }
+
+    public ParsedPage parse(byte[] body, MappingContext ctx) throws MalformedPageException {
+        List<MappedResource> resources = new ArrayList<>();
+        List<ParsedPage.Rejection> rejections = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        String next = null;
+        Integer total = null;
+        String resourceType = null;
+        int entries = 0;
+        int ignored = 0;
+        try (JsonParser p = factory.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new MalformedPageException("the response is not a JSON object (a FHIR Bundle was expected)");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (field) {
+                    case "resourceType" -> resourceType = p.getValueAsString();
+                    case "total" -> total = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : null;
+                    case "link" -> next = nextLink(p.readValueAsTree());
+                    case "entry" -> {
+                        if (value != JsonToken.START_ARRAY) {
+                            throw new MalformedPageException("Bundle.entry is not an array");
+                        }
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            entries++;
+                            JsonNode entry = p.readValueAsTree();
+                            ignored += readEntry(entry, entries, ctx, resources, rejections, warnings) ? 0 : 1;
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            throw new MalformedPageException("the page is not valid JSON"
+                    + (where == null ? "" : " at line " + where.getLineNr() + ", column " + where.getColumnNr())
+                    + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new MalformedPageException("the page could not be read: " + e.getMessage(), e);
+        }
+        if (!"Bundle".equals(resourceType)) {
+            throw new MalformedPageException(resourceType == null
+                    ? "the response has no resourceType (a FHIR Bundle was expected)"
+                    : "the response is a " + resourceType + ", not a Bundle");
+        }
+        return new ParsedPage(resources, rejections, next, total, entries, ignored, warnings);
+    }
+
+    /** @return false when the entry holds nothing we keep */
+    private boolean readEntry(JsonNode entry, int position, MappingContext ctx, List<MappedResource> resources,
+            List<ParsedPage.Rejection> rejections, List<String> warnings) {
+        JsonNode resource = entry.get("resource");
+        if (resource == null || !resource.isObject()) {
+            rejections.add(new ParsedPage.Rejection(null, null,
+                    "Bundle entry " + position + " has no resource", "Bundle.entry[" + (position - 1) + "]"));
+            return true;
+        }
+        String type = resource.path("resourceType").asText(null);
+        String id = resource.path("id").asText(null);
+        if ("OperationOutcome".equals(type)) {
+            warnings.addAll(diagnostics((ObjectNode) resource));
+            return false;
+        }
+        if (type == null) {
+            rejections.add(new ParsedPage.Rejection(null, id,
+                    "Bundle entry " + position + " has a resource without resourceType",
+                    "Bundle.entry[" + (position - 1) + "].resource"));
+            return true;
+        }
+        if (!ResourceMapper.KEPT_TYPES.contains(type)) {
+            return false;
+        }
+        try {
+            Resource parsed = (Resource) parse(type, (ObjectNode) resource);
+            resources.add(mapper.map(parsed, ctx));
+        } catch (DataFormatException e) {
+            rejections.add(new ParsedPage.Rejection(type, id,
+                    type + " " + (id == null ? "(no id)" : id) + " is not valid FHIR R4 JSON: " + plain(e.getMessage()),
+                    type));
+        } catch (RejectedResourceException e) {
+            rejections.add(new ParsedPage.Rejection(e.resourceType(), e.resourceId(), e.getMessage(), e.location()));
+        }
+        return true;
+    }
+
+    private IBaseResource parse(String type, ObjectNode node) {
+        IParser parser = fhir.newJsonParser();
+        LenientErrorHandler errors = new LenientErrorHandler(false);
+        errors.setErrorOnInvalidValue(true);
+        parser.setParserErrorHandler(errors);
+        JacksonStructure structure = new JacksonStructure();
+        structure.setNativeObject(node);
+        return ((IJsonLikeParser) parser).parseResource(fhir.getResourceDefinition(type).getImplementingClass(),
+                structure);
+    }
+
+    private List<String> diagnostics(ObjectNode node) {
+        try {
+            OperationOutcome outcome = (OperationOutcome) parse("OperationOutcome", node);
+            return outcome.getIssue().stream()
+                    .map(i -> i.getSeverity() + ": " + (i.hasDiagnostics() ? i.getDiagnostics() : i.getDetails().getText()))
+                    .toList();
+        } catch (DataFormatException e) {
+            return List.of("unreadable OperationOutcome: " + plain(e.getMessage()));
+        }
+    }
+
+    private static String nextLink(JsonNode links) {
+        if (links == null || !links.isArray()) {
+            return null;
+        }
+        for (JsonNode link : links) {
+            if ("next".equals(link.path("relation").asText()) && link.hasNonNull("url")) {
+                return link.get("url").asText();
+            }
+        }
+        return null;
+    }
+
+    /** HAPI messages start with an internal code ("HAPI-1821: "); the reader does not need it. */
+    static String plain(String message) {
+        return message == null ? "unknown parse error" : message.replaceFirst("^HAPI-\\d+:\\s*", "");
+    }
+}

@@ -1,0 +1,21 @@
+package org.referralmonitor.ingest.fhir;
+
+import java.util.List;
+
+/**
+ * One search page, read.
+ *
+ * @param resources the kept resources, mapped to rows (duplicates within the page included)
+ * @param rejections resources that could not be accepted, for the review table
+ * @param nextLink the {@code Bundle.link[next]} URL exactly as the server wrote it, or null
+ * @param total {@code Bundle.total} when the server gave it
+ * @param entries how many entries the page had
+ * @param ignored entries of types we do not keep (OperationOutcome, Patient, ...)
+ * @param warnings diagnostics from OperationOutcome entries the server added to the page
+ */
+public record ParsedPage(List<MappedResource> resources, List<Rejection> rejections, String nextLink, Integer total,
+        int entries, int ignored, List<String> warnings) {
+
+    public record Rejection(String resourceType, String resourceId, String reason, String location) {
+    }
+}

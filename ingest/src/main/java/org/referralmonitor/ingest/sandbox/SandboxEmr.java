@@ -1,0 +1,66 @@
+package org.referralmonitor.ingest.sandbox;
+
+import ca.uhn.fhir.context.FhirContext;
+import jakarta.annotation.PreDestroy;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.stereotype.Component;
+
+/**
+ * The built-in sandbox EMR of the demo run: generates the seeded world as of today, serves it
+ * on a free local port, and defines its clinics and endpoints. Off unless
+ * {@code referral-monitor.ingest.sandbox.enabled} is true.
+ */
+@Component
+@ConditionalOnBooleanProperty("referral-monitor.ingest.sandbox.enabled")
+public class SandboxEmr implements EndpointSource {
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxEmr.class);
+
+    private final SandboxFhirServer server;
+    private final IngestProperties.Sandbox settings;
+
+    SandboxEmr(FhirContext fhir, IngestProperties properties, Optional<Clock> clock) {
+        this.settings = properties.sandbox();
+        LocalDate today = LocalDate.now(clock.orElse(Clock.systemDefaultZone()));
+        long start = System.nanoTime();
+        SandboxWorld world = new SandboxWorldGenerator(fhir).generate(
+                SandboxSpec.demo(settings.seed(), today, settings.months(), settings.practicesPerClinic()));
+        this.server = new SandboxFhirServer(world);
+        log.info("Sandbox EMR: {} clinics, {} resources generated as of {} (seed {}) in {} ms, serving "
+                        + "http://127.0.0.1:{}/fhir/<clinic>/",
+                world.clinics().size(), world.clinics().stream().mapToInt(c -> c.resources().size()).sum(), today,
+                settings.seed(), (System.nanoTime() - start) / 1_000_000, server.port());
+    }
+
+    public SandboxWorld world() {
+        return server.world();
+    }
+
+    @Override
+    public List<Clinic> clinics() {
+        return world().clinics().stream().map(c -> new Clinic(c.id(), c.name(), c.zone())).toList();
+    }
+
+    @Override
+    public List<EmrEndpoint> endpoints() {
+        return world().clinics().stream()
+                .map(c -> new EmrEndpoint("sandbox-" + c.id(), c.id(), c.name() + " EMR (sandbox)",
+                        server.baseUrl(c.id()), settings.pageSize(), "0 0 2 * * *", true, "SANDBOX"))
+                .toList();
+    }
+
+    @PreDestroy
+    void stop() {
+        server.close();
+    }
+}

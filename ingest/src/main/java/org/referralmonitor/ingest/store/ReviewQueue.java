@@ -1,0 +1,104 @@
+package org.referralmonitor.ingest.store;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.referralmonitor.ingest.fhir.MappedResource;
+import org.referralmonitor.ingest.fhir.ParsedPage.Rejection;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The review table: resources we received but could not accept, each with a plain-language reason,
+ * so that nothing is silently lost. The same problem seen again updates its row instead of adding
+ * one; a resource that later arrives in good shape closes its open rows.
+ */
+@Repository
+public class ReviewQueue {
+
+    private static final String MERGE_REJECTION = """
+            MERGE INTO rejected_resource t
+            USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceType AS VARCHAR(64)),
+                           CAST(:resourceId AS VARCHAR(64)), CAST(:reason AS VARCHAR(2000)),
+                           CAST(:location AS VARCHAR(500)), CAST(:pageUrl AS VARCHAR(4000)),
+                           CAST(:syncRunId AS BIGINT), CAST(:receivedAt AS TIMESTAMP WITH TIME ZONE)))
+                AS s (endpoint_id, resource_type, resource_id, reason, location, page_url, sync_run_id, received_at)
+            ON t.endpoint_id = s.endpoint_id AND t.resource_type = s.resource_type AND t.resource_id = s.resource_id
+               AND t.status = 'OPEN'
+            WHEN MATCHED THEN UPDATE SET reason = s.reason, location = s.location, page_url = s.page_url,
+                sync_run_id = s.sync_run_id, received_at = s.received_at
+            WHEN NOT MATCHED THEN INSERT (endpoint_id, resource_type, resource_id, reason, location, page_url,
+                sync_run_id, received_at, status)
+                VALUES (s.endpoint_id, s.resource_type, s.resource_id, s.reason, s.location, s.page_url,
+                s.sync_run_id, s.received_at, 'OPEN')
+            """;
+
+    private static final String INSERT_ANONYMOUS = """
+            INSERT INTO rejected_resource (endpoint_id, resource_type, resource_id, reason, location, page_url,
+                sync_run_id, received_at, status)
+            VALUES (:endpointId, :resourceType, :resourceId, :reason, :location, :pageUrl, :syncRunId, :receivedAt,
+                'OPEN')
+            """;
+
+    private static final String RESOLVE = """
+            UPDATE rejected_resource SET status = 'RESOLVED'
+            WHERE endpoint_id = :endpointId AND resource_type = :resourceType AND resource_id IN (:ids)
+              AND status = 'OPEN'
+            """;
+
+    private final NamedParameterJdbcTemplate jdbc;
+
+    public ReviewQueue(NamedParameterJdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void record(String endpointId, long syncRunId, String pageUrl, List<Rejection> rejections,
+            OffsetDateTime at) {
+        Map<Boolean, List<SqlParameterSource>> byHasKey = rejections.stream()
+                .collect(Collectors.partitioningBy(r -> r.resourceType() != null && r.resourceId() != null,
+                        Collectors.mapping(r -> (SqlParameterSource) new MapSqlParameterSource()
+                                .addValue("endpointId", endpointId)
+                                .addValue("resourceType", r.resourceType())
+                                .addValue("resourceId", r.resourceId())
+                                .addValue("reason", truncate(r.reason(), 2000))
+                                .addValue("location", truncate(r.location(), 500))
+                                .addValue("pageUrl", truncate(pageUrl, 4000))
+                                .addValue("syncRunId", syncRunId)
+                                .addValue("receivedAt", at), Collectors.toList())));
+        if (!byHasKey.get(true).isEmpty()) {
+            jdbc.batchUpdate(MERGE_REJECTION, byHasKey.get(true).toArray(SqlParameterSource[]::new));
+        }
+        if (!byHasKey.get(false).isEmpty()) {
+            jdbc.batchUpdate(INSERT_ANONYMOUS, byHasKey.get(false).toArray(SqlParameterSource[]::new));
+        }
+    }
+
+    /** Resources accepted now close what was open for them. */
+    public void resolveAccepted(String endpointId, List<MappedResource> accepted) {
+        accepted.stream()
+                .collect(Collectors.groupingBy(MappedResource::resourceType,
+                        Collectors.mapping(MappedResource::resourceId, Collectors.toList())))
+                .forEach((type, ids) -> jdbc.update(RESOLVE, new MapSqlParameterSource("endpointId", endpointId)
+                        .addValue("resourceType", type).addValue("ids", ids)));
+    }
+
+    public record OpenRejection(String resourceType, String resourceId, String reason, String location,
+            OffsetDateTime receivedAt) {
+    }
+
+    public List<OpenRejection> open(String endpointId, int limit) {
+        return jdbc.query("""
+                SELECT resource_type, resource_id, reason, location, received_at FROM rejected_resource
+                WHERE endpoint_id = :endpointId AND status = 'OPEN' ORDER BY received_at DESC, id DESC LIMIT :limit
+                """, new MapSqlParameterSource("endpointId", endpointId).addValue("limit", limit),
+                (rs, n) -> new OpenRejection(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getObject(5, OffsetDateTime.class)));
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

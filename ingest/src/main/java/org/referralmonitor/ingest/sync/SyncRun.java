@@ -1,0 +1,36 @@
+package org.referralmonitor.ingest.sync;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+
+/** One sync of one endpoint: what was asked, what happened, what it cost. */
+public record SyncRun(
+        long id,
+        String endpointId,
+        String trigger,
+        String status,
+        OffsetDateTime requestedAt,
+        OffsetDateTime startedAt,
+        OffsetDateTime finishedAt,
+        int pages,
+        int resourcesReceived,
+        int resourcesWritten,
+        int resourcesUnchanged,
+        int resourcesRejected,
+        int retries,
+        String error) {
+
+    public static final String QUEUED = "QUEUED";
+    public static final String RUNNING = "RUNNING";
+    public static final String SUCCEEDED = "SUCCEEDED";
+    public static final String FAILED = "FAILED";
+
+    /** Milliseconds from start to finish, or null while it runs. */
+    public Long durationMs() {
+        return startedAt == null || finishedAt == null ? null : Duration.between(startedAt, finishedAt).toMillis();
+    }
+
+    public boolean active() {
+        return QUEUED.equals(status) || RUNNING.equals(status);
+    }
+}

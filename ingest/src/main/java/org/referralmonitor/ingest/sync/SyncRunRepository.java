@@ -1,0 +1,113 @@
+package org.referralmonitor.ingest.sync;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
+import org.springframework.stereotype.Repository;
+
+@Repository
+class SyncRunRepository {
+
+    private final JdbcClient jdbc;
+
+    SyncRunRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Serializes sync requests for one endpoint (held until the transaction ends). */
+    boolean lockEndpoint(String endpointId) {
+        return jdbc.sql("SELECT id FROM emr_endpoint WHERE id = :id FOR UPDATE").param("id", endpointId)
+                .query(String.class).optional().isPresent();
+    }
+
+    Optional<SyncRun> findActive(String endpointId) {
+        return jdbc.sql("SELECT * FROM sync_run WHERE endpoint_id = :id AND status IN ('QUEUED', 'RUNNING') "
+                        + "ORDER BY id DESC LIMIT 1")
+                .param("id", endpointId).query(SyncRunRepository::run).optional();
+    }
+
+    long insertQueued(String endpointId, String trigger, OffsetDateTime now) {
+        KeyHolder key = new GeneratedKeyHolder();
+        jdbc.sql("""
+                INSERT INTO sync_run (endpoint_id, trigger_kind, status, requested_at)
+                VALUES (:endpointId, :trigger, 'QUEUED', :now)
+                """)
+                .param("endpointId", endpointId).param("trigger", trigger).param("now", now)
+                .update(key, "id");
+        return key.getKey().longValue();
+    }
+
+    void markRunning(long id, OffsetDateTime now) {
+        jdbc.sql("UPDATE sync_run SET status = 'RUNNING', started_at = :now WHERE id = :id")
+                .param("id", id).param("now", now).update();
+    }
+
+    void recordProgress(long id, SyncCounters c) {
+        jdbc.sql("""
+                UPDATE sync_run SET pages = :pages, resources_received = :received, resources_written = :written,
+                    resources_unchanged = :unchanged, resources_rejected = :rejected, retries = :retries
+                WHERE id = :id
+                """)
+                .param("id", id).param("pages", c.pages()).param("received", c.received())
+                .param("written", c.written()).param("unchanged", c.unchanged()).param("rejected", c.rejected())
+                .param("retries", c.retries())
+                .update();
+    }
+
+    void finish(long id, String status, String error, SyncCounters c, OffsetDateTime now) {
+        recordProgress(id, c);
+        jdbc.sql("UPDATE sync_run SET status = :status, error_message = :error, finished_at = :now WHERE id = :id")
+                .param("id", id).param("status", status)
+                .param("error", error == null || error.length() <= 4000 ? error : error.substring(0, 3999) + "…")
+                .param("now", now)
+                .update();
+    }
+
+    void recordPage(long runId, int seq, String resourceType, String url, int httpStatus, int entries, Integer total,
+            int attempts, long durationMs, OffsetDateTime at) {
+        jdbc.sql("""
+                INSERT INTO sync_page (sync_run_id, seq, resource_type, url, http_status, entries, bundle_total,
+                    attempts, duration_ms, fetched_at)
+                VALUES (:runId, :seq, :type, :url, :status, :entries, :total, :attempts, :duration, :at)
+                """)
+                .param("runId", runId).param("seq", seq).param("type", resourceType)
+                .param("url", url.length() <= 4000 ? url : url.substring(0, 4000))
+                .param("status", httpStatus).param("entries", entries).param("total", total)
+                .param("attempts", attempts).param("duration", durationMs).param("at", at)
+                .update();
+    }
+
+    /** Runs left QUEUED or RUNNING by a process that stopped: they will never finish. */
+    int failInterrupted(OffsetDateTime now) {
+        return jdbc.sql("""
+                UPDATE sync_run SET status = 'FAILED', finished_at = :now,
+                    error_message = 'Interrupted: the application stopped before this sync finished; '
+                        || 'nothing after its last committed page was kept, and the next sync starts over'
+                WHERE status IN ('QUEUED', 'RUNNING')
+                """).param("now", now).update();
+    }
+
+    Optional<SyncRun> find(long id) {
+        return jdbc.sql("SELECT * FROM sync_run WHERE id = :id").param("id", id).query(SyncRunRepository::run)
+                .optional();
+    }
+
+    List<SyncRun> findByEndpoint(String endpointId, int limit) {
+        return jdbc.sql("SELECT * FROM sync_run WHERE endpoint_id = :id ORDER BY id DESC LIMIT :limit")
+                .param("id", endpointId).param("limit", limit).query(SyncRunRepository::run).list();
+    }
+
+    private static SyncRun run(ResultSet rs, int row) throws SQLException {
+        return new SyncRun(rs.getLong("id"), rs.getString("endpoint_id"), rs.getString("trigger_kind"),
+                rs.getString("status"), rs.getObject("requested_at", OffsetDateTime.class),
+                rs.getObject("started_at", OffsetDateTime.class), rs.getObject("finished_at", OffsetDateTime.class),
+                rs.getInt("pages"), rs.getInt("resources_received"), rs.getInt("resources_written"),
+                rs.getInt("resources_unchanged"), rs.getInt("resources_rejected"), rs.getInt("retries"),
+                rs.getString("error_message"));
+    }
+}

@@ -1,0 +1,88 @@
+package org.referralmonitor.ingest.sync;
+
+import jakarta.annotation.PostConstruct;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.apache.camel.ProducerTemplate;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Starting syncs and reading their records. A request is recorded as QUEUED and handed to the
+ * endpoint's route; at most one sync per endpoint is queued or running at a time.
+ */
+@Service
+public class SyncService {
+
+    private static final Logger log = LoggerFactory.getLogger(SyncService.class);
+
+    static final String RUN_ID_HEADER = "referralMonitorSyncRunId";
+
+    public static final String TRIGGER_API = "API";
+    public static final String TRIGGER_SCHEDULE = "SCHEDULE";
+    public static final String TRIGGER_STARTUP = "STARTUP";
+
+    private final EndpointDirectory directory;
+    private final SyncRunRepository runs;
+    private final TransactionTemplate tx;
+    private final ProducerTemplate producer;
+
+    SyncService(EndpointDirectory directory, SyncRunRepository runs, TransactionTemplate tx, ProducerTemplate producer) {
+        this.directory = directory;
+        this.runs = runs;
+        this.tx = tx;
+        this.producer = producer;
+    }
+
+    @PostConstruct
+    void failInterruptedRuns() {
+        int interrupted = runs.failInterrupted(OffsetDateTime.now());
+        if (interrupted > 0) {
+            log.warn("{} sync(s) were interrupted by the last shutdown and are marked FAILED", interrupted);
+        }
+    }
+
+    /**
+     * Queues a sync of the endpoint.
+     *
+     * @throws UnknownEndpointException when there is no such endpoint
+     * @throws SyncNotStartedException when it is disabled or a sync of it is already queued or running
+     */
+    public SyncRun requestSync(String endpointId, String trigger) {
+        EmrEndpoint endpoint = directory.endpoint(endpointId).orElseThrow(() -> new UnknownEndpointException(endpointId));
+        if (!endpoint.enabled()) {
+            throw new SyncNotStartedException("Endpoint '" + endpointId + "' is disabled", null);
+        }
+        SyncRun run = tx.execute(status -> {
+            runs.lockEndpoint(endpointId);
+            runs.findActive(endpointId).ifPresent(active -> {
+                throw new SyncNotStartedException("A sync of endpoint '" + endpointId + "' is already "
+                        + active.status().toLowerCase() + " (run " + active.id() + ", requested "
+                        + active.requestedAt() + ")", active);
+            });
+            long id = runs.insertQueued(endpointId, trigger, OffsetDateTime.now());
+            return runs.find(id).orElseThrow();
+        });
+        producer.sendBodyAndHeader(SyncRoutes.queueUri(endpointId), null, RUN_ID_HEADER, run.id());
+        log.info("Sync {} of {} queued ({})", run.id(), endpointId, trigger);
+        return run;
+    }
+
+    public List<SyncRun> runs(String endpointId, int limit) {
+        directory.endpoint(endpointId).orElseThrow(() -> new UnknownEndpointException(endpointId));
+        return runs.findByEndpoint(endpointId, limit);
+    }
+
+    public Optional<SyncRun> run(long id) {
+        return runs.find(id);
+    }
+
+    public Optional<SyncRun> lastRun(String endpointId) {
+        return runs.findByEndpoint(endpointId, 1).stream().findFirst();
+    }
+}

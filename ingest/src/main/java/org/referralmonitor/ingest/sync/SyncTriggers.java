@@ -1,0 +1,48 @@
+package org.referralmonitor.ingest.sync;
+
+import org.apache.camel.Exchange;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/** What starts syncs besides the API: each endpoint's schedule, and application start-up. */
+@Component
+class SyncTriggers {
+
+    private static final Logger log = LoggerFactory.getLogger(SyncTriggers.class);
+
+    private final SyncService syncs;
+    private final EndpointDirectory directory;
+    private final IngestProperties properties;
+
+    SyncTriggers(SyncService syncs, EndpointDirectory directory, IngestProperties properties) {
+        this.syncs = syncs;
+        this.directory = directory;
+        this.properties = properties;
+    }
+
+    void scheduled(Exchange exchange) {
+        request(exchange.getProperty(SyncRoutes.ENDPOINT_PROPERTY, String.class), SyncService.TRIGGER_SCHEDULE);
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void onStartup() {
+        if (properties.syncOnStartup()) {
+            directory.enabledEndpoints().stream().map(EmrEndpoint::id)
+                    .forEach(id -> request(id, SyncService.TRIGGER_STARTUP));
+        }
+    }
+
+    private void request(String endpointId, String trigger) {
+        try {
+            syncs.requestSync(endpointId, trigger);
+        } catch (SyncNotStartedException e) {
+            log.info("{} sync of {} not started: {}", trigger, endpointId, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.referralmonitor.ingest.fhir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.testsupport.FhirFixtures;
+
+class BundlePageParserTest {
+
+    static final FhirContext FHIR = FhirContext.forR4();
+    static final MappingContext CTX = new MappingContext("emr", URI.create("https://emr.example.org/fhir/"),
+            ZoneId.of("America/New_York"));
+
+    static BundlePageParser parser() {
+        IngestProperties properties = new IngestProperties(List.of(), List.of(), false,
+                "unit-test-pseudonym-key-0123456789abcdef", null, null, null);
+        return new BundlePageParser(FHIR, new ResourceMapper(new PatientPseudonymizer(properties), new ReferralClassifier()));
+    }
+
+    private static ParsedPage parse(String json) throws MalformedPageException {
+        return parser().parse(json.getBytes(StandardCharsets.UTF_8), CTX);
+    }
+
+    @Test
+    void readsEntriesNextLinkAndTotal() throws Exception {
+        ParsedPage page = parse(FhirFixtures.read("paging/servicerequest-page-1.json", "https://emr.example.org/fhir/"));
+
+        assertThat(page.total()).isEqualTo(6);
+        assertThat(page.entries()).isEqualTo(3);
+        assertThat(page.nextLink()).isEqualTo("https://emr.example.org/fhir/ServiceRequest?_count=3&_offset=3");
+        assertThat(page.resources()).extracting(MappedResource::resourceId).containsExactly("sr-1", "sr-2", "sr-3");
+        MappedResource.ReferralRow first = (MappedResource.ReferralRow) page.resources().get(0);
+        assertThat(first.referral()).isTrue();
+        assertThat(first.authoredDate()).isEqualTo(LocalDate.of(2026, 3, 2));
+        assertThat(first.requester()).isEqualTo(new Ref("PractitionerRole", "role-1", null, Ref.Form.RELATIVE));
+    }
+
+    @Test
+    void keepsTheRestOfThePageWhenOneResourceIsBad() throws Exception {
+        ParsedPage page = parse(FhirFixtures.read("faults/page-with-bad-resources.json"));
+
+        assertThat(page.resources()).extracting(MappedResource::resourceId).containsExactly("ok-1", "ok-2");
+        assertThat(page.rejections()).extracting(ParsedPage.Rejection::resourceId)
+                .containsExactly("bad-date", "no-authored", "no-status");
+        assertThat(page.rejections().get(0).reason()).doesNotContain("HAPI-");
+    }
+
+    @Test
+    void ignoresTypesWeDoNotKeepAndCollectsServerWarnings() throws Exception {
+        ParsedPage page = parse("""
+                {"resourceType":"Bundle","type":"searchset","entry":[
+                  {"resource":{"resourceType":"Patient","id":"p1","name":[{"family":"Doe"}]},"search":{"mode":"include"}},
+                  {"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"warning","code":"processing",
+                    "diagnostics":"_lastUpdated was ignored"}]},"search":{"mode":"outcome"}}]}
+                """);
+        assertThat(page.resources()).isEmpty();
+        assertThat(page.ignored()).isEqualTo(2);
+        assertThat(page.warnings()).containsExactly("WARNING: _lastUpdated was ignored");
+    }
+
+    @Test
+    void saysWhereJsonIsBroken() {
+        assertThatThrownBy(() -> parse("{\"resourceType\":\"Bundle\",\n\"entry\": [}"))
+                .isInstanceOf(MalformedPageException.class)
+                .hasMessageContaining("not valid JSON at line 2, column");
+    }
+
+    @Test
+    void refusesSomethingThatIsNotABundle() {
+        assertThatThrownBy(() -> parse("{\"resourceType\":\"OperationOutcome\",\"issue\":[]}"))
+                .isInstanceOf(MalformedPageException.class).hasMessageContaining("is a OperationOutcome, not a Bundle");
+        assertThatThrownBy(() -> parse("[1,2]")).isInstanceOf(MalformedPageException.class)
+                .hasMessageContaining("not a JSON object");
+    }
+
+    @Test
+    void doesNotCountPlansProposalsOrNonReferralOrders() throws Exception {
+        ParsedPage page = parse("""
+                {"resourceType":"Bundle","type":"searchset","entry":[
+                 {"resource":{"resourceType":"ServiceRequest","id":"plan","status":"active","intent":"plan",
+                   "category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
+                   "subject":{"reference":"Patient/a"},"authoredOn":"2026-01-05"}},
+                 {"resource":{"resourceType":"ServiceRequest","id":"lab","status":"active","intent":"order",
+                   "category":[{"coding":[{"system":"http://snomed.info/sct","code":"108252007"}]}],
+                   "subject":{"reference":"Patient/a"},"authoredOn":"2026-01-05"}},
+                 {"resource":{"resourceType":"ServiceRequest","id":"child","status":"active","intent":"order",
+                   "code":{"coding":[{"system":"http://snomed.info/sct","code":"103696004"}]},
+                   "subject":{"reference":"Patient/a"},"authoredOn":"2026-01-05"}}]}
+                """);
+        assertThat(page.resources()).map(r -> r.resourceId() + "=" + ((MappedResource.ReferralRow) r).referral())
+                .containsExactly("plan=false", "lab=false", "child=true");
+    }
+}

@@ -1,0 +1,247 @@
+package org.referralmonitor.ingest.sync;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.referralmonitor.ingest.IngestTestApplication;
+import org.referralmonitor.ingest.testsupport.FhirFixtures;
+import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
+import org.referralmonitor.ingest.testsupport.SyncAwait;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * What a real EMR does to a sync: throttling, outages, refused credentials, broken pages and
+ * resources, next links to other hosts, slow answers. Retries are configured short here
+ * (2 redeliveries, 10-50 ms backoff, Retry-After capped at 3 s).
+ */
+@SpringBootTest(classes = IngestTestApplication.class, properties = "referral-monitor.ingest.http.request-timeout=700ms")
+@ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+class SyncFaultsIT {
+
+    private static final String FHIR = "application/fhir+json";
+    private static final String SR = "/fhir/ServiceRequest";
+
+    @RegisterExtension
+    static WireMockExtension emr = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+    @RegisterExtension
+    static WireMockExtension elsewhere = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+    @DynamicPropertySource
+    static void endpoint(DynamicPropertyRegistry registry) {
+        registry.add("referral-monitor.ingest.clinics[0].id", () -> "clinic-f");
+        registry.add("referral-monitor.ingest.clinics[0].name", () -> "Clinic F");
+        registry.add("referral-monitor.ingest.endpoints[0].id", () -> "emr-f");
+        registry.add("referral-monitor.ingest.endpoints[0].clinic", () -> "clinic-f");
+        registry.add("referral-monitor.ingest.endpoints[0].base-url", () -> emr.baseUrl() + "/fhir/");
+    }
+
+    @Autowired
+    SyncService syncs;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private String base() {
+        return emr.baseUrl() + "/fhir/";
+    }
+
+    @BeforeEach
+    void emptyEmr() {
+        emr.resetAll();
+        elsewhere.resetAll();
+        emr.stubFor(get(urlPathMatching("/fhir/.*")).atPriority(10)
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+    }
+
+    private String onePage() {
+        return FhirFixtures.read("paging/servicerequest-page-3.json", base());
+    }
+
+    @Test
+    void waitsAsLongAsRetryAfterSecondsAsks() {
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("throttle").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1"))
+                .willSetStateTo("open"));
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("throttle").whenScenarioStateIs("open")
+                .willReturn(okForContentType(FHIR, onePage())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.retries()).isEqualTo(1);
+        assertThat(gapBetweenFirstTwo(SR)).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+        assertThat(count("SELECT count(*) FROM referral WHERE endpoint_id = 'emr-f' AND resource_id IN ('sr-5', 'sr-6')"))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void readsRetryAfterAsAnHttpDateOnTheServersClock() {
+        // The server's clock is 3 minutes ahead of ours: the wait is measured against its Date header.
+        ZonedDateTime serverNow = ZonedDateTime.now(ZoneOffset.UTC).plusMinutes(3);
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("busy").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(503)
+                        .withHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(serverNow))
+                        .withHeader("Retry-After", DateTimeFormatter.RFC_1123_DATE_TIME.format(serverNow.plusSeconds(2))))
+                .willSetStateTo("up"));
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("busy").whenScenarioStateIs("up")
+                .willReturn(okForContentType(FHIR, onePage())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(gapBetweenFirstTwo(SR)).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(3));
+    }
+
+    @Test
+    void failsVisiblyAfterBoundedRetriesOfA500() {
+        emr.stubFor(get(urlPathEqualTo(SR)).willReturn(aResponse().withStatus(500).withBody("database is down")));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("gave up after 3 attempts", "HTTP 500", "database is down");
+        emr.verify(3, getRequestedFor(urlPathEqualTo(SR)));
+    }
+
+    @Test
+    void doesNotRetryRefusedCredentials() {
+        emr.stubFor(get(urlPathEqualTo(SR)).willReturn(aResponse().withStatus(401)));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("HTTP 401", "refused our credentials");
+        emr.verify(1, getRequestedFor(urlPathEqualTo(SR)));
+    }
+
+    @Test
+    void retriesAPageThatIsNotJsonInsteadOfSkippingIt() {
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("garbled").whenScenarioStateIs(STARTED)
+                .willReturn(okForContentType(FHIR, "{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":"))
+                .willSetStateTo("fine"));
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("garbled").whenScenarioStateIs("fine")
+                .willReturn(okForContentType(FHIR, onePage())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.retries()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM referral WHERE endpoint_id = 'emr-f' AND resource_id IN ('sr-5', 'sr-6')"))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void malformedPageThatStaysMalformedFailsTheSyncWithWhereAndWhat() {
+        emr.stubFor(get(urlPathEqualTo(SR)).willReturn(okForContentType(FHIR, "{\"resourceType\":\"Bundle\",,}")));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("ServiceRequest page 1", "not valid JSON at line 1, column");
+    }
+
+    @Test
+    void sendsUnreadableResourcesToReviewAndKeepsTheRestOfThePage() {
+        emr.stubFor(get(urlPathEqualTo(SR))
+                .willReturn(okForContentType(FHIR, FhirFixtures.read("faults/page-with-bad-resources.json", base()))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.resourcesRejected()).isEqualTo(3);
+        assertThat(jdbc.sql("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-f' AND resource_id LIKE 'ok-%'")
+                .query(String.class).list()).containsExactlyInAnyOrder("ok-1", "ok-2");
+        List<String> reasons = jdbc.sql("SELECT resource_id || ': ' || reason FROM rejected_resource "
+                + "WHERE endpoint_id = 'emr-f' AND status = 'OPEN' ORDER BY resource_id").query(String.class).list();
+        assertThat(reasons).containsExactly(
+                "bad-date: ServiceRequest bad-date is not valid FHIR R4 JSON: [element=\"authoredOn\"] Invalid attribute "
+                        + "value \"2026-02-30T10:00:00Z\": Invalid date/time format: \"2026-02-30T10:00:00Z\"",
+                "no-authored: ServiceRequest no-authored has no authoredOn date, so it cannot be counted in any month",
+                "no-status: ServiceRequest no-status has no status, so it cannot be told apart from a draft or "
+                        + "cancelled request");
+
+        // the same bad resources seen again do not pile up in review
+        SyncAwait.sync(syncs, "emr-f");
+        assertThat(count("SELECT count(*) FROM rejected_resource WHERE endpoint_id = 'emr-f' AND status = 'OPEN'"))
+                .isEqualTo(3);
+    }
+
+    @Test
+    void refusesANextLinkToAnotherHostAndNeverCallsIt() {
+        String foreign = elsewhere.baseUrl().replace("localhost", "127.0.0.1") + "/steal?page=2";
+        emr.stubFor(get(urlPathEqualTo(SR)).willReturn(okForContentType(FHIR,
+                onePage().replace("\"relation\":\"self\"", "\"relation\":\"next\"")
+                        .replace(base() + "ServiceRequest?_count=3&_offset=6", foreign))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("next-page link points at", "refusing to follow it");
+        elsewhere.verify(0, getRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void retriesAServerThatDoesNotAnswerInTime() {
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("slow").whenScenarioStateIs(STARTED)
+                .willReturn(okForContentType(FHIR, onePage()).withFixedDelay(2000))
+                .willSetStateTo("fast"));
+        emr.stubFor(get(urlPathEqualTo(SR)).inScenario("slow").whenScenarioStateIs("fast")
+                .willReturn(okForContentType(FHIR, onePage())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.retries()).isEqualTo(1);
+    }
+
+    @Test
+    void refusesASecondSyncWhileOneIsActive() {
+        emr.stubFor(get(urlPathEqualTo(SR)).willReturn(okForContentType(FHIR, onePage()).withFixedDelay(500)));
+        SyncRun first = syncs.requestSync("emr-f", SyncService.TRIGGER_API);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> syncs.requestSync("emr-f", SyncService.TRIGGER_API))
+                .isInstanceOf(SyncNotStartedException.class)
+                .hasMessageContaining("already")
+                .satisfies(e -> assertThat(((SyncNotStartedException) e).active().id()).isEqualTo(first.id()));
+        assertThat(SyncAwait.finished(syncs, first).status()).isEqualTo(SyncRun.SUCCEEDED);
+    }
+
+    private Duration gapBetweenFirstTwo(String path) {
+        List<ServeEvent> events = emr.getAllServeEvents().stream()
+                .filter(e -> e.getRequest().getUrl().startsWith(path))
+                .sorted(Comparator.comparing(e -> e.getRequest().getLoggedDate()))
+                .toList();
+        assertThat(events).hasSizeGreaterThanOrEqualTo(2);
+        return Duration.between(events.get(0).getRequest().getLoggedDate().toInstant(),
+                events.get(1).getRequest().getLoggedDate().toInstant());
+    }
+
+    private int count(String sql) {
+        return jdbc.sql(sql).query(Integer.class).single();
+    }
+}
