@@ -98,6 +98,12 @@ public class ReviewQueue {
                         rs.getObject(5, OffsetDateTime.class)));
     }
 
+    public int countOpen(String endpointId) {
+        Integer n = jdbc.queryForObject("SELECT count(*) FROM rejected_resource WHERE endpoint_id = :endpointId "
+                + "AND status = 'OPEN'", new MapSqlParameterSource("endpointId", endpointId), Integer.class);
+        return n == null ? 0 : n;
+    }
+
     private static String truncate(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }

@@ -1,9 +1,13 @@
 package org.referralmonitor.ingest.sync;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 
-/** One sync of one endpoint: what was asked, what happened, what it cost. */
+/**
+ * One sync of one endpoint: what was asked, what happened, what it cost.
+ *
+ * @param durationMs milliseconds from start to finish, or null while it runs
+ * @param error why it failed, in words, or null
+ */
 public record SyncRun(
         long id,
         String endpointId,
@@ -18,17 +22,13 @@ public record SyncRun(
         int resourcesUnchanged,
         int resourcesRejected,
         int retries,
+        Long durationMs,
         String error) {
 
     public static final String QUEUED = "QUEUED";
     public static final String RUNNING = "RUNNING";
     public static final String SUCCEEDED = "SUCCEEDED";
     public static final String FAILED = "FAILED";
-
-    /** Milliseconds from start to finish, or null while it runs. */
-    public Long durationMs() {
-        return startedAt == null || finishedAt == null ? null : Duration.between(startedAt, finishedAt).toMillis();
-    }
 
     public boolean active() {
         return QUEUED.equals(status) || RUNNING.equals(status);

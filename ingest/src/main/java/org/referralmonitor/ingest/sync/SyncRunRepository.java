@@ -2,6 +2,7 @@ package org.referralmonitor.ingest.sync;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
@@ -103,11 +104,13 @@ class SyncRunRepository {
     }
 
     private static SyncRun run(ResultSet rs, int row) throws SQLException {
+        OffsetDateTime started = rs.getObject("started_at", OffsetDateTime.class);
+        OffsetDateTime finished = rs.getObject("finished_at", OffsetDateTime.class);
         return new SyncRun(rs.getLong("id"), rs.getString("endpoint_id"), rs.getString("trigger_kind"),
-                rs.getString("status"), rs.getObject("requested_at", OffsetDateTime.class),
-                rs.getObject("started_at", OffsetDateTime.class), rs.getObject("finished_at", OffsetDateTime.class),
+                rs.getString("status"), rs.getObject("requested_at", OffsetDateTime.class), started, finished,
                 rs.getInt("pages"), rs.getInt("resources_received"), rs.getInt("resources_written"),
                 rs.getInt("resources_unchanged"), rs.getInt("resources_rejected"), rs.getInt("retries"),
+                started == null || finished == null ? null : Duration.between(started, finished).toMillis(),
                 rs.getString("error_message"));
     }
 }

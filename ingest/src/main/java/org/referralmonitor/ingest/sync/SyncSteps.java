@@ -77,7 +77,7 @@ class SyncSteps {
     public void begin(Exchange exchange) {
         long runId = exchange.getMessage().getHeader(SyncService.RUN_ID_HEADER, Long.class);
         String endpointId = exchange.getProperty(SyncRoutes.ENDPOINT_PROPERTY, String.class);
-        MDC.put("syncRun", String.valueOf(runId));
+        MDC.put("correlationId", "sync-" + runId);
         MDC.put("endpoint", endpointId);
         EmrEndpoint endpoint = directory.endpoint(endpointId)
                 .orElseThrow(() -> new IllegalStateException("Endpoint " + endpointId + " is no longer defined"));
@@ -261,7 +261,7 @@ class SyncSteps {
     }
 
     private static void clearMdc() {
-        MDC.remove("syncRun");
+        MDC.remove("correlationId");
         MDC.remove("endpoint");
     }
 }

@@ -1,0 +1,40 @@
+package org.referralmonitor.app.api;
+
+import java.net.URI;
+import org.referralmonitor.ingest.sync.SyncNotStartedException;
+import org.referralmonitor.ingest.sync.UnknownEndpointException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/** Errors of the JSON API as RFC 9457 problem details that say what went wrong and where. */
+@RestControllerAdvice(basePackageClasses = ApiErrors.class)
+class ApiErrors {
+
+    @ExceptionHandler(InvalidRequestException.class)
+    ProblemDetail invalid(InvalidRequestException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
+    }
+
+    @ExceptionHandler({NotFoundException.class, UnknownEndpointException.class})
+    ProblemDetail notFound(RuntimeException e) {
+        return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
+    }
+
+    @ExceptionHandler(SyncNotStartedException.class)
+    ProblemDetail conflict(SyncNotStartedException e) {
+        ProblemDetail problem = problem(HttpStatus.CONFLICT, "Sync not started", e.getMessage());
+        if (e.active() != null) {
+            problem.setProperty("activeSync", URI.create("/api/v1/endpoints/" + e.active().endpointId() + "/syncs/"
+                    + e.active().id()));
+        }
+        return problem;
+    }
+
+    private static ProblemDetail problem(HttpStatus status, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(title);
+        return problem;
+    }
+}

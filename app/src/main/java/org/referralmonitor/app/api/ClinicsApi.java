@@ -1,0 +1,68 @@
+package org.referralmonitor.app.api;
+
+import java.time.YearMonth;
+import java.util.List;
+import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.metrics.alert.Alerts;
+import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
+import org.referralmonitor.metrics.report.SourceReport;
+import org.referralmonitor.metrics.report.SourceSummary;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Clinics and their referral sources month by month. */
+@RestController
+@RequestMapping("/api/v1/clinics")
+class ClinicsApi {
+
+    record ClinicView(String id, String name, String timeZone, YearMonth lastCompleteMonth, int openAlerts) {
+    }
+
+    /**
+     * @param provisional the month is not over yet in the clinic's time zone: figures will still change
+     * @param computed whether the monthly job has run for this month
+     */
+    record SourcesView(String clinicId, YearMonth month, boolean provisional, boolean computed,
+            List<SourceSummary> sources) {
+    }
+
+    private final EndpointDirectory directory;
+    private final SourceReport report;
+    private final Alerts alerts;
+    private final MonthlyMetricsRunner runner;
+
+    ClinicsApi(EndpointDirectory directory, SourceReport report, Alerts alerts, MonthlyMetricsRunner runner) {
+        this.directory = directory;
+        this.report = report;
+        this.alerts = alerts;
+        this.runner = runner;
+    }
+
+    @GetMapping
+    List<ClinicView> list() {
+        return directory.clinics().stream().map(this::view).toList();
+    }
+
+    @GetMapping("/{clinic}")
+    ClinicView get(@PathVariable String clinic) {
+        return view(RequestParams.clinic(directory, clinic));
+    }
+
+    @GetMapping("/{clinic}/sources")
+    SourcesView sources(@PathVariable String clinic, @RequestParam(required = false) String month) {
+        Clinic c = RequestParams.clinic(directory, clinic);
+        YearMonth lastComplete = runner.lastCompleteMonth(c.id());
+        YearMonth m = RequestParams.month(month, lastComplete);
+        return new SourcesView(c.id(), m, m.isAfter(lastComplete), report.computedMonths(c.id()).contains(m),
+                report.sources(c.id(), m));
+    }
+
+    private ClinicView view(Clinic c) {
+        return new ClinicView(c.id(), c.name(), c.timeZone().getId(), runner.lastCompleteMonth(c.id()),
+                alerts.find(c.id(), "OPEN").size());
+    }
+}

@@ -1,0 +1,105 @@
+package org.referralmonitor.app.security;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.referralmonitor.app.AppProperties;
+import org.referralmonitor.ingest.IngestProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * Two filter chains: the JSON API under {@code /api/**} is stateless with HTTP Basic (no session,
+ * so no cookie for a cross-site request to ride on); the dashboard uses form login with CSRF
+ * protection. Health is public for load balancers; everything else needs a user.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+    private static final int MIN_PASSWORD_LENGTH = 12;
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain api(HttpSecurity http) throws Exception {
+        return http.securityMatcher("/api/**")
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers(HttpMethod.GET, "/api/**").authenticated()
+                        .requestMatchers(HttpMethod.POST, "/api/v1/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.POST, "/api/v1/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.POST, "/api/v1/jobs/**").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
+                        .anyRequest().hasRole(Roles.ADMIN))
+                .httpBasic(Customizer.withDefaults())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(csrf -> csrf.disable())
+                .build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain web(HttpSecurity http) throws Exception {
+        return http
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers("/login", "/css/**", "/favicon.ico", "/error").permitAll()
+                        .requestMatchers("/actuator/health", "/actuator/health/**").permitAll()
+                        .requestMatchers("/actuator/**").hasRole(Roles.ADMIN)
+                        .requestMatchers(HttpMethod.POST, "/clinics/*/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.POST, "/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .anyRequest().authenticated())
+                .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                .logout(logout -> logout.logoutSuccessUrl("/login?logout"))
+                .build();
+    }
+
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    /**
+     * Built-in users from the environment. While the sandbox EMR is on and no admin password is
+     * set, a {@code demo}/{@code demo} user can sign in: the sandbox holds synthetic data only.
+     */
+    @Bean
+    UserDetailsService users(AppProperties app, IngestProperties ingest, PasswordEncoder encoder) {
+        List<UserDetails> users = new ArrayList<>();
+        add(users, "admin", app.adminPassword(), encoder, Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER);
+        add(users, "coordinator", app.coordinatorPassword(), encoder, Roles.COORDINATOR);
+        add(users, "manager", app.managerPassword(), encoder, Roles.MANAGER);
+        boolean noAdmin = app.adminPassword() == null || app.adminPassword().isBlank();
+        if (noAdmin && ingest.sandbox().enabled() && app.demoLogin()) {
+            users.add(User.withUsername("demo").password(encoder.encode("demo"))
+                    .roles(Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER).build());
+            log.warn("Sandbox mode: sign in as demo / demo. Set RM_ADMIN_PASSWORD before connecting a real EMR.");
+        } else if (noAdmin) {
+            throw new IllegalStateException("No admin password: set the environment variable RM_ADMIN_PASSWORD "
+                    + "(at least " + MIN_PASSWORD_LENGTH + " characters) so that someone can sign in");
+        }
+        return new InMemoryUserDetailsManager(users);
+    }
+
+    private static void add(List<UserDetails> users, String name, String password, PasswordEncoder encoder,
+            String... roles) {
+        if (password == null || password.isBlank()) {
+            return;
+        }
+        if (password.length() < MIN_PASSWORD_LENGTH) {
+            throw new IllegalStateException("The password of the built-in '" + name + "' user is " + password.length()
+                    + " characters long; use at least " + MIN_PASSWORD_LENGTH);
+        }
+        users.add(User.withUsername(name).password(encoder.encode(password)).roles(roles).build());
+    }
+}

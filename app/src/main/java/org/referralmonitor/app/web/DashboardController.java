@@ -1,0 +1,149 @@
+package org.referralmonitor.app.web;
+
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.referralmonitor.app.AppProperties;
+import org.referralmonitor.app.api.RequestParams;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.ingest.store.ReviewQueue;
+import org.referralmonitor.ingest.sync.SyncNotStartedException;
+import org.referralmonitor.ingest.sync.SyncRun;
+import org.referralmonitor.ingest.sync.SyncService;
+import org.referralmonitor.metrics.alert.Alert;
+import org.referralmonitor.metrics.alert.Alerts;
+import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
+import org.referralmonitor.metrics.report.SourceReport;
+import org.referralmonitor.metrics.report.SourceSummary;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/** The dashboard: clinics, then per clinic its sources against their baselines, its alerts and its feeds. */
+@Controller
+class DashboardController {
+
+    /** An endpoint with its latest sync, for the feed panel. */
+    record Feed(EmrEndpoint endpoint, SyncRun lastSync, int openReview) {
+    }
+
+    /** A clinic card on the start page. */
+    record ClinicCard(Clinic clinic, YearMonth month, int openAlerts, List<Feed> feeds) {
+    }
+
+    /** A source row with its chart. */
+    record SourceRow(SourceSummary source, String sparkline, Integer changePercent) {
+    }
+
+    private final EndpointDirectory directory;
+    private final SyncService syncs;
+    private final ReviewQueue review;
+    private final SourceReport report;
+    private final Alerts alerts;
+    private final MonthlyMetricsRunner runner;
+    private final boolean demoLogin;
+
+    DashboardController(EndpointDirectory directory, SyncService syncs, ReviewQueue review, SourceReport report,
+            Alerts alerts, MonthlyMetricsRunner runner, AppProperties app, IngestProperties ingest) {
+        this.directory = directory;
+        this.syncs = syncs;
+        this.review = review;
+        this.report = report;
+        this.alerts = alerts;
+        this.runner = runner;
+        this.demoLogin = ingest.sandbox().enabled() && app.demoLogin()
+                && (app.adminPassword() == null || app.adminPassword().isBlank());
+    }
+
+    @GetMapping("/login")
+    String login(Model model) {
+        model.addAttribute("demoLogin", demoLogin);
+        return "login";
+    }
+
+    @GetMapping("/")
+    String index(Model model) {
+        List<ClinicCard> cards = directory.clinics().stream()
+                .map(c -> new ClinicCard(c, runner.lastCompleteMonth(c.id()), alerts.find(c.id(), "OPEN").size(),
+                        feeds(c.id())))
+                .toList();
+        model.addAttribute("cards", cards);
+        return "index";
+    }
+
+    @GetMapping("/clinics/{id}")
+    String clinic(@PathVariable String id, @RequestParam(required = false) String month, Model model) {
+        Clinic clinic = RequestParams.clinic(directory, id);
+        YearMonth lastComplete = runner.lastCompleteMonth(id);
+        YearMonth selected = RequestParams.month(month, lastComplete);
+        List<SourceSummary> sources = report.sources(id, selected);
+        List<SourceRow> rows = new ArrayList<>();
+        int referrals = 0;
+        int converted = 0;
+        double expected = 0;
+        for (SourceSummary s : sources) {
+            referrals += s.referrals();
+            converted += s.converted();
+            expected += s.baseline() == null ? s.referrals() : s.baseline();
+            Integer change = s.baseline() == null || s.baseline() == 0 ? null
+                    : (int) Math.round(100 * (s.referrals() - s.baseline()) / s.baseline());
+            rows.add(new SourceRow(s, Sparkline.points(s.trend()), change));
+        }
+        List<YearMonth> months = new ArrayList<>(report.computedMonths(id));
+        if (!months.contains(selected)) {
+            months.add(0, selected);
+        }
+        model.addAttribute("clinic", clinic);
+        model.addAttribute("month", selected);
+        model.addAttribute("months", months);
+        model.addAttribute("provisional", selected.isAfter(lastComplete));
+        model.addAttribute("computed", !sources.isEmpty());
+        model.addAttribute("rows", rows);
+        model.addAttribute("totalReferrals", referrals);
+        model.addAttribute("expectedReferrals", (int) Math.round(expected));
+        model.addAttribute("conversion", referrals == 0 ? null : Math.round(100.0 * converted / referrals));
+        model.addAttribute("slowdowns", sources.stream().filter(s -> "SLOWDOWN".equals(s.status())).count());
+        model.addAttribute("newSources", sources.stream().filter(s -> "NEW".equals(s.status())).count());
+        model.addAttribute("openAlerts", alerts.find(id, "OPEN"));
+        model.addAttribute("acknowledgedAlerts", alerts.find(id, "ACKNOWLEDGED"));
+        model.addAttribute("feeds", feeds(id));
+        model.addAttribute("sparkWidth", Sparkline.WIDTH);
+        model.addAttribute("sparkHeight", Sparkline.HEIGHT);
+        return "clinic";
+    }
+
+    @PostMapping("/clinics/{id}/alerts/{alertId}/acknowledge")
+    String acknowledge(@PathVariable String id, @PathVariable long alertId, RedirectAttributes redirect) {
+        alerts.acknowledge(alertId, OffsetDateTime.now()).map(Alert::sourceName).filter(Objects::nonNull)
+                .ifPresent(name -> redirect.addFlashAttribute("message", "Alert for " + name + " acknowledged."));
+        return "redirect:/clinics/" + id;
+    }
+
+    @PostMapping("/endpoints/{id}/sync")
+    String sync(@PathVariable String id, RedirectAttributes redirect) {
+        EmrEndpoint endpoint = directory.endpoint(id).orElseThrow(() -> new org.referralmonitor.app.api.NotFoundException(
+                "No EMR endpoint with id '" + id + "'"));
+        try {
+            SyncRun run = syncs.requestSync(id, SyncService.TRIGGER_API);
+            redirect.addFlashAttribute("message", "Sync " + run.id() + " of " + endpoint.name() + " queued.");
+        } catch (SyncNotStartedException e) {
+            redirect.addFlashAttribute("message", e.getMessage());
+        }
+        return "redirect:/clinics/" + endpoint.clinicId();
+    }
+
+    private List<Feed> feeds(String clinicId) {
+        return directory.endpoints().stream().filter(e -> e.clinicId().equals(clinicId))
+                .map(e -> new Feed(e, syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id())))
+                .toList();
+    }
+}

@@ -1,0 +1,135 @@
+package org.referralmonitor.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * The JSON API on PostgreSQL (the {@code postgres} profile) with the built-in users and their
+ * roles: starting syncs, following them, running the monthly job, working alerts, and the
+ * errors a client gets when it asks for something wrong or not allowed.
+ */
+@SpringBootTest(classes = {ReferralMonitorApplication.class, FixedClock.class},
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "referral-monitor.ingest.sandbox.enabled=true",
+            "referral-monitor.ingest.sandbox.practices-per-clinic=8",
+            "referral-monitor.ingest.sandbox.months=14",
+            "referral-monitor.ingest.sync-on-startup=false",
+            "referral-monitor.ingest.pseudonym-key=api-test-pseudonym-key-not-a-secret-0123",
+            "referral-monitor.app.admin-password=admin-test-password",
+            "referral-monitor.app.coordinator-password=coordinator-test-password",
+            "referral-monitor.app.manager-password=manager-test-password"})
+@ActiveProfiles("postgres")
+@ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ApiIT {
+
+    static final String COORDINATOR = "coordinator";
+    static final String COORDINATOR_PW = "coordinator-test-password";
+    static final String MANAGER = "manager";
+    static final String MANAGER_PW = "manager-test-password";
+    static final String ENDPOINT = "/api/v1/endpoints/sandbox-lakeside-ortho";
+
+    @LocalServerPort
+    int port;
+
+    Http http;
+
+    @BeforeEach
+    void client() {
+        http = new Http(port);
+    }
+
+    @Test
+    @Order(1)
+    void aCoordinatorStartsASyncAndFollowsIt() {
+        assertThat(http.get("/actuator/health", null, null).<String>json("$.status")).isEqualTo("UP");
+        Http.Reply started = http.post(ENDPOINT + "/sync", COORDINATOR, COORDINATOR_PW);
+
+        assertThat(started.status()).isEqualTo(202);
+        String location = started.headers().getLocation().toString();
+        assertThat(location).matches("/api/v1/endpoints/sandbox-lakeside-ortho/syncs/\\d+");
+        assertThat(started.<String>json("$.status")).isEqualTo("QUEUED");
+
+        Http.Reply done = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get(location, COORDINATOR, COORDINATOR_PW), r -> r.<String>json("$.status").equals("SUCCEEDED"));
+        assertThat(done.<Integer>json("$.pages")).isPositive();
+        assertThat(done.<Integer>json("$.resourcesRejected")).isEqualTo(2);
+
+        List<Object> review = http.get(ENDPOINT + "/review", COORDINATOR, COORDINATOR_PW).list("$[*].reason");
+        assertThat(review).hasSize(2).allMatch(r -> ((String) r).contains("has no authoredOn date"));
+    }
+
+    @Test
+    @Order(2)
+    void aManagerRunsTheMonthlyFiguresAndSeesTheirHistory() {
+        Http.Reply queued = http.post("/api/v1/jobs/monthly-metrics?month=2026-10&clinic=lakeside-ortho", MANAGER, MANAGER_PW);
+
+        assertThat(queued.status()).isEqualTo(202);
+        assertThat(queued.<List<String>>json("$[*].status")).containsExactly("QUEUED");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                http.get("/api/v1/jobs/monthly-metrics?clinic=lakeside-ortho", MANAGER, MANAGER_PW)
+                        .<List<String>>json("$[?(@.month == '2026-10')].status").contains("COMPLETED"));
+        Http.Reply sources = http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-10", MANAGER, MANAGER_PW);
+        assertThat(sources.<Boolean>json("$.computed")).isTrue();
+        assertThat(sources.list("$.sources")).hasSize(8);
+    }
+
+    @Test
+    @Order(3)
+    void aCoordinatorAcknowledgesAnAlertAndAManagerMayNot() {
+        List<Object> open = http.get("/api/v1/alerts?clinic=lakeside-ortho&status=open", COORDINATOR, COORDINATOR_PW)
+                .list("$[*].id");
+        assertThat(open).isNotEmpty();
+        String acknowledge = "/api/v1/alerts/" + open.get(0) + "/acknowledge";
+
+        assertThat(http.post(acknowledge, MANAGER, MANAGER_PW).status()).isEqualTo(403);
+        Http.Reply acknowledged = http.post(acknowledge, COORDINATOR, COORDINATOR_PW);
+
+        assertThat(acknowledged.status()).isEqualTo(200);
+        assertThat(acknowledged.<String>json("$.status")).isEqualTo("ACKNOWLEDGED");
+        assertThat(http.get("/api/v1/alerts?clinic=lakeside-ortho&status=open", COORDINATOR, COORDINATOR_PW)
+                .list("$[*].id")).hasSize(open.size() - 1);
+    }
+
+    @Test
+    void rolesDecideWhoMayStartWhat() {
+        assertThat(http.post(ENDPOINT + "/sync", MANAGER, MANAGER_PW).status()).isEqualTo(403);
+        assertThat(http.post("/api/v1/jobs/monthly-metrics?month=2026-10", COORDINATOR, COORDINATOR_PW).status())
+                .isEqualTo(403);
+        assertThat(http.post(ENDPOINT + "/sync", null, null).status()).isEqualTo(401);
+        assertThat(http.get("/api/v1/endpoints", "demo", "demo").status()).as("no demo user with an admin password")
+                .isEqualTo(401);
+    }
+
+    @Test
+    void errorsSayWhatAndWhere() {
+        Http.Reply unknown = http.post("/api/v1/endpoints/no-such-emr/sync", "admin", "admin-test-password");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.<String>json("$.detail")).isEqualTo("No EMR endpoint with id 'no-such-emr'");
+        assertThat(unknown.<String>json("$.title")).isEqualTo("Not found");
+
+        Http.Reply noMonth = http.post("/api/v1/jobs/monthly-metrics", MANAGER, MANAGER_PW);
+        assertThat(noMonth.status()).isEqualTo(400);
+        assertThat(noMonth.<String>json("$.detail")).isEqualTo("month is required, as YYYY-MM (for example 2026-10)");
+
+        Http.Reply badMonth = http.post("/api/v1/jobs/monthly-metrics?month=2026-1", MANAGER, MANAGER_PW);
+        assertThat(badMonth.<String>json("$.detail")).isEqualTo("month must be YYYY-MM, for example 2026-10; got '2026-1'");
+
+        assertThat(http.get(ENDPOINT + "/syncs/999999", MANAGER, MANAGER_PW).<String>json("$.detail"))
+                .isEqualTo("Endpoint 'sandbox-lakeside-ortho' has no sync 999999");
+    }
+}

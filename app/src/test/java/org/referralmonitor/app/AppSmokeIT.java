@@ -1,0 +1,129 @@
+package org.referralmonitor.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.YearMonth;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.sandbox.SandboxEmr;
+import org.referralmonitor.ingest.sandbox.SandboxWorld;
+import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The monitor on its embedded default, end to end: it starts, syncs the sandbox EMR, computes
+ * last month and raises alerts for the slowdowns planted in the sandbox, all visible in the API.
+ */
+@EmbeddedDefaultTest
+class AppSmokeIT {
+
+    static final YearMonth OCTOBER = YearMonth.of(2026, 10);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    SandboxEmr sandbox;
+
+    @Autowired
+    MonthlyMetricsRunner runner;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    Http http;
+
+    @BeforeEach
+    void waitForStartupWork() {
+        http = new Http(port);
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
+                sandbox.world().clinics().stream().allMatch(c -> runner.history(c.id(), 20).stream()
+                        .anyMatch(r -> r.month().equals(OCTOBER.toString()) && r.status().equals("COMPLETED"))));
+    }
+
+    @Test
+    void runsOnTheEmbeddedH2Database() {
+        // H2VERSION() exists only on H2
+        assertThat(jdbc.sql("SELECT H2VERSION()").query(String.class).single()).startsWith("2.");
+    }
+
+    @Test
+    void listsBothSandboxEndpointsWithTheirSyncOutcome() {
+        Http.Reply reply = http.get("/api/v1/endpoints", "demo", "demo");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.<List<String>>json("$[*].id"))
+                .containsExactlyInAnyOrder("sandbox-harbor-behavioral", "sandbox-lakeside-ortho");
+        assertThat(reply.<List<String>>json("$[*].lastSync.status")).containsOnly("SUCCEEDED");
+        assertThat(reply.<List<Integer>>json("$[*].lastSync.pages")).allMatch(p -> p > 10);
+        assertThat(reply.<List<Integer>>json("$[*].lastSync.durationMs")).allMatch(d -> d != null && d > 0);
+        assertThat(reply.<List<Integer>>json("$[*].openReviewItems")).containsOnly(2);
+        assertThat(http.get("/api/v1/endpoints/sandbox-lakeside-ortho/syncs", "demo", "demo")
+                .<List<String>>json("$[*].trigger")).contains("STARTUP");
+    }
+
+    @Test
+    void flagsThePlantedSlowdownsOfLastMonthAndLittleElse() {
+        int planted = 0;
+        int found = 0;
+        int flagged = 0;
+        for (SandboxWorld.Clinic clinic : sandbox.world().clinics()) {
+            Set<String> truth = clinic.planted().stream().filter(p -> p.covers(OCTOBER))
+                    .map(p -> "npi:" + p.npi()).collect(Collectors.toSet());
+            Http.Reply sources = http.get("/api/v1/clinics/" + clinic.id() + "/sources?month=2026-10", "demo", "demo");
+            assertThat(sources.status()).isEqualTo(200);
+            assertThat(sources.<Boolean>json("$.provisional")).isFalse();
+            Set<String> slowdowns = new HashSet<>(sources.json("$.sources[?(@.status == 'SLOWDOWN')].orgKey"));
+            planted += truth.size();
+            flagged += slowdowns.size();
+            found += (int) truth.stream().filter(slowdowns::contains).count();
+
+            Http.Reply alerts = http.get("/api/v1/alerts?clinic=" + clinic.id() + "&status=open", "demo", "demo");
+            assertThat(new HashSet<>(alerts.<List<String>>json("$[*].orgKey"))).isEqualTo(slowdowns);
+            List<Map<String, Object>> list = alerts.json("$");
+            for (Map<String, Object> alert : list) {
+                assertThat(alert.get("month")).isEqualTo("2026-10");
+                assertThat((String) alert.get("sourceName")).isNotBlank();
+                assertThat((String) alert.get("sourceNpi")).matches("\\d{10}");
+                assertThat(((Number) alert.get("observed")).doubleValue())
+                        .isLessThan(((Number) alert.get("expected")).doubleValue() * 0.7);
+                assertThat((String) alert.get("explanation")).contains("referral", "expected", "by chance");
+            }
+        }
+        assertThat(planted).isEqualTo(8);
+        assertThat(found).as("planted slowdowns found").isGreaterThanOrEqualTo(7);
+        assertThat(flagged - found).as("steady sources flagged").isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void saysWhatIsWrongWithABadRequest() {
+        Http.Reply badMonth = http.get("/api/v1/clinics/lakeside-ortho/sources?month=October", "demo", "demo");
+        assertThat(badMonth.status()).isEqualTo(400);
+        assertThat(badMonth.<String>json("$.detail")).isEqualTo("month must be YYYY-MM, for example 2026-10; got 'October'");
+
+        Http.Reply unknown = http.get("/api/v1/clinics/nowhere/sources", "demo", "demo");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.<String>json("$.detail")).isEqualTo("No clinic with id 'nowhere'");
+
+        assertThat(http.get("/api/v1/alerts?status=maybe", "demo", "demo").<String>json("$.detail"))
+                .contains("status must be one of open, acknowledged, resolved");
+    }
+
+    @Test
+    void requiresSignInExceptForHealth() {
+        assertThat(http.get("/api/v1/endpoints", null, null).status()).isEqualTo(401);
+        assertThat(http.get("/api/v1/endpoints", "demo", "wrong").status()).isEqualTo(401);
+        Http.Reply health = http.get("/actuator/health", null, null);
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.<String>json("$.status")).isEqualTo("UP");
+    }
+}

@@ -1,0 +1,36 @@
+package org.referralmonitor.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/** Debian's headless Chromium and ChromeDriver, as installed by .ci/run; no driver download. */
+final class Browser {
+
+    static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("RM_CHROMIUM", "/usr/bin/chromium"));
+    static final Path DRIVER = Path.of(System.getenv().getOrDefault("RM_CHROMEDRIVER", "/usr/bin/chromedriver"));
+
+    private Browser() {
+    }
+
+    static ChromeDriver start(Path profile) {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER)) {
+            throw new IllegalStateException("Headless Chromium is needed for the dashboard tests: " + CHROMIUM + " and "
+                    + DRIVER + " must exist. Install Debian's chromium and chromium-driver (.ci/run does), or point "
+                    + "RM_CHROMIUM and RM_CHROMEDRIVER at them.");
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1400,2400", "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
+                .usingAnyFreePort().build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().implicitlyWait(Duration.ZERO);
+        return driver;
+    }
+}

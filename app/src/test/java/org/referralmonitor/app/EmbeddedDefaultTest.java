@@ -1,0 +1,20 @@
+package org.referralmonitor.app;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.springframework.boot.test.context.SpringBootTest;
+
+/**
+ * The application exactly as the README's run command starts it (config/application.yml, H2,
+ * built-in sandbox EMR), on a random port, with today pinned by {@link FixedClock}. Test classes
+ * carrying it share one application.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@SpringBootTest(classes = {ReferralMonitorApplication.class, FixedClock.class},
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.additional-location=file:../config/")
+public @interface EmbeddedDefaultTest {
+}

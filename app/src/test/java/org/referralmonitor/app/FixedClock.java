@@ -1,0 +1,19 @@
+package org.referralmonitor.app;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+
+/** Pins "today" to 2026-11-23 so the sandbox world, and what the monitor finds in it, never drift. */
+@TestConfiguration(proxyBeanMethods = false)
+public class FixedClock {
+
+    public static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+
+    @Bean
+    Clock clock() {
+        return Clock.fixed(NOW, ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,65 @@
+package org.referralmonitor.metrics.alert;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+
+/** Reading and acknowledging alerts. */
+@Service
+public class Alerts {
+
+    public static final Set<String> STATUSES = Set.of("OPEN", "ACKNOWLEDGED", "RESOLVED");
+
+    private static final String SELECT = """
+            SELECT a.*, n.name AS source_name, n.npi AS source_npi FROM alert a
+            LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM organization GROUP BY source_key) n
+                   ON n.source_key = a.org_key
+            """;
+
+    private final JdbcClient jdbc;
+
+    Alerts(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Alerts, newest month first; each filter applies when not null. */
+    public List<Alert> find(String clinicId, String status) {
+        return jdbc.sql(SELECT + """
+                WHERE (CAST(:clinic AS VARCHAR(64)) IS NULL OR a.clinic_id = CAST(:clinic AS VARCHAR(64)))
+                  AND (CAST(:status AS VARCHAR(16)) IS NULL OR a.status = CAST(:status AS VARCHAR(16)))
+                ORDER BY a.month_start DESC, a.expected - a.observed DESC, a.id
+                """)
+                .param("clinic", clinicId)
+                .param("status", status)
+                .query(Alerts::alert)
+                .list();
+    }
+
+    public Optional<Alert> find(long id) {
+        return jdbc.sql(SELECT + " WHERE a.id = :id").param("id", id).query(Alerts::alert).optional();
+    }
+
+    /** A coordinator has seen it: it stays visible but no longer counts as open. */
+    public Optional<Alert> acknowledge(long id, OffsetDateTime at) {
+        jdbc.sql("UPDATE alert SET status = 'ACKNOWLEDGED', updated_at = :at WHERE id = :id AND status = 'OPEN'")
+                .param("id", id).param("at", at).update();
+        return find(id);
+    }
+
+    private static Alert alert(ResultSet rs, int row) throws SQLException {
+        Object p = rs.getObject("p_value");
+        return new Alert(rs.getLong("id"), rs.getString("clinic_id"), rs.getString("kind"), rs.getString("org_key"),
+                rs.getString("source_name"), rs.getString("source_npi"),
+                YearMonth.from(rs.getObject("month_start", LocalDate.class)), rs.getInt("observed"),
+                rs.getDouble("expected"), p == null ? null : rs.getDouble("p_value"), rs.getString("explanation"),
+                rs.getString("status"), rs.getString("resolved_reason"),
+                rs.getObject("created_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class));
+    }
+}

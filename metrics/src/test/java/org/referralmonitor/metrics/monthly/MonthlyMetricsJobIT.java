@@ -1,0 +1,193 @@
+package org.referralmonitor.metrics.monthly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doCallRealMethod;
+import static org.mockito.Mockito.reset;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
+import org.referralmonitor.metrics.MetricsTestApplication;
+import org.referralmonitor.metrics.alert.Alert;
+import org.referralmonitor.metrics.alert.Alerts;
+import org.referralmonitor.metrics.report.SourceReport;
+import org.referralmonitor.metrics.report.SourceSummary;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
+
+/**
+ * The monthly metrics job on PostgreSQL over a hand-built year: a practice sending ten
+ * referrals a month that halves in October is flagged, a steady one is not, small and new
+ * practices are never flagged; a job that fails mid-way and is restarted ends exactly where an
+ * uninterrupted run ends.
+ */
+@SpringBootTest(classes = {MetricsTestApplication.class, MonthlyMetricsJobIT.FixedClock.class},
+        properties = "referral-monitor.metrics.chunk-size=2")
+@ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+class MonthlyMetricsJobIT {
+
+    static final YearMonth OCTOBER = YearMonth.of(2026, 10);
+
+    @TestConfiguration(proxyBeanMethods = false)
+    static class FixedClock {
+        @Bean
+        Clock clock() {
+            return Clock.fixed(Instant.parse("2026-11-23T12:00:00Z"), ZoneOffset.UTC);
+        }
+    }
+
+    @Autowired
+    MonthlyMetricsRunner runner;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    Alerts alerts;
+
+    @Autowired
+    SourceReport report;
+
+    @Autowired
+    JobOperator jobOperator;
+
+    @Autowired
+    JobRepository jobRepository;
+
+    @MockitoSpyBean
+    FlagWriter writer;
+
+    static boolean seeded;
+
+    @BeforeEach
+    void seedOnce() {
+        if (seeded) {
+            return;
+        }
+        seeded = true;
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("metro", "metro-emr");
+        f.organization("metro-emr", "o1", "Lakeside Family Practice", "1245319599");
+        f.organization("metro-emr", "o2", "Riverbend Pediatrics", "1234567893");
+        for (YearMonth m = OCTOBER.minusMonths(12); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("metro-emr", "npi:1245319599", "npi:1555555550", m, 6, 4);
+            f.referrals("metro-emr", "npi:1245319599", "npi:1777777776", m, 4, 3);
+            f.referrals("metro-emr", "npi:1234567893", null, m, 10, 7);
+            f.referrals("metro-emr", "npi:1999999919", null, m, 1, 1);
+        }
+        f.referrals("metro-emr", "npi:1245319599", "npi:1555555550", OCTOBER, 3, 2);
+        f.referrals("metro-emr", "npi:1245319599", "npi:1777777776", OCTOBER, 2, 1);
+        f.referrals("metro-emr", "npi:1234567893", null, OCTOBER, 10, 6);
+        f.referrals("metro-emr", "npi:1999999919", null, OCTOBER, 1, 0);
+        for (YearMonth m = OCTOBER.minusMonths(2); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("metro-emr", "npi:1888888884", null, m, 4, 2);
+        }
+    }
+
+    @AfterEach
+    void realWriter() {
+        reset(writer);
+    }
+
+    @Test
+    void flagsAHalvedTenAMonthPracticeAndNotASteadyOne() {
+        MetricsJobRun run = runner.run("metro", OCTOBER, true);
+        assertThat(run.status()).as(run.exitMessage()).isEqualTo("COMPLETED");
+
+        Map<String, SourceSummary> sources = bySource(report.sources("metro", OCTOBER));
+        assertThat(sources.get("npi:1245319599")).satisfies(s -> {
+            assertThat(s.status()).isEqualTo("SLOWDOWN");
+            assertThat(s.referrals()).isEqualTo(5);
+            assertThat(s.baseline()).isEqualTo(10.0);
+            assertThat(s.converted()).isEqualTo(3);
+            assertThat(s.activeProviders()).isEqualTo(2);
+            assertThat(s.trend()).hasSize(13).endsWith(10, 5);
+        });
+        assertThat(sources.get("npi:1234567893").status()).isEqualTo("STEADY");
+        assertThat(sources.get("npi:1999999919").status()).isEqualTo("LOW_VOLUME");
+        assertThat(sources.get("npi:1888888884").status()).isEqualTo("NEW");
+        assertThat(report.sources("metro", OCTOBER).get(0).orgKey()).as("slowdowns first").isEqualTo("npi:1245319599");
+
+        List<Alert> open = alerts.find("metro", "OPEN");
+        assertThat(open).hasSize(1);
+        Alert alert = open.get(0);
+        assertThat(alert.orgKey()).isEqualTo("npi:1245319599");
+        assertThat(alert.sourceName()).isEqualTo("Lakeside Family Practice");
+        assertThat(alert.sourceNpi()).isEqualTo("1245319599");
+        assertThat(alert.month()).isEqualTo(OCTOBER);
+        assertThat(alert.observed()).isEqualTo(5);
+        assertThat(alert.expected()).isEqualTo(10.0);
+        assertThat(alert.explanation()).startsWith("Lakeside Family Practice (NPI 1245319599): 5 referrals in October "
+                + "2026 vs about 10 expected");
+    }
+
+    @Test
+    void theSameMonthOnTheSameDataIsComputedOnce() {
+        runner.run("metro", OCTOBER, false);
+        assertThat(runner.run("metro", OCTOBER, false).status()).isEqualTo("UP_TO_DATE");
+        assertThat(runner.run("metro", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.history("metro", 10)).isNotEmpty().allMatch(r -> r.clinicId().equals("metro"));
+    }
+
+    @Test
+    void aRestartAfterAFailureMidJobEndsWhereAnUninterruptedRunEnds() throws Exception {
+        assertThat(runner.run("metro", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        Object uninterrupted = snapshot();
+        jdbc.sql("DELETE FROM alert WHERE clinic_id = 'metro'").update();
+
+        // 4 practices in chunks of 2: the first chunk commits, the second fails once.
+        doCallRealMethod()
+                .doThrow(new IllegalStateException("injected failure in the second chunk"))
+                .doCallRealMethod()
+                .when(writer).write(any());
+        MetricsJobRun failed = runner.run("metro", OCTOBER, true);
+        assertThat(failed.status()).isEqualTo("FAILED");
+        assertThat(jdbc.sql("SELECT count(*) FROM source_month WHERE clinic_id = 'metro' AND month_start = :m "
+                + "AND practitioner_key = '*' AND status IS NOT NULL").param("m", OCTOBER.atDay(1))
+                .query(Integer.class).single()).as("first chunk committed").isEqualTo(2);
+
+        JobExecution restarted = jobOperator.restart(jobRepository.getJobExecution(failed.executionId()));
+
+        assertThat(restarted.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        StepExecution evaluate = restarted.getStepExecutions().stream()
+                .filter(s -> s.getStepName().equals("evaluateSources")).findFirst().orElseThrow();
+        assertThat(evaluate.getWriteCount()).as("resumed after the committed chunk").isEqualTo(2);
+        assertThat(restarted.getStepExecutions()).extracting(StepExecution::getStepName)
+                .doesNotContain("aggregateSourceMonths");
+        assertThat(snapshot()).isEqualTo(uninterrupted);
+    }
+
+    private Object snapshot() {
+        return List.of(
+                jdbc.sql("""
+                        SELECT org_key, practitioner_key, referrals, converted, history_months, baseline, status, p_value
+                        FROM source_month WHERE clinic_id = 'metro' AND month_start = :m ORDER BY org_key, practitioner_key
+                        """).param("m", OCTOBER.atDay(1)).query().listOfRows(),
+                jdbc.sql("""
+                        SELECT kind, org_key, month_start, observed, expected, p_value, explanation, status FROM alert
+                        WHERE clinic_id = 'metro' ORDER BY org_key
+                        """).query().listOfRows());
+    }
+
+    private static Map<String, SourceSummary> bySource(List<SourceSummary> sources) {
+        return sources.stream().collect(java.util.stream.Collectors.toMap(SourceSummary::orgKey, s -> s));
+    }
+}
