@@ -28,6 +28,8 @@ import org.springframework.test.context.ContextConfiguration;
             "referral-monitor.ingest.sandbox.practices-per-clinic=8",
             "referral-monitor.ingest.sandbox.months=14",
             "referral-monitor.ingest.sync-on-startup=false",
+            "referral-monitor.ingest.default-schedule=-",
+            "referral-monitor.metrics.monthly-close-schedule=-",
             "referral-monitor.ingest.pseudonym-key=api-test-pseudonym-key-not-a-secret-0123",
             "referral-monitor.app.admin-password=admin-test-password",
             "referral-monitor.app.coordinator-password=coordinator-test-password",

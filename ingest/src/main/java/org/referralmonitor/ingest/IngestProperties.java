@@ -24,10 +24,14 @@ public record IngestProperties(
         @DefaultValue List<@Valid Clinic> clinics,
         @DefaultValue List<@Valid Endpoint> endpoints,
         @DefaultValue("true") boolean syncOnStartup,
+        @NotBlank @DefaultValue("0 0 2 * * *") String defaultSchedule,
         String pseudonymKey,
         @DefaultValue @Valid Http http,
         @DefaultValue @Valid Retry retry,
         @DefaultValue @Valid Sandbox sandbox) {
+
+    /** A schedule that never fires: no scheduled syncs, only on request. */
+    public static final String NO_SCHEDULE = "-";
 
     /** Ids of clinics and endpoints: lower-case letters, digits and dashes, as they appear in URLs. */
     public static final String ID_PATTERN = "[a-z0-9][a-z0-9-]{0,63}";
@@ -44,7 +48,7 @@ public record IngestProperties(
             String name,
             @NotNull URI baseUrl,
             @DefaultValue("100") @Min(1) @Max(1000) int pageSize,
-            @NotBlank @DefaultValue("0 0 2 * * *") String schedule,
+            String schedule,
             @DefaultValue("true") boolean enabled) {
     }
 

@@ -27,7 +27,8 @@ class ConfiguredEndpoints implements EndpointSource {
     public List<EmrEndpoint> endpoints() {
         return properties.endpoints().stream()
                 .map(e -> new EmrEndpoint(e.id(), e.clinic(), e.name() == null ? e.id() : e.name(), e.baseUrl(),
-                        e.pageSize(), e.schedule(), e.enabled(), "CONFIG"))
+                        e.pageSize(), e.schedule() == null ? properties.defaultSchedule() : e.schedule(), e.enabled(),
+                        "CONFIG"))
                 .toList();
     }
 

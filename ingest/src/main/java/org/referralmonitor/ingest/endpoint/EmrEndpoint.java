@@ -5,7 +5,7 @@ import java.net.URI;
 /**
  * An EMR's FHIR R4 base URL, belonging to one clinic.
  *
- * @param schedule Spring cron expression (6 fields) for scheduled syncs
+ * @param schedule Spring cron expression (6 fields) for scheduled syncs, or "-" for none
  * @param origin where the definition comes from: CONFIG, SANDBOX or API
  */
 public record EmrEndpoint(

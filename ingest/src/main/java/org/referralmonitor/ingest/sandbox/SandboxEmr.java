@@ -28,9 +28,11 @@ public class SandboxEmr implements EndpointSource {
 
     private final SandboxFhirServer server;
     private final IngestProperties.Sandbox settings;
+    private final String schedule;
 
     SandboxEmr(FhirContext fhir, IngestProperties properties, Optional<Clock> clock) {
         this.settings = properties.sandbox();
+        this.schedule = properties.defaultSchedule();
         LocalDate today = LocalDate.now(clock.orElse(Clock.systemDefaultZone()));
         long start = System.nanoTime();
         SandboxWorld world = new SandboxWorldGenerator(fhir).generate(
@@ -55,7 +57,7 @@ public class SandboxEmr implements EndpointSource {
     public List<EmrEndpoint> endpoints() {
         return world().clinics().stream()
                 .map(c -> new EmrEndpoint("sandbox-" + c.id(), c.id(), c.name() + " EMR (sandbox)",
-                        server.baseUrl(c.id()), settings.pageSize(), "0 0 2 * * *", true, "SANDBOX"))
+                        server.baseUrl(c.id()), settings.pageSize(), schedule, true, "SANDBOX"))
                 .toList();
     }
 

@@ -1,6 +1,7 @@
 package org.referralmonitor.ingest.sync;
 
 import org.apache.camel.builder.RouteBuilder;
+import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.springframework.stereotype.Component;
@@ -8,8 +9,8 @@ import org.springframework.stereotype.Component;
 /**
  * The sync flow: for every enabled endpoint, one route {@code sync-<endpoint>} that runs a FHIR
  * search sync (ServiceRequest and Encounter pages, then the directory resources they reference),
- * and one route {@code sync-schedule-<endpoint>} that asks for a sync on the endpoint's cron
- * schedule. The work itself is in {@link SyncSteps}; errors are handled by {@link SyncErrorHandling}.
+ * and, unless its schedule is "-", one route {@code sync-schedule-<endpoint>} that asks for a
+ * sync on the endpoint's cron schedule. The work itself is in {@link SyncSteps}; errors are handled by {@link SyncErrorHandling}.
  */
 @Component
 class SyncRoutes extends RouteBuilder {
@@ -61,10 +62,12 @@ class SyncRoutes extends RouteBuilder {
             templatedRoute(SEARCH_TEMPLATE)
                     .routeId("sync-" + endpoint.id())
                     .parameter("endpointId", endpoint.id());
-            templatedRoute(SCHEDULE_TEMPLATE)
-                    .routeId("sync-schedule-" + endpoint.id())
-                    .parameter("endpointId", endpoint.id())
-                    .parameter("schedule", endpoint.schedule());
+            if (!IngestProperties.NO_SCHEDULE.equals(endpoint.schedule())) {
+                templatedRoute(SCHEDULE_TEMPLATE)
+                        .routeId("sync-schedule-" + endpoint.id())
+                        .parameter("endpointId", endpoint.id())
+                        .parameter("schedule", endpoint.schedule());
+            }
         }
     }
 }

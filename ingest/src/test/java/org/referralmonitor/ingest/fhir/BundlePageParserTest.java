@@ -20,7 +20,7 @@ class BundlePageParserTest {
             ZoneId.of("America/New_York"));
 
     static BundlePageParser parser() {
-        IngestProperties properties = new IngestProperties(List.of(), List.of(), false,
+        IngestProperties properties = new IngestProperties(List.of(), List.of(), false, "-",
                 "unit-test-pseudonym-key-0123456789abcdef", null, null, null);
         return new BundlePageParser(FHIR, new ResourceMapper(new PatientPseudonymizer(properties), new ReferralClassifier()));
     }
