@@ -119,6 +119,43 @@ class AppSmokeIT {
     }
 
     @Test
+    void tellsClinicItWhetherTheirDataCanBeCounted() {
+        String noRequester = "{\"resourceType\":\"ServiceRequest\",\"id\":\"x1\",\"status\":\"active\","
+                + "\"intent\":\"order\",\"category\":[{\"coding\":[{\"system\":\"http://snomed.info/sct\","
+                + "\"code\":\"3457005\"}]}],\"subject\":{\"reference\":\"Patient/p\"},\"authoredOn\":\"2026-10-01\"}";
+        String visit = "{\"resourceType\":\"Encounter\",\"id\":\"e1\",\"status\":\"finished\",\"class\":{\"code\":"
+                + "\"AMB\"},\"subject\":{\"reference\":\"Patient/p\"},\"period\":{\"start\":\"2026-10-09\"}}";
+
+        Http.Reply reply = http.post("/api/v1/validate", noRequester + "\n" + visit, "application/fhir+ndjson", "demo", "demo");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.<Integer>json("$.resources")).isEqualTo(2);
+        assertThat(reply.<Integer>json("$.countable")).isEqualTo(1);
+        assertThat(reply.<String>json("$.results[0].findings[0].message"))
+                .isEqualTo("ServiceRequest x1: no requester, so no referring provider or practice can be credited with it");
+        assertThat(reply.<String>json("$.results[0].findings[0].location")).isEqualTo("ServiceRequest");
+        assertThat(reply.<Boolean>json("$.results[1].countable")).isTrue();
+
+        Http.Reply broken = http.post("/api/v1/validate", "{\n \"resourceType\": \"Encounter\",\n \"status\": ,\n}",
+                "application/fhir+json", "demo", "demo");
+        assertThat(broken.status()).isEqualTo(400);
+        assertThat(broken.<Integer>json("$.line")).isEqualTo(3);
+        assertThat(broken.<String>json("$.detail")).startsWith("not valid JSON at line 3, column ");
+    }
+
+    @Test
+    void showsHowEachFeedDeviatesFromTheProfiles() {
+        Http.Reply deviations = http.get("/api/v1/endpoints/sandbox-lakeside-ortho/deviations", "demo", "demo");
+
+        assertThat(deviations.status()).isEqualTo(200);
+        assertThat(deviations.<List<String>>json("$[*].rule")).contains("rm-referral-2");
+        assertThat(deviations.<List<String>>json("$[?(@.rule == 'rm-referral-2')].example").get(0))
+                .endsWith("names a performer only by display text, so it cannot be told which clinic the referral was sent to");
+        assertThat(http.get("/api/v1/endpoints", "demo", "demo").<List<Integer>>json("$[*].deviatingResources"))
+                .allMatch(n -> n > 0);
+    }
+
+    @Test
     void requiresSignInExceptForHealth() {
         assertThat(http.get("/api/v1/endpoints", null, null).status()).isEqualTo(401);
         assertThat(http.get("/api/v1/endpoints", "demo", "wrong").status()).isEqualTo(401);

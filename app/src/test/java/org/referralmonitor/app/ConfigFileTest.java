@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.metrics.MetricsProperties;
+import org.referralmonitor.profiles.ProfilesProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
@@ -36,18 +37,21 @@ class ConfigFileTest {
         IngestProperties ingest = binder.bindOrCreate("referral-monitor.ingest", IngestProperties.class);
         MetricsProperties metrics = binder.bindOrCreate("referral-monitor.metrics", MetricsProperties.class);
         AppProperties app = binder.bindOrCreate("referral-monitor.app", AppProperties.class);
+        ProfilesProperties profiles = binder.bindOrCreate("referral-monitor.profiles", ProfilesProperties.class);
 
         assertThat(ingest.sandbox().enabled()).as("the demo run uses the sandbox EMR").isTrue();
         assertThat(ingest.syncOnStartup()).isTrue();
         assertThat(metrics.dropThreshold()).isEqualTo(0.30);
         assertThat(app.demoLogin()).isTrue();
+        assertThat(profiles.validationCacheSize()).isEqualTo(20000);
     }
 
     @Test
     void documentsEveryKeyWithAComment() throws IOException {
         List<String> lines = Files.readAllLines(CONFIG);
         List<String> undocumented = new ArrayList<>();
-        for (Class<?> module : List.of(IngestProperties.class, MetricsProperties.class, AppProperties.class)) {
+        for (Class<?> module : List.of(IngestProperties.class, MetricsProperties.class, AppProperties.class,
+                ProfilesProperties.class)) {
             keys(module, undocumented, lines);
         }
         assertThat(undocumented).as("keys without a line in config/application.yml").isEmpty();

@@ -16,6 +16,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.referralmonitor.ingest.sandbox.SandboxEmr;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -83,11 +85,15 @@ class DashboardBrowserIT {
         assertThat(alerts).hasSize(flagged.size());
         String first = alerts.get(0).findElement(By.className("explanation")).getText();
         assertThat(first).contains("referral", "in October 2026 vs about", "expected");
+        assertThat(browser.findElement(By.id("feeds")).getText())
+                .contains("names a performer only by display text", "validation: lenient");
         screenshot("clinic.png");
 
         alerts.get(0).findElement(By.tagName("button")).click();
 
-        assertThat(browser.findElement(By.className("notice")).getText()).contains("acknowledged");
+        WebElement notice = new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("p.notice")));
+        assertThat(notice.getText()).contains("acknowledged");
         assertThat(browser.findElements(By.cssSelector("#alerts article.alert"))).hasSize(alerts.size() - 1);
         assertThat(browser.findElement(By.tagName("details")).getText()).contains("1 acknowledged");
         screenshot("clinic-acknowledged.png");

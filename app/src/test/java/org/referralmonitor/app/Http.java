@@ -35,11 +35,23 @@ public final class Http {
     }
 
     public Reply post(String path, String user, String password) {
-        return call(HttpMethod.POST, path, user, password);
+        return call(HttpMethod.POST, path, null, null, user, password);
+    }
+
+    public Reply post(String path, String body, String contentType, String user, String password) {
+        return call(HttpMethod.POST, path, body, contentType, user, password);
     }
 
     private Reply call(HttpMethod method, String path, String user, String password) {
-        ResponseEntity<String> response = client.method(method).uri(URI.create(path).toString())
+        return call(method, path, null, null, user, password);
+    }
+
+    private Reply call(HttpMethod method, String path, String body, String contentType, String user, String password) {
+        RestClient.RequestBodySpec request = client.method(method).uri(URI.create(path).toString());
+        if (body != null) {
+            request = request.contentType(org.springframework.http.MediaType.parseMediaType(contentType)).body(body);
+        }
+        ResponseEntity<String> response = request
                 .headers(h -> {
                     if (user != null) {
                         h.set(HttpHeaders.AUTHORIZATION, "Basic " + Base64.getEncoder()
@@ -48,7 +60,7 @@ public final class Http {
                     h.setAccept(List.of(org.springframework.http.MediaType.APPLICATION_JSON));
                 })
                 .retrieve()
-                .onStatus(status -> true, (request, reply) -> { })
+                .onStatus(status -> true, (req, reply) -> { })
                 .toEntity(String.class);
         return new Reply(response.getStatusCode().value(), response.getHeaders(), response.getBody());
     }

@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import org.referralmonitor.ingest.endpoint.ValidationLevel;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -49,7 +50,8 @@ public record IngestProperties(
             @NotNull URI baseUrl,
             @DefaultValue("100") @Min(1) @Max(1000) int pageSize,
             String schedule,
-            @DefaultValue("true") boolean enabled) {
+            @DefaultValue("true") boolean enabled,
+            @NotNull @DefaultValue("lenient") ValidationLevel validation) {
     }
 
     public record Http(

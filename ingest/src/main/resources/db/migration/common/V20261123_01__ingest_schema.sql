@@ -129,7 +129,9 @@ CREATE TABLE visit_based_on (
     PRIMARY KEY (endpoint_id, visit_id, referral_id),
     FOREIGN KEY (endpoint_id, visit_id) REFERENCES visit (endpoint_id, resource_id)
 );
-CREATE INDEX visit_based_on_referral_idx ON visit_based_on (endpoint_id, referral_id);
+-- Led by referral_id: an index led by endpoint_id alone could be mistaken for the primary key by a
+-- plan made while the table was empty, turning each lookup into a scan of the endpoint's rows.
+CREATE INDEX visit_based_on_referral_idx ON visit_based_on (referral_id, endpoint_id);
 
 -- Directory resources used to credit a referral to a practice and a provider.
 -- source_key identifies the practice or provider across endpoints: 'npi:<npi>' when the NPI is

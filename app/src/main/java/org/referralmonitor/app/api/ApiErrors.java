@@ -3,6 +3,7 @@ package org.referralmonitor.app.api;
 import java.net.URI;
 import org.referralmonitor.ingest.sync.SyncNotStartedException;
 import org.referralmonitor.ingest.sync.UnknownEndpointException;
+import org.referralmonitor.profiles.conformance.InvalidJsonException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -15,6 +16,16 @@ class ApiErrors {
     @ExceptionHandler(InvalidRequestException.class)
     ProblemDetail invalid(InvalidRequestException e) {
         return problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
+    }
+
+    @ExceptionHandler(InvalidJsonException.class)
+    ProblemDetail invalidJson(InvalidJsonException e) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Not JSON",
+                e.getMessage().replaceFirst("^not valid JSON", "not valid JSON at line " + e.line() + ", column "
+                        + e.column()));
+        problem.setProperty("line", e.line());
+        problem.setProperty("column", e.column());
+        return problem;
     }
 
     @ExceptionHandler({NotFoundException.class, UnknownEndpointException.class})

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.ingest.store.IssueLog;
 import org.referralmonitor.ingest.store.ReviewQueue;
 import org.referralmonitor.ingest.sync.SyncRun;
 import org.referralmonitor.ingest.sync.SyncService;
@@ -21,19 +22,25 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/endpoints")
 class EndpointsApi {
 
-    /** An endpoint with its latest sync and the number of resources waiting in review. */
+    /**
+     * An endpoint with its latest sync, the number of resources waiting in review, and the number of
+     * kept resources that deviate from the profiles.
+     */
     record EndpointView(String id, String clinicId, String name, URI baseUrl, int pageSize, String schedule,
-            boolean enabled, String origin, SyncRun lastSync, int openReviewItems) {
+            boolean enabled, String origin, String validationLevel, SyncRun lastSync, int openReviewItems,
+            int deviatingResources) {
     }
 
     private final EndpointDirectory directory;
     private final SyncService syncs;
     private final ReviewQueue review;
+    private final IssueLog issues;
 
-    EndpointsApi(EndpointDirectory directory, SyncService syncs, ReviewQueue review) {
+    EndpointsApi(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues) {
         this.directory = directory;
         this.syncs = syncs;
         this.review = review;
+        this.issues = issues;
     }
 
     @GetMapping
@@ -69,12 +76,20 @@ class EndpointsApi {
         return review.open(id, Math.max(1, Math.min(limit, 1000)));
     }
 
+    /** How the endpoint's resources deviate from the profiles, by rule, most common first. */
+    @GetMapping("/{id}/deviations")
+    List<IssueLog.Deviation> deviations(@PathVariable String id) {
+        endpoint(id);
+        return issues.summary(id);
+    }
+
     private EmrEndpoint endpoint(String id) {
         return directory.endpoint(id).orElseThrow(() -> new UnknownEndpointException(id));
     }
 
     private EndpointView view(EmrEndpoint e) {
         return new EndpointView(e.id(), e.clinicId(), e.name(), e.baseUrl(), e.pageSize(), e.schedule(), e.enabled(),
-                e.origin(), syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id()));
+                e.origin(), e.validationLevel().name(), syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id()),
+                issues.deviatingResources(e.id()));
     }
 }

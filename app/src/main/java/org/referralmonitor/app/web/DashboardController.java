@@ -11,6 +11,7 @@ import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.ingest.store.IssueLog;
 import org.referralmonitor.ingest.store.ReviewQueue;
 import org.referralmonitor.ingest.sync.SyncNotStartedException;
 import org.referralmonitor.ingest.sync.SyncRun;
@@ -32,8 +33,8 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 @Controller
 class DashboardController {
 
-    /** An endpoint with its latest sync, for the feed panel. */
-    record Feed(EmrEndpoint endpoint, SyncRun lastSync, int openReview) {
+    /** An endpoint with its latest sync, what waits in review and how its resources deviate, for the feed panel. */
+    record Feed(EmrEndpoint endpoint, SyncRun lastSync, int openReview, int deviating, List<IssueLog.Deviation> deviations) {
     }
 
     /** A clinic card on the start page. */
@@ -47,16 +48,18 @@ class DashboardController {
     private final EndpointDirectory directory;
     private final SyncService syncs;
     private final ReviewQueue review;
+    private final IssueLog issues;
     private final SourceReport report;
     private final Alerts alerts;
     private final MonthlyMetricsRunner runner;
     private final boolean demoLogin;
 
-    DashboardController(EndpointDirectory directory, SyncService syncs, ReviewQueue review, SourceReport report,
-            Alerts alerts, MonthlyMetricsRunner runner, AppProperties app, IngestProperties ingest) {
+    DashboardController(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues,
+            SourceReport report, Alerts alerts, MonthlyMetricsRunner runner, AppProperties app, IngestProperties ingest) {
         this.directory = directory;
         this.syncs = syncs;
         this.review = review;
+        this.issues = issues;
         this.report = report;
         this.alerts = alerts;
         this.runner = runner;
@@ -143,7 +146,8 @@ class DashboardController {
 
     private List<Feed> feeds(String clinicId) {
         return directory.endpoints().stream().filter(e -> e.clinicId().equals(clinicId))
-                .map(e -> new Feed(e, syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id())))
+                .map(e -> new Feed(e, syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id()),
+                        issues.deviatingResources(e.id()), issues.summary(e.id()).stream().limit(5).toList()))
                 .toList();
     }
 }

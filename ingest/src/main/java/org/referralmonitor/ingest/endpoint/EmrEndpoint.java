@@ -7,6 +7,7 @@ import java.net.URI;
  *
  * @param schedule Spring cron expression (6 fields) for scheduled syncs, or "-" for none
  * @param origin where the definition comes from: CONFIG, SANDBOX or API
+ * @param validationLevel how its resources are held to the profiles
  */
 public record EmrEndpoint(
         String id,
@@ -16,7 +17,8 @@ public record EmrEndpoint(
         int pageSize,
         String schedule,
         boolean enabled,
-        String origin) {
+        String origin,
+        ValidationLevel validationLevel) {
 
     /** The base URL with exactly one trailing slash, so that relative paths resolve under it. */
     public URI base() {

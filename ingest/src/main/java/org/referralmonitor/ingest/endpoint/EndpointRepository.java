@@ -29,17 +29,19 @@ class EndpointRepository {
             MERGE INTO emr_endpoint t
             USING (VALUES (CAST(:id AS VARCHAR(64)), CAST(:clinicId AS VARCHAR(64)), CAST(:name AS VARCHAR(200)),
                            CAST(:baseUrl AS VARCHAR(2000)), CAST(:pageSize AS INTEGER), CAST(:schedule AS VARCHAR(100)),
-                           CAST(:enabled AS BOOLEAN), CAST(:origin AS VARCHAR(16))))
-                AS s (id, clinic_id, name, base_url, page_size, schedule, enabled, origin)
+                           CAST(:enabled AS BOOLEAN), CAST(:origin AS VARCHAR(16)),
+                           CAST(:validationLevel AS VARCHAR(16))))
+                AS s (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, validation_level)
             ON t.id = s.id
             WHEN MATCHED
                 THEN UPDATE SET clinic_id = s.clinic_id, name = s.name, base_url = s.base_url, page_size = s.page_size,
                                 schedule = s.schedule, enabled = s.enabled, origin = s.origin,
-                                updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE)
+                                validation_level = s.validation_level, updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE)
             WHEN NOT MATCHED
-                THEN INSERT (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, updated_at)
+                THEN INSERT (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, validation_level,
+                             updated_at)
                      VALUES (s.id, s.clinic_id, s.name, s.base_url, s.page_size, s.schedule, s.enabled, s.origin,
-                             CAST(:now AS TIMESTAMP WITH TIME ZONE))
+                             s.validation_level, CAST(:now AS TIMESTAMP WITH TIME ZONE))
             """;
 
     private final JdbcClient jdbc;
@@ -67,6 +69,7 @@ class EndpointRepository {
                 .param("schedule", endpoint.schedule())
                 .param("enabled", endpoint.enabled())
                 .param("origin", endpoint.origin())
+                .param("validationLevel", endpoint.validationLevel().name())
                 .param("now", now)
                 .update();
     }
@@ -101,6 +104,6 @@ class EndpointRepository {
     private static EmrEndpoint endpoint(ResultSet rs, int row) throws SQLException {
         return new EmrEndpoint(rs.getString("id"), rs.getString("clinic_id"), rs.getString("name"),
                 URI.create(rs.getString("base_url")), rs.getInt("page_size"), rs.getString("schedule"),
-                rs.getBoolean("enabled"), rs.getString("origin"));
+                rs.getBoolean("enabled"), rs.getString("origin"), ValidationLevel.valueOf(rs.getString("validation_level")));
     }
 }

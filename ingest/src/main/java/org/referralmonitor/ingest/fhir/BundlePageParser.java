@@ -18,30 +18,40 @@ import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Resource;
+import org.referralmonitor.ingest.endpoint.ValidationLevel;
+import org.referralmonitor.profiles.conformance.FhirValidation;
+import org.referralmonitor.profiles.conformance.Finding;
+import org.referralmonitor.profiles.conformance.ValidationReport;
 import org.springframework.stereotype.Component;
 
 /**
  * Reads a searchset Bundle page entry by entry (Jackson streaming, then HAPI per resource), so
- * that one unreadable resource goes to the review table while the rest of the page is kept.
+ * that one unreadable resource goes to the review table while the rest of the page is kept. Each
+ * kept resource is validated against the monitor's profiles at the endpoint's level: strict sends
+ * a resource with errors to review, lenient keeps it and records its deviations.
  */
 @Component
 public class BundlePageParser {
 
     private final FhirContext fhir;
     private final ResourceMapper mapper;
+    private final FhirValidation validation;
     private final ObjectMapper json = new ObjectMapper();
     private final JsonFactory factory = json.getFactory();
 
-    public BundlePageParser(FhirContext fhir, ResourceMapper mapper) {
+    public BundlePageParser(FhirContext fhir, ResourceMapper mapper, FhirValidation validation) {
         this.fhir = fhir;
         this.mapper = mapper;
+        this.validation = validation;
     }
 
     public ParsedPage parse(byte[] body, MappingContext ctx) throws MalformedPageException {
         List<MappedResource> resources = new ArrayList<>();
         List<ParsedPage.Rejection> rejections = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        List<ParsedPage.ResourceIssues> issues = new ArrayList<>();
         String next = null;
         Integer total = null;
         String resourceType = null;
@@ -65,7 +75,7 @@ public class BundlePageParser {
                         while (p.nextToken() == JsonToken.START_OBJECT) {
                             entries++;
                             JsonNode entry = p.readValueAsTree();
-                            ignored += readEntry(entry, entries, ctx, resources, rejections, warnings) ? 0 : 1;
+                            ignored += readEntry(entry, entries, ctx, resources, rejections, warnings, issues) ? 0 : 1;
                         }
                     }
                     default -> p.skipChildren();
@@ -84,12 +94,12 @@ public class BundlePageParser {
                     ? "the response has no resourceType (a FHIR Bundle was expected)"
                     : "the response is a " + resourceType + ", not a Bundle");
         }
-        return new ParsedPage(resources, rejections, next, total, entries, ignored, warnings);
+        return new ParsedPage(resources, rejections, next, total, entries, ignored, warnings, issues);
     }
 
     /** @return false when the entry holds nothing we keep */
     private boolean readEntry(JsonNode entry, int position, MappingContext ctx, List<MappedResource> resources,
-            List<ParsedPage.Rejection> rejections, List<String> warnings) {
+            List<ParsedPage.Rejection> rejections, List<String> warnings, List<ParsedPage.ResourceIssues> issues) {
         JsonNode resource = entry.get("resource");
         if (resource == null || !resource.isObject()) {
             rejections.add(new ParsedPage.Rejection(null, null,
@@ -113,7 +123,20 @@ public class BundlePageParser {
         }
         try {
             Resource parsed = (Resource) parse(type, (ObjectNode) resource);
-            resources.add(mapper.map(parsed, ctx));
+            MappedResource mapped = mapper.map(parsed, ctx);
+            if (ctx.validation() != ValidationLevel.OFF) {
+                ValidationReport report = validation.validate((ObjectNode) resource);
+                if (ctx.validation() == ValidationLevel.STRICT && !report.conforms()) {
+                    Finding first = report.errors().get(0);
+                    rejections.add(new ParsedPage.Rejection(type, mapped.resourceId(), report.errors().stream()
+                            .map(Finding::message).collect(Collectors.joining("; ")), first.location()));
+                    return true;
+                }
+                if (!report.deviations().isEmpty()) {
+                    issues.add(new ParsedPage.ResourceIssues(type, mapped.resourceId(), report.deviations()));
+                }
+            }
+            resources.add(mapped);
         } catch (DataFormatException e) {
             rejections.add(new ParsedPage.Rejection(type, id,
                     type + " " + (id == null ? "(no id)" : id) + " is not valid FHIR R4 JSON: " + plain(e.getMessage()),

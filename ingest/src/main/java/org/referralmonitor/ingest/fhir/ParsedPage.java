@@ -1,6 +1,7 @@
 package org.referralmonitor.ingest.fhir;
 
 import java.util.List;
+import org.referralmonitor.profiles.conformance.Finding;
 
 /**
  * One search page, read.
@@ -12,10 +13,15 @@ import java.util.List;
  * @param entries how many entries the page had
  * @param ignored entries of types we do not keep (OperationOutcome, Patient, ...)
  * @param warnings diagnostics from OperationOutcome entries the server added to the page
+ * @param issues deviations from the profiles of resources that were kept (lenient validation)
  */
 public record ParsedPage(List<MappedResource> resources, List<Rejection> rejections, String nextLink, Integer total,
-        int entries, int ignored, List<String> warnings) {
+        int entries, int ignored, List<String> warnings, List<ResourceIssues> issues) {
 
     public record Rejection(String resourceType, String resourceId, String reason, String location) {
+    }
+
+    /** What the validator found in one kept resource. */
+    public record ResourceIssues(String resourceType, String resourceId, List<Finding> findings) {
     }
 }

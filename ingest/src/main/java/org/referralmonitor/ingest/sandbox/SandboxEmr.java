@@ -10,6 +10,7 @@ import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointSource;
+import org.referralmonitor.ingest.endpoint.ValidationLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -57,7 +58,8 @@ public class SandboxEmr implements EndpointSource {
     public List<EmrEndpoint> endpoints() {
         return world().clinics().stream()
                 .map(c -> new EmrEndpoint("sandbox-" + c.id(), c.id(), c.name() + " EMR (sandbox)",
-                        server.baseUrl(c.id()), settings.pageSize(), schedule, true, "SANDBOX"))
+                        server.baseUrl(c.id()), settings.pageSize(), schedule, true, "SANDBOX",
+                        ValidationLevel.LENIENT))
                 .toList();
     }
 

@@ -223,7 +223,9 @@ public final class SandboxWorldGenerator {
                 case "Organization" -> "Organization/" + practice.organizationId();
                 default -> "PractitionerRole/role-" + practitionerId.substring(3);
             }));
-            sr.addPerformer(new Reference("Organization/" + selfId));
+            // Some EMRs name the receiving clinic only in words: a deviation the dashboard shows (rm-referral-2).
+            sr.addPerformer(referralSeq % 40 == 0 ? new Reference().setDisplay(clinic.name())
+                    : new Reference("Organization/" + selfId));
             add(sr, patientId, null);
 
             if (converts && visit.toInstant().isBefore(asOf.plusSeconds(45L * 24 * 3600))) {

@@ -59,15 +59,16 @@ public class ReviewQueue {
             OffsetDateTime at) {
         Map<Boolean, List<SqlParameterSource>> byHasKey = rejections.stream()
                 .collect(Collectors.partitioningBy(r -> r.resourceType() != null && r.resourceId() != null,
-                        Collectors.mapping(r -> (SqlParameterSource) new MapSqlParameterSource()
-                                .addValue("endpointId", endpointId)
-                                .addValue("resourceType", r.resourceType())
-                                .addValue("resourceId", r.resourceId())
-                                .addValue("reason", truncate(r.reason(), 2000))
-                                .addValue("location", truncate(r.location(), 500))
-                                .addValue("pageUrl", truncate(pageUrl, 4000))
-                                .addValue("syncRunId", syncRunId)
-                                .addValue("receivedAt", at), Collectors.toList())));
+                        Collectors.mapping(r -> (SqlParameterSource) new Params()
+                                .text("endpointId", endpointId)
+                                .text("resourceType", r.resourceType())
+                                .text("resourceId", r.resourceId())
+                                .text("reason", truncate(r.reason(), 2000))
+                                .text("location", truncate(r.location(), 500))
+                                .text("pageUrl", truncate(pageUrl, 4000))
+                                .bigint("syncRunId", syncRunId)
+                                .instant("receivedAt", at)
+                                .source(), Collectors.toList())));
         if (!byHasKey.get(true).isEmpty()) {
             jdbc.batchUpdate(MERGE_REJECTION, byHasKey.get(true).toArray(SqlParameterSource[]::new));
         }

@@ -18,6 +18,7 @@ import org.referralmonitor.ingest.fhir.MalformedPageException;
 import org.referralmonitor.ingest.fhir.MappingContext;
 import org.referralmonitor.ingest.fhir.ParsedPage;
 import org.referralmonitor.ingest.store.DirectoryGaps;
+import org.referralmonitor.ingest.store.IssueLog;
 import org.referralmonitor.ingest.store.ResourceWriter;
 import org.referralmonitor.ingest.store.ReviewQueue;
 import org.referralmonitor.ingest.store.SourceResolver;
@@ -51,6 +52,7 @@ class SyncSteps {
     private final BundlePageParser parser;
     private final ResourceWriter writer;
     private final ReviewQueue review;
+    private final IssueLog issues;
     private final DirectoryGaps gaps;
     private final SourceResolver resolver;
     private final TransactionTemplate tx;
@@ -59,7 +61,7 @@ class SyncSteps {
     private final Clock clock = Clock.systemUTC();
 
     SyncSteps(EndpointDirectory directory, SyncRunRepository runs, FhirHttpClient http, BundlePageParser parser,
-            ResourceWriter writer, ReviewQueue review, DirectoryGaps gaps, SourceResolver resolver,
+            ResourceWriter writer, ReviewQueue review, IssueLog issues, DirectoryGaps gaps, SourceResolver resolver,
             TransactionTemplate tx, ApplicationEventPublisher events, IngestProperties properties) {
         this.directory = directory;
         this.runs = runs;
@@ -67,6 +69,7 @@ class SyncSteps {
         this.parser = parser;
         this.writer = writer;
         this.review = review;
+        this.issues = issues;
         this.gaps = gaps;
         this.resolver = resolver;
         this.tx = tx;
@@ -85,7 +88,7 @@ class SyncSteps {
                 .orElseThrow(() -> new IllegalStateException("Clinic " + endpoint.clinicId() + " is not defined"));
         runs.markRunning(runId, now());
         SyncContext ctx = new SyncContext(runId, endpoint,
-                new MappingContext(endpoint.id(), endpoint.base(), clinic.timeZone()));
+                new MappingContext(endpoint.id(), endpoint.base(), clinic.timeZone(), endpoint.validationLevel()));
         for (String type : SEARCHED_TYPES) {
             ctx.enqueue(new SyncContext.PageRequest(type,
                     endpoint.base().resolve(type + "?_count=" + endpoint.pageSize())));
@@ -196,6 +199,7 @@ class SyncSteps {
             WriteResult written = writer.write(page.resources(), ctx.runId, now);
             review.record(ctx.endpoint.id(), ctx.runId, fetched.request().url().toString(), page.rejections(), now);
             review.resolveAccepted(ctx.endpoint.id(), page.resources());
+            issues.replace(ctx.endpoint.id(), ctx.runId, page.resources(), page.issues(), now);
             ctx.pages++;
             ctx.received += page.resources().size() + page.rejections().size();
             ctx.written += written.written();

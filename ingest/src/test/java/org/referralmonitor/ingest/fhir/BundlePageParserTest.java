@@ -11,18 +11,21 @@ import java.time.ZoneId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.ValidationLevel;
+import org.referralmonitor.profiles.conformance.FhirValidation;
 import org.referralmonitor.ingest.testsupport.FhirFixtures;
 
 class BundlePageParserTest {
 
-    static final FhirContext FHIR = FhirContext.forR4();
+    static final FhirContext FHIR = FhirContext.forR4Cached();
     static final MappingContext CTX = new MappingContext("emr", URI.create("https://emr.example.org/fhir/"),
-            ZoneId.of("America/New_York"));
+            ZoneId.of("America/New_York"), ValidationLevel.LENIENT);
 
     static BundlePageParser parser() {
         IngestProperties properties = new IngestProperties(List.of(), List.of(), false, "-",
                 "unit-test-pseudonym-key-0123456789abcdef", null, null, null);
-        return new BundlePageParser(FHIR, new ResourceMapper(new PatientPseudonymizer(properties), new ReferralClassifier()));
+        return new BundlePageParser(FHIR, new ResourceMapper(new PatientPseudonymizer(properties), new ReferralClassifier()),
+                FhirValidation.shared(FHIR, 1000));
     }
 
     private static ParsedPage parse(String json) throws MalformedPageException {

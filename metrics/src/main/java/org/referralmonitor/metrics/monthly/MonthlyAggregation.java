@@ -2,7 +2,9 @@ package org.referralmonitor.metrics.monthly;
 
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
+import java.util.List;
 import org.referralmonitor.metrics.MetricsProperties;
+import org.referralmonitor.profiles.ReferralCodes;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -15,9 +17,6 @@ import org.springframework.stereotype.Repository;
 @Repository
 class MonthlyAggregation {
 
-    /** Encounter statuses that mean the patient was seen. */
-    static final String ATTENDED = "'arrived', 'triaged', 'in-progress', 'onleave', 'finished'";
-
     private static final String DELETE = "DELETE FROM source_month WHERE clinic_id = :clinicId AND month_start = :month";
 
     private static final String INSERT = """
@@ -29,7 +28,7 @@ class MonthlyAggregation {
                            SELECT 1 FROM visit_based_on vb
                            JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
                            WHERE vb.endpoint_id = r.endpoint_id AND vb.referral_id = r.resource_id
-                             AND v.status IN (%s)) THEN 1 ELSE 0 END AS converted
+                             AND v.status IN (:attended)) THEN 1 ELSE 0 END AS converted
                 FROM referral r
                 JOIN emr_endpoint e ON e.id = r.endpoint_id
                 WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
@@ -59,7 +58,7 @@ class MonthlyAggregation {
                         THEN CAST(past_referrals AS NUMERIC(12, 4)) / history_months END,
                    NULL, NULL, CAST(:computedAt AS TIMESTAMP WITH TIME ZONE), :jobExecutionId
             FROM with_history
-            """.formatted(ATTENDED);
+            """;
 
     private final NamedParameterJdbcTemplate jdbc;
     private final MetricsProperties properties;
@@ -78,7 +77,9 @@ class MonthlyAggregation {
                 .addValue("baselineMonths", properties.baselineMonths())
                 .addValue("minHistoryMonths", properties.minHistoryMonths())
                 .addValue("computedAt", computedAt)
-                .addValue("jobExecutionId", jobExecutionId);
+                .addValue("jobExecutionId", jobExecutionId)
+                // ValueSet rm-attended-visit-status of the monitor's FHIR package
+                .addValue("attended", List.copyOf(ReferralCodes.ATTENDED_VISIT_STATUSES));
         jdbc.update(DELETE, params);
         return jdbc.update(INSERT, params);
     }

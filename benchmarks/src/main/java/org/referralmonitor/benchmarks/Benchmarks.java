@@ -1,0 +1,51 @@
+package org.referralmonitor.benchmarks;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs the benchmarks and writes their figures into {@code docs/benchmarks.md}, each next to the
+ * baselines measured in the same run.
+ *
+ * <pre>
+ * ./mvnw -B -q -pl benchmarks -am package -DskipTests
+ * java -Xmx512m -jar benchmarks/target/benchmarks.jar validation [--docs docs/benchmarks.md] [--scale 1.0]
+ * </pre>
+ *
+ * PostgreSQL comes from RM_BENCH_DATABASE_URL (default jdbc:postgresql://127.0.0.1:5432/postgres,
+ * user RM_BENCH_DATABASE_USER or postgres); each run creates and drops its own database.
+ */
+public final class Benchmarks {
+
+    private Benchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> names = new ArrayList<>();
+        Path docs = Path.of("docs", "benchmarks.md");
+        double scale = 1.0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--docs" -> docs = Path.of(args[++i]);
+                case "--scale" -> scale = Double.parseDouble(args[++i]);
+                default -> names.add(args[i]);
+            }
+        }
+        if (names.isEmpty()) {
+            System.err.println("usage: java -jar benchmarks.jar validation [--docs FILE] [--scale F]");
+            System.exit(2);
+        }
+        for (String name : names) {
+            String section = switch (name) {
+                case "validation" -> new ValidationBenchmark(scale).run();
+                default -> throw new IllegalArgumentException("No benchmark '" + name + "'; known: " + Arrays.asList("validation"));
+            };
+            System.out.println(section);
+            Docs.replaceSection(docs, name, section);
+            System.out.println("Written to " + docs.toAbsolutePath());
+        }
+        System.exit(0);
+    }
+}

@@ -1,0 +1,205 @@
+package org.referralmonitor.ingest.store;
+
+import java.util.Locale;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The one place where PostgreSQL and H2 differ in how we write: the upserts.
+ *
+ * <p>PostgreSQL uses {@code INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE newer}: the row is found
+ * through the unique index whatever the table's statistics say, and concurrent writers cannot
+ * collide. (A MERGE prepared while a table was still empty was planned through a secondary index
+ * and scanned every row of the endpoint for each write: a first sync slowed down as it went.)
+ * H2, the embedded demo database, has no ON CONFLICT ... DO UPDATE and uses the standard MERGE.
+ * Both return 1 for a row inserted or changed and 0 for a row left as it was.
+ */
+record Upserts(String referral, String visit, String organization, String practitioner, String role) {
+
+    /** A row changes only when its content changed and the incoming version is not older. */
+    private static final String NEWER = """
+            t.content_hash <> s.content_hash
+                AND (t.last_updated IS NULL OR s.last_updated IS NULL OR s.last_updated >= t.last_updated)""";
+
+    private static final String PG_NEWER = """
+            t.content_hash <> EXCLUDED.content_hash
+                AND (t.last_updated IS NULL OR EXCLUDED.last_updated IS NULL OR EXCLUDED.last_updated >= t.last_updated)""";
+
+    static Upserts forDatabase(DataSource dataSource) {
+        String product = new JdbcTemplate(dataSource)
+                .execute((ConnectionCallback<String>) c -> c.getMetaData().getDatabaseProductName());
+        return product != null && product.toLowerCase(Locale.ROOT).contains("postgres") ? POSTGRES : H2;
+    }
+
+    static final Upserts POSTGRES = new Upserts("""
+            INSERT INTO referral AS t
+                (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
+                 authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
+                 performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
+                 first_seen_at, updated_at)
+            VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :intent, :authoredOn, :authoredDate,
+                 :authoredMonth, :patientHash, :requesterType, :requesterId, :requesterNpi, :requesterForm,
+                 :performerType, :performerId, :encounterId, :isReferral, :classifiedBy, :contentHash, :syncRunId,
+                 :seenAt, :seenAt)
+            ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
+                version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
+                intent = EXCLUDED.intent, authored_on = EXCLUDED.authored_on, authored_date = EXCLUDED.authored_date,
+                authored_month = EXCLUDED.authored_month, patient_hash = EXCLUDED.patient_hash,
+                requester_type = EXCLUDED.requester_type, requester_id = EXCLUDED.requester_id,
+                requester_npi = EXCLUDED.requester_npi, requester_form = EXCLUDED.requester_form,
+                performer_type = EXCLUDED.performer_type, performer_id = EXCLUDED.performer_id,
+                encounter_id = EXCLUDED.encounter_id, is_referral = EXCLUDED.is_referral,
+                classified_by = EXCLUDED.classified_by, content_hash = EXCLUDED.content_hash,
+                sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
+                source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
+            WHERE %s
+            """.formatted(PG_NEWER), """
+            INSERT INTO visit AS t
+                (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash, period_start,
+                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at)
+            VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :classCode, :patientHash, :periodStart,
+                 :startDate, :serviceProviderId, :contentHash, :syncRunId, :seenAt, :seenAt)
+            ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
+                version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
+                class_code = EXCLUDED.class_code, patient_hash = EXCLUDED.patient_hash,
+                period_start = EXCLUDED.period_start, start_date = EXCLUDED.start_date,
+                service_provider_id = EXCLUDED.service_provider_id, content_hash = EXCLUDED.content_hash,
+                sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at
+            WHERE %s
+            """.formatted(PG_NEWER), """
+            INSERT INTO organization AS t
+                (endpoint_id, resource_id, version_id, last_updated, name, npi, active, source_key, content_hash,
+                 updated_at)
+            VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :name, :npi, :active, :sourceKey, :contentHash,
+                 :seenAt)
+            ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
+                version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, name = EXCLUDED.name,
+                npi = EXCLUDED.npi, active = EXCLUDED.active, source_key = EXCLUDED.source_key,
+                content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at
+            WHERE %s
+            """.formatted(PG_NEWER), """
+            INSERT INTO practitioner AS t
+                (endpoint_id, resource_id, version_id, last_updated, name, npi, active, source_key, content_hash,
+                 updated_at)
+            VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :name, :npi, :active, :sourceKey, :contentHash,
+                 :seenAt)
+            ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
+                version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, name = EXCLUDED.name,
+                npi = EXCLUDED.npi, active = EXCLUDED.active, source_key = EXCLUDED.source_key,
+                content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at
+            WHERE %s
+            """.formatted(PG_NEWER), """
+            INSERT INTO practitioner_role AS t
+                (endpoint_id, resource_id, version_id, last_updated, practitioner_id, organization_id, active,
+                 content_hash, updated_at)
+            VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :practitionerId, :organizationId, :active,
+                 :contentHash, :seenAt)
+            ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
+                version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated,
+                practitioner_id = EXCLUDED.practitioner_id, organization_id = EXCLUDED.organization_id,
+                active = EXCLUDED.active, content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at
+            WHERE %s
+            """.formatted(PG_NEWER));
+
+    private static final String H2_DIRECTORY = """
+            MERGE INTO %s t
+            USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),
+                           CAST(:versionId AS VARCHAR(64)), CAST(:lastUpdated AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:name AS VARCHAR(300)), CAST(:npi AS VARCHAR(10)), CAST(:active AS BOOLEAN),
+                           CAST(:sourceKey AS VARCHAR(200)), CAST(:contentHash AS VARCHAR(64)),
+                           CAST(:seenAt AS TIMESTAMP WITH TIME ZONE)))
+                AS s (endpoint_id, resource_id, version_id, last_updated, name, npi, active, source_key, content_hash,
+                      seen_at)
+            ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
+            WHEN MATCHED AND %s THEN UPDATE SET
+                version_id = s.version_id, last_updated = s.last_updated, name = s.name, npi = s.npi,
+                active = s.active, source_key = s.source_key, content_hash = s.content_hash, updated_at = s.seen_at
+            WHEN NOT MATCHED THEN INSERT
+                (endpoint_id, resource_id, version_id, last_updated, name, npi, active, source_key, content_hash,
+                 updated_at)
+                VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.name, s.npi, s.active,
+                 s.source_key, s.content_hash, s.seen_at)
+            """;
+
+    static final Upserts H2 = new Upserts("""
+            MERGE INTO referral t
+            USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),
+                           CAST(:versionId AS VARCHAR(64)), CAST(:lastUpdated AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:status AS VARCHAR(32)), CAST(:intent AS VARCHAR(32)),
+                           CAST(:authoredOn AS TIMESTAMP WITH TIME ZONE), CAST(:authoredDate AS DATE),
+                           CAST(:authoredMonth AS DATE), CAST(:patientHash AS VARCHAR(64)),
+                           CAST(:requesterType AS VARCHAR(32)), CAST(:requesterId AS VARCHAR(64)),
+                           CAST(:requesterNpi AS VARCHAR(10)), CAST(:requesterForm AS VARCHAR(16)),
+                           CAST(:performerType AS VARCHAR(32)), CAST(:performerId AS VARCHAR(64)),
+                           CAST(:encounterId AS VARCHAR(64)), CAST(:isReferral AS BOOLEAN),
+                           CAST(:classifiedBy AS VARCHAR(64)), CAST(:contentHash AS VARCHAR(64)),
+                           CAST(:syncRunId AS BIGINT), CAST(:seenAt AS TIMESTAMP WITH TIME ZONE)))
+                AS s (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
+                      authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
+                      performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash,
+                      sync_run_id, seen_at)
+            ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
+            WHEN MATCHED AND %s THEN UPDATE SET
+                version_id = s.version_id, last_updated = s.last_updated, status = s.status, intent = s.intent,
+                authored_on = s.authored_on, authored_date = s.authored_date, authored_month = s.authored_month,
+                patient_hash = s.patient_hash, requester_type = s.requester_type, requester_id = s.requester_id,
+                requester_npi = s.requester_npi, requester_form = s.requester_form,
+                performer_type = s.performer_type, performer_id = s.performer_id, encounter_id = s.encounter_id,
+                is_referral = s.is_referral, classified_by = s.classified_by, content_hash = s.content_hash,
+                sync_run_id = s.sync_run_id, updated_at = s.seen_at,
+                source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
+            WHEN NOT MATCHED THEN INSERT
+                (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
+                 authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
+                 performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
+                 first_seen_at, updated_at)
+                VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.intent, s.authored_on,
+                 s.authored_date, s.authored_month, s.patient_hash, s.requester_type, s.requester_id, s.requester_npi,
+                 s.requester_form, s.performer_type, s.performer_id, s.encounter_id, s.is_referral, s.classified_by,
+                 s.content_hash, s.sync_run_id, s.seen_at, s.seen_at)
+            """.formatted(NEWER), """
+            MERGE INTO visit t
+            USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),
+                           CAST(:versionId AS VARCHAR(64)), CAST(:lastUpdated AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:status AS VARCHAR(32)), CAST(:classCode AS VARCHAR(64)),
+                           CAST(:patientHash AS VARCHAR(64)), CAST(:periodStart AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:startDate AS DATE), CAST(:serviceProviderId AS VARCHAR(64)),
+                           CAST(:contentHash AS VARCHAR(64)), CAST(:syncRunId AS BIGINT),
+                           CAST(:seenAt AS TIMESTAMP WITH TIME ZONE)))
+                AS s (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash,
+                      period_start, start_date, service_provider_id, content_hash, sync_run_id, seen_at)
+            ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
+            WHEN MATCHED AND %s THEN UPDATE SET
+                version_id = s.version_id, last_updated = s.last_updated, status = s.status, class_code = s.class_code,
+                patient_hash = s.patient_hash, period_start = s.period_start, start_date = s.start_date,
+                service_provider_id = s.service_provider_id, content_hash = s.content_hash,
+                sync_run_id = s.sync_run_id, updated_at = s.seen_at
+            WHEN NOT MATCHED THEN INSERT
+                (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash, period_start,
+                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at)
+                VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.class_code,
+                 s.patient_hash, s.period_start, s.start_date, s.service_provider_id, s.content_hash, s.sync_run_id,
+                 s.seen_at, s.seen_at)
+            """.formatted(NEWER), H2_DIRECTORY.formatted("organization", NEWER),
+            H2_DIRECTORY.formatted("practitioner", NEWER), """
+            MERGE INTO practitioner_role t
+            USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),
+                           CAST(:versionId AS VARCHAR(64)), CAST(:lastUpdated AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:practitionerId AS VARCHAR(64)), CAST(:organizationId AS VARCHAR(64)),
+                           CAST(:active AS BOOLEAN), CAST(:contentHash AS VARCHAR(64)),
+                           CAST(:seenAt AS TIMESTAMP WITH TIME ZONE)))
+                AS s (endpoint_id, resource_id, version_id, last_updated, practitioner_id, organization_id, active,
+                      content_hash, seen_at)
+            ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
+            WHEN MATCHED AND %s THEN UPDATE SET
+                version_id = s.version_id, last_updated = s.last_updated, practitioner_id = s.practitioner_id,
+                organization_id = s.organization_id, active = s.active, content_hash = s.content_hash,
+                updated_at = s.seen_at
+            WHEN NOT MATCHED THEN INSERT
+                (endpoint_id, resource_id, version_id, last_updated, practitioner_id, organization_id, active,
+                 content_hash, updated_at)
+                VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.practitioner_id,
+                 s.organization_id, s.active, s.content_hash, s.seen_at)
+            """.formatted(NEWER));
+}
