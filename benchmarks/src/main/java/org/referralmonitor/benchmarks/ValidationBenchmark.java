@@ -171,7 +171,7 @@ final class ValidationBenchmark {
                 | Validator alone, shape cache warm, 2 threads | %s | %s |
                 | Validator alone, no cache (HAPI FhirInstanceValidator every time), 1 thread | %s | %s |
                 | Validator alone, no cache, 2 threads | %s | %s |
-                | Baseline: write pages to PostgreSQL (MERGE), no reading | %s | %s |
+                | Baseline: write pages to PostgreSQL (upserts), no reading | %s | %s |
                 | Page pipeline into PostgreSQL, validation off | %s | %s |
                 | Page pipeline into PostgreSQL, validation lenient | %s | %s |
 

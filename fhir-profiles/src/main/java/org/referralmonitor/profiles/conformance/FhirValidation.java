@@ -140,7 +140,10 @@ public final class FhirValidation {
 
     private ValidationReport report(ObjectNode resource, String type, String id, String profile,
             List<PlainLanguage.Raw> raw) {
-        List<Finding> findings = new ArrayList<>(raw.stream().map(r -> plain.explain(type, id, r)).toList());
+        List<Finding> findings = new ArrayList<>(raw.size() + 1);
+        for (PlainLanguage.Raw r : raw) {
+            findings.add(plain.explain(type, id, r));
+        }
         boolean conforms = findings.stream().noneMatch(f -> f.severity() == Finding.Severity.ERROR);
         boolean countable = conforms;
         if (conforms && "ServiceRequest".equals(type) && !ReferralCodes.isReferral(resource)) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.time.Instant;
@@ -18,8 +17,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The shape of a resource for validation: a copy in which what varies from one resource to the
@@ -48,8 +45,6 @@ final class ValidationShape {
             "recorded", "created", "birthDate", "occurrenceDateTime", "effectiveDateTime", "valueDateTime",
             "valueDate", "valueInstant", "deceasedDateTime", "time", "asNeededDateTime");
 
-    private static final Pattern REFERENCE = Pattern.compile("^(.*?)([A-Z][A-Za-z]+)/([A-Za-z0-9\\-.]{1,64})(/_history/[^/]+)?$");
-    private static final Pattern UUID = Pattern.compile("^urn:uuid:[0-9a-fA-F-]{36}$");
 
     private ValidationShape() {
     }
@@ -233,17 +228,17 @@ final class ValidationShape {
 
         @Override
         public void text(String field, String value) {
-            name(field).putByte((byte) '"').putString(value, StandardCharsets.UTF_8).putByte((byte) 0);
+            name(field).putByte((byte) '"').putUnencodedChars(value).putByte((byte) 0);
         }
 
         @Override
         public void scalar(String field, JsonNode value) {
-            name(field).putByte((byte) '#').putString(value.asText(), StandardCharsets.UTF_8).putByte((byte) 0);
+            name(field).putByte((byte) '#').putUnencodedChars(value.asText()).putByte((byte) 0);
         }
 
         private Hasher name(String field) {
             return field == null ? hasher.putByte((byte) 1)
-                    : hasher.putByte((byte) 2).putString(field, StandardCharsets.UTF_8).putByte((byte) 0);
+                    : hasher.putByte((byte) 2).putUnencodedChars(field).putByte((byte) 0);
         }
     }
 
@@ -270,18 +265,34 @@ final class ValidationShape {
         return value;
     }
 
+    /** {@code [base/]Type/id[/_history/v]} with the id (and version) masked; anything else as it is. */
     private static String reference(String value) {
         if (value.startsWith("#")) {
             return value;
         }
-        if (UUID.matcher(value).matches()) {
+        if (value.length() == 45 && value.startsWith("urn:uuid:")) {
             return "urn:uuid:00000000-0000-0000-0000-000000000000";
         }
-        Matcher m = REFERENCE.matcher(value);
-        if (m.matches()) {
-            return m.group(1) + m.group(2) + "/" + MASK + (m.group(4) == null ? "" : "/_history/1");
+        int history = value.indexOf("/_history/");
+        String core = history >= 0 ? value.substring(0, history) : value;
+        int slash = core.lastIndexOf('/');
+        if (slash <= 0 || slash == core.length() - 1 || core.length() - slash - 1 > 64) {
+            return value;
         }
-        return value;
+        int typeStart = core.lastIndexOf('/', slash - 1) + 1;
+        for (int i = typeStart; i < slash; i++) {
+            char c = core.charAt(i);
+            if (!(i == typeStart ? Character.isUpperCase(c) : Character.isLetter(c))) {
+                return value;
+            }
+        }
+        for (int i = slash + 1; i < core.length(); i++) {
+            char c = core.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '-' || c == '.')) {
+                return value;
+            }
+        }
+        return core.substring(0, slash + 1) + MASK + (history >= 0 ? "/_history/1" : "");
     }
 
     /** A FHIR date, dateTime or instant, with enough kept to write a stand-in of the same form. */
@@ -289,53 +300,75 @@ final class ValidationShape {
 
         enum Precision { YEAR, MONTH, DAY, TIME }
 
-        private static final Pattern FORM = Pattern.compile(
-                "^(\\d{4})(-\\d{2}(-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2}))?)?)?$");
         private static final Instant STAND_IN = Instant.parse("2000-01-02T00:00:00Z");
 
         final Precision precision;
         final String text;
-        final String fraction;
+        final Instant instant;
+        final int fractionDigits;
         final ZoneOffset offset;
         final boolean zulu;
 
-        private FhirDate(Precision precision, String text, String fraction, ZoneOffset offset, boolean zulu) {
+        private FhirDate(Precision precision, String text, Instant instant, int fractionDigits, ZoneOffset offset,
+                boolean zulu) {
             this.precision = precision;
             this.text = text;
-            this.fraction = fraction;
+            this.instant = instant;
+            this.fractionDigits = fractionDigits;
             this.offset = offset;
             this.zulu = zulu;
         }
 
+        /** Reads YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.f+](Z|+hh:mm); anything else has no shape. */
         static FhirDate parse(String text) {
-            Matcher m = FORM.matcher(text);
-            if (!m.matches()) {
-                throw new NoShape();
-            }
             try {
-                if (m.group(4) != null) {
-                    OffsetDateTime at = OffsetDateTime.parse(text);
-                    return new FhirDate(Precision.TIME, text, m.group(5), at.getOffset(), text.endsWith("Z"));
+                int length = text.length();
+                if (length == 4 && digits(text, 0, 4)) {
+                    return new FhirDate(Precision.YEAR, text, null, 0, null, false);
                 }
-                if (m.group(3) != null) {
-                    LocalDate.parse(text);
-                    return new FhirDate(Precision.DAY, text, null, null, false);
-                }
-                if (m.group(2) != null) {
+                if (length == 7 && digits(text, 0, 4) && text.charAt(4) == '-') {
                     YearMonth.parse(text);
-                    return new FhirDate(Precision.MONTH, text, null, null, false);
+                    return new FhirDate(Precision.MONTH, text, null, 0, null, false);
                 }
-                return new FhirDate(Precision.YEAR, text, null, null, false);
+                if (length == 10 && text.charAt(4) == '-' && text.charAt(7) == '-') {
+                    LocalDate.parse(text);
+                    return new FhirDate(Precision.DAY, text, null, 0, null, false);
+                }
+                if (length >= 20 && text.charAt(10) == 'T') {
+                    OffsetDateTime at = OffsetDateTime.parse(text);
+                    int dot = text.indexOf('.', 19);
+                    int fraction = 0;
+                    if (dot == 19) {
+                        int i = 20;
+                        while (i < length && Character.isDigit(text.charAt(i))) {
+                            i++;
+                        }
+                        fraction = i - 20;
+                    }
+                    if (text.charAt(16) != ':' || (dot != 19 && dot != -1)) {
+                        throw new NoShape();
+                    }
+                    return new FhirDate(Precision.TIME, text, at.toInstant(), fraction, at.getOffset(),
+                            text.endsWith("Z"));
+                }
             } catch (DateTimeParseException e) {
                 throw new NoShape();
             }
+            throw new NoShape();
+        }
+
+        private static boolean digits(String text, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (!Character.isDigit(text.charAt(i))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override
         public int compareTo(FhirDate other) {
-            return precision == Precision.TIME
-                    ? OffsetDateTime.parse(text).toInstant().compareTo(OffsetDateTime.parse(other.text).toInstant())
-                    : text.compareTo(other.text);
+            return precision == Precision.TIME ? instant.compareTo(other.instant) : text.compareTo(other.text);
         }
 
         /** A value of the same form: the fixed stand-in, moved by {@code step} units (-1, 0, 1). */
@@ -346,12 +379,20 @@ final class ValidationShape {
                 case DAY -> LocalDate.of(2000, 1, 2).plusDays(step).toString();
                 case TIME -> {
                     OffsetDateTime at = STAND_IN.plusSeconds(86_400L * step).atOffset(offset);
-                    String base = String.format("%04d-%02d-%02dT%02d:%02d:%02d", at.getYear(), at.getMonthValue(),
-                            at.getDayOfMonth(), at.getHour(), at.getMinute(), at.getSecond());
-                    String frac = fraction == null ? "" : "." + "0".repeat(fraction.length() - 1);
-                    yield base + frac + (zulu ? "Z" : offset.getId());
+                    StringBuilder out = new StringBuilder(32).append(at.toLocalDate()).append('T');
+                    two(out, at.getHour()).append(':');
+                    two(out, at.getMinute()).append(':');
+                    two(out, at.getSecond());
+                    if (fractionDigits > 0) {
+                        out.append('.').append("0".repeat(fractionDigits));
+                    }
+                    yield out.append(zulu ? "Z" : offset.getId()).toString();
                 }
             };
+        }
+
+        private static StringBuilder two(StringBuilder out, int value) {
+            return out.append(value < 10 ? "0" : "").append(value);
         }
     }
 }
