@@ -50,6 +50,9 @@ class ApiIT {
 
     Http http;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.referralmonitor.ingest.sandbox.SandboxEmr sandbox;
+
     @BeforeEach
     void client() {
         http = new Http(port);
@@ -133,5 +136,46 @@ class ApiIT {
 
         assertThat(http.get(ENDPOINT + "/syncs/999999", MANAGER, MANAGER_PW).<String>json("$.detail"))
                 .isEqualTo("Endpoint 'sandbox-lakeside-ortho' has no sync 999999");
+    }
+
+    @Test
+    @Order(4)
+    void anAdministratorConnectsAnEndpointTheServerSupportsAndItSyncsAtOnce() {
+        String harbor = sandbox.world().clinics().get(1).id();
+        String base = http.get("/api/v1/endpoints/sandbox-" + harbor, "admin", "admin-test-password").json("$.baseUrl");
+        String search = "{\"id\":\"harbor-direct\",\"clinic\":\"" + harbor + "\",\"baseUrl\":\"" + base + "\","
+                + "\"strategy\":\"search\",\"schedule\":\"-\"}";
+
+        Http.Reply refused = http.post("/api/v1/endpoints", search, "application/json", "admin", "admin-test-password");
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.<String>json("$.detail")).contains("only allows ServiceRequest searches by patient",
+                "choose strategy roster");
+        assertThat(http.post("/api/v1/endpoints", search, "application/json", COORDINATOR, COORDINATOR_PW).status())
+                .as("only administrators connect endpoints").isEqualTo(403);
+
+        String roster = "{\"id\":\"harbor-direct\",\"clinic\":\"" + harbor + "\",\"baseUrl\":\"" + base + "\","
+                + "\"strategy\":\"roster\",\"schedule\":\"-\",\"roster\":{\"source\":\"GROUP\","
+                + "\"groupId\":\"" + harbor + "-patients\"},\"ownOrganizations\":[\"Organization/org-self\"]}";
+        Http.Reply connected = http.post("/api/v1/endpoints", roster, "application/json", "admin", "admin-test-password");
+
+        assertThat(connected.status()).as(connected.body()).isEqualTo(201);
+        assertThat(connected.<Boolean>json("$.connection.ok")).isTrue();
+        assertThat(connected.<String>json("$.endpoint.origin")).isEqualTo("API");
+        assertThat(connected.<String>json("$.endpoint.status.health")).isEqualTo("NEVER_SYNCED");
+        assertThat(http.post("/api/v1/endpoints/harbor-direct/test", "admin", "admin-test-password")
+                .<Boolean>json("$.ok")).isTrue();
+
+        Http.Reply started = http.post("/api/v1/endpoints/harbor-direct/sync", COORDINATOR, COORDINATOR_PW);
+        assertThat(started.status()).isEqualTo(202);
+        String location = started.headers().getLocation().toString();
+        Http.Reply done = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get(location, COORDINATOR, COORDINATOR_PW),
+                        r -> !List.of("QUEUED", "RUNNING").contains(r.<String>json("$.status")));
+        assertThat(done.<String>json("$.status")).as(done.body()).isEqualTo("SUCCEEDED");
+        assertThat(done.<String>json("$.strategy")).isEqualTo("ROSTER");
+        assertThat(http.get("/api/v1/endpoints/harbor-direct", COORDINATOR, COORDINATOR_PW)
+                .<String>json("$.status.health")).isEqualTo("OK");
+        assertThat(http.get("/actuator/health", null, null).<String>json("$.status")).isEqualTo("UP");
     }
 }

@@ -10,6 +10,8 @@ import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.endpoint.PullStrategy;
 import org.referralmonitor.ingest.endpoint.ValidationLevel;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -29,6 +31,7 @@ public record IngestProperties(
         String pseudonymKey,
         @DefaultValue @Valid Http http,
         @DefaultValue @Valid Retry retry,
+        @DefaultValue @Valid Pull pull,
         @DefaultValue @Valid Sandbox sandbox) {
 
     /** A schedule that never fires: no scheduled syncs, only on request. */
@@ -51,7 +54,23 @@ public record IngestProperties(
             @DefaultValue("100") @Min(1) @Max(1000) int pageSize,
             String schedule,
             @DefaultValue("true") boolean enabled,
-            @NotNull @DefaultValue("lenient") ValidationLevel validation) {
+            @NotNull @DefaultValue("lenient") ValidationLevel validation,
+            @NotNull @DefaultValue("search") PullStrategy strategy,
+            @Min(1) @Max(16) @DefaultValue("2") int concurrency,
+            @NotNull @DefaultValue("5m") Duration windowOverlap,
+            @NotNull @DefaultValue("30s") Duration windowLag,
+            @NotBlank @DefaultValue("-") String reconcileSchedule,
+            @DefaultValue List<String> ownOrganizations,
+            Connection.Auth auth,
+            Connection.Roster roster,
+            Connection.Bulk bulk,
+            Connection.ReferralRule referralRule) {
+
+        /** How to reach and pull from this endpoint. */
+        public Connection connection() {
+            return new Connection(strategy, concurrency, windowOverlap, windowLag, reconcileSchedule, ownOrganizations,
+                    auth, roster, bulk, referralRule);
+        }
     }
 
     public record Http(
@@ -65,6 +84,24 @@ public record IngestProperties(
             @DecimalMin("1.0") @DefaultValue("2.0") double backoffMultiplier,
             @NotNull @DefaultValue("60s") Duration maxDelay,
             @NotNull @DefaultValue("120s") Duration maxRetryAfter) {
+    }
+
+    /**
+     * How syncs pull and what they conclude, for every endpoint.
+     *
+     * @param conversionWindowDays a referral converts when the same patient has a visit with the clinic
+     *     within this many days (when no Encounter.basedOn names it)
+     * @param reconcileDays how far back a reconciliation re-pulls
+     * @param rosterBatch patients crawled between two commits
+     */
+    public record Pull(
+            @Min(1) @Max(730) @DefaultValue("90") int conversionWindowDays,
+            @Min(1) @Max(3650) @DefaultValue("120") int reconcileDays,
+            @Min(1) @Max(1000) @DefaultValue("50") int rosterBatch,
+            @NotNull @DefaultValue("10s") Duration bulkPollInterval,
+            @NotNull @DefaultValue("5m") Duration bulkMaxPollInterval,
+            @NotNull @DefaultValue("6h") Duration bulkMaxWait,
+            @Min(10) @Max(100000) @DefaultValue("1000") int bulkChunk) {
     }
 
     public record Sandbox(

@@ -1,8 +1,16 @@
 package org.referralmonitor.app.api;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.capability.ConnectionCheck;
+import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.PullStrategy;
+import org.referralmonitor.ingest.endpoint.ValidationLevel;
+import org.referralmonitor.ingest.sync.EndpointStatus;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.store.IssueLog;
 import org.referralmonitor.ingest.store.ReviewQueue;
@@ -10,6 +18,7 @@ import org.referralmonitor.ingest.sync.SyncRun;
 import org.referralmonitor.ingest.sync.SyncService;
 import org.referralmonitor.ingest.sync.UnknownEndpointException;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -27,20 +36,128 @@ class EndpointsApi {
      * kept resources that deviate from the profiles.
      */
     record EndpointView(String id, String clinicId, String name, URI baseUrl, int pageSize, String schedule,
-            boolean enabled, String origin, String validationLevel, SyncRun lastSync, int openReviewItems,
+            boolean enabled, String origin, String validationLevel, String strategy, String authKind,
+            List<String> ownOrganizations, EndpointStatus status, SyncRun lastSync, int openReviewItems,
             int deviatingResources) {
+    }
+
+    /**
+     * An endpoint to connect. Only id, clinic and baseUrl are required; the rest defaults as in
+     * {@code config/application.yml}. Secrets are named ("env:NAME", "file:/path"), never sent.
+     */
+    record EndpointRequest(String id, String clinic, String name, URI baseUrl, Integer pageSize, String schedule,
+            Boolean enabled, String validation, String strategy, Integer concurrency, Duration windowOverlap,
+            Duration windowLag, String reconcileSchedule, List<String> ownOrganizations, Connection.Auth auth,
+            Connection.Roster roster, Connection.Bulk bulk, Connection.ReferralRule referralRule) {
+    }
+
+    /** What "test connection" found: what the server declares, what it refuses and why, its clock. */
+    record ConnectionReport(boolean ok, List<String> refusals, List<String> warnings, Object capabilities,
+            Object serverTime) {
+
+        static ConnectionReport of(ConnectionCheck.Report report) {
+            return new ConnectionReport(report.ok(), report.refusals(), report.warnings(), report.capabilities(),
+                    report.serverTime());
+        }
+    }
+
+    /** A connected endpoint and what its server declared. */
+    record Connected(EndpointView endpoint, ConnectionReport connection) {
     }
 
     private final EndpointDirectory directory;
     private final SyncService syncs;
     private final ReviewQueue review;
     private final IssueLog issues;
+    private final ConnectionCheck check;
+    private final IngestProperties properties;
 
-    EndpointsApi(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues) {
+    EndpointsApi(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues,
+            ConnectionCheck check, IngestProperties properties) {
         this.directory = directory;
         this.syncs = syncs;
         this.review = review;
         this.issues = issues;
+        this.check = check;
+        this.properties = properties;
+    }
+
+    /**
+     * Connects an endpoint: tests the connection first and refuses, with the server's reasons, a
+     * strategy or auth the server does not declare ({@code check=false} skips the test, for a server
+     * not reachable yet).
+     */
+    @PostMapping
+    ResponseEntity<Connected> connect(@RequestBody EndpointRequest request,
+            @RequestParam(defaultValue = "true") boolean check) {
+        EmrEndpoint endpoint = toEndpoint(request);
+        ConnectionCheck.Report report = null;
+        if (check) {
+            report = test(endpoint);
+            if (!report.ok()) {
+                throw new InvalidRequestException("The server at " + endpoint.baseUrl() + " does not support this "
+                        + "endpoint's settings: " + String.join("; ", report.refusals()));
+            }
+        }
+        EmrEndpoint saved;
+        try {
+            saved = directory.register(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+        if (report != null) {
+            this.check.remember(saved.id(), report);
+        }
+        return ResponseEntity.created(URI.create("/api/v1/endpoints/" + saved.id()))
+                .body(new Connected(view(saved), report == null ? null : ConnectionReport.of(report)));
+    }
+
+    /** "Test connection": reads /metadata and /.well-known/smart-configuration afresh. */
+    @PostMapping("/{id}/test")
+    ConnectionReport testConnection(@PathVariable String id) {
+        return ConnectionReport.of(test(endpoint(id)));
+    }
+
+    private ConnectionCheck.Report test(EmrEndpoint endpoint) {
+        try {
+            return check.check(endpoint);
+        } catch (ConnectionCheck.UnreachableException e) {
+            throw new InvalidRequestException("Cannot test the connection to " + endpoint.baseUrl() + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private EmrEndpoint toEndpoint(EndpointRequest r) {
+        if (r.id() == null || r.clinic() == null || r.baseUrl() == null) {
+            throw new InvalidRequestException("id, clinic and baseUrl are required");
+        }
+        Connection d = Connection.DEFAULT;
+        Connection connection;
+        ValidationLevel validation;
+        try {
+            connection = new Connection(
+                    r.strategy() == null ? d.strategy() : PullStrategy.valueOf(r.strategy().toUpperCase(Locale.ROOT)),
+                    r.concurrency() == null ? d.concurrency() : r.concurrency(),
+                    r.windowOverlap() == null ? d.overlap() : r.windowOverlap(),
+                    r.windowLag() == null ? d.lag() : r.windowLag(),
+                    r.reconcileSchedule() == null ? d.reconcileSchedule() : r.reconcileSchedule(),
+                    r.ownOrganizations(), r.auth(), r.roster(), r.bulk(), r.referralRule());
+            validation = r.validation() == null ? ValidationLevel.LENIENT
+                    : ValidationLevel.valueOf(r.validation().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("strategy must be one of search, roster, bulk and validation one of "
+                    + "strict, lenient, off: " + e.getMessage());
+        }
+        if (connection.concurrency() < 1 || connection.concurrency() > 16) {
+            throw new InvalidRequestException("concurrency must be between 1 and 16");
+        }
+        int pageSize = r.pageSize() == null ? 100 : r.pageSize();
+        if (pageSize < 1 || pageSize > 1000) {
+            throw new InvalidRequestException("pageSize must be between 1 and 1000");
+        }
+        return new EmrEndpoint(r.id(), r.clinic(), r.name() == null ? r.id() : r.name(), r.baseUrl(), pageSize,
+                r.schedule() == null ? properties.defaultSchedule() : r.schedule(),
+                r.enabled() == null || r.enabled(), EndpointDirectory.ORIGIN_API, validation, connection);
     }
 
     @GetMapping
@@ -89,7 +206,8 @@ class EndpointsApi {
 
     private EndpointView view(EmrEndpoint e) {
         return new EndpointView(e.id(), e.clinicId(), e.name(), e.baseUrl(), e.pageSize(), e.schedule(), e.enabled(),
-                e.origin(), e.validationLevel().name(), syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id()),
-                issues.deviatingResources(e.id()));
+                e.origin(), e.validationLevel().name(), e.connection().strategy().name(),
+                e.connection().auth().kind().name(), e.connection().ownOrganizations(), syncs.status(e.id()),
+                syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id()), issues.deviatingResources(e.id()));
     }
 }

@@ -28,7 +28,7 @@ class ConfiguredEndpoints implements EndpointSource {
         return properties.endpoints().stream()
                 .map(e -> new EmrEndpoint(e.id(), e.clinic(), e.name() == null ? e.id() : e.name(), e.baseUrl(),
                         e.pageSize(), e.schedule() == null ? properties.defaultSchedule() : e.schedule(), e.enabled(),
-                        "CONFIG", e.validation()))
+                        "CONFIG", e.validation(), e.connection()))
                 .toList();
     }
 

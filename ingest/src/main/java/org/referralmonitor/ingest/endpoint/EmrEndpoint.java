@@ -8,6 +8,7 @@ import java.net.URI;
  * @param schedule Spring cron expression (6 fields) for scheduled syncs, or "-" for none
  * @param origin where the definition comes from: CONFIG, SANDBOX or API
  * @param validationLevel how its resources are held to the profiles
+ * @param connection how it is reached, authenticated to and pulled from
  */
 public record EmrEndpoint(
         String id,
@@ -18,7 +19,12 @@ public record EmrEndpoint(
         String schedule,
         boolean enabled,
         String origin,
-        ValidationLevel validationLevel) {
+        ValidationLevel validationLevel,
+        Connection connection) {
+
+    public EmrEndpoint {
+        connection = connection == null ? Connection.DEFAULT : connection;
+    }
 
     /** The base URL with exactly one trailing slash, so that relative paths resolve under it. */
     public URI base() {

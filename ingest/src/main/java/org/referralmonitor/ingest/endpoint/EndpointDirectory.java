@@ -29,13 +29,18 @@ public class EndpointDirectory {
     private final List<EndpointSource> sources;
     private final TransactionTemplate tx;
     private final Clock clock;
+    private final org.springframework.context.ApplicationEventPublisher events;
+
+    /** Where endpoints connected through the API or the UI come from. */
+    public static final String ORIGIN_API = "API";
 
     EndpointDirectory(EndpointRepository repository, List<EndpointSource> sources, TransactionTemplate tx,
-            Optional<Clock> clock) {
+            Optional<Clock> clock, org.springframework.context.ApplicationEventPublisher events) {
         this.repository = repository;
         this.sources = sources;
         this.tx = tx;
         this.clock = clock.orElse(Clock.systemUTC());
+        this.events = events;
     }
 
     @PostConstruct
@@ -82,6 +87,47 @@ public class EndpointDirectory {
         if (map.putIfAbsent(id, value) != null) {
             throw new IllegalStateException("The " + what + " id '" + id + "' is defined twice");
         }
+    }
+
+    /**
+     * Connects an endpoint an administrator entered (origin API), or replaces one entered before;
+     * endpoints defined by configuration or the sandbox can only be changed there.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public EmrEndpoint register(EmrEndpoint endpoint) {
+        if (!endpoint.id().matches(org.referralmonitor.ingest.IngestProperties.ID_PATTERN)) {
+            throw new IllegalArgumentException("id '" + endpoint.id() + "' must be lower-case letters, digits and "
+                    + "dashes (at most 64)");
+        }
+        if (clinic(endpoint.clinicId()).isEmpty()) {
+            throw new IllegalArgumentException("clinic '" + endpoint.clinicId() + "' is not defined (defined: "
+                    + clinics().stream().map(Clinic::id).toList() + ")");
+        }
+        String scheme = endpoint.baseUrl().getScheme();
+        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+            throw new IllegalArgumentException("baseUrl must be an http(s) URL, got '" + endpoint.baseUrl() + "'");
+        }
+        Connection.Auth auth = endpoint.connection().auth();
+        SecretRefs.check(auth.passwordRef(), "auth.passwordRef");
+        SecretRefs.check(auth.tokenRef(), "auth.tokenRef");
+        SecretRefs.check(auth.clientSecretRef(), "auth.clientSecretRef");
+        SecretRefs.check(auth.privateKeyRef(), "auth.privateKeyRef");
+        repository.find(endpoint.id()).filter(existing -> !ORIGIN_API.equals(existing.origin())).ifPresent(existing -> {
+            throw new IllegalArgumentException("endpoint '" + endpoint.id() + "' is defined by "
+                    + existing.origin().toLowerCase() + "; change it there");
+        });
+        boolean isNew = repository.find(endpoint.id()).isEmpty();
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        tx.executeWithoutResult(status -> repository.upsert(endpoint, now));
+        log.info("Endpoint {} {} by an administrator: {} ({})", endpoint.id(), isNew ? "connected" : "changed",
+                endpoint.baseUrl(), endpoint.connection().strategy().name().toLowerCase());
+        events.publishEvent(new EndpointRegisteredEvent(endpoint.id(), isNew));
+        return repository.find(endpoint.id()).orElseThrow();
+    }
+
+    /** An endpoint was connected or changed at run time: its routes need (re)starting. */
+    public record EndpointRegisteredEvent(String endpointId, boolean isNew) {
     }
 
     public List<EmrEndpoint> endpoints() {

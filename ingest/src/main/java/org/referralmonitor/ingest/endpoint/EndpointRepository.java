@@ -1,6 +1,11 @@
 package org.referralmonitor.ingest.endpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
+import java.time.Duration;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -30,19 +35,38 @@ class EndpointRepository {
             USING (VALUES (CAST(:id AS VARCHAR(64)), CAST(:clinicId AS VARCHAR(64)), CAST(:name AS VARCHAR(200)),
                            CAST(:baseUrl AS VARCHAR(2000)), CAST(:pageSize AS INTEGER), CAST(:schedule AS VARCHAR(100)),
                            CAST(:enabled AS BOOLEAN), CAST(:origin AS VARCHAR(16)),
-                           CAST(:validationLevel AS VARCHAR(16))))
-                AS s (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, validation_level)
+                           CAST(:validationLevel AS VARCHAR(16)), CAST(:strategy AS VARCHAR(16)),
+                           CAST(:authKind AS VARCHAR(32)), CAST(:authSettings AS VARCHAR(4000)),
+                           CAST(:roster AS VARCHAR(20000)), CAST(:ownOrganizations AS VARCHAR(4000)),
+                           CAST(:concurrency AS INTEGER), CAST(:overlap AS INTEGER), CAST(:lag AS INTEGER),
+                           CAST(:reconcileSchedule AS VARCHAR(100)), CAST(:bulk AS VARCHAR(4000)),
+                           CAST(:referralRule AS VARCHAR(4000))))
+                AS s (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, validation_level, strategy,
+                      auth_kind, auth_settings, roster, own_organizations, concurrency, window_overlap_seconds,
+                      window_lag_seconds, reconcile_schedule, bulk_settings, referral_rule)
             ON t.id = s.id
             WHEN MATCHED
                 THEN UPDATE SET clinic_id = s.clinic_id, name = s.name, base_url = s.base_url, page_size = s.page_size,
                                 schedule = s.schedule, enabled = s.enabled, origin = s.origin,
-                                validation_level = s.validation_level, updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE)
+                                validation_level = s.validation_level, strategy = s.strategy,
+                                auth_kind = s.auth_kind, auth_settings = s.auth_settings, roster = s.roster,
+                                own_organizations = s.own_organizations, concurrency = s.concurrency,
+                                window_overlap_seconds = s.window_overlap_seconds,
+                                window_lag_seconds = s.window_lag_seconds, reconcile_schedule = s.reconcile_schedule,
+                                bulk_settings = s.bulk_settings, referral_rule = s.referral_rule, updated_at = CAST(:now AS TIMESTAMP WITH TIME ZONE)
             WHEN NOT MATCHED
                 THEN INSERT (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, validation_level,
+                             strategy, auth_kind, auth_settings, roster, own_organizations, concurrency,
+                             window_overlap_seconds, window_lag_seconds, reconcile_schedule, bulk_settings, referral_rule,
                              updated_at)
                      VALUES (s.id, s.clinic_id, s.name, s.base_url, s.page_size, s.schedule, s.enabled, s.origin,
-                             s.validation_level, CAST(:now AS TIMESTAMP WITH TIME ZONE))
+                             s.validation_level, s.strategy, s.auth_kind, s.auth_settings, s.roster,
+                             s.own_organizations, s.concurrency, s.window_overlap_seconds, s.window_lag_seconds,
+                             s.reconcile_schedule, s.bulk_settings, s.referral_rule,
+                             CAST(:now AS TIMESTAMP WITH TIME ZONE))
             """;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JdbcClient jdbc;
 
@@ -60,6 +84,7 @@ class EndpointRepository {
     }
 
     void upsert(EmrEndpoint endpoint, OffsetDateTime now) {
+        Connection c = endpoint.connection();
         jdbc.sql(UPSERT_ENDPOINT)
                 .param("id", endpoint.id())
                 .param("clinicId", endpoint.clinicId())
@@ -70,6 +95,17 @@ class EndpointRepository {
                 .param("enabled", endpoint.enabled())
                 .param("origin", endpoint.origin())
                 .param("validationLevel", endpoint.validationLevel().name())
+                .param("strategy", c.strategy().name())
+                .param("authKind", c.auth().kind().name())
+                .param("authSettings", json(c.auth()))
+                .param("roster", json(c.roster()))
+                .param("ownOrganizations", json(c.ownOrganizations()))
+                .param("concurrency", c.concurrency())
+                .param("overlap", (int) c.overlap().toSeconds())
+                .param("lag", (int) c.lag().toSeconds())
+                .param("reconcileSchedule", c.reconcileSchedule())
+                .param("bulk", json(c.bulk()))
+                .param("referralRule", json(c.referralRule()))
                 .param("now", now)
                 .update();
     }
@@ -102,8 +138,51 @@ class EndpointRepository {
     }
 
     private static EmrEndpoint endpoint(ResultSet rs, int row) throws SQLException {
+        Connection connection = new Connection(PullStrategy.valueOf(rs.getString("strategy")),
+                rs.getInt("concurrency"), Duration.ofSeconds(rs.getInt("window_overlap_seconds")),
+                Duration.ofSeconds(rs.getInt("window_lag_seconds")), rs.getString("reconcile_schedule"),
+                read(rs.getString("own_organizations"), STRINGS),
+                read(rs.getString("auth_settings"), Connection.Auth.class),
+                read(rs.getString("roster"), Connection.Roster.class),
+                read(rs.getString("bulk_settings"), Connection.Bulk.class),
+                read(rs.getString("referral_rule"), Connection.ReferralRule.class));
         return new EmrEndpoint(rs.getString("id"), rs.getString("clinic_id"), rs.getString("name"),
                 URI.create(rs.getString("base_url")), rs.getInt("page_size"), rs.getString("schedule"),
-                rs.getBoolean("enabled"), rs.getString("origin"), ValidationLevel.valueOf(rs.getString("validation_level")));
+                rs.getBoolean("enabled"), rs.getString("origin"), ValidationLevel.valueOf(rs.getString("validation_level")),
+                connection);
+    }
+
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode tree(String text) {
+        try {
+            return text == null ? null : JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Unreadable endpoint settings: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static <T> T read(String text, Class<T> type) {
+        return text == null ? null : convert(tree(text), type);
+    }
+
+    private static <T> T read(String text, TypeReference<T> type) {
+        try {
+            return text == null ? null : JSON.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Unreadable endpoint settings: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static <T> T convert(JsonNode node, Class<T> type) {
+        return node == null || node.isNull() ? null : JSON.convertValue(node, type);
     }
 }

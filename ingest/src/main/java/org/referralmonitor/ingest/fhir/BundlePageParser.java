@@ -97,6 +97,39 @@ public class BundlePageParser {
         return new ParsedPage(resources, rejections, next, total, entries, ignored, warnings, issues);
     }
 
+    /**
+     * Reads lines of an NDJSON file (a Bulk Data export), one resource per line, as one chunk. A line
+     * that is not a JSON object goes to review with its line number; the other lines are kept.
+     *
+     * @param firstLine the number of the first line in the file, from 1
+     */
+    public ParsedPage parseLines(List<String> lines, int firstLine, String file, MappingContext ctx) {
+        List<MappedResource> resources = new ArrayList<>();
+        List<ParsedPage.Rejection> rejections = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        List<ParsedPage.ResourceIssues> issues = new ArrayList<>();
+        int ignored = 0;
+        int entries = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            entries++;
+            String where = "line " + (firstLine + i) + " of " + file;
+            JsonNode node;
+            try {
+                node = json.readTree(line);
+            } catch (JsonProcessingException e) {
+                rejections.add(new ParsedPage.Rejection(null, null, where + " is not valid JSON: "
+                        + e.getOriginalMessage(), where));
+                continue;
+            }
+            ignored += readResource(node, where, where, ctx, resources, rejections, warnings, issues) ? 0 : 1;
+        }
+        return new ParsedPage(resources, rejections, null, null, entries, ignored, warnings, issues);
+    }
+
     /** @return false when the entry holds nothing we keep */
     private boolean readEntry(JsonNode entry, int position, MappingContext ctx, List<MappedResource> resources,
             List<ParsedPage.Rejection> rejections, List<String> warnings, List<ParsedPage.ResourceIssues> issues) {
@@ -106,6 +139,16 @@ public class BundlePageParser {
                     "Bundle entry " + position + " has no resource", "Bundle.entry[" + (position - 1) + "]"));
             return true;
         }
+        return readResource(resource, "Bundle entry " + position, "Bundle.entry[" + (position - 1) + "].resource", ctx, resources, rejections, warnings, issues);
+    }
+
+    /** @return false when the resource is nothing we keep */
+    private boolean readResource(JsonNode resource, String where, String location, MappingContext ctx, List<MappedResource> resources,
+            List<ParsedPage.Rejection> rejections, List<String> warnings, List<ParsedPage.ResourceIssues> issues) {
+        if (!resource.isObject()) {
+            rejections.add(new ParsedPage.Rejection(null, null, where + " is not a JSON object", location));
+            return true;
+        }
         String type = resource.path("resourceType").asText(null);
         String id = resource.path("id").asText(null);
         if ("OperationOutcome".equals(type)) {
@@ -113,9 +156,8 @@ public class BundlePageParser {
             return false;
         }
         if (type == null) {
-            rejections.add(new ParsedPage.Rejection(null, id,
-                    "Bundle entry " + position + " has a resource without resourceType",
-                    "Bundle.entry[" + (position - 1) + "].resource"));
+            rejections.add(new ParsedPage.Rejection(null, id, where + " has a resource without resourceType",
+                    location));
             return true;
         }
         if (!ResourceMapper.KEPT_TYPES.contains(type)) {
@@ -123,7 +165,7 @@ public class BundlePageParser {
         }
         try {
             Resource parsed = (Resource) parse(type, (ObjectNode) resource);
-            MappedResource mapped = mapper.map(parsed, ctx);
+            MappedResource mapped = mapper.map(parsed, (ObjectNode) resource, ctx);
             if (ctx.validation() != ValidationLevel.OFF) {
                 ValidationReport report = validation.validate((ObjectNode) resource);
                 if (ctx.validation() == ValidationLevel.STRICT && !report.conforms()) {

@@ -11,11 +11,11 @@ public sealed interface MappedResource {
 
     String resourceId();
 
-    /** A ServiceRequest. */
+    /** A ServiceRequest, with its JSON as kept (see {@link ResourceSanitizer}). */
     record ReferralRow(String endpointId, String resourceId, String versionId, OffsetDateTime lastUpdated,
             String status, String intent, OffsetDateTime authoredOn, LocalDate authoredDate, String patientHash,
             Ref requester, Ref performer, String encounterId, boolean referral, String classifiedBy,
-            String contentHash) implements MappedResource {
+            String contentHash, String json) implements MappedResource {
 
         @Override
         public String resourceType() {
@@ -23,10 +23,11 @@ public sealed interface MappedResource {
         }
     }
 
-    /** An Encounter. */
+    /** An Encounter, with its JSON as kept (see {@link ResourceSanitizer}). */
     record VisitRow(String endpointId, String resourceId, String versionId, OffsetDateTime lastUpdated,
             String status, String classCode, String patientHash, OffsetDateTime periodStart, LocalDate startDate,
-            String serviceProviderId, List<String> basedOnReferralIds, String contentHash) implements MappedResource {
+            String serviceProviderId, List<String> basedOnReferralIds, String contentHash, String json)
+            implements MappedResource {
 
         @Override
         public String resourceType() {

@@ -6,6 +6,7 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.hl7.fhir.r4.model.BaseDateTimeType;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Organization;
@@ -28,17 +29,23 @@ public class ResourceMapper {
 
     private final PatientPseudonymizer pseudonymizer;
     private final ReferralClassifier classifier;
+    private final ResourceSanitizer sanitizer;
 
-    public ResourceMapper(PatientPseudonymizer pseudonymizer, ReferralClassifier classifier) {
+    public ResourceMapper(PatientPseudonymizer pseudonymizer, ReferralClassifier classifier, ResourceSanitizer sanitizer) {
         this.pseudonymizer = pseudonymizer;
         this.classifier = classifier;
+        this.sanitizer = sanitizer;
     }
 
-    public MappedResource map(Resource resource, MappingContext ctx) throws RejectedResourceException {
+    /**
+     * @param resource the parsed resource
+     * @param json the same resource as received, from which the kept JSON is made
+     */
+    public MappedResource map(Resource resource, ObjectNode json, MappingContext ctx) throws RejectedResourceException {
         if (resource instanceof ServiceRequest sr) {
-            return referral(sr, ctx);
+            return referral(sr, json, ctx);
         } else if (resource instanceof Encounter e) {
-            return visit(e, ctx);
+            return visit(e, json, ctx);
         } else if (resource instanceof Organization o) {
             String id = requireId(o);
             String npi = References.npi(o.getIdentifier()).orElse(null);
@@ -54,7 +61,7 @@ public class ResourceMapper {
         throw new IllegalArgumentException("Not a kept resource type: " + resource.fhirType());
     }
 
-    private MappedResource referral(ServiceRequest sr, MappingContext ctx) throws RejectedResourceException {
+    private MappedResource referral(ServiceRequest sr, ObjectNode json, MappingContext ctx) throws RejectedResourceException {
         String id = requireId(sr);
         if (!sr.hasStatus()) {
             throw reject(sr, id, "has no status, so it cannot be told apart from a draft or cancelled request",
@@ -76,20 +83,19 @@ public class ResourceMapper {
                 ? References.parse(sr.getPerformerFirstRep(), ctx.base(), contained) : Ref.NONE;
         Ref encounter = References.parse(sr.getEncounter(), ctx.base(), contained);
         String patientHash = pseudonymizer.hash(ctx.endpointId(), sr.getSubject(), ctx.base());
-        boolean isReferral = classifier.isReferral(sr);
+        boolean isReferral = classifier.isReferral(sr, ctx.rule());
         String versionId = sr.getMeta().getVersionId();
         OffsetDateTime lastUpdated = utc(sr.getMeta().getLastUpdated());
         String status = sr.getStatus().toCode();
         String intent = sr.hasIntent() ? sr.getIntent().toCode() : null;
         String encounterId = encounter.isLocal() && encounter.is("Encounter") ? encounter.id() : null;
-        String hash = Hashing.sha256(versionId, lastUpdated, status, intent, authoredOn, authoredDate, patientHash,
-                requester, performer, encounterId, isReferral, ReferralClassifier.RULE_ID);
+        String kept = sanitizer.sanitize(json, patientHash);
         return new MappedResource.ReferralRow(ctx.endpointId(), id, versionId, lastUpdated, status, intent,
                 authoredOn, authoredDate, patientHash, requester, performer, encounterId, isReferral,
-                ReferralClassifier.RULE_ID, hash);
+                ctx.rule().label(), contentHash(kept, ctx.rule().label(), ctx), kept);
     }
 
-    private MappedResource visit(Encounter e, MappingContext ctx) throws RejectedResourceException {
+    private MappedResource visit(Encounter e, ObjectNode json, MappingContext ctx) throws RejectedResourceException {
         String id = requireId(e);
         if (!e.hasStatus()) {
             throw reject(e, id, "has no status, so it cannot be told whether the visit took place", "Encounter.status");
@@ -116,10 +122,9 @@ public class ResourceMapper {
         String versionId = e.getMeta().getVersionId();
         OffsetDateTime lastUpdated = utc(e.getMeta().getLastUpdated());
         String status = e.getStatus().toCode();
-        String hash = Hashing.sha256(versionId, lastUpdated, status, classCode, patientHash, start, startDate,
-                providerId, basedOn);
+        String kept = sanitizer.sanitize(json, patientHash);
         return new MappedResource.VisitRow(ctx.endpointId(), id, versionId, lastUpdated, status, classCode,
-                patientHash, start, startDate, providerId, basedOn, hash);
+                patientHash, start, startDate, providerId, basedOn, contentHash(kept, null, ctx), kept);
     }
 
     private MappedResource directory(Resource r, MappingContext ctx, String id, String name, String npi,
@@ -144,6 +149,18 @@ public class ResourceMapper {
         String hash = Hashing.sha256(versionId, lastUpdated, practitionerId, organizationId, active);
         return new MappedResource.RoleRow(ctx.endpointId(), id, versionId, lastUpdated, practitionerId,
                 organizationId, active, hash);
+    }
+
+    /**
+     * A row is rewritten when what it was made from changes: the kept JSON, the rule that classified
+     * it, the time zone its months are counted in.
+     */
+    public static String contentHash(String keptJson, String rule, MappingContext ctx) {
+        return contentHash(keptJson, rule, ctx.zone());
+    }
+
+    public static String contentHash(String keptJson, String rule, java.time.ZoneId zone) {
+        return Hashing.sha256(keptJson, rule, zone.getId());
     }
 
     private static String requireId(Resource r) throws RejectedResourceException {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.endpoint.PullStrategy;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointSource;
 import org.referralmonitor.ingest.endpoint.ValidationLevel;
@@ -39,6 +41,9 @@ public class SandboxEmr implements EndpointSource {
         SandboxWorld world = new SandboxWorldGenerator(fhir).generate(
                 SandboxSpec.demo(settings.seed(), today, settings.months(), settings.practicesPerClinic()));
         this.server = new SandboxFhirServer(world);
+        // the second clinic's EMR behaves like Oracle Health: patient-anchored search only
+        world.clinics().stream().skip(1).forEach(c -> server.behave(c.id(),
+                server.behavior(c.id()).patientAnchoredOnly()));
         log.info("Sandbox EMR: {} clinics, {} resources generated as of {} (seed {}) in {} ms, serving "
                         + "http://127.0.0.1:{}/fhir/<clinic>/",
                 world.clinics().size(), world.clinics().stream().mapToInt(c -> c.resources().size()).sum(), today,
@@ -59,8 +64,19 @@ public class SandboxEmr implements EndpointSource {
         return world().clinics().stream()
                 .map(c -> new EmrEndpoint("sandbox-" + c.id(), c.id(), c.name() + " EMR (sandbox)",
                         server.baseUrl(c.id()), settings.pageSize(), schedule, true, "SANDBOX",
-                        ValidationLevel.LENIENT))
+                        ValidationLevel.LENIENT, connection(c.id())))
                 .toList();
+    }
+
+    /** Population search where the sandbox server allows it, else a crawl of the clinic's patient Group. */
+    private Connection connection(String clinicId) {
+        Connection d = Connection.DEFAULT;
+        boolean population = server.behavior(clinicId).populationSearch();
+        return new Connection(population ? PullStrategy.SEARCH : PullStrategy.ROSTER, d.concurrency(), d.overlap(),
+                d.lag(), d.reconcileSchedule(), List.of("Organization/org-self"), d.auth(),
+                population ? Connection.Roster.NONE
+                        : new Connection.Roster(Connection.RosterSource.GROUP, clinicId + "-patients", null, null),
+                d.bulk(), d.referralRule());
     }
 
     @PreDestroy

@@ -155,6 +155,7 @@ public class ResourceWriter {
                 .text("contentHash", r.contentHash())
                 .bigint("syncRunId", syncRunId)
                 .instant("seenAt", seenAt)
+                .text("json", r.json())
                 .source();
     }
 
@@ -173,6 +174,7 @@ public class ResourceWriter {
                 .text("contentHash", v.contentHash())
                 .bigint("syncRunId", syncRunId)
                 .instant("seenAt", seenAt)
+                .text("json", v.json())
                 .source();
     }
 

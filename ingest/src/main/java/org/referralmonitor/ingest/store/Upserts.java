@@ -37,11 +37,11 @@ record Upserts(String referral, String visit, String organization, String practi
                 (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
-                 first_seen_at, updated_at)
+                 first_seen_at, updated_at, resource_json)
             VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :intent, :authoredOn, :authoredDate,
                  :authoredMonth, :patientHash, :requesterType, :requesterId, :requesterNpi, :requesterForm,
                  :performerType, :performerId, :encounterId, :isReferral, :classifiedBy, :contentHash, :syncRunId,
-                 :seenAt, :seenAt)
+                 :seenAt, :seenAt, CAST(:json AS JSONB))
             ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
                 version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
                 intent = EXCLUDED.intent, authored_on = EXCLUDED.authored_on, authored_date = EXCLUDED.authored_date,
@@ -52,20 +52,22 @@ record Upserts(String referral, String visit, String organization, String practi
                 encounter_id = EXCLUDED.encounter_id, is_referral = EXCLUDED.is_referral,
                 classified_by = EXCLUDED.classified_by, content_hash = EXCLUDED.content_hash,
                 sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
+                resource_json = EXCLUDED.resource_json, deleted_at = NULL, tombstone_reason = NULL,
                 source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
             WHERE %s
             """.formatted(PG_NEWER), """
             INSERT INTO visit AS t
                 (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash, period_start,
-                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at)
+                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at, resource_json)
             VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :classCode, :patientHash, :periodStart,
-                 :startDate, :serviceProviderId, :contentHash, :syncRunId, :seenAt, :seenAt)
+                 :startDate, :serviceProviderId, :contentHash, :syncRunId, :seenAt, :seenAt, CAST(:json AS JSONB))
             ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
                 version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
                 class_code = EXCLUDED.class_code, patient_hash = EXCLUDED.patient_hash,
                 period_start = EXCLUDED.period_start, start_date = EXCLUDED.start_date,
                 service_provider_id = EXCLUDED.service_provider_id, content_hash = EXCLUDED.content_hash,
-                sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at
+                sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
+                resource_json = EXCLUDED.resource_json, deleted_at = NULL, tombstone_reason = NULL
             WHERE %s
             """.formatted(PG_NEWER), """
             INSERT INTO organization AS t
@@ -134,11 +136,12 @@ record Upserts(String referral, String visit, String organization, String practi
                            CAST(:performerType AS VARCHAR(32)), CAST(:performerId AS VARCHAR(64)),
                            CAST(:encounterId AS VARCHAR(64)), CAST(:isReferral AS BOOLEAN),
                            CAST(:classifiedBy AS VARCHAR(64)), CAST(:contentHash AS VARCHAR(64)),
-                           CAST(:syncRunId AS BIGINT), CAST(:seenAt AS TIMESTAMP WITH TIME ZONE)))
+                           CAST(:syncRunId AS BIGINT), CAST(:seenAt AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:json AS VARCHAR(1000000)) FORMAT JSON))
                 AS s (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                       authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                       performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash,
-                      sync_run_id, seen_at)
+                      sync_run_id, seen_at, resource_json)
             ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
             WHEN MATCHED AND %s THEN UPDATE SET
                 version_id = s.version_id, last_updated = s.last_updated, status = s.status, intent = s.intent,
@@ -147,17 +150,18 @@ record Upserts(String referral, String visit, String organization, String practi
                 requester_npi = s.requester_npi, requester_form = s.requester_form,
                 performer_type = s.performer_type, performer_id = s.performer_id, encounter_id = s.encounter_id,
                 is_referral = s.is_referral, classified_by = s.classified_by, content_hash = s.content_hash,
-                sync_run_id = s.sync_run_id, updated_at = s.seen_at,
+                sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
+                deleted_at = NULL, tombstone_reason = NULL,
                 source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
             WHEN NOT MATCHED THEN INSERT
                 (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
-                 first_seen_at, updated_at)
+                 first_seen_at, updated_at, resource_json)
                 VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.intent, s.authored_on,
                  s.authored_date, s.authored_month, s.patient_hash, s.requester_type, s.requester_id, s.requester_npi,
                  s.requester_form, s.performer_type, s.performer_id, s.encounter_id, s.is_referral, s.classified_by,
-                 s.content_hash, s.sync_run_id, s.seen_at, s.seen_at)
+                 s.content_hash, s.sync_run_id, s.seen_at, s.seen_at, s.resource_json)
             """.formatted(NEWER), """
             MERGE INTO visit t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),
@@ -166,21 +170,22 @@ record Upserts(String referral, String visit, String organization, String practi
                            CAST(:patientHash AS VARCHAR(64)), CAST(:periodStart AS TIMESTAMP WITH TIME ZONE),
                            CAST(:startDate AS DATE), CAST(:serviceProviderId AS VARCHAR(64)),
                            CAST(:contentHash AS VARCHAR(64)), CAST(:syncRunId AS BIGINT),
-                           CAST(:seenAt AS TIMESTAMP WITH TIME ZONE)))
+                           CAST(:seenAt AS TIMESTAMP WITH TIME ZONE), CAST(:json AS VARCHAR(1000000)) FORMAT JSON))
                 AS s (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash,
-                      period_start, start_date, service_provider_id, content_hash, sync_run_id, seen_at)
+                      period_start, start_date, service_provider_id, content_hash, sync_run_id, seen_at, resource_json)
             ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
             WHEN MATCHED AND %s THEN UPDATE SET
                 version_id = s.version_id, last_updated = s.last_updated, status = s.status, class_code = s.class_code,
                 patient_hash = s.patient_hash, period_start = s.period_start, start_date = s.start_date,
                 service_provider_id = s.service_provider_id, content_hash = s.content_hash,
-                sync_run_id = s.sync_run_id, updated_at = s.seen_at
+                sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
+                deleted_at = NULL, tombstone_reason = NULL
             WHEN NOT MATCHED THEN INSERT
                 (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash, period_start,
-                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at)
+                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at, resource_json)
                 VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.class_code,
                  s.patient_hash, s.period_start, s.start_date, s.service_provider_id, s.content_hash, s.sync_run_id,
-                 s.seen_at, s.seen_at)
+                 s.seen_at, s.seen_at, s.resource_json)
             """.formatted(NEWER), H2_DIRECTORY.formatted("organization", NEWER),
             H2_DIRECTORY.formatted("practitioner", NEWER), """
             MERGE INTO practitioner_role t

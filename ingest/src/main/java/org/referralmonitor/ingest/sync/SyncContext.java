@@ -1,19 +1,32 @@
 package org.referralmonitor.ingest.sync;
 
 import java.net.URI;
+import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.referralmonitor.ingest.capability.ServerCapabilities;
+import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.fhir.MappingContext;
 import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.FhirSession;
 
 /** The state of one running sync, carried by the Camel exchange from step to step. */
-final class SyncContext {
+final class SyncContext implements AutoCloseable {
 
-    /** One page to fetch. */
-    record PageRequest(String resourceType, URI url) {
+    /** Why a page is fetched. */
+    enum Purpose { WINDOW, DIRECTORY, ROSTER }
+
+    /** One page to fetch; {@code window} is set for pages of an incremental window. */
+    record PageRequest(String resourceType, URI url, Purpose purpose, SearchWindow window) {
     }
 
     /** A page fetched and read, waiting to be written. */
@@ -21,13 +34,26 @@ final class SyncContext {
     }
 
     static final String PROPERTY = "referralMonitorSync";
+    static final String WAIT_PROPERTY = "referralMonitorWaitMs";
 
     final long runId;
+    final String trigger;
     final EmrEndpoint endpoint;
+    final Clinic clinic;
     final MappingContext mapping;
+    final FhirSession session;
+    final ServerCapabilities capabilities;
+    /** The server's clock at the start: every window of this sync ends shortly before it. */
+    final OffsetDateTime serverNow;
+    /** Fetches in flight at once: patients crawled in parallel, the next search page while one is written. */
+    final ExecutorService workers;
     private final Deque<PageRequest> queue = new ArrayDeque<>();
-    /** Directory look-ups already asked in this run ("Type/id" or "PractitionerRole?practitioner=id"). */
+    /** Directory look-ups already asked in this run ("Type?param=id"). */
     final Set<String> requested = new HashSet<>();
+    final List<SearchWindow> windows = new ArrayList<>();
+
+    /** The comparator for the end of a window: "lt", or "le" once the server refused "lt". */
+    volatile String upperComparator = "lt";
 
     int pages;
     int received;
@@ -35,19 +61,51 @@ final class SyncContext {
     int unchanged;
     int rejected;
     int retries;
+    int countMismatch;
+    int missed;
+    int tombstoned;
     int attemptsOnCurrentPage;
     int directoryRounds;
     boolean directoryChanged;
     Fetched fetched;
+    /** A window whose pass just ended with the page written last, for {@link SearchPull#afterPage}. */
+    SearchWindow passDone;
+    /** Why the current page's next link is not followed, if it is not. */
+    String refusedNext;
+    /** The next page, being fetched while the current one is written. */
+    Future<Fetched> prefetch;
+    PageRequest prefetchFor;
 
-    SyncContext(long runId, EmrEndpoint endpoint, MappingContext mapping) {
+    final RosterState roster = new RosterState();
+    BulkState bulk;
+
+    SyncContext(long runId, String trigger, EmrEndpoint endpoint, Clinic clinic, MappingContext mapping,
+            FhirSession session, ServerCapabilities capabilities, OffsetDateTime serverNow) {
         this.runId = runId;
+        this.trigger = trigger;
         this.endpoint = endpoint;
+        this.clinic = clinic;
         this.mapping = mapping;
+        this.session = session;
+        this.capabilities = capabilities;
+        this.serverNow = serverNow;
+        this.workers = Executors.newFixedThreadPool(endpoint.connection().concurrency(), r -> {
+            Thread t = new Thread(r, "sync-" + endpoint.id() + "-" + runId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    boolean reconciling() {
+        return SyncService.TRIGGER_RECONCILE.equals(trigger);
     }
 
     void enqueue(PageRequest request) {
         queue.addLast(request);
+    }
+
+    void enqueueFirst(PageRequest request) {
+        queue.addFirst(request);
     }
 
     PageRequest current() {
@@ -58,17 +116,66 @@ final class SyncContext {
         return !queue.isEmpty();
     }
 
-    /** The current page is written: drop it, and continue with its next page, if any, before anything else. */
-    void advance(URI next) {
+    /** The current page is written: drop it. */
+    PageRequest done() {
         PageRequest done = queue.removeFirst();
-        if (next != null) {
-            queue.addFirst(new PageRequest(done.resourceType(), next));
-        }
         attemptsOnCurrentPage = 0;
         fetched = null;
+        return done;
     }
 
     SyncCounters counters() {
-        return new SyncCounters(pages, received, written, unchanged, rejected, retries);
+        return new SyncCounters(pages, received, written, unchanged, rejected, retries, countMismatch, missed,
+                tombstoned, session.renewals());
+    }
+
+    @Override
+    public void close() {
+        if (prefetch != null) {
+            prefetch.cancel(true);
+        }
+        workers.shutdownNow();
+    }
+
+    /** The patient roster of a crawl: who to crawl, how far it got, what it found. */
+    static final class RosterState {
+        /** The types crawled per patient (ServiceRequest, Encounter, or what an export could not give). */
+        List<String> types = List.of();
+        final List<String> patients = new ArrayList<>();
+        final Set<String> patientSet = new HashSet<>();
+        int next;
+        /** Per type: announced totals and distinct resources received, over all patients. */
+        final java.util.Map<String, int[]> tally = new java.util.LinkedHashMap<>();
+        List<List<Fetched>> batch;
+    }
+
+    /** Where a Bulk Data export stands. */
+    static final class BulkState {
+        enum Phase { KICK_OFF, POLL, FILES, DONE }
+
+        Phase phase = Phase.KICK_OFF;
+        List<String> types = List.of();
+        OffsetDateTime since;
+        URI statusUrl;
+        OffsetDateTime transactionTime;
+        boolean requiresAccessToken = true;
+        final List<BulkFile> files = new ArrayList<>();
+        int fileIndex;
+        /** Lines of the current file already written, so a retried download skips them. */
+        int linesDone;
+        long waitedMs;
+        /** Per exported type: what the manifest announced, and the distinct resources received. */
+        final java.util.Map<String, Integer> announced = new java.util.LinkedHashMap<>();
+        final java.util.Map<String, IdSet> seen = new java.util.LinkedHashMap<>();
+        /** Types the export cannot give, for the roster crawl to fill. */
+        final List<String> fill = new ArrayList<>();
+        /** Server messages from the export's error files. */
+        int errors;
+        boolean resumed;
+    }
+
+    /** One file of an export's manifest. */
+    record BulkFile(String type, URI url, Integer count, Kind kind) {
+        enum Kind { OUTPUT, DELETED, ERROR }
     }
 }

@@ -11,6 +11,7 @@ import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.stereotype.Repository;
 
+/** Sync runs, their pages and windows: the record of every sync, and the evidence for feed health. */
 @Repository
 class SyncRunRepository {
 
@@ -32,13 +33,14 @@ class SyncRunRepository {
                 .param("id", endpointId).query(SyncRunRepository::run).optional();
     }
 
-    long insertQueued(String endpointId, String trigger, OffsetDateTime now) {
+    long insertQueued(String endpointId, String trigger, String strategy, OffsetDateTime now) {
         KeyHolder key = new GeneratedKeyHolder();
         jdbc.sql("""
-                INSERT INTO sync_run (endpoint_id, trigger_kind, status, requested_at)
-                VALUES (:endpointId, :trigger, 'QUEUED', :now)
+                INSERT INTO sync_run (endpoint_id, trigger_kind, strategy, status, requested_at)
+                VALUES (:endpointId, :trigger, :strategy, 'QUEUED', :now)
                 """)
-                .param("endpointId", endpointId).param("trigger", trigger).param("now", now)
+                .param("endpointId", endpointId).param("trigger", trigger).param("strategy", strategy)
+                .param("now", now)
                 .update(key, "id");
         return key.getKey().longValue();
     }
@@ -48,24 +50,35 @@ class SyncRunRepository {
                 .param("id", id).param("now", now).update();
     }
 
+    void recordServerTime(long id, OffsetDateTime serverTime) {
+        jdbc.sql("UPDATE sync_run SET server_time = :serverTime WHERE id = :id")
+                .param("id", id).param("serverTime", serverTime).update();
+    }
+
+    void recordDetail(long id, String detail) {
+        jdbc.sql("UPDATE sync_run SET status_detail = :detail WHERE id = :id")
+                .param("id", id).param("detail", clip(detail, 500)).update();
+    }
+
     void recordProgress(long id, SyncCounters c) {
         jdbc.sql("""
                 UPDATE sync_run SET pages = :pages, resources_received = :received, resources_written = :written,
-                    resources_unchanged = :unchanged, resources_rejected = :rejected, retries = :retries
+                    resources_unchanged = :unchanged, resources_rejected = :rejected, retries = :retries,
+                    count_mismatch = :mismatch, missed = :missed, tombstoned = :tombstoned,
+                    auth_renewals = :renewals
                 WHERE id = :id
                 """)
                 .param("id", id).param("pages", c.pages()).param("received", c.received())
                 .param("written", c.written()).param("unchanged", c.unchanged()).param("rejected", c.rejected())
-                .param("retries", c.retries())
+                .param("retries", c.retries()).param("mismatch", c.countMismatch()).param("missed", c.missed())
+                .param("tombstoned", c.tombstoned()).param("renewals", c.authRenewals())
                 .update();
     }
 
     void finish(long id, String status, String error, SyncCounters c, OffsetDateTime now) {
         recordProgress(id, c);
         jdbc.sql("UPDATE sync_run SET status = :status, error_message = :error, finished_at = :now WHERE id = :id")
-                .param("id", id).param("status", status)
-                .param("error", error == null || error.length() <= 4000 ? error : error.substring(0, 3999) + "…")
-                .param("now", now)
+                .param("id", id).param("status", status).param("error", clip(error, 4000)).param("now", now)
                 .update();
     }
 
@@ -77,9 +90,23 @@ class SyncRunRepository {
                 VALUES (:runId, :seq, :type, :url, :status, :entries, :total, :attempts, :duration, :at)
                 """)
                 .param("runId", runId).param("seq", seq).param("type", resourceType)
-                .param("url", url.length() <= 4000 ? url : url.substring(0, 4000))
+                .param("url", clip(url, 4000))
                 .param("status", httpStatus).param("entries", entries).param("total", total)
                 .param("attempts", attempts).param("duration", durationMs).param("at", at)
+                .update();
+    }
+
+    /** What one window (or a whole crawl or export, per type) announced and delivered. */
+    void recordWindow(long runId, String resourceType, OffsetDateTime from, OffsetDateTime to, Integer total,
+            int stored, int passes) {
+        jdbc.sql("DELETE FROM sync_window WHERE sync_run_id = :runId AND resource_type = :type")
+                .param("runId", runId).param("type", resourceType).update();
+        jdbc.sql("""
+                INSERT INTO sync_window (sync_run_id, resource_type, window_from, window_to, bundle_total, stored, passes)
+                VALUES (:runId, :type, :from, :to, :total, :stored, :passes)
+                """)
+                .param("runId", runId).param("type", resourceType).param("from", from).param("to", to)
+                .param("total", total).param("stored", stored).param("passes", passes)
                 .update();
     }
 
@@ -88,7 +115,8 @@ class SyncRunRepository {
         return jdbc.sql("""
                 UPDATE sync_run SET status = 'FAILED', finished_at = :now,
                     error_message = 'Interrupted: the application stopped before this sync finished; '
-                        || 'nothing after its last committed page was kept, and the next sync starts over'
+                        || 'what it had committed is kept, its watermarks did not move, and the next sync '
+                        || 'pulls the same window again'
                 WHERE status IN ('QUEUED', 'RUNNING')
                 """).param("now", now).update();
     }
@@ -103,13 +131,35 @@ class SyncRunRepository {
                 .param("id", endpointId).param("limit", limit).query(SyncRunRepository::run).list();
     }
 
+    Optional<SyncRun> lastSucceeded(String endpointId) {
+        return jdbc.sql("""
+                SELECT * FROM sync_run WHERE endpoint_id = :id AND status = 'SUCCEEDED' ORDER BY id DESC LIMIT 1
+                """).param("id", endpointId).query(SyncRunRepository::run).optional();
+    }
+
+    /** Failures since the last success (or ever, when there was none). */
+    int failuresSinceLastSuccess(String endpointId) {
+        return jdbc.sql("""
+                SELECT count(*) FROM sync_run
+                WHERE endpoint_id = :id AND status = 'FAILED'
+                  AND id > COALESCE((SELECT max(id) FROM sync_run WHERE endpoint_id = :id AND status = 'SUCCEEDED'), 0)
+                """).param("id", endpointId).query(Integer.class).single();
+    }
+
+    private static String clip(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    }
+
     private static SyncRun run(ResultSet rs, int row) throws SQLException {
         OffsetDateTime started = rs.getObject("started_at", OffsetDateTime.class);
         OffsetDateTime finished = rs.getObject("finished_at", OffsetDateTime.class);
         return new SyncRun(rs.getLong("id"), rs.getString("endpoint_id"), rs.getString("trigger_kind"),
-                rs.getString("status"), rs.getObject("requested_at", OffsetDateTime.class), started, finished,
+                rs.getString("status"), rs.getString("strategy"), rs.getObject("requested_at", OffsetDateTime.class),
+                started, finished, rs.getObject("server_time", OffsetDateTime.class),
                 rs.getInt("pages"), rs.getInt("resources_received"), rs.getInt("resources_written"),
                 rs.getInt("resources_unchanged"), rs.getInt("resources_rejected"), rs.getInt("retries"),
+                rs.getInt("count_mismatch"), rs.getInt("missed"), rs.getInt("tombstoned"), rs.getInt("auth_renewals"),
+                rs.getString("status_detail"),
                 started == null || finished == null ? null : Duration.between(started, finished).toMillis(),
                 rs.getString("error_message"));
     }

@@ -26,6 +26,8 @@ public class SyncService {
     public static final String TRIGGER_API = "API";
     public static final String TRIGGER_SCHEDULE = "SCHEDULE";
     public static final String TRIGGER_STARTUP = "STARTUP";
+    /** A reconciliation: re-pulls the last 120 days (configurable) and records what incremental syncs missed. */
+    public static final String TRIGGER_RECONCILE = "RECONCILE";
 
     private final EndpointDirectory directory;
     private final SyncRunRepository runs;
@@ -65,10 +67,11 @@ public class SyncService {
                         + active.status().toLowerCase() + " (run " + active.id() + ", requested "
                         + active.requestedAt() + ")", active);
             });
-            long id = runs.insertQueued(endpointId, trigger, OffsetDateTime.now());
+            long id = runs.insertQueued(endpointId, trigger, endpoint.connection().strategy().name(),
+                    OffsetDateTime.now());
             return runs.find(id).orElseThrow();
         });
-        producer.sendBodyAndHeader(SyncRoutes.queueUri(endpointId), null, RUN_ID_HEADER, run.id());
+        producer.sendBodyAndHeader(SyncRoutes.queueUri(endpointId, endpoint.connection().strategy()), null, RUN_ID_HEADER, run.id());
         log.info("Sync {} of {} queued ({})", run.id(), endpointId, trigger);
         return run;
     }
@@ -80,6 +83,24 @@ public class SyncService {
 
     public Optional<SyncRun> run(long id) {
         return runs.find(id);
+    }
+
+    /** How the endpoint's feed is doing: last success, lag, failures since, mismatches. */
+    public EndpointStatus status(String endpointId) {
+        Optional<SyncRun> success = runs.lastSucceeded(endpointId);
+        List<SyncRun> recent = runs.findByEndpoint(endpointId, 20);
+        boolean syncing = recent.stream().anyMatch(SyncRun::active);
+        Optional<SyncRun> lastFinished = recent.stream().filter(r -> !r.active()).findFirst();
+        int failures = runs.failuresSinceLastSuccess(endpointId);
+        String health = lastFinished.isEmpty() ? EndpointStatus.NEVER_SYNCED
+                : SyncRun.FAILED.equals(lastFinished.get().status()) ? EndpointStatus.FAILING : EndpointStatus.OK;
+        OffsetDateTime at = success.map(SyncRun::finishedAt).orElse(null);
+        Long lag = at == null ? null : java.time.Duration.between(at, OffsetDateTime.now()).toMinutes();
+        int missed = recent.stream().filter(r -> TRIGGER_RECONCILE.equals(r.trigger()) && SyncRun.SUCCEEDED.equals(r.status()))
+                .findFirst().map(SyncRun::missed).orElse(0);
+        return new EndpointStatus(health, at, lag, failures,
+                EndpointStatus.FAILING.equals(health) ? lastFinished.get().error() : null,
+                success.map(SyncRun::countMismatch).orElse(0), missed, syncing);
     }
 
     public Optional<SyncRun> lastRun(String endpointId) {

@@ -1,28 +1,30 @@
 package org.referralmonitor.ingest.sync;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.camel.Exchange;
 import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.capability.ConnectionCheck;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
-import org.referralmonitor.ingest.fhir.BundlePageParser;
-import org.referralmonitor.ingest.fhir.MalformedPageException;
 import org.referralmonitor.ingest.fhir.MappingContext;
-import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.FhirSession;
+import org.referralmonitor.ingest.http.NextLinks;
+import org.referralmonitor.ingest.http.RefusedUrlException;
+import org.referralmonitor.ingest.store.ConversionLinker;
 import org.referralmonitor.ingest.store.DirectoryGaps;
-import org.referralmonitor.ingest.store.IssueLog;
-import org.referralmonitor.ingest.store.ResourceWriter;
-import org.referralmonitor.ingest.store.ReviewQueue;
+import org.referralmonitor.ingest.store.Reclassifier;
 import org.referralmonitor.ingest.store.SourceResolver;
-import org.referralmonitor.ingest.store.WriteResult;
+import org.referralmonitor.ingest.store.Tombstones;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -31,74 +33,122 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The steps of a FHIR search sync, called one by one from the endpoint's Camel route: begin, then
- * fetch and write page after page (search pages first, then the directory resources they point
- * at), then resolve and finish. Each page is committed with its counters before the next is
- * fetched; a page that fails is retried by the route's error handling, never skipped.
+ * The steps every sync shares, whatever its strategy, called one by one from the endpoint's Camel
+ * routes: begin (ask the server what it supports and what time it is), fetch and write search pages
+ * (each page committed with its counters before the next is asked for; a page that fails is
+ * retried by the route's error handling, never skipped), look up the directory resources the
+ * referrals point at, and finish (tombstones, crediting, conversions). The strategies add their
+ * own steps: {@link SearchPull}, {@link RosterPull}, {@link BulkPull}.
  */
 @Component("syncSteps")
 class SyncSteps {
 
     private static final Logger log = LoggerFactory.getLogger(SyncSteps.class);
 
-    static final List<String> SEARCHED_TYPES = List.of("ServiceRequest", "Encounter");
     private static final int IDS_PER_REQUEST = 50;
     private static final int MAX_DIRECTORY_ROUNDS = 3;
-    private static final Set<Integer> RETRYABLE_STATUS = Set.of(408, 429, 500, 502, 503, 504);
 
     private final EndpointDirectory directory;
     private final SyncRunRepository runs;
+    private final ConnectionCheck check;
     private final FhirHttpClient http;
-    private final BundlePageParser parser;
-    private final ResourceWriter writer;
-    private final ReviewQueue review;
-    private final IssueLog issues;
+    private final PageFetcher fetcher;
+    private final PageCommitter committer;
     private final DirectoryGaps gaps;
     private final SourceResolver resolver;
+    private final Tombstones tombstones;
+    private final ConversionLinker conversions;
+    private final Reclassifier reclassifier;
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
     private final IngestProperties properties;
     private final Clock clock = Clock.systemUTC();
 
-    SyncSteps(EndpointDirectory directory, SyncRunRepository runs, FhirHttpClient http, BundlePageParser parser,
-            ResourceWriter writer, ReviewQueue review, IssueLog issues, DirectoryGaps gaps, SourceResolver resolver,
+    SyncSteps(EndpointDirectory directory, SyncRunRepository runs, ConnectionCheck check, FhirHttpClient http,
+            PageFetcher fetcher, PageCommitter committer, DirectoryGaps gaps,
+            SourceResolver resolver, Tombstones tombstones, ConversionLinker conversions, Reclassifier reclassifier,
             TransactionTemplate tx, ApplicationEventPublisher events, IngestProperties properties) {
         this.directory = directory;
         this.runs = runs;
+        this.check = check;
         this.http = http;
-        this.parser = parser;
-        this.writer = writer;
-        this.review = review;
-        this.issues = issues;
+        this.fetcher = fetcher;
+        this.committer = committer;
         this.gaps = gaps;
         this.resolver = resolver;
+        this.tombstones = tombstones;
+        this.conversions = conversions;
+        this.reclassifier = reclassifier;
         this.tx = tx;
         this.events = events;
         this.properties = properties;
     }
 
-    public void begin(Exchange exchange) {
+    /**
+     * Reads the server's CapabilityStatement (and SMART configuration) afresh, refuses to pull in a
+     * way it does not declare, takes its clock from the Date header, re-classifies stored referrals
+     * if the endpoint's rule changed, and sets up the sync's state.
+     */
+    public void begin(Exchange exchange) throws RetryableSyncException, SyncFailedException {
         long runId = exchange.getMessage().getHeader(SyncService.RUN_ID_HEADER, Long.class);
         String endpointId = exchange.getProperty(SyncRoutes.ENDPOINT_PROPERTY, String.class);
         MDC.put("correlationId", "sync-" + runId);
         MDC.put("endpoint", endpointId);
+        exchange.getMessage().removeHeader(Exchange.REDELIVERY_DELAY);
         EmrEndpoint endpoint = directory.endpoint(endpointId)
-                .orElseThrow(() -> new IllegalStateException("Endpoint " + endpointId + " is no longer defined"));
+                .orElseThrow(() -> new SyncFailedException("Endpoint " + endpointId + " is no longer defined"));
         Clinic clinic = directory.clinic(endpoint.clinicId())
-                .orElseThrow(() -> new IllegalStateException("Clinic " + endpoint.clinicId() + " is not defined"));
-        runs.markRunning(runId, now());
-        SyncContext ctx = new SyncContext(runId, endpoint,
-                new MappingContext(endpoint.id(), endpoint.base(), clinic.timeZone(), endpoint.validationLevel()));
-        for (String type : SEARCHED_TYPES) {
-            ctx.enqueue(new SyncContext.PageRequest(type,
-                    endpoint.base().resolve(type + "?_count=" + endpoint.pageSize())));
+                .orElseThrow(() -> new SyncFailedException("Clinic " + endpoint.clinicId() + " is not defined"));
+        SyncRun run = runs.find(runId).orElseThrow();
+        if (!SyncRun.RUNNING.equals(run.status())) {
+            runs.markRunning(runId, now());
         }
+        ConnectionCheck.Report report;
+        try {
+            report = check.check(endpoint);
+        } catch (ConnectionCheck.UnreachableException e) {
+            String message = "Reading the server's capabilities: " + e.getMessage();
+            if (e.retryable()) {
+                throw retrying(exchange, null, new RetryableSyncException(message, null, e));
+            }
+            throw new SyncFailedException(message);
+        }
+        if (!report.ok()) {
+            throw new SyncFailedException("The server does not support how this endpoint is set to sync: "
+                    + String.join("; ", report.refusals()));
+        }
+        report.warnings().forEach(w -> log.warn("{}: {}", endpointId, w));
+        Instant serverClock = report.serverTime();
+        if (serverClock == null) {
+            serverClock = clock.instant();
+            log.warn("{}: the server sent no Date header; windows end by our own clock", endpointId);
+        }
+        OffsetDateTime serverNow = serverClock.atOffset(ZoneOffset.UTC);
+        FhirSession session = new FhirSession(endpoint.base(), http, check.authenticator(endpoint, report.capabilities()));
+        MappingContext mapping = new MappingContext(endpoint.id(), endpoint.base(), clinic.timeZone(),
+                endpoint.validationLevel(), endpoint.connection().referralRule());
+        int reclassified = reclassifier.reclassify(endpoint.id(), mapping.rule(), mapping.zone());
+        if (reclassified > 0) {
+            log.info("{}: {} stored request(s) classified again by referral rule {}", endpointId, reclassified,
+                    mapping.rule().label());
+        }
+        runs.recordServerTime(runId, serverNow);
+        SyncContext ctx = new SyncContext(runId, run.trigger(), endpoint, clinic, mapping, session,
+                report.capabilities(), serverNow);
         exchange.setProperty(SyncContext.PROPERTY, ctx);
-        log.info("Sync {} of {} started ({})", runId, endpoint.id(), endpoint.baseUrl());
+        exchange.setProperty(SyncContext.WAIT_PROPERTY, 0L);
+        log.info("Sync {} of {} started: {} {} ({}), server time {}", runId, endpoint.id(),
+                endpoint.connection().strategy().name().toLowerCase(), run.trigger().toLowerCase(), endpoint.baseUrl(),
+                serverNow);
     }
 
-    /** True while a page remains; when the searches are done, plans the directory look-ups. */
-    public boolean hasMoreWork(Exchange exchange) {
+    /** True while a search page is queued. */
+    public boolean hasPage(Exchange exchange) {
+        return context(exchange).hasPages();
+    }
+
+    /** True while directory resources referenced by what was written are still to be looked up. */
+    public boolean hasDirectoryWork(Exchange exchange) {
         SyncContext ctx = context(exchange);
         while (!ctx.hasPages() && ctx.directoryRounds < MAX_DIRECTORY_ROUNDS) {
             ctx.directoryRounds++;
@@ -123,111 +173,137 @@ class SyncSteps {
         for (int i = 0; i < fresh.size(); i += IDS_PER_REQUEST) {
             List<String> chunk = fresh.subList(i, Math.min(fresh.size(), i + IDS_PER_REQUEST));
             ctx.enqueue(new SyncContext.PageRequest(type, ctx.endpoint.base().resolve(type + "?" + parameter + "="
-                    + String.join(",", chunk) + "&_count=" + Math.max(ctx.endpoint.pageSize(), IDS_PER_REQUEST))));
+                    + String.join(",", chunk) + "&_count=" + Math.max(ctx.endpoint.pageSize(), IDS_PER_REQUEST)),
+                    SyncContext.Purpose.DIRECTORY, null));
         }
         return !fresh.isEmpty();
     }
 
-    /** GET the current page and read it. Throws {@link RetryableSyncException} for the route to retry. */
+    /**
+     * GETs the current page and reads it; then starts fetching its next page, so that it travels
+     * while this one is written. Throws {@link RetryableSyncException} for the route to retry.
+     */
     public void fetchPage(Exchange exchange) throws RetryableSyncException, SyncFailedException, InterruptedException {
         SyncContext ctx = context(exchange);
         exchange.getMessage().removeHeader(Exchange.REDELIVERY_DELAY);
         SyncContext.PageRequest request = ctx.current();
         ctx.attemptsOnCurrentPage++;
-        String where = request.resourceType() + " page " + (ctx.pages + 1) + " (" + request.url() + ")";
-        FhirHttpClient.Response response;
+        SyncContext.Fetched fetched = null;
         try {
-            response = http.get(request.url());
-        } catch (HttpTimeoutException e) {
-            throw retry(ctx, exchange, where + ": no answer within " + properties.http().requestTimeout(), null, e);
-        } catch (IOException e) {
-            throw retry(ctx, exchange, where + ": could not reach the EMR: " + e, null, e);
+            if (ctx.prefetch != null) {
+                Future<SyncContext.Fetched> pending = ctx.prefetch;
+                boolean mine = ctx.prefetchFor == request;
+                ctx.prefetch = null;
+                ctx.prefetchFor = null;
+                if (mine) {
+                    fetched = await(pending);
+                } else {
+                    pending.cancel(true);
+                }
+            }
+            if (fetched == null) {
+                fetched = fetcher.fetch(ctx, request, ctx.attemptsOnCurrentPage);
+            }
+        } catch (RetryableSyncException e) {
+            throw retrying(exchange, ctx, e);
         }
-        int status = response.status();
-        if (RETRYABLE_STATUS.contains(status)) {
-            Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), response.header("Date"),
-                    clock.instant());
-            throw retry(ctx, exchange, where + ": HTTP " + status + describe(response), retryAfter, null);
+        ctx.fetched = fetched;
+        SyncContext.PageRequest next = nextRequest(ctx, fetched);
+        if (next != null && next.purpose() == SyncContext.Purpose.WINDOW) {
+            ctx.prefetchFor = next;
+            ctx.prefetch = ctx.workers.submit(() -> fetcher.fetch(ctx, next, 1));
         }
-        if (status == 401 || status == 403) {
-            throw new SyncFailedException(where + ": HTTP " + status + ", the EMR refused our credentials"
-                    + describe(response));
-        }
-        if (status < 200 || status > 299) {
-            throw new SyncFailedException(where + ": HTTP " + status + describe(response));
-        }
-        ParsedPage page;
+    }
+
+    private static SyncContext.Fetched await(Future<SyncContext.Fetched> pending)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
         try {
-            page = parser.parse(response.body(), ctx.mapping);
-        } catch (MalformedPageException e) {
-            throw retry(ctx, exchange, where + ": " + e.getMessage(), null, e);
+            return pending.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RetryableSyncException r) {
+                throw r;
+            }
+            if (cause instanceof SyncFailedException f) {
+                throw f;
+            }
+            if (cause instanceof InterruptedException i) {
+                throw i;
+            }
+            throw new RetryableSyncException("fetching the next page failed: " + cause, null, cause);
         }
-        ctx.fetched = new SyncContext.Fetched(request, response, page, ctx.attemptsOnCurrentPage);
     }
 
-    private RetryableSyncException retry(SyncContext ctx, Exchange exchange, String message, Duration retryAfter,
-            Throwable cause) {
-        ctx.retries++;
-        if (retryAfter != null) {
-            Duration capped = retryAfter.compareTo(properties.retry().maxRetryAfter()) > 0
-                    ? properties.retry().maxRetryAfter() : retryAfter;
-            exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, capped.toMillis());
-            message += " (server asked to wait " + retryAfter.toSeconds() + "s)";
+    /** The page after this one, if the server links one; a link we refuse to follow is kept as the reason to stop. */
+    private SyncContext.PageRequest nextRequest(SyncContext ctx, SyncContext.Fetched fetched) {
+        String link = fetched.page().nextLink();
+        if (link == null) {
+            return null;
         }
-        log.warn("{} (attempt {})", message, ctx.attemptsOnCurrentPage);
-        return new RetryableSyncException(message, retryAfter, cause);
+        try {
+            URI next = NextLinks.toUri(link, ctx.endpoint.base());
+            SyncContext.PageRequest request = fetched.request();
+            return new SyncContext.PageRequest(request.resourceType(), next, request.purpose(), request.window());
+        } catch (RefusedUrlException e) {
+            ctx.refusedNext = e.getMessage();
+            return null;
+        }
     }
 
-    private static String describe(FhirHttpClient.Response response) {
-        byte[] body = response.body();
-        if (body == null || body.length == 0) {
-            return "";
-        }
-        String text = new String(body, 0, Math.min(body.length, 300), java.nio.charset.StandardCharsets.UTF_8)
-                .replaceAll("\\s+", " ");
-        return ": " + text;
-    }
-
-    /** Writes the fetched page in one transaction with its counters, then moves to the next page. */
+    /** Writes the fetched page in one transaction with its counters, then moves on to its next page. */
     public void writePage(Exchange exchange) throws SyncFailedException {
         SyncContext ctx = context(exchange);
         SyncContext.Fetched fetched = ctx.fetched;
-        ParsedPage page = fetched.page();
-        URI next = page.nextLink() == null ? null : NextLinks.toUri(page.nextLink(), ctx.endpoint.base());
-        OffsetDateTime now = now();
-        WriteResult result = tx.execute(status -> {
-            WriteResult written = writer.write(page.resources(), ctx.runId, now);
-            review.record(ctx.endpoint.id(), ctx.runId, fetched.request().url().toString(), page.rejections(), now);
-            review.resolveAccepted(ctx.endpoint.id(), page.resources());
-            issues.replace(ctx.endpoint.id(), ctx.runId, page.resources(), page.issues(), now);
-            ctx.pages++;
-            ctx.received += page.resources().size() + page.rejections().size();
-            ctx.written += written.written();
-            ctx.unchanged += written.unchanged();
-            ctx.rejected += page.rejections().size();
-            runs.recordPage(ctx.runId, ctx.pages, fetched.request().resourceType(),
-                    fetched.request().url().toString(), fetched.response().status(), page.entries(), page.total(),
-                    fetched.attempts(), fetched.response().durationMs(), now);
-            runs.recordProgress(ctx.runId, ctx.counters());
-            return written;
-        });
-        ctx.directoryChanged |= result.directoryChanged();
-        page.warnings().forEach(w -> log.info("{} page {}: server says {}", fetched.request().resourceType(),
-                ctx.pages, w));
-        if (!page.rejections().isEmpty()) {
-            log.warn("{} page {}: {} resource(s) sent to review, first: {}", fetched.request().resourceType(),
-                    ctx.pages, page.rejections().size(), page.rejections().get(0).reason());
+        String refused = ctx.refusedNext;
+        ctx.refusedNext = null;
+        commit(ctx, List.of(fetched));
+        SyncContext.PageRequest done = ctx.done();
+        SyncContext.PageRequest next = ctx.prefetchFor;
+        if (next == null && fetched.page().nextLink() != null && refused == null) {
+            next = nextRequest(ctx, fetched);
         }
-        ctx.advance(next);
+        if (refused != null) {
+            throw new SyncFailedException(done.resourceType() + " page " + ctx.pages + " (" + done.url()
+                    + ") was written, but its next page is not followed: " + refused);
+        }
+        if (next != null) {
+            ctx.enqueueFirst(next);
+        } else if (done.window() != null) {
+            ctx.passDone = done.window();
+        }
     }
 
+    void commit(SyncContext ctx, List<SyncContext.Fetched> pages) {
+        committer.commit(ctx, pages);
+    }
+
+    /** Records what a sync is doing, for the status page. */
+    void detail(SyncContext ctx, String detail) {
+        runs.recordDetail(ctx.runId, detail);
+    }
+
+    /**
+     * Ends a sync that pulled everything: marks entered-in-error referrals and visits, credits
+     * referrals to practices and providers, links referrals to the visits they became.
+     */
     public void finish(Exchange exchange) {
         SyncContext ctx = context(exchange);
-        int credited = tx.execute(status -> resolver.resolve(ctx.endpoint.id(), ctx.directoryChanged));
-        runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now());
+        OffsetDateTime now = now();
+        int[] done = tx.execute(status -> {
+            int tombstoned = tombstones.markEnteredInError(ctx.endpoint.id(), now);
+            int credited = resolver.resolve(ctx.endpoint.id(), ctx.directoryChanged);
+            int converted = conversions.link(ctx.endpoint.id(), properties.pull().conversionWindowDays(),
+                    ctx.endpoint.connection().ownOrganizations());
+            return new int[] {tombstoned, credited, converted};
+        });
+        ctx.tombstoned += done[0];
+        runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now);
         log.info("Sync {} of {} succeeded: {} pages, {} resources received, {} written, {} unchanged, {} rejected, "
-                        + "{} retries, {} referrals credited", ctx.runId, ctx.endpoint.id(), ctx.pages, ctx.received,
-                ctx.written, ctx.unchanged, ctx.rejected, ctx.retries, credited);
+                        + "{} retries, {} count mismatches, {} missed, {} tombstoned, {} referrals credited, "
+                        + "{} converted", ctx.runId, ctx.endpoint.id(), ctx.pages, ctx.received, ctx.written,
+                ctx.unchanged, ctx.rejected, ctx.retries, ctx.countMismatch, ctx.missed, ctx.tombstoned, done[1],
+                done[2]);
+        ctx.close();
         events.publishEvent(new SyncFinishedEvent(ctx.endpoint.id(), ctx.endpoint.clinicId(), ctx.runId, true,
                 ctx.written));
         clearMdc();
@@ -242,25 +318,49 @@ class SyncSteps {
         String message = cause == null ? "unknown error" : cause.getMessage();
         if (cause instanceof RetryableSyncException) {
             message = "gave up after " + (properties.retry().maxRedeliveries() + 1) + " attempts: " + message;
+        } else if (cause != null && !(cause instanceof SyncFailedException)) {
+            message = cause.getClass().getSimpleName() + ": " + message;
+            log.error("Sync {} failed unexpectedly", runId, cause);
         }
         if (runId != null) {
-            runs.finish(runId, SyncRun.FAILED, message,
-                    ctx != null ? ctx.counters() : new SyncCounters(0, 0, 0, 0, 0, 0), now());
+            runs.finish(runId, SyncRun.FAILED, message, ctx != null ? ctx.counters() : SyncCounters.NONE, now());
         }
         String endpointId = exchange.getProperty(SyncRoutes.ENDPOINT_PROPERTY, String.class);
         log.error("Sync {} of {} failed: {}", runId, endpointId, message);
         if (ctx != null) {
-            events.publishEvent(new SyncFinishedEvent(endpointId, ctx.endpoint.clinicId(), ctx.runId, false,
-                    ctx.written));
+            ctx.close();
         }
+        directory.endpoint(endpointId).ifPresent(e -> events.publishEvent(new SyncFinishedEvent(endpointId,
+                e.clinicId(), runId == null ? 0 : runId, false, ctx == null ? 0 : ctx.written)));
         clearMdc();
     }
 
-    private static SyncContext context(Exchange exchange) {
+    /**
+     * Counts a retry and tells the route how long to wait: the server's Retry-After (capped), else the
+     * route's own exponential backoff with jitter.
+     */
+    RetryableSyncException retrying(Exchange exchange, SyncContext ctx, RetryableSyncException e) {
+        if (ctx != null) {
+            ctx.retries++;
+        }
+        Duration retryAfter = e.retryAfter();
+        String message = e.getMessage();
+        if (retryAfter != null) {
+            Duration cap = properties.retry().maxRetryAfter();
+            Duration capped = retryAfter.compareTo(cap) > 0 ? cap : retryAfter;
+            exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, capped.toMillis());
+            message += " (server asked to wait " + retryAfter.toSeconds() + "s"
+                    + (capped.equals(retryAfter) ? "" : ", waiting " + capped.toSeconds() + "s") + ")";
+        }
+        log.warn("{} (attempt {})", message, ctx == null ? 1 : ctx.attemptsOnCurrentPage);
+        return e;
+    }
+
+    static SyncContext context(Exchange exchange) {
         return exchange.getProperty(SyncContext.PROPERTY, SyncContext.class);
     }
 
-    private OffsetDateTime now() {
+    OffsetDateTime now() {
         return OffsetDateTime.now(clock);
     }
 

@@ -19,6 +19,7 @@ class SyncTriggers {
     private final SyncService syncs;
     private final EndpointDirectory directory;
     private final IngestProperties properties;
+    private final java.util.Set<String> pendingReconcile = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SyncTriggers(SyncService syncs, EndpointDirectory directory, IngestProperties properties) {
         this.syncs = syncs;
@@ -28,6 +29,31 @@ class SyncTriggers {
 
     void scheduled(Exchange exchange) {
         request(exchange.getProperty(SyncRoutes.ENDPOINT_PROPERTY, String.class), SyncService.TRIGGER_SCHEDULE);
+    }
+
+    /**
+     * The reconciliation schedule: asks for a reconciling sync; when a sync is already queued or
+     * running, the reconciliation is asked again when it finishes.
+     */
+    void reconcile(Exchange exchange) {
+        String endpointId = exchange.getProperty(SyncRoutes.ENDPOINT_PROPERTY, String.class);
+        try {
+            syncs.requestSync(endpointId, SyncService.TRIGGER_RECONCILE);
+        } catch (SyncNotStartedException e) {
+            pendingReconcile.add(endpointId);
+            log.info("Reconciliation of {} waits for the running sync: {}", endpointId, e.getMessage());
+        }
+    }
+
+    @EventListener
+    void onSyncFinished(SyncFinishedEvent event) {
+        if (pendingReconcile.remove(event.endpointId())) {
+            try {
+                syncs.requestSync(event.endpointId(), SyncService.TRIGGER_RECONCILE);
+            } catch (SyncNotStartedException e) {
+                pendingReconcile.add(event.endpointId());
+            }
+        }
     }
 
     @EventListener(ApplicationReadyEvent.class)

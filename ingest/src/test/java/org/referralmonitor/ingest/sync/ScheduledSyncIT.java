@@ -1,6 +1,8 @@
 package org.referralmonitor.ingest.sync;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
@@ -43,6 +45,9 @@ class ScheduledSyncIT {
 
     @Test
     void theScheduleStartsSyncs() {
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1)
+                .willReturn(okForContentType("application/fhir+json", FhirFixtures.searchServer())));
+        emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).atPriority(1).willReturn(notFound()));
         emr.stubFor(get(urlPathMatching("/fhir/.*")).willReturn(okForContentType("application/fhir+json",
                 FhirFixtures.emptyBundle())));
 

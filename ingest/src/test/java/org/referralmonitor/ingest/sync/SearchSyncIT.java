@@ -3,6 +3,7 @@ package org.referralmonitor.ingest.sync;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
@@ -65,6 +66,9 @@ class SearchSyncIT {
     @BeforeEach
     void stubEmr() {
         emr.resetAll();
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1)
+                .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
+        emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).atPriority(1).willReturn(notFound()));
         emr.stubFor(get(urlPathEqualTo("/fhir/ServiceRequest")).withQueryParam("_offset", absent())
                 .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-1.json", base()))));
         emr.stubFor(get(urlPathEqualTo("/fhir/ServiceRequest")).withQueryParam("_offset", equalTo("3"))

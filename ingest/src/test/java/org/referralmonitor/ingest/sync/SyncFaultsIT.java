@@ -3,6 +3,7 @@ package org.referralmonitor.ingest.sync;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -73,6 +74,9 @@ class SyncFaultsIT {
     @BeforeEach
     void emptyEmr() {
         emr.resetAll();
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1)
+                .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
+        emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).atPriority(1).willReturn(notFound()));
         elsewhere.resetAll();
         emr.stubFor(get(urlPathMatching("/fhir/.*")).atPriority(10)
                 .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));

@@ -1,6 +1,7 @@
 package org.referralmonitor.ingest.sync;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
 import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
@@ -63,6 +64,9 @@ class ValidationLevelsIT {
     @BeforeEach
     void emr() {
         emr.resetAll();
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1)
+                .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
+        emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).atPriority(1).willReturn(notFound()));
         emr.stubFor(get(urlPathMatching("/fhir/.*")).atPriority(10)
                 .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
         emr.stubFor(get(urlPathEqualTo("/fhir/ServiceRequest"))

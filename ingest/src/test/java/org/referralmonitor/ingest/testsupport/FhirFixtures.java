@@ -26,6 +26,19 @@ public final class FhirFixtures {
         return read(path).replace("${base}", base);
     }
 
+    /**
+     * A CapabilityStatement of a server that allows system-level search with {@code _lastUpdated},
+     * Patient and Group reads, and {@code $export}: what a sync reads first.
+     */
+    public static String searchServer() {
+        return read("capability/search-server.json");
+    }
+
+    /** A CapabilityStatement of a server that only allows patient-anchored ServiceRequest and Encounter search. */
+    public static String patientOnlyServer() {
+        return read("capability/patient-only-server.json");
+    }
+
     public static String emptyBundle() {
         return "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":0,\"entry\":[]}";
     }

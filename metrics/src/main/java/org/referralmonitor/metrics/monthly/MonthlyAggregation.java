@@ -25,13 +25,14 @@ class MonthlyAggregation {
             WITH scoped AS (
                 SELECT r.source_org_key AS org_key, r.source_practitioner_key AS practitioner_key, r.authored_month,
                        CASE WHEN EXISTS (
-                           SELECT 1 FROM visit_based_on vb
-                           JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
-                           WHERE vb.endpoint_id = r.endpoint_id AND vb.referral_id = r.resource_id
+                           SELECT 1 FROM referral_conversion rc
+                           JOIN visit v ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
+                           WHERE rc.endpoint_id = r.endpoint_id AND rc.referral_id = r.resource_id
                              AND v.status IN (:attended)) THEN 1 ELSE 0 END AS converted
                 FROM referral r
                 JOIN emr_endpoint e ON e.id = r.endpoint_id
                 WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
+                  AND r.deleted_at IS NULL
                   AND r.authored_month >= CAST(:fromMonth AS DATE) AND r.authored_month <= CAST(:month AS DATE)
             ), monthly AS (
                 SELECT org_key, '*' AS practitioner_key, authored_month, COUNT(*) AS referrals, SUM(converted) AS converted

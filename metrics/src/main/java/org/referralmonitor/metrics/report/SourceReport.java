@@ -69,7 +69,7 @@ public class SourceReport {
                 SELECT r.source_org_key, r.authored_month, COUNT(*) FROM referral r
                 JOIN emr_endpoint e ON e.id = r.endpoint_id
                 WHERE e.clinic_id = :clinic AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
-                  AND r.authored_month BETWEEN :from AND :to
+                  AND r.deleted_at IS NULL AND r.authored_month BETWEEN :from AND :to
                 GROUP BY r.source_org_key, r.authored_month
                 """)
                 .param("clinic", clinicId)

@@ -65,6 +65,10 @@ final class ReferralFixture {
                         .param("day", day.plusDays(10)).param("t", SEEN).update();
                 jdbc.sql("INSERT INTO visit_based_on (endpoint_id, visit_id, referral_id) VALUES (:e, :v, :r)")
                         .param("e", endpointId).param("v", "v" + id).param("r", id).update();
+                jdbc.sql("""
+                        INSERT INTO referral_conversion (endpoint_id, referral_id, visit_id, method, confidence,
+                            days_to_visit) VALUES (:e, :r, :v, 'BASED_ON', 1.00, 10)
+                        """).param("e", endpointId).param("v", "v" + id).param("r", id).update();
             }
         }
     }

@@ -1,4 +1,4 @@
-package org.referralmonitor.ingest.sync;
+package org.referralmonitor.ingest.http;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,12 +9,12 @@ import java.nio.charset.StandardCharsets;
  * that is not a legal URI only has its illegal characters percent-encoded (nothing else changes),
  * and a link to another scheme, host or port is refused, so our credentials never go there.
  */
-final class NextLinks {
+public final class NextLinks {
 
     private NextLinks() {
     }
 
-    static URI toUri(String link, URI base) throws SyncFailedException {
+    public static URI toUri(String link, URI base) throws RefusedUrlException {
         URI uri;
         try {
             uri = new URI(link);
@@ -22,7 +22,7 @@ final class NextLinks {
             try {
                 uri = new URI(encodeIllegal(link));
             } catch (URISyntaxException again) {
-                throw new SyncFailedException("the server's next-page link is not a usable URL: '" + link + "' ("
+                throw new RefusedUrlException("the server's next-page link is not a usable URL: '" + link + "' ("
                         + again.getMessage() + ")");
             }
         }
@@ -30,14 +30,14 @@ final class NextLinks {
             uri = base.resolve(uri);
         }
         if (!sameOrigin(uri, base)) {
-            throw new SyncFailedException("the server's next-page link points at " + uri.getScheme() + "://"
+            throw new RefusedUrlException("the server's next-page link points at " + uri.getScheme() + "://"
                     + uri.getAuthority() + ", not at the endpoint's own host " + base.getScheme() + "://"
                     + base.getAuthority() + "; refusing to follow it (credentials are never sent to another host)");
         }
         return uri;
     }
 
-    static boolean sameOrigin(URI a, URI b) {
+    public static boolean sameOrigin(URI a, URI b) {
         return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
                 && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
                 && port(a) == port(b);

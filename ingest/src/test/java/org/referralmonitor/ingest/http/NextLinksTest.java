@@ -1,4 +1,4 @@
-package org.referralmonitor.ingest.sync;
+package org.referralmonitor.ingest.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -34,7 +34,7 @@ class NextLinksTest {
     void refusesAnotherHostPortOrScheme() {
         for (String link : new String[] {"https://evil.example.org/fhir?page=2", "https://emr.example.org:8443/fhir?p=2",
             "http://emr.example.org/fhir?page=2"}) {
-            assertThatThrownBy(() -> NextLinks.toUri(link, BASE)).isInstanceOf(SyncFailedException.class)
+            assertThatThrownBy(() -> NextLinks.toUri(link, BASE)).isInstanceOf(RefusedUrlException.class)
                     .hasMessageContaining("refusing to follow it");
         }
     }

@@ -1,4 +1,4 @@
-package org.referralmonitor.ingest.sync;
+package org.referralmonitor.ingest.http;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -7,7 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /** Reads {@code Retry-After} in both of its forms: delay-seconds and HTTP-date. */
-final class RetryAfter {
+public final class RetryAfter {
 
     private RetryAfter() {
     }
@@ -19,7 +19,7 @@ final class RetryAfter {
      * @param now our clock, used when the server sent no Date
      * @return the wait, or null when the header is absent or unreadable
      */
-    static Duration parse(String value, String serverDate, Instant now) {
+    public static Duration parse(String value, String serverDate, Instant now) {
         if (value == null || value.isBlank()) {
             return null;
         }

@@ -1,4 +1,4 @@
-package org.referralmonitor.ingest.sync;
+package org.referralmonitor.ingest.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,62 @@
+package org.referralmonitor.ingest.auth;
+
+import java.net.URI;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.springframework.stereotype.Component;
+
+/**
+ * One authenticator per endpoint, kept across syncs so tokens are reused until they near expiry,
+ * and replaced when the endpoint's credentials or token URL change.
+ */
+@Component
+public class Authenticators {
+
+    private record Key(Connection.Auth auth, URI tokenUrl, String scopes) {
+    }
+
+    private record Entry(Key key, Authenticator authenticator) {
+    }
+
+    private final Map<String, Entry> byEndpoint = new ConcurrentHashMap<>();
+    /** Token requests go through a client of their own, so auth does not depend on the FHIR client. */
+    private final java.net.http.HttpClient http;
+    private final Clock clock;
+
+    Authenticators(org.referralmonitor.ingest.IngestProperties properties, Optional<Clock> clock) {
+        this.http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(properties.http().connectTimeout())
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                .build();
+        this.clock = clock.orElse(Clock.systemUTC());
+    }
+
+    /**
+     * @param tokenUrl where tokens come from (configured, or the server's SMART token endpoint)
+     * @param scopes what to ask for (configured, or chosen from what the server lists)
+     */
+    public Authenticator forEndpoint(EmrEndpoint endpoint, URI tokenUrl, String scopes) {
+        Connection.Auth auth = endpoint.connection().auth();
+        Key key = new Key(auth, tokenUrl, scopes);
+        return byEndpoint.compute(endpoint.id(), (id, current) -> current != null && Objects.equals(current.key(), key)
+                ? current : new Entry(key, create(auth, tokenUrl, scopes))).authenticator();
+    }
+
+    private Authenticator create(Connection.Auth auth, URI tokenUrl, String scopes) {
+        return switch (auth.kind()) {
+            case NONE, BASIC, BEARER -> new StaticAuthenticator(auth);
+            case CLIENT_SECRET, SMART_BACKEND -> {
+                if (tokenUrl == null) {
+                    throw new IllegalStateException("No token URL: set auth.token-url, or let the server publish "
+                            + "token_endpoint in /.well-known/smart-configuration");
+                }
+                yield new TokenAuthenticator(auth, tokenUrl, scopes, http, clock);
+            }
+        };
+    }
+}

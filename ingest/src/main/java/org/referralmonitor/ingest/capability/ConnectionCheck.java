@@ -1,0 +1,303 @@
+package org.referralmonitor.ingest.capability;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.referralmonitor.ingest.auth.AuthenticationException;
+import org.referralmonitor.ingest.auth.Authenticator;
+import org.referralmonitor.ingest.auth.Authenticators;
+import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.PullStrategy;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.FhirSession;
+import org.referralmonitor.ingest.http.RefusedUrlException;
+import org.springframework.stereotype.Service;
+
+/**
+ * "Test connection": reads the server's {@code /metadata} and {@code /.well-known/smart-configuration},
+ * keeps what it declares, and says which of the endpoint's choices (strategy, roster, auth) the
+ * server does not support, and why. Also tells syncs where tokens come from and which scopes to ask.
+ */
+@Service
+public class ConnectionCheck {
+
+    /**
+     * The outcome of a check: what the server declared, what it refuses, what to watch out for.
+     *
+     * @param serverTime the server's clock (the Date header of its {@code /metadata} answer), or null
+     */
+    public record Report(ServerCapabilities capabilities, List<String> refusals, List<String> warnings,
+            Instant serverTime) {
+
+        public boolean ok() {
+            return refusals.isEmpty();
+        }
+    }
+
+    /** Raised when the server cannot be asked at all. */
+    public static class UnreachableException extends Exception {
+
+        private final boolean retryable;
+
+        public UnreachableException(String message, boolean retryable) {
+            super(message);
+            this.retryable = retryable;
+        }
+
+        /** Whether asking again later may succeed (network trouble, 5xx, 429), as opposed to a refusal. */
+        public boolean retryable() {
+            return retryable;
+        }
+    }
+
+    private record Answer(JsonNode body, Instant date) {
+    }
+
+    private static final List<String> DIRECTORY = List.of("Practitioner", "PractitionerRole", "Organization");
+
+    private final FhirHttpClient http;
+    private final Authenticators authenticators;
+    private final CapabilityStore store;
+    private final Clock clock;
+    private final ObjectMapper json = new ObjectMapper();
+
+    ConnectionCheck(FhirHttpClient http, Authenticators authenticators, CapabilityStore store, Optional<Clock> clock) {
+        this.http = http;
+        this.authenticators = authenticators;
+        this.store = store;
+        this.clock = clock.orElse(Clock.systemUTC());
+    }
+
+    /** Asks the server, keeps what it declares, and assesses the endpoint's settings against it. */
+    public Report check(EmrEndpoint endpoint) throws UnreachableException {
+        URI base = endpoint.base();
+        JsonNode smart = fetch(endpoint, base.resolve(".well-known/smart-configuration"), null)
+                .map(Answer::body).orElse(null);
+        ServerCapabilities provisional = CapabilityParser.parse(json.createObjectNode(), smart, now());
+        Authenticator authenticator;
+        try {
+            authenticator = authenticator(endpoint, provisional);
+        } catch (IllegalStateException e) {
+            throw new UnreachableException(e.getMessage(), false);
+        }
+        FhirSession session = new FhirSession(base, http, authenticator);
+        Answer metadata = fetch(endpoint, base.resolve("metadata"), session)
+                .orElseThrow(() -> new UnreachableException("the server has no CapabilityStatement at " + base
+                        + "metadata (HTTP 404): is the base URL right?", false));
+        JsonNode statement = metadata.body();
+        if (!"CapabilityStatement".equals(statement.path("resourceType").asText())) {
+            throw new UnreachableException(base + "metadata is not a CapabilityStatement (got "
+                    + statement.path("resourceType").asText("no resourceType") + "): is the base URL right?", false);
+        }
+        ServerCapabilities capabilities = CapabilityParser.parse(statement, smart, now());
+        store.save(endpoint.id(), capabilities);
+        Report assessed = assess(endpoint, capabilities);
+        return new Report(capabilities, assessed.refusals(), assessed.warnings(), metadata.date());
+    }
+
+    /** What the server declared at the last check, if any. */
+    public Optional<ServerCapabilities> stored(String endpointId) {
+        return store.find(endpointId);
+    }
+
+    /** Where tokens come from: the configured token URL, else the server's SMART token endpoint. */
+    public static URI tokenUrl(EmrEndpoint endpoint, ServerCapabilities capabilities) {
+        Connection.Auth auth = endpoint.connection().auth();
+        if (auth.tokenUrl() != null && !auth.tokenUrl().isBlank()) {
+            return URI.create(auth.tokenUrl());
+        }
+        return capabilities == null || capabilities.tokenEndpoint() == null ? null
+                : endpoint.base().resolve(capabilities.tokenEndpoint());
+    }
+
+    /** Keeps what a check found for an endpoint registered after it was checked. */
+    public void remember(String endpointId, Report report) {
+        store.save(endpointId, report.capabilities());
+    }
+
+    /** The scopes to ask for: configured ones, else v2 ({@code .rs}) or v1 ({@code .read}) as the server lists. */
+    public static String scopes(EmrEndpoint endpoint, ServerCapabilities capabilities) {
+        Connection.Auth auth = endpoint.connection().auth();
+        if (auth.scopes() != null && !auth.scopes().isBlank()) {
+            return auth.scopes();
+        }
+        boolean v2 = capabilities != null && capabilities.scopesV2();
+        return typesNeeded(endpoint).stream().map(t -> "system/" + t + (v2 ? ".rs" : ".read"))
+                .collect(Collectors.joining(" "));
+    }
+
+    /** An authenticator for the endpoint, from what its server declared. */
+    public Authenticator authenticator(EmrEndpoint endpoint, ServerCapabilities capabilities) {
+        Connection.AuthKind kind = endpoint.connection().auth().kind();
+        boolean tokens = kind == Connection.AuthKind.CLIENT_SECRET || kind == Connection.AuthKind.SMART_BACKEND;
+        return authenticators.forEndpoint(endpoint, tokens ? tokenUrl(endpoint, capabilities) : null,
+                tokens ? scopes(endpoint, capabilities) : null);
+    }
+
+    static Set<String> typesNeeded(EmrEndpoint endpoint) {
+        Set<String> types = new LinkedHashSet<>(List.of("ServiceRequest", "Encounter"));
+        types.addAll(DIRECTORY);
+        PullStrategy strategy = endpoint.connection().strategy();
+        if (strategy != PullStrategy.SEARCH) {
+            types.add("Patient");
+            types.add("Group");
+        }
+        return types;
+    }
+
+    /** Which of the endpoint's choices the server does not declare, with the reason. */
+    public static Report assess(EmrEndpoint endpoint, ServerCapabilities c) {
+        List<String> refusals = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        Connection connection = endpoint.connection();
+        for (String type : List.of("ServiceRequest", "Encounter")) {
+            ServerCapabilities.TypeSupport support = c.type(type);
+            switch (connection.strategy()) {
+                case SEARCH -> {
+                    if (!support.search()) {
+                        refusals.add("strategy search: the server does not declare search for " + type);
+                    } else if (support.patientRequired()) {
+                        refusals.add("strategy search: the server only allows " + type + " searches by patient; "
+                                + "choose strategy roster (or bulk)");
+                    } else if (!support.lastUpdated()) {
+                        warnings.add(type + ": the server does not declare _lastUpdated, so every sync pulls everything");
+                    }
+                }
+                case ROSTER -> {
+                    if (!support.patientSearch()) {
+                        refusals.add("strategy roster: the server does not declare a patient search for " + type);
+                    }
+                }
+                case BULK -> { }
+            }
+        }
+        if (connection.strategy() == PullStrategy.BULK) {
+            Connection.Bulk bulk = connection.bulk();
+            if (bulk.level() == Connection.ExportLevel.SYSTEM && !c.systemExport()) {
+                refusals.add("strategy bulk: the server does not declare a system-level $export"
+                        + (c.groupExport() ? "; it declares Group/[id]/$export: set bulk.level group" : ""));
+            }
+            if (bulk.level() == Connection.ExportLevel.GROUP && !c.groupExport()) {
+                refusals.add("strategy bulk: the server does not declare Group/[id]/$export");
+            }
+            if (bulk.level() == Connection.ExportLevel.GROUP && (bulk.groupId() == null || bulk.groupId().isBlank())) {
+                refusals.add("strategy bulk at group level needs bulk.group-id");
+            }
+        }
+        if (connection.strategy() != PullStrategy.SEARCH) {
+            Connection.Roster roster = connection.roster();
+            switch (roster.source()) {
+                case NONE -> {
+                    if (connection.strategy() == PullStrategy.ROSTER) {
+                        refusals.add("strategy roster needs a roster: roster.source group, patient-search or list");
+                    }
+                }
+                case GROUP -> {
+                    if (!c.type("Group").read()) {
+                        refusals.add("roster.source group: the server does not declare reading Group");
+                    }
+                }
+                case PATIENT_SEARCH -> {
+                    if (!c.type("Patient").search()) {
+                        refusals.add("roster.source patient-search: the server does not declare search for Patient");
+                    }
+                }
+                case LIST -> {
+                    if (roster.patients().isEmpty()) {
+                        refusals.add("roster.source list: roster.patients is empty");
+                    }
+                }
+            }
+        }
+        Connection.Auth auth = connection.auth();
+        if (auth.kind() == Connection.AuthKind.SMART_BACKEND) {
+            if (tokenUrl(endpoint, c) == null) {
+                refusals.add("auth smart-backend: no token URL (the server publishes no SMART configuration; set auth.token-url)");
+            }
+            if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains("private_key_jwt")) {
+                refusals.add("auth smart-backend: the server's token endpoint does not accept private_key_jwt (it lists "
+                        + c.tokenAuthMethods() + ")");
+            }
+            String algorithm = auth.algorithm() == null ? "RS384" : auth.algorithm();
+            if (!c.signingAlgorithms().isEmpty() && !c.signingAlgorithms().contains(algorithm)) {
+                refusals.add("auth smart-backend: the server does not accept " + algorithm + " signatures (it lists "
+                        + c.signingAlgorithms() + ")");
+            }
+        }
+        if (auth.kind() == Connection.AuthKind.CLIENT_SECRET) {
+            if (tokenUrl(endpoint, c) == null) {
+                refusals.add("auth client-secret: no token URL (set auth.token-url)");
+            }
+            String method = auth.clientAuth() == Connection.ClientAuth.POST ? "client_secret_post" : "client_secret_basic";
+            if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains(method)) {
+                refusals.add("auth client-secret: the server's token endpoint does not accept " + method + " (it lists "
+                        + c.tokenAuthMethods() + ")");
+            }
+        }
+        return new Report(c, List.copyOf(refusals), List.copyOf(warnings), null);
+    }
+
+    private Optional<Answer> fetch(EmrEndpoint endpoint, URI uri, FhirSession session) throws UnreachableException {
+        try {
+            FhirHttpClient.Response response = session == null
+                    ? http.send("GET", uri, Map.of("Accept", "application/json"))
+                    : session.get(uri);
+            int status = response.status();
+            if (status == 404 || (session == null && status >= 400)) {
+                return Optional.empty();
+            }
+            if (status == 401 || status == 403) {
+                throw new UnreachableException(uri + " answered HTTP " + status + ": the EMR refused our credentials",
+                        false);
+            }
+            if (status >= 400) {
+                boolean transientFailure = status == 408 || status == 429 || status >= 500;
+                throw new UnreachableException(uri + " answered HTTP " + status, transientFailure);
+            }
+            try {
+                return Optional.of(new Answer(json.readTree(response.body()), date(response.header("Date"))));
+            } catch (IOException e) {
+                throw new UnreachableException(uri + " did not answer JSON: " + e.getMessage(), true);
+            }
+        } catch (IOException e) {
+            throw new UnreachableException("cannot reach " + uri + ": " + e, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException("interrupted", true);
+        } catch (AuthenticationException e) {
+            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), e.retryable());
+        } catch (RefusedUrlException e) {
+            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), false);
+        }
+    }
+
+    private static Instant date(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            return ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock);
+    }
+}

@@ -1,0 +1,78 @@
+package org.referralmonitor.ingest.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.referralmonitor.ingest.IngestProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * Plain HTTP with the JDK client. Redirects are never followed automatically, so credentials can
+ * never be carried to another host; URLs are requested exactly as given.
+ */
+@Component
+public class FhirHttpClient {
+
+    /** The status, headers and body of one response. */
+    public record Response(int status, HttpHeaders headers, byte[] body, long durationMs) {
+
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+    }
+
+    /** A response whose body is still to be read, for files too large to hold in memory. */
+    public record Stream(int status, HttpHeaders headers, InputStream body) {
+
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+    }
+
+    private final HttpClient client;
+    private final Duration requestTimeout;
+
+    public FhirHttpClient(IngestProperties properties) {
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(properties.http().connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        this.requestTimeout = properties.http().requestTimeout();
+    }
+
+    /** The shared JDK client, for token requests. */
+    public HttpClient client() {
+        return client;
+    }
+
+    public Response send(String method, URI uri, Map<String, String> headers) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        HttpResponse<byte[]> response = client.send(request(method, uri, headers, requestTimeout),
+                HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(response.statusCode(), response.headers(), response.body(),
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Starts reading a large body; the caller closes the stream. No overall timeout: files may be large. */
+    public Stream stream(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpResponse<InputStream> response = client.send(request("GET", uri, headers, null),
+                HttpResponse.BodyHandlers.ofInputStream());
+        return new Stream(response.statusCode(), response.headers(), response.body());
+    }
+
+    private static HttpRequest request(String method, URI uri, Map<String, String> headers, Duration timeout) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody());
+        if (timeout != null) {
+            request.timeout(timeout);
+        }
+        headers.forEach(request::header);
+        return request.build();
+    }
+}

@@ -1,0 +1,482 @@
+package org.referralmonitor.ingest.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.camel.Exchange;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.auth.AuthenticationException;
+import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.fhir.BundlePageParser;
+import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.NextLinks;
+import org.referralmonitor.ingest.http.RefusedUrlException;
+import org.referralmonitor.ingest.http.RetryAfter;
+import org.referralmonitor.ingest.store.Tombstones;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Strategy 3, Bulk Data {@code $export} at system or Group level, one step at a time so the route
+ * can wait between them: kick-off ({@code Prefer: respond-async}, {@code _type}, {@code _since} = the
+ * last manifest's {@code transactionTime}); a 429 there means an export is already running, so we
+ * wait and ask again, never starting a second one. Then the status URL is polled, honouring
+ * Retry-After (capped) and logging X-Progress; then each NDJSON file is streamed in chunks (never
+ * whole in memory), every chunk committed like a search page; a download that fails resumes after
+ * the lines already written. Deleted resources become tombstones. After the last file the job is
+ * deleted on the server and each type's watermark moves to the manifest's {@code transactionTime}.
+ *
+ * <p>The running export is kept in {@code bulk_export}, so a restarted application polls it rather
+ * than starting another. Types the server cannot export are left for the roster crawl.
+ */
+@Component
+class BulkPull {
+
+    private static final Logger log = LoggerFactory.getLogger(BulkPull.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BulkExports exports;
+    private final Watermarks watermarks;
+    private final PageFetcher fetcher;
+    private final BundlePageParser parser;
+    private final Tombstones tombstones;
+    private final SyncRunRepository runs;
+    private final TransactionTemplate tx;
+    private final IngestProperties properties;
+    private final SyncSteps steps;
+    private final RosterPull roster;
+    private final Clock clock = Clock.systemUTC();
+
+    BulkPull(BulkExports exports, Watermarks watermarks, PageFetcher fetcher, BundlePageParser parser,
+            Tombstones tombstones, SyncRunRepository runs, TransactionTemplate tx, IngestProperties properties,
+            @Lazy SyncSteps steps, RosterPull roster) {
+        this.exports = exports;
+        this.watermarks = watermarks;
+        this.fetcher = fetcher;
+        this.parser = parser;
+        this.tombstones = tombstones;
+        this.runs = runs;
+        this.tx = tx;
+        this.properties = properties;
+        this.steps = steps;
+        this.roster = roster;
+    }
+
+    /** Resumes the export this endpoint has running, or plans a new one. */
+    public void plan(Exchange exchange) {
+        SyncContext ctx = SyncSteps.context(exchange);
+        SyncContext.BulkState bulk = new SyncContext.BulkState();
+        ctx.bulk = bulk;
+        Connection.Bulk config = ctx.endpoint.connection().bulk();
+        List<String> wanted = config.types().isEmpty() ? SearchPull.TYPES
+                : SearchPull.TYPES.stream().filter(config.types()::contains).toList();
+        bulk.fill.addAll(SearchPull.TYPES.stream().filter(t -> !wanted.contains(t)).toList());
+        Optional<BulkExports.Running> running = exports.find(ctx.endpoint.id());
+        if (running.isPresent()) {
+            BulkExports.Running r = running.get();
+            bulk.types = r.types();
+            bulk.since = r.since();
+            bulk.statusUrl = URI.create(r.statusUrl());
+            bulk.phase = SyncContext.BulkState.Phase.POLL;
+            bulk.resumed = true;
+            log.info("{}: resuming the export kicked off at {} ({})", ctx.endpoint.id(), r.kickedOffAt(), r.statusUrl());
+        } else {
+            bulk.types = wanted;
+            bulk.since = since(ctx, wanted);
+        }
+        exchange.setProperty(SyncContext.WAIT_PROPERTY, 0L);
+    }
+
+    /** {@code _since}: the oldest watermark of the exported types, none on a first export, 120 days back on a reconciliation. */
+    private OffsetDateTime since(SyncContext ctx, List<String> types) {
+        if (ctx.reconciling()) {
+            return ctx.serverNow.minusDays(properties.pull().reconcileDays());
+        }
+        Map<String, OffsetDateTime> marks = watermarks.all(ctx.endpoint.id());
+        OffsetDateTime since = null;
+        for (String type : types) {
+            OffsetDateTime mark = marks.get(type);
+            if (mark == null) {
+                return null;
+            }
+            since = since == null || mark.isBefore(since) ? mark : since;
+        }
+        return since;
+    }
+
+    /** True until the export's files are all written and its job is deleted. */
+    public boolean hasWork(Exchange exchange) {
+        SyncContext.BulkState bulk = SyncSteps.context(exchange).bulk;
+        return bulk != null && bulk.phase != SyncContext.BulkState.Phase.DONE;
+    }
+
+    /** Types the export could not give, for the roster crawl. */
+    public void planFill(Exchange exchange) throws RetryableSyncException, SyncFailedException, InterruptedException {
+        SyncContext ctx = SyncSteps.context(exchange);
+        if (ctx.bulk != null && !ctx.bulk.fill.isEmpty()) {
+            log.info("{}: {} cannot be exported; the roster crawl fills them", ctx.endpoint.id(), ctx.bulk.fill);
+            roster.plan(exchange, ctx, List.copyOf(ctx.bulk.fill));
+            ctx.bulk.fill.clear();
+        }
+    }
+
+    /** One step of the export; sets how long the route waits before the next. */
+    public void step(Exchange exchange) throws RetryableSyncException, SyncFailedException, InterruptedException {
+        SyncContext ctx = SyncSteps.context(exchange);
+        exchange.getMessage().removeHeader(Exchange.REDELIVERY_DELAY);
+        exchange.setProperty(SyncContext.WAIT_PROPERTY, 0L);
+        SyncContext.BulkState bulk = ctx.bulk;
+        try {
+            long wait = switch (bulk.phase) {
+                case KICK_OFF -> kickOff(ctx, bulk);
+                case POLL -> poll(ctx, bulk);
+                case FILES -> download(ctx, bulk);
+                case DONE -> 0L;
+            };
+            if (wait > 0) {
+                bulk.waitedMs += wait;
+                if (bulk.waitedMs > properties.pull().bulkMaxWait().toMillis()) {
+                    throw new SyncFailedException("The export has not finished after waiting "
+                            + Duration.ofMillis(bulk.waitedMs).toMinutes() + " minutes (bulk-max-wait "
+                            + properties.pull().bulkMaxWait() + "); it is left running on the server and the next "
+                            + "sync polls it again");
+                }
+                exchange.setProperty(SyncContext.WAIT_PROPERTY, wait);
+            }
+        } catch (RetryableSyncException e) {
+            throw steps.retrying(exchange, ctx, e);
+        }
+    }
+
+    private long kickOff(SyncContext ctx, SyncContext.BulkState bulk)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        if (bulk.types.isEmpty()) {
+            bulk.phase = SyncContext.BulkState.Phase.DONE;
+            return 0;
+        }
+        Connection.Bulk config = ctx.endpoint.connection().bulk();
+        String path = config.level() == Connection.ExportLevel.GROUP
+                ? "Group/" + URLEncoder.encode(config.groupId(), StandardCharsets.UTF_8) + "/$export" : "$export";
+        String query = "_type=" + String.join(",", bulk.types)
+                + (bulk.since == null ? "" : "&_since=" + URLEncoder.encode(SearchPull.format(bulk.since),
+                        StandardCharsets.UTF_8));
+        URI url = ctx.endpoint.base().resolve(path + "?" + query);
+        String where = "kicking off the export (" + url + ")";
+        FhirHttpClient.Response response;
+        try {
+            response = fetcher.send(ctx, "GET", url, Map.of("Accept", "application/fhir+json",
+                    "Prefer", "respond-async"), where, true);
+        } catch (RetryableSyncException e) {
+            if (e.status() == 429) {
+                long wait = pollWait(e.retryAfter());
+                steps.detail(ctx, "an export is already running on the server; waiting " + wait / 1000
+                        + "s before asking again");
+                log.info("{}: 429 at kick-off, an export is already running; waiting {} ms", ctx.endpoint.id(), wait);
+                return wait;
+            }
+            throw e;
+        }
+        int status = response.status();
+        if (status == 202) {
+            String location = response.header("Content-Location");
+            if (location == null) {
+                throw new SyncFailedException(where + ": 202 without a Content-Location to poll");
+            }
+            try {
+                bulk.statusUrl = NextLinks.toUri(location, ctx.endpoint.base());
+            } catch (RefusedUrlException e) {
+                throw new SyncFailedException(where + ": the status URL is not followed: " + e.getMessage());
+            }
+            OffsetDateTime now = OffsetDateTime.now(clock);
+            exports.save(ctx.endpoint.id(), new BulkExports.Running(bulk.statusUrl.toString(), now, bulk.since,
+                    bulk.types));
+            bulk.phase = SyncContext.BulkState.Phase.POLL;
+            steps.detail(ctx, "export kicked off for " + String.join(", ", bulk.types)
+                    + (bulk.since == null ? "" : " since " + SearchPull.format(bulk.since)));
+            return pollWait(null);
+        }
+        if (status >= 400 && status < 500) {
+            String said = PageFetcher.describe(response);
+            List<String> refused = bulk.types.stream().filter(said::contains).toList();
+            if (!refused.isEmpty()) {
+                bulk.fill.addAll(refused);
+                bulk.types = bulk.types.stream().filter(t -> !refused.contains(t)).toList();
+                log.info("{}: the server cannot export {}{}", ctx.endpoint.id(), refused, said);
+                return 0;
+            }
+        }
+        throw new SyncFailedException(where + ": HTTP " + status + PageFetcher.describe(response));
+    }
+
+    private long poll(SyncContext ctx, SyncContext.BulkState bulk)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        String where = "polling the export (" + bulk.statusUrl + ")";
+        FhirHttpClient.Response response = fetcher.send(ctx, "GET", bulk.statusUrl,
+                Map.of("Accept", "application/json"), where, true);
+        int status = response.status();
+        if (status == 202) {
+            String progress = response.header("X-Progress");
+            steps.detail(ctx, "export in progress" + (progress == null ? "" : ": " + progress));
+            return pollWait(RetryAfter.parse(response.header("Retry-After"), response.header("Date"),
+                    clock.instant()));
+        }
+        if (status == 404 || status == 410) {
+            log.warn("{}: the server no longer knows the export {}; starting a new one", ctx.endpoint.id(),
+                    bulk.statusUrl);
+            exports.forget(ctx.endpoint.id());
+            bulk.statusUrl = null;
+            bulk.phase = SyncContext.BulkState.Phase.KICK_OFF;
+            return 0;
+        }
+        PageFetcher.ok(response, where);
+        readManifest(ctx, bulk, response, where);
+        bulk.phase = SyncContext.BulkState.Phase.FILES;
+        steps.detail(ctx, "export ready: " + bulk.files.size() + " file(s)");
+        return 0;
+    }
+
+    private void readManifest(SyncContext ctx, SyncContext.BulkState bulk, FhirHttpClient.Response response,
+            String where) throws RetryableSyncException, SyncFailedException {
+        JsonNode manifest;
+        try {
+            manifest = JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new RetryableSyncException(where + ": the manifest is not JSON: " + e.getMessage(), null, e);
+        }
+        String transactionTime = manifest.path("transactionTime").asText(null);
+        if (transactionTime == null) {
+            throw new SyncFailedException(where + ": the manifest has no transactionTime");
+        }
+        try {
+            bulk.transactionTime = OffsetDateTime.parse(transactionTime);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new SyncFailedException(where + ": transactionTime '" + transactionTime + "' is not an instant");
+        }
+        bulk.requiresAccessToken = manifest.path("requiresAccessToken").asBoolean(true);
+        bulk.files.clear();
+        bulk.announced.clear();
+        bulk.seen.clear();
+        bulk.fileIndex = 0;
+        bulk.linesDone = 0;
+        bulk.types.forEach(t -> {
+            bulk.announced.put(t, 0);
+            bulk.seen.put(t, new IdSet());
+        });
+        addFiles(ctx, bulk, manifest.path("output"), SyncContext.BulkFile.Kind.OUTPUT, where);
+        addFiles(ctx, bulk, manifest.path("deleted"), SyncContext.BulkFile.Kind.DELETED, where);
+        addFiles(ctx, bulk, manifest.path("error"), SyncContext.BulkFile.Kind.ERROR, where);
+    }
+
+    private static void addFiles(SyncContext ctx, SyncContext.BulkState bulk, JsonNode files,
+            SyncContext.BulkFile.Kind kind, String where) throws SyncFailedException {
+        for (JsonNode file : files) {
+            String type = file.path("type").asText("");
+            String url = file.path("url").asText(null);
+            if (url == null) {
+                throw new SyncFailedException(where + ": a manifest " + kind.name().toLowerCase() + " entry has no url");
+            }
+            URI uri;
+            try {
+                uri = URI.create(url);
+            } catch (IllegalArgumentException e) {
+                throw new SyncFailedException(where + ": manifest url '" + url + "' is not a URL");
+            }
+            Integer count = file.hasNonNull("count") ? file.get("count").asInt() : null;
+            if (kind == SyncContext.BulkFile.Kind.OUTPUT && !bulk.types.contains(type)) {
+                continue;
+            }
+            if (kind == SyncContext.BulkFile.Kind.OUTPUT && count != null) {
+                bulk.announced.merge(type, count, Integer::sum);
+            }
+            bulk.files.add(new SyncContext.BulkFile(type, uri, count, kind));
+        }
+    }
+
+    /** Streams the current file in chunks, skipping the lines a failed attempt already wrote. */
+    private long download(SyncContext ctx, SyncContext.BulkState bulk)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        if (bulk.fileIndex >= bulk.files.size()) {
+            complete(ctx, bulk);
+            return 0;
+        }
+        SyncContext.BulkFile file = bulk.files.get(bulk.fileIndex);
+        String name = file.url().getPath().substring(file.url().getPath().lastIndexOf('/') + 1);
+        String where = "downloading export file " + name + " (" + file.url() + ")";
+        ctx.attemptsOnCurrentPage++;
+        FhirHttpClient.Stream stream;
+        try {
+            stream = ctx.session.download(file.url(), bulk.requiresAccessToken,
+                    Map.of("Accept", "application/fhir+ndjson"));
+        } catch (IOException e) {
+            throw new RetryableSyncException(where + ": " + e, null, e);
+        } catch (AuthenticationException e) {
+            if (e.retryable()) {
+                throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
+            }
+            throw new SyncFailedException(where + ": " + e.getMessage());
+        } catch (RefusedUrlException e) {
+            throw new SyncFailedException(where + ": " + e.getMessage());
+        }
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            int status = stream.status();
+            if (status == 404 || status == 410) {
+                log.warn("{}: {} is gone (HTTP {}); the export expired, starting a new one", ctx.endpoint.id(), name,
+                        status);
+                exports.forget(ctx.endpoint.id());
+                bulk.phase = SyncContext.BulkState.Phase.KICK_OFF;
+                return 0;
+            }
+            if (status == 429 || status >= 500 || status == 408) {
+                throw new RetryableSyncException(where + ": HTTP " + status, RetryAfter.parse(
+                        stream.header("Retry-After"), stream.header("Date"), clock.instant()), null, status);
+            }
+            if (status < 200 || status > 299) {
+                throw new SyncFailedException(where + ": HTTP " + status);
+            }
+            readLines(ctx, bulk, file, name, reader);
+        } catch (IOException e) {
+            throw new RetryableSyncException(where + ": the download broke off after line " + bulk.linesDone + ": "
+                    + e, null, e);
+        }
+        log.info("{}: {} written ({} lines)", ctx.endpoint.id(), name, bulk.linesDone);
+        bulk.fileIndex++;
+        bulk.linesDone = 0;
+        ctx.attemptsOnCurrentPage = 0;
+        steps.detail(ctx, "export file " + bulk.fileIndex + " of " + bulk.files.size() + " written");
+        return 0;
+    }
+
+    private void readLines(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
+            BufferedReader reader) throws IOException {
+        int chunkSize = properties.pull().bulkChunk();
+        List<String> chunk = new ArrayList<>(Math.min(chunkSize, 4096));
+        int line = 0;
+        int firstLine = bulk.linesDone + 1;
+        String text;
+        while ((text = reader.readLine()) != null) {
+            line++;
+            if (line <= bulk.linesDone) {
+                continue;
+            }
+            chunk.add(text);
+            if (chunk.size() >= chunkSize) {
+                writeChunk(ctx, bulk, file, name, chunk, firstLine);
+                bulk.linesDone = line;
+                firstLine = line + 1;
+                chunk.clear();
+            }
+        }
+        if (!chunk.isEmpty()) {
+            writeChunk(ctx, bulk, file, name, chunk, firstLine);
+            bulk.linesDone = line;
+        }
+    }
+
+    private void writeChunk(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
+            List<String> lines, int firstLine) {
+        switch (file.kind()) {
+            case OUTPUT -> {
+                ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
+                IdSet seen = bulk.seen.computeIfAbsent(file.type(), t -> new IdSet());
+                page.resources().forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId()));
+                page.rejections().forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId() + "#" + r.location()));
+                steps.commit(ctx, List.of(new SyncContext.Fetched(new SyncContext.PageRequest(file.type(), file.url(),
+                        SyncContext.Purpose.WINDOW, null), new FhirHttpClient.Response(200, null, null, 0), page,
+                        Math.max(1, ctx.attemptsOnCurrentPage))));
+            }
+            case DELETED -> deleted(ctx, lines);
+            case ERROR -> {
+                ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
+                bulk.errors += Math.max(lines.size(), page.warnings().size());
+                page.warnings().forEach(w -> log.warn("{}: the export reports: {}", ctx.endpoint.id(), w));
+            }
+        }
+    }
+
+    /** Lines of a deleted file: Bundles whose entries are {@code DELETE Type/id}. */
+    private void deleted(SyncContext ctx, List<String> lines) {
+        Map<String, List<String>> byType = new HashMap<>();
+        for (String line : lines) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                for (JsonNode entry : JSON.readTree(line).path("entry")) {
+                    String url = entry.path("request").path("url").asText("");
+                    String[] parts = url.split("/");
+                    if (parts.length >= 2 && SearchPull.TYPES.contains(parts[parts.length - 2])) {
+                        byType.computeIfAbsent(parts[parts.length - 2], t -> new ArrayList<>())
+                                .add(parts[parts.length - 1]);
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("{}: a line of a deleted file is not JSON: {}", ctx.endpoint.id(), e.getMessage());
+            }
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        int marked = tx.execute(status -> byType.entrySet().stream()
+                .mapToInt(e -> tombstones.markDeleted(ctx.endpoint.id(), e.getKey(), e.getValue(), now)).sum());
+        ctx.tombstoned += marked;
+    }
+
+    /** Every file is written: delete the job, record what arrived, move the watermarks to transactionTime. */
+    private void complete(SyncContext ctx, SyncContext.BulkState bulk)
+            throws SyncFailedException, InterruptedException {
+        try {
+            FhirHttpClient.Response deleted = fetcher.send(ctx, "DELETE", bulk.statusUrl, Map.of(), "deleting the "
+                    + "export job", true);
+            if (deleted.status() >= 300 && deleted.status() != 404) {
+                log.warn("{}: deleting the finished export job answered HTTP {}", ctx.endpoint.id(), deleted.status());
+            }
+        } catch (RetryableSyncException e) {
+            log.warn("{}: deleting the finished export job failed ({}); the server will expire it",
+                    ctx.endpoint.id(), e.getMessage());
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        tx.executeWithoutResult(status -> {
+            for (String type : bulk.types) {
+                int announced = bulk.announced.getOrDefault(type, 0);
+                int received = bulk.seen.getOrDefault(type, new IdSet()).size();
+                runs.recordWindow(ctx.runId, type, bulk.since, bulk.transactionTime, announced, received, 1);
+                int shortfall = Math.max(0, announced - received);
+                ctx.countMismatch += shortfall;
+                if (shortfall == 0) {
+                    watermarks.advance(ctx.endpoint.id(), type, bulk.transactionTime, ctx.runId, now);
+                } else {
+                    log.warn("{}: the manifest announced {} {} but {} distinct arrived; the watermark stays",
+                            ctx.endpoint.id(), announced, type, received);
+                }
+            }
+            exports.forget(ctx.endpoint.id());
+            runs.recordProgress(ctx.runId, ctx.counters());
+        });
+        bulk.phase = SyncContext.BulkState.Phase.DONE;
+        if (bulk.errors > 0) {
+            steps.detail(ctx, "export done; the server reported " + bulk.errors + " error(s) in its error files");
+        }
+    }
+
+    /** How long to wait before the next poll: the server's Retry-After or our interval, capped. */
+    private long pollWait(Duration retryAfter) {
+        Duration wait = retryAfter != null ? retryAfter : properties.pull().bulkPollInterval();
+        Duration cap = properties.pull().bulkMaxPollInterval();
+        return (wait.compareTo(cap) > 0 ? cap : wait).toMillis();
+    }
+}

@@ -1,0 +1,92 @@
+package org.referralmonitor.ingest.sync;
+
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.store.IssueLog;
+import org.referralmonitor.ingest.store.ResourceWriter;
+import org.referralmonitor.ingest.store.ReviewQueue;
+import org.referralmonitor.ingest.store.WriteResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The one way every strategy stores what it received: pages (search pages, a batch of patients'
+ * pages, a chunk of an export file) written in one transaction with the review rows, validation
+ * findings, the page records and the run's counters: all of it, or none.
+ */
+@Component
+class PageCommitter {
+
+    private static final Logger log = LoggerFactory.getLogger(PageCommitter.class);
+
+    private final ResourceWriter writer;
+    private final ReviewQueue review;
+    private final IssueLog issues;
+    private final SyncRunRepository runs;
+    private final TransactionTemplate tx;
+    private final Clock clock = Clock.systemUTC();
+
+    PageCommitter(ResourceWriter writer, ReviewQueue review, IssueLog issues, SyncRunRepository runs,
+            TransactionTemplate tx) {
+        this.writer = writer;
+        this.review = review;
+        this.issues = issues;
+        this.runs = runs;
+        this.tx = tx;
+    }
+
+    void commit(SyncContext ctx, List<SyncContext.Fetched> pages) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        WriteResult result = tx.execute(status -> {
+            WriteResult total = WriteResult.NONE;
+            for (SyncContext.Fetched fetched : pages) {
+                total = total.plus(write(ctx, fetched, now));
+            }
+            runs.recordProgress(ctx.runId, ctx.counters());
+            return total;
+        });
+        ctx.directoryChanged |= result.directoryChanged();
+    }
+
+    private WriteResult write(SyncContext ctx, SyncContext.Fetched fetched, OffsetDateTime now) {
+        ParsedPage page = fetched.page();
+        String url = fetched.request().url().toString();
+        String type = fetched.request().resourceType();
+        WriteResult written = writer.write(page.resources(), ctx.runId, now);
+        review.record(ctx.endpoint.id(), ctx.runId, url, page.rejections(), now);
+        review.resolveAccepted(ctx.endpoint.id(), page.resources());
+        issues.replace(ctx.endpoint.id(), ctx.runId, page.resources(), page.issues(), now);
+        ctx.pages++;
+        ctx.received += page.resources().size() + page.rejections().size();
+        ctx.written += written.written();
+        ctx.unchanged += written.unchanged();
+        ctx.rejected += page.rejections().size();
+        runs.recordPage(ctx.runId, ctx.pages, type, url, fetched.response().status(), page.entries(), page.total(),
+                fetched.attempts(), fetched.response().durationMs(), now);
+        SearchWindow window = fetched.request().window();
+        if (window != null) {
+            window.pages++;
+            if (window.total == null) {
+                window.total = page.total();
+            }
+            page.resources().forEach(r -> window.seen.add(r.resourceType() + "/" + r.resourceId()));
+            for (ParsedPage.Rejection r : page.rejections()) {
+                if (r.resourceId() == null || r.resourceType() == null) {
+                    window.anonymous++;
+                } else {
+                    window.seen.add(r.resourceType() + "/" + r.resourceId());
+                }
+            }
+        }
+        page.warnings().forEach(w -> log.info("{} page {}: server says {}", type, ctx.pages, w));
+        if (!page.rejections().isEmpty()) {
+            log.warn("{} page {}: {} resource(s) sent to review, first: {}", type, ctx.pages,
+                    page.rejections().size(), page.rejections().get(0).reason());
+        }
+        return written;
+    }
+}

@@ -1,0 +1,135 @@
+package org.referralmonitor.ingest.sync;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.auth.AuthenticationException;
+import org.referralmonitor.ingest.fhir.BundlePageParser;
+import org.referralmonitor.ingest.fhir.MalformedPageException;
+import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.RefusedUrlException;
+import org.referralmonitor.ingest.http.RetryAfter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Requests to an EMR during a sync, and what their failures mean: 408, 429, 5xx, timeouts, network
+ * errors and malformed pages are worth retrying ({@link RetryableSyncException}, carrying the
+ * server's Retry-After); refused credentials, refused URLs and other 4xx end the sync
+ * ({@link SyncFailedException}), with the server's words.
+ */
+@Component
+class PageFetcher {
+
+    private static final Logger log = LoggerFactory.getLogger(PageFetcher.class);
+    private static final Set<Integer> RETRYABLE_STATUS = Set.of(408, 429, 500, 502, 503, 504);
+
+    private final BundlePageParser parser;
+    private final IngestProperties properties;
+    private final Clock clock = Clock.systemUTC();
+
+    PageFetcher(BundlePageParser parser, IngestProperties properties) {
+        this.parser = parser;
+        this.properties = properties;
+    }
+
+    /** GETs a search page and reads it. Safe to call from worker threads. */
+    SyncContext.Fetched fetch(SyncContext ctx, SyncContext.PageRequest request, int attempt)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        int number = request.window() != null ? request.window().pages + 1 : ctx.pages + 1;
+        String where = request.resourceType() + " page " + number + " (" + request.url() + ")";
+        FhirHttpClient.Response response = send(ctx, "GET", request.url(), Map.of("Accept", "application/fhir+json"),
+                where, true);
+        if (response.status() == 400 && switchToLe(ctx, request.url())) {
+            URI le = URI.create(request.url().toString().replace("_lastUpdated=lt", "_lastUpdated=le"));
+            log.info("{}: the server refused _lastUpdated=lt{}; windows of this sync end with le instead", where,
+                    describe(response));
+            if (request.window() != null && request.url().equals(request.window().firstPage)) {
+                request.window().firstPage = le;
+            }
+            return fetch(ctx, new SyncContext.PageRequest(request.resourceType(), le, request.purpose(),
+                    request.window()), attempt);
+        }
+        ok(response, where);
+        try {
+            ParsedPage page = parser.parse(response.body(), ctx.mapping);
+            return new SyncContext.Fetched(request, response, page, attempt);
+        } catch (MalformedPageException e) {
+            throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
+        }
+    }
+
+    private static boolean switchToLe(SyncContext ctx, URI url) {
+        synchronized (ctx) {
+            if (url.toString().contains("_lastUpdated=lt") && "lt".equals(ctx.upperComparator)) {
+                ctx.upperComparator = "le";
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Sends a request; throws for what is worth retrying and for what is not, and returns any other
+     * answer (including 4xx when {@code lenient4xx}, for the caller to judge).
+     */
+    FhirHttpClient.Response send(SyncContext ctx, String method, URI url, Map<String, String> headers, String where,
+            boolean lenient4xx) throws RetryableSyncException, SyncFailedException, InterruptedException {
+        FhirHttpClient.Response response;
+        try {
+            response = ctx.session.send(method, url, headers);
+        } catch (HttpTimeoutException e) {
+            throw new RetryableSyncException(where + ": no answer within " + properties.http().requestTimeout(), null, e);
+        } catch (IOException e) {
+            throw new RetryableSyncException(where + ": could not reach the EMR: " + e, null, e);
+        } catch (AuthenticationException e) {
+            if (e.retryable()) {
+                throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
+            }
+            throw new SyncFailedException(where + ": " + e.getMessage());
+        } catch (RefusedUrlException e) {
+            throw new SyncFailedException(where + ": " + e.getMessage());
+        }
+        int status = response.status();
+        if (RETRYABLE_STATUS.contains(status)) {
+            Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), response.header("Date"),
+                    clock.instant());
+            throw new RetryableSyncException(where + ": HTTP " + status + describe(response), retryAfter, null, status);
+        }
+        if (status == 401 || status == 403) {
+            throw new SyncFailedException(where + ": HTTP " + status + ", the EMR refused our credentials"
+                    + (status == 401 && ctx.session.renewals() > 0 ? " even after a fresh token" : "")
+                    + describe(response));
+        }
+        if (!lenient4xx) {
+            ok(response, where);
+        }
+        return response;
+    }
+
+    /** Throws unless the answer is a success. */
+    static void ok(FhirHttpClient.Response response, String where) throws SyncFailedException {
+        int status = response.status();
+        if (status < 200 || status > 299) {
+            throw new SyncFailedException(where + ": HTTP " + status + describe(response));
+        }
+    }
+
+    /** The start of a response body, on one line, for messages. */
+    static String describe(FhirHttpClient.Response response) {
+        byte[] body = response.body();
+        if (body == null || body.length == 0) {
+            return "";
+        }
+        String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8).replaceAll("\\s+", " ");
+        return ": " + text;
+    }
+}

@@ -1,0 +1,304 @@
+package org.referralmonitor.ingest.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.camel.Exchange;
+import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.NextLinks;
+import org.referralmonitor.ingest.http.RefusedUrlException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Strategy 2, the patient-roster crawl, for servers that only allow patient-anchored search (Oracle
+ * Health, US Core's required searches): the roster comes from a Group, a Patient search or a
+ * configured list; per patient {@code ServiceRequest?patient=..} and {@code Encounter?patient=..},
+ * every page followed, with the endpoint's concurrency. Patients are written in batches, each batch
+ * in one transaction; a batch that fails is fetched again, never skipped.
+ *
+ * <p>Each patient's referrals and visits are read in full on every crawl (patient-anchored searches
+ * rarely support {@code _lastUpdated}, and a patient new to the roster needs their history anyway);
+ * unchanged resources write nothing. The crawl also fills the types a Bulk export cannot give.
+ */
+@Component
+class RosterPull {
+
+    private static final Logger log = LoggerFactory.getLogger(RosterPull.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PageFetcher fetcher;
+    private final PageCommitter committer;
+    private final SyncRunRepository runs;
+    private final Watermarks watermarks;
+    private final TransactionTemplate tx;
+    private final IngestProperties properties;
+    private final SyncSteps steps;
+    private final Clock clock = Clock.systemUTC();
+
+    RosterPull(PageFetcher fetcher, PageCommitter committer, SyncRunRepository runs, Watermarks watermarks,
+            TransactionTemplate tx, IngestProperties properties, @Lazy SyncSteps steps) {
+        this.fetcher = fetcher;
+        this.committer = committer;
+        this.runs = runs;
+        this.watermarks = watermarks;
+        this.tx = tx;
+        this.properties = properties;
+        this.steps = steps;
+    }
+
+    /** Reads the roster and plans a crawl of ServiceRequest and Encounter for every patient on it. */
+    public void plan(Exchange exchange) throws RetryableSyncException, SyncFailedException, InterruptedException {
+        SyncContext ctx = SyncSteps.context(exchange);
+        plan(exchange, ctx, SearchPull.TYPES);
+    }
+
+    /** Plans a crawl of these types (after a Bulk export: the ones it could not give). */
+    void plan(Exchange exchange, SyncContext ctx, List<String> types)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        SyncContext.RosterState roster = ctx.roster;
+        roster.types = List.copyOf(types);
+        roster.patients.clear();
+        roster.patientSet.clear();
+        roster.next = 0;
+        roster.batch = null;
+        roster.tally.clear();
+        if (types.isEmpty()) {
+            return;
+        }
+        try {
+            readRoster(ctx, ctx.endpoint.connection().roster());
+        } catch (RetryableSyncException e) {
+            throw steps.retrying(exchange, ctx, e);
+        }
+        types.forEach(t -> roster.tally.put(t, new int[2]));
+        steps.detail(ctx, "crawling " + roster.patients.size() + " patients for " + String.join(" and ", types));
+        log.info("{}: roster of {} patients, crawling {}", ctx.endpoint.id(), roster.patients.size(), types);
+    }
+
+    private void readRoster(SyncContext ctx, Connection.Roster roster)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        switch (roster.source()) {
+            case LIST -> roster.patients().forEach(p -> addPatient(ctx, p));
+            case GROUP -> readGroup(ctx, roster.groupId());
+            case PATIENT_SEARCH -> readPatientSearch(ctx, roster.patientQuery());
+            case NONE -> throw new SyncFailedException("Endpoint " + ctx.endpoint.id() + " crawls a patient roster "
+                    + "but names none: set roster.source to GROUP, PATIENT_SEARCH or LIST");
+        }
+    }
+
+    private void readGroup(SyncContext ctx, String groupId)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        URI url = ctx.endpoint.base().resolve("Group/" + encode(groupId));
+        String where = "reading the roster Group/" + groupId;
+        FhirHttpClient.Response response = fetcher.send(ctx, "GET", url, Map.of("Accept", "application/fhir+json"),
+                where, false);
+        JsonNode group = readJson(response, where);
+        if (!"Group".equals(group.path("resourceType").asText())) {
+            throw new SyncFailedException(where + ": the answer is a " + group.path("resourceType").asText("?")
+                    + ", not a Group");
+        }
+        for (JsonNode member : group.path("member")) {
+            if (member.path("inactive").asBoolean(false)) {
+                continue;
+            }
+            String reference = member.path("entity").path("reference").asText("");
+            if (reference.startsWith("Patient/") || reference.contains("/Patient/")) {
+                addPatient(ctx, reference.substring(reference.lastIndexOf("Patient/") + "Patient/".length()));
+            }
+        }
+    }
+
+    private void readPatientSearch(SyncContext ctx, String query)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        String q = query.startsWith("Patient") ? query : "Patient?" + query;
+        URI url = ctx.endpoint.base().resolve(q + (q.contains("?") ? "&" : "?") + "_elements=id&_count="
+                + ctx.endpoint.pageSize());
+        int page = 0;
+        while (url != null) {
+            String where = "reading the roster, Patient page " + (++page) + " (" + url + ")";
+            JsonNode bundle = readJson(fetcher.send(ctx, "GET", url, Map.of("Accept", "application/fhir+json"), where,
+                    false), where);
+            for (JsonNode entry : bundle.path("entry")) {
+                JsonNode resource = entry.path("resource");
+                if ("Patient".equals(resource.path("resourceType").asText()) && resource.hasNonNull("id")) {
+                    addPatient(ctx, resource.get("id").asText());
+                }
+            }
+            url = null;
+            for (JsonNode link : bundle.path("link")) {
+                if ("next".equals(link.path("relation").asText())) {
+                    try {
+                        url = NextLinks.toUri(link.path("url").asText(), ctx.endpoint.base());
+                    } catch (RefusedUrlException e) {
+                        throw new SyncFailedException(where + ": its next page is not followed: " + e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    private static JsonNode readJson(FhirHttpClient.Response response, String where) throws RetryableSyncException {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new RetryableSyncException(where + ": the answer is not JSON: " + e.getMessage(), null, e);
+        }
+    }
+
+    private static void addPatient(SyncContext ctx, String id) {
+        if (id != null && !id.isBlank() && ctx.roster.patientSet.add(id)) {
+            ctx.roster.patients.add(id);
+        }
+    }
+
+    /** True while patients are left to crawl. */
+    public boolean hasPatients(Exchange exchange) {
+        SyncContext ctx = SyncSteps.context(exchange);
+        return ctx.roster.next < ctx.roster.patients.size();
+    }
+
+    /**
+     * Fetches the next batch of patients, each patient's searches on the sync's workers (the
+     * endpoint's concurrency), every page followed. A failure anywhere fails the batch for the route
+     * to retry.
+     */
+    public void fetchPatients(Exchange exchange) throws RetryableSyncException, SyncFailedException,
+            InterruptedException {
+        SyncContext ctx = SyncSteps.context(exchange);
+        exchange.getMessage().removeHeader(Exchange.REDELIVERY_DELAY);
+        SyncContext.RosterState roster = ctx.roster;
+        ctx.attemptsOnCurrentPage++;
+        int to = Math.min(roster.patients.size(), roster.next + properties.pull().rosterBatch());
+        List<Future<List<SyncContext.Fetched>>> pending = new ArrayList<>();
+        for (String patient : roster.patients.subList(roster.next, to)) {
+            int attempt = ctx.attemptsOnCurrentPage;
+            pending.add(ctx.workers.submit(() -> crawl(ctx, patient, roster.types, attempt)));
+        }
+        List<List<SyncContext.Fetched>> batch = new ArrayList<>();
+        try {
+            for (Future<List<SyncContext.Fetched>> f : pending) {
+                batch.add(f.get());
+            }
+        } catch (ExecutionException e) {
+            pending.forEach(f -> f.cancel(true));
+            Throwable cause = e.getCause();
+            if (cause instanceof RetryableSyncException r) {
+                throw steps.retrying(exchange, ctx, r);
+            }
+            if (cause instanceof SyncFailedException f) {
+                throw f;
+            }
+            if (cause instanceof InterruptedException i) {
+                throw i;
+            }
+            throw steps.retrying(exchange, ctx, new RetryableSyncException("crawling patients failed: " + cause,
+                    null, cause));
+        }
+        roster.batch = batch;
+    }
+
+    /** One patient's pages of each type, every next link followed. */
+    private List<SyncContext.Fetched> crawl(SyncContext ctx, String patient, List<String> types, int attempt)
+            throws RetryableSyncException, SyncFailedException, InterruptedException {
+        List<SyncContext.Fetched> pages = new ArrayList<>();
+        for (String type : types) {
+            URI url = ctx.endpoint.base().resolve(type + "?patient=" + encode(patient) + "&_count="
+                    + ctx.endpoint.pageSize());
+            while (url != null) {
+                SyncContext.Fetched fetched = fetcher.fetch(ctx,
+                        new SyncContext.PageRequest(type, url, SyncContext.Purpose.ROSTER, null), attempt);
+                pages.add(fetched);
+                String link = fetched.page().nextLink();
+                try {
+                    url = link == null ? null : NextLinks.toUri(link, ctx.endpoint.base());
+                } catch (RefusedUrlException e) {
+                    throw new SyncFailedException(type + " of patient " + patient + ": the next page is not "
+                            + "followed: " + e.getMessage());
+                }
+            }
+        }
+        return pages;
+    }
+
+    /** Writes the batch in one transaction and tallies, per type, announced totals against what arrived. */
+    public void writePatients(Exchange exchange) {
+        SyncContext ctx = SyncSteps.context(exchange);
+        SyncContext.RosterState roster = ctx.roster;
+        List<SyncContext.Fetched> pages = roster.batch.stream().flatMap(List::stream).toList();
+        for (List<SyncContext.Fetched> patient : roster.batch) {
+            Map<String, Integer> announced = new java.util.HashMap<>();
+            Map<String, IdSet> seen = new java.util.HashMap<>();
+            for (SyncContext.Fetched page : patient) {
+                String type = page.request().resourceType();
+                if (page.page().total() != null) {
+                    announced.putIfAbsent(type, page.page().total());
+                }
+                IdSet ids = seen.computeIfAbsent(type, t -> new IdSet());
+                page.page().resources().forEach(r -> ids.add(r.resourceType() + "/" + r.resourceId()));
+                page.page().rejections().forEach(r -> ids.add(r.resourceType() + "/" + r.resourceId()));
+            }
+            seen.forEach((type, ids) -> {
+                int[] tally = roster.tally.computeIfAbsent(type, t -> new int[2]);
+                tally[0] += announced.getOrDefault(type, ids.size());
+                tally[1] += ids.size();
+            });
+        }
+        steps.commit(ctx, pages);
+        roster.next += roster.batch.size();
+        roster.batch = null;
+        ctx.attemptsOnCurrentPage = 0;
+        if (roster.next % (properties.pull().rosterBatch() * 10) == 0 || roster.next == roster.patients.size()) {
+            steps.detail(ctx, "crawled " + roster.next + " of " + roster.patients.size() + " patients");
+        }
+    }
+
+    /**
+     * The crawl is complete: per type, records what the server announced against what arrived; the
+     * watermark moves to the start of this sync's window only when nothing is short.
+     */
+    public void close(Exchange exchange) {
+        SyncContext ctx = SyncSteps.context(exchange);
+        SyncContext.RosterState roster = ctx.roster;
+        if (roster.types.isEmpty()) {
+            return;
+        }
+        OffsetDateTime to = ctx.serverNow.minus(ctx.endpoint.connection().lag());
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        tx.executeWithoutResult(status -> {
+            for (String type : roster.types) {
+                int[] tally = roster.tally.getOrDefault(type, new int[2]);
+                int shortfall = Math.max(0, tally[0] - tally[1]);
+                runs.recordWindow(ctx.runId, type, null, to, tally[0], tally[1], 1);
+                ctx.countMismatch += shortfall;
+                if (shortfall == 0) {
+                    watermarks.advance(ctx.endpoint.id(), type, to, ctx.runId, now);
+                } else {
+                    log.warn("{}: the server announced {} {} over {} patients but {} arrived", ctx.endpoint.id(),
+                            tally[0], type, roster.patients.size(), tally[1]);
+                }
+            }
+            runs.recordProgress(ctx.runId, ctx.counters());
+        });
+        roster.types = List.of();
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,209 @@
+package org.referralmonitor.ingest.sync;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
+import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.referralmonitor.ingest.IngestTestApplication;
+import org.referralmonitor.ingest.testsupport.FhirFixtures;
+import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
+import org.referralmonitor.ingest.testsupport.SyncAwait;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Strategy 3 against a WireMock EMR: a 429 at kick-off (an export already running) is waited out
+ * and no second export is started; the status URL is polled through a 202 with X-Progress; the
+ * manifest's three files are streamed, one of them failing with a 500 once and one redirected to
+ * another host, which never sees our token; the job is deleted; the next export asks
+ * {@code _since} the manifest's transactionTime, and its deleted file becomes a tombstone.
+ */
+@SpringBootTest(classes = IngestTestApplication.class)
+@ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+class BulkExportIT {
+
+    private static final String FHIR = "application/fhir+json";
+    private static final String NDJSON = "application/fhir+ndjson";
+    private static final String TOKEN = "bulk-test-token";
+    private static final String TRANSACTION_TIME = "2026-11-20T10:00:00Z";
+
+    @RegisterExtension
+    static WireMockExtension emr = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+    @RegisterExtension
+    static WireMockExtension storage = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+    @DynamicPropertySource
+    static void endpoint(DynamicPropertyRegistry registry) {
+        registry.add("referral-monitor.ingest.clinics[0].id", () -> "clinic-b");
+        registry.add("referral-monitor.ingest.clinics[0].name", () -> "Clinic B");
+        registry.add("referral-monitor.ingest.endpoints[0].id", () -> "emr-bulk");
+        registry.add("referral-monitor.ingest.endpoints[0].clinic", () -> "clinic-b");
+        registry.add("referral-monitor.ingest.endpoints[0].base-url", () -> emr.baseUrl() + "/fhir");
+        registry.add("referral-monitor.ingest.endpoints[0].strategy", () -> "bulk");
+        registry.add("referral-monitor.ingest.endpoints[0].auth.kind", () -> "bearer");
+        registry.add("referral-monitor.ingest.endpoints[0].auth.token-ref", () -> "file:" + tokenFile());
+        registry.add("referral-monitor.ingest.pull.bulk-poll-interval", () -> "100ms");
+    }
+
+    private static Path tokenFile() {
+        try {
+            Path file = Files.createTempFile("bulk-token", ".txt");
+            Files.writeString(file, TOKEN + "\n");
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Autowired
+    SyncService syncs;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private String base() {
+        return emr.baseUrl() + "/fhir/";
+    }
+
+    @BeforeEach
+    void stubEmr() {
+        emr.resetAll();
+        storage.resetAll();
+        jdbc.sql("DELETE FROM sync_watermark WHERE endpoint_id = 'emr-bulk'").update();
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
+        emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).willReturn(notFound()));
+        emr.stubFor(get(urlPathMatching("/fhir/(Practitioner|PractitionerRole|Organization)"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+
+        emr.stubFor(get(urlPathEqualTo("/fhir/$export")).withQueryParam("_since", absent()).inScenario("kick-off")
+                .whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")
+                        .withHeader("Content-Type", FHIR).withBody(outcome("An export is already running")))
+                .willSetStateTo("free"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/$export")).withQueryParam("_since", absent()).inScenario("kick-off")
+                .whenScenarioStateIs("free")
+                .willReturn(aResponse().withStatus(202).withHeader("Content-Location", base() + "export-status/1")));
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/1")).inScenario("poll").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(202).withHeader("X-Progress", "50% done")
+                        .withHeader("Retry-After", "1"))
+                .willSetStateTo("ready"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/1")).inScenario("poll").whenScenarioStateIs("ready")
+                .willReturn(okForContentType("application/json", manifest(TRANSACTION_TIME, List.of(
+                        file("ServiceRequest", base() + "files/servicerequest-1.ndjson", 3),
+                        file("ServiceRequest", base() + "files/servicerequest-2.ndjson", 3),
+                        file("Encounter", base() + "files/encounter-1.ndjson", 2)), List.of()))));
+        emr.stubFor(delete(urlPathMatching("/fhir/export-status/.*")).willReturn(aResponse().withStatus(202)));
+
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-1.ndjson"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson")).inScenario("flaky")
+                .whenScenarioStateIs(STARTED).willReturn(aResponse().withStatus(500).withBody("storage hiccup"))
+                .willSetStateTo("recovered"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson")).inScenario("flaky")
+                .whenScenarioStateIs("recovered")
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2.ndjson"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/encounter-1.ndjson"))
+                .willReturn(aResponse().withStatus(302).withHeader("Location",
+                        storage.baseUrl() + "/bucket/encounter-1.ndjson?signature=abc")));
+        storage.stubFor(get(urlPathEqualTo("/bucket/encounter-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/encounter-1.ndjson"))));
+    }
+
+    @Test
+    void exportsWaitsForTheRunningOnePollsStreamsAndDeletesTheJob() {
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(ids("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-bulk' ORDER BY resource_id"))
+                .containsExactly("sr-1", "sr-2", "sr-3", "sr-4", "sr-5", "sr-6");
+        assertThat(ids("SELECT resource_id FROM visit WHERE endpoint_id = 'emr-bulk' ORDER BY resource_id"))
+                .containsExactly("enc-1", "enc-2");
+        // one 429 waited out, then exactly one export started
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/$export")));
+        emr.verify(getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_type", equalTo("ServiceRequest,Encounter"))
+                .withHeader("Prefer", equalTo("respond-async")));
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/export-status/1")));
+        // the 500 was retried, not skipped; our token went to the EMR, never to the other host
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
+                .withHeader("Authorization", equalTo("Bearer " + TOKEN)));
+        storage.verify(1, getRequestedFor(urlPathEqualTo("/bucket/encounter-1.ndjson"))
+                .withHeader("Authorization", absent()));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/1")));
+        assertThat(run.retries()).isGreaterThanOrEqualTo(1);
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT watermark FROM sync_watermark WHERE endpoint_id = 'emr-bulk' AND resource_type = "
+                + "'ServiceRequest'").query(OffsetDateTime.class).single().withOffsetSameInstant(ZoneOffset.UTC))
+                .isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
+                .param("id", run.id()).query(Integer.class).single()).isEqualTo(6);
+    }
+
+    @Test
+    void theNextExportAsksSinceTheLastTransactionTimeAndTombstonesWhatWasDeleted() {
+        SyncAwait.sync(syncs, "emr-bulk");
+        emr.stubFor(get(urlPathEqualTo("/fhir/$export")).withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z"))
+                .willReturn(aResponse().withStatus(202).withHeader("Content-Location", base() + "export-status/2")));
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
+                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z", List.of(),
+                        List.of(file("Bundle", base() + "files/deleted-1.ndjson", 1))))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/deleted-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/deleted-1.ndjson"))));
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(second.tombstoned()).isEqualTo(1);
+        assertThat(ids("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-bulk' AND deleted_at IS NOT NULL"))
+                .containsExactly("sr-1");
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/2")));
+    }
+
+    private List<String> ids(String sql) {
+        return jdbc.sql(sql).query(String.class).list();
+    }
+
+    private static String file(String type, String url, int count) {
+        return "{\"type\":\"" + type + "\",\"url\":\"" + url + "\",\"count\":" + count + "}";
+    }
+
+    private static String manifest(String transactionTime, List<String> output, List<String> deleted) {
+        return "{\"transactionTime\":\"" + transactionTime + "\",\"request\":\"$export\",\"requiresAccessToken\":true,"
+                + "\"output\":[" + String.join(",", output) + "],\"deleted\":[" + String.join(",", deleted)
+                + "],\"error\":[]}";
+    }
+
+    private static String outcome(String text) {
+        return "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"throttled\","
+                + "\"diagnostics\":\"" + text + "\"}]}";
+    }
+}

@@ -1,0 +1,274 @@
+package org.referralmonitor.ingest.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.IngestTestApplication;
+import org.referralmonitor.ingest.sandbox.SandboxFhirServer;
+import org.referralmonitor.ingest.sandbox.SandboxSpec;
+import org.referralmonitor.ingest.sandbox.SandboxWorld;
+import org.referralmonitor.ingest.sandbox.SandboxWorldGenerator;
+import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
+import org.referralmonitor.ingest.testsupport.SyncAwait;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Incremental system-level search against the sandbox EMR, where data changes while we sync: a
+ * resource updated between page 1 and page 2, same-second updates at the window's edge, a server
+ * clock ahead of ours, changes {@code _lastUpdated} missed and deletions (found by the
+ * reconciliation), entered-in-error tombstones; and a server that only allows patient-anchored
+ * search, which refuses system-level search with the reason and is crawled by patient instead.
+ */
+@SpringBootTest(classes = IngestTestApplication.class)
+@ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+class IncrementalSyncIT {
+
+    private static final String CLINIC = "lakeside-ortho";
+    private static final String PATIENT_ONLY = "harbor-behavioral";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final SandboxFhirServer SANDBOX = new SandboxFhirServer(new SandboxWorldGenerator(FhirContext.forR4Cached())
+            .generate(SandboxSpec.demo(7, LocalDate.now(), 13, 3)));
+
+    @DynamicPropertySource
+    static void endpoints(DynamicPropertyRegistry registry) {
+        registry.add("referral-monitor.ingest.clinics[0].id", () -> CLINIC);
+        registry.add("referral-monitor.ingest.clinics[0].name", () -> "Lakeside");
+        registry.add("referral-monitor.ingest.clinics[1].id", () -> PATIENT_ONLY);
+        registry.add("referral-monitor.ingest.clinics[1].name", () -> "Harbor");
+        registry.add("referral-monitor.ingest.endpoints[0].id", () -> "lakeside");
+        registry.add("referral-monitor.ingest.endpoints[0].clinic", () -> CLINIC);
+        registry.add("referral-monitor.ingest.endpoints[0].base-url", () -> SANDBOX.baseUrl(CLINIC).toString());
+        registry.add("referral-monitor.ingest.endpoints[0].page-size", () -> "25");
+        registry.add("referral-monitor.ingest.endpoints[3].id", () -> "lakeside-clock");
+        registry.add("referral-monitor.ingest.endpoints[3].clinic", () -> CLINIC);
+        registry.add("referral-monitor.ingest.endpoints[3].base-url", () -> SANDBOX.baseUrl(CLINIC).toString());
+        registry.add("referral-monitor.ingest.endpoints[3].page-size", () -> "100");
+        registry.add("referral-monitor.ingest.endpoints[1].id", () -> "harbor-search");
+        registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> PATIENT_ONLY);
+        registry.add("referral-monitor.ingest.endpoints[1].base-url", () -> SANDBOX.baseUrl(PATIENT_ONLY).toString());
+        registry.add("referral-monitor.ingest.endpoints[2].id", () -> "harbor-roster");
+        registry.add("referral-monitor.ingest.endpoints[2].clinic", () -> PATIENT_ONLY);
+        registry.add("referral-monitor.ingest.endpoints[2].base-url", () -> SANDBOX.baseUrl(PATIENT_ONLY).toString());
+        registry.add("referral-monitor.ingest.endpoints[2].strategy", () -> "roster");
+        registry.add("referral-monitor.ingest.endpoints[2].concurrency", () -> "4");
+        registry.add("referral-monitor.ingest.endpoints[2].roster.source", () -> "group");
+        registry.add("referral-monitor.ingest.endpoints[2].roster.group-id", () -> PATIENT_ONLY + "-patients");
+    }
+
+    @Autowired
+    SyncService syncs;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private SandboxFhirServer.Behavior original;
+
+    @BeforeEach
+    void patientOnly() {
+        original = SANDBOX.behavior(CLINIC);
+        SANDBOX.behave(PATIENT_ONLY, SANDBOX.behavior(PATIENT_ONLY).patientAnchoredOnly());
+    }
+
+    @AfterEach
+    void restore() {
+        SANDBOX.behave(CLINIC, original);
+        SANDBOX.clearListeners();
+    }
+
+    @AfterAll
+    static void stop() {
+        SANDBOX.close();
+    }
+
+    @Test
+    void aResourceUpdatedBetweenPagesIsNotLostAndItsNewVersionArrives() {
+        SandboxWorld.Resource first = sorted("ServiceRequest").get(0);
+        AtomicBoolean moved = new AtomicBoolean();
+        SANDBOX.onPageServed((clinic, type, offset) -> {
+            if (clinic.equals(CLINIC) && type.equals("ServiceRequest") && offset == 0 && moved.compareAndSet(false, true)) {
+                // edited a minute ago: page 1's first resource moves to the end and offset paging skips one
+                SANDBOX.put(CLINIC, updated(first, SANDBOX.serverNow(CLINIC).minusSeconds(60), null));
+            }
+        });
+
+        SyncRun run = SyncAwait.sync(syncs, "lakeside");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(moved).isTrue();
+        assertThat(storedOrInReview("lakeside")).containsAll(ids("ServiceRequest"));
+        assertThat(version(first.id())).isEqualTo("updated");
+        // the short first pass was noticed against Bundle.total and the window pulled again
+        assertThat(jdbc.sql("SELECT passes FROM sync_window WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
+                .param("id", run.id()).query(Integer.class).single()).isEqualTo(2);
+        assertThat(run.countMismatch()).isZero();
+    }
+
+    @Test
+    void sameSecondUpdatesAtTheWindowEdgeArriveInTheNextSync() {
+        SyncAwait.sync(syncs, "lakeside");
+        OffsetDateTime watermark = watermark("lakeside", "ServiceRequest");
+        List<SandboxWorld.Resource> some = sorted("ServiceRequest").subList(0, 2);
+        // committed late: one exactly at the watermark, one a millisecond before it, same second
+        SANDBOX.put(CLINIC, updated(some.get(0), watermark.toInstant(), null));
+        SANDBOX.put(CLINIC, updated(some.get(1), watermark.toInstant().minusMillis(1), null));
+        // the next sync's window ends after them once the server's clock is past the watermark's second
+        await().atMost(Duration.ofSeconds(5)).until(() -> SANDBOX.serverNow(CLINIC)
+                .isAfter(watermark.toInstant().plusSeconds(32)));
+
+        SyncRun next = SyncAwait.sync(syncs, "lakeside");
+
+        assertThat(next.status()).as(next.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(jdbc.sql("SELECT count(*) FROM referral WHERE endpoint_id = 'lakeside' AND version_id = 'updated' "
+                + "AND resource_id IN (:ids)").param("ids", some.stream().map(SandboxWorld.Resource::id).toList())
+                .query(Integer.class).single()).as("watermark %s, pages %s", watermark, pages(next.id())).isEqualTo(2);
+    }
+
+    @Test
+    void windowsEndByTheServersClockNotOurs() {
+        SANDBOX.behave(CLINIC, original.clockOffset(Duration.ofMinutes(3)));
+        // updated two minutes in our future, one minute in the server's past
+        SandboxWorld.Resource ahead = sorted("ServiceRequest").get(3);
+        SANDBOX.put(CLINIC, updated(ahead, SANDBOX.serverNow(CLINIC).minus(Duration.ofMinutes(1)), null));
+
+        SyncRun run = SyncAwait.sync(syncs, "lakeside-clock");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        OffsetDateTime windowEnd = jdbc.sql("SELECT window_to FROM sync_window WHERE sync_run_id = :id AND "
+                + "resource_type = 'ServiceRequest'").param("id", run.id()).query(OffsetDateTime.class).single();
+        assertThat(windowEnd.toInstant()).isAfter(Instant.now().plus(Duration.ofMinutes(2)));
+        assertThat(jdbc.sql("SELECT version_id FROM referral WHERE endpoint_id = 'lakeside-clock' AND resource_id = :id")
+                .param("id", ahead.id()).query(String.class).single()).isEqualTo("updated");
+    }
+
+    @Test
+    void reconciliationFindsWhatIncrementalSyncMissedAndTombstonesDeletions() {
+        SyncAwait.sync(syncs, "lakeside");
+        List<SandboxWorld.Resource> all = sorted("ServiceRequest");
+        Instant now = Instant.now();
+        List<SandboxWorld.Resource> settled = all.stream()
+                .filter(r -> r.lastUpdated().isAfter(now.minus(Duration.ofDays(100)))
+                        && r.lastUpdated().isBefore(now.minus(Duration.ofDays(10))))
+                .filter(r -> r.id().startsWith("sr-0")).toList();
+        SandboxWorld.Resource missed = settled.get(0);
+        SandboxWorld.Resource gone = settled.get(1);
+        SandboxWorld.Resource voided = settled.get(2);
+        // a change whose lastUpdated the server set in the past, so no incremental window sees it
+        SANDBOX.put(CLINIC, updated(missed, missed.lastUpdated().plus(Duration.ofDays(1)), null));
+        SANDBOX.delete(CLINIC, "ServiceRequest", gone.id());
+        SANDBOX.put(CLINIC, updated(voided, SANDBOX.serverNow(CLINIC).minusSeconds(60), "entered-in-error"));
+
+        SyncRun incremental = SyncAwait.sync(syncs, "lakeside");
+        assertThat(incremental.status()).as(incremental.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(version(missed.id())).isNotEqualTo("updated");
+        assertThat(tombstone("lakeside", voided.id())).isEqualTo("ENTERED_IN_ERROR");
+
+        SyncRun reconcile = SyncAwait.finished(syncs, syncs.requestSync("lakeside", SyncService.TRIGGER_RECONCILE));
+
+        assertThat(reconcile.status()).as(reconcile.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(version(missed.id())).isEqualTo("updated");
+        assertThat(reconcile.missed()).isGreaterThanOrEqualTo(1);
+        assertThat(tombstone("lakeside", gone.id())).isEqualTo("DELETED");
+        assertThat(reconcile.tombstoned()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aPatientOnlyServerRefusesSystemSearchWithTheReasonAndIsCrawledByPatient() {
+        SyncRun refused = SyncAwait.sync(syncs, "harbor-search");
+
+        assertThat(refused.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(refused.error()).contains("patient");
+
+        SyncRun crawled = SyncAwait.sync(syncs, "harbor-roster");
+
+        assertThat(crawled.status()).as(crawled.error()).isEqualTo(SyncRun.SUCCEEDED);
+        List<String> expected = SANDBOX.world().clinics().stream().filter(c -> c.id().equals(PATIENT_ONLY))
+                .flatMap(c -> c.resources().stream()).filter(r -> r.type().equals("ServiceRequest"))
+                .map(SandboxWorld.Resource::id).toList();
+        List<String> stored = storedOrInReview("harbor-roster");
+        assertThat(stored).containsAll(expected.stream().filter(id -> SANDBOX.find(PATIENT_ONLY, "ServiceRequest", id)
+                .map(r -> r.patientId() != null).orElse(false)).toList());
+        assertThat(crawled.countMismatch()).isZero();
+    }
+
+    private List<String> pages(long runId) {
+        return jdbc.sql("SELECT url || ' -> ' || entries FROM sync_page WHERE sync_run_id = :id ORDER BY seq")
+                .param("id", runId).query(String.class).list();
+    }
+
+    private List<SandboxWorld.Resource> sorted(String type) {
+        return SANDBOX.world().clinics().stream().filter(c -> c.id().equals(CLINIC))
+                .flatMap(c -> c.resources().stream()).filter(r -> r.type().equals(type))
+                .map(r -> SANDBOX.find(CLINIC, type, r.id()).orElse(null)).filter(r -> r != null)
+                .sorted(Comparator.comparing(SandboxWorld.Resource::lastUpdated).thenComparing(SandboxWorld.Resource::id))
+                .toList();
+    }
+
+    private List<String> ids(String type) {
+        return sorted(type).stream().map(SandboxWorld.Resource::id).toList();
+    }
+
+    private List<String> stored(String table, String endpoint) {
+        return jdbc.sql("SELECT resource_id FROM " + table + " WHERE endpoint_id = :e").param("e", endpoint)
+                .query(String.class).list();
+    }
+
+    /** Every resource received: stored, or (when it cannot be counted) in the review table. */
+    private List<String> storedOrInReview(String endpoint) {
+        return jdbc.sql("SELECT resource_id FROM referral WHERE endpoint_id = :e UNION SELECT resource_id FROM "
+                + "rejected_resource WHERE endpoint_id = :e AND resource_type = 'ServiceRequest'").param("e", endpoint)
+                .query(String.class).list();
+    }
+
+    private String version(String id) {
+        return jdbc.sql("SELECT version_id FROM referral WHERE endpoint_id = 'lakeside' AND resource_id = :id")
+                .param("id", id).query(String.class).single();
+    }
+
+    private String tombstone(String endpoint, String id) {
+        return jdbc.sql("SELECT tombstone_reason FROM referral WHERE endpoint_id = :e AND resource_id = :id")
+                .param("e", endpoint).param("id", id).query(String.class).optional().orElse(null);
+    }
+
+    private OffsetDateTime watermark(String endpoint, String type) {
+        return jdbc.sql("SELECT watermark FROM sync_watermark WHERE endpoint_id = :e AND resource_type = :t")
+                .param("e", endpoint).param("t", type).query(OffsetDateTime.class).single();
+    }
+
+    /** The resource as the EMR would serve it after an edit: new version, new lastUpdated, maybe a new status. */
+    private static SandboxWorld.Resource updated(SandboxWorld.Resource r, Instant lastUpdated, String status) {
+        try {
+            ObjectNode json = (ObjectNode) JSON.readTree(r.json());
+            ObjectNode meta = json.withObject("/meta");
+            meta.put("versionId", "updated");
+            meta.put("lastUpdated", lastUpdated.truncatedTo(ChronoUnit.MILLIS).toString());
+            if (status != null) {
+                json.put("status", status);
+            }
+            return new SandboxWorld.Resource(r.type(), r.id(), lastUpdated, r.patientId(), r.practitionerId(),
+                    JSON.writeValueAsString(json));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
