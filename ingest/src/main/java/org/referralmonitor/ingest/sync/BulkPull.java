@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.referralmonitor.ingest.IngestProperties;
-import org.referralmonitor.ingest.auth.AuthenticationException;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.fhir.BundlePageParser;
 import org.referralmonitor.ingest.fhir.ParsedPage;
@@ -320,20 +319,8 @@ class BulkPull {
         String name = file.url().getPath().substring(file.url().getPath().lastIndexOf('/') + 1);
         String where = "downloading export file " + name + " (" + file.url() + ")";
         ctx.attemptsOnCurrentPage++;
-        FhirHttpClient.Stream stream;
-        try {
-            stream = ctx.session.download(file.url(), bulk.requiresAccessToken,
-                    Map.of("Accept", "application/fhir+ndjson"));
-        } catch (IOException e) {
-            throw new RetryableSyncException(where + ": " + e, null, e);
-        } catch (AuthenticationException e) {
-            if (e.retryable()) {
-                throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
-            }
-            throw new SyncFailedException(where + ": " + e.getMessage());
-        } catch (RefusedUrlException e) {
-            throw new SyncFailedException(where + ": " + e.getMessage());
-        }
+        FhirHttpClient.Stream stream = fetcher.call(where, () -> ctx.session.download(file.url(),
+                bulk.requiresAccessToken, Map.of("Accept", "application/fhir+ndjson")));
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
             int status = stream.status();
             if (status == 404 || status == 410) {
@@ -343,7 +330,7 @@ class BulkPull {
                 bulk.phase = SyncContext.BulkState.Phase.KICK_OFF;
                 return 0;
             }
-            if (status == 429 || status >= 500 || status == 408) {
+            if (PageFetcher.retryable(status)) {
                 throw new RetryableSyncException(where + ": HTTP " + status, RetryAfter.parse(
                         stream.header("Retry-After"), stream.header("Date"), clock.instant()), null, status);
             }

@@ -83,23 +83,9 @@ class PageFetcher {
      */
     FhirHttpClient.Response send(SyncContext ctx, String method, URI url, Map<String, String> headers, String where,
             boolean lenient4xx) throws RetryableSyncException, SyncFailedException, InterruptedException {
-        FhirHttpClient.Response response;
-        try {
-            response = ctx.session.send(method, url, headers);
-        } catch (HttpTimeoutException e) {
-            throw new RetryableSyncException(where + ": no answer within " + properties.http().requestTimeout(), null, e);
-        } catch (IOException e) {
-            throw new RetryableSyncException(where + ": could not reach the EMR: " + e, null, e);
-        } catch (AuthenticationException e) {
-            if (e.retryable()) {
-                throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
-            }
-            throw new SyncFailedException(where + ": " + e.getMessage());
-        } catch (RefusedUrlException e) {
-            throw new SyncFailedException(where + ": " + e.getMessage());
-        }
+        FhirHttpClient.Response response = call(where, () -> ctx.session.send(method, url, headers));
         int status = response.status();
-        if (RETRYABLE_STATUS.contains(status)) {
+        if (retryable(status)) {
             Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), response.header("Date"),
                     clock.instant());
             throw new RetryableSyncException(where + ": HTTP " + status + describe(response), retryAfter, null, status);
@@ -113,6 +99,38 @@ class PageFetcher {
             ok(response, where);
         }
         return response;
+    }
+
+    /** A request to the EMR, by the session. */
+    @FunctionalInterface
+    interface Call<T> {
+        T run() throws IOException, InterruptedException, AuthenticationException, RefusedUrlException;
+    }
+
+    /**
+     * Makes a request and says what its failure means: timeouts, network errors and token endpoints
+     * that are down are worth retrying; refused credentials and refused URLs end the sync.
+     */
+    <T> T call(String where, Call<T> call) throws RetryableSyncException, SyncFailedException, InterruptedException {
+        try {
+            return call.run();
+        } catch (HttpTimeoutException e) {
+            throw new RetryableSyncException(where + ": no answer within " + properties.http().requestTimeout(), null, e);
+        } catch (IOException e) {
+            throw new RetryableSyncException(where + ": could not reach the EMR: " + e, null, e);
+        } catch (AuthenticationException e) {
+            if (e.retryable()) {
+                throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
+            }
+            throw new SyncFailedException(where + ": " + e.getMessage());
+        } catch (RefusedUrlException e) {
+            throw new SyncFailedException(where + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether an HTTP status is worth retrying (408, 429, 5xx that mean "later"). */
+    static boolean retryable(int status) {
+        return RETRYABLE_STATUS.contains(status);
     }
 
     /** Throws unless the answer is a success. */
