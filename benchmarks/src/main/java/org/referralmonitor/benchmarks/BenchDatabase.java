@@ -12,8 +12,9 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 final class BenchDatabase implements AutoCloseable {
 
     private final String adminUrl;
-    private final String user;
-    private final String password;
+    final String user;
+    final String password;
+    final String url;
     private final String name;
     final SingleConnectionDataSource dataSource;
 
@@ -28,7 +29,7 @@ final class BenchDatabase implements AutoCloseable {
             throw new SQLException("No PostgreSQL for the benchmark at " + adminUrl + " (set RM_BENCH_DATABASE_URL): "
                     + e.getMessage(), e);
         }
-        String url = adminUrl.replaceFirst("/[^/?]*(\\?|$)", "/" + name + "$1");
+        url = adminUrl.replaceFirst("/[^/?]*(\\?|$)", "/" + name + "$1");
         dataSource = new SingleConnectionDataSource(url, user, password, true);
         Flyway.configure().dataSource(dataSource)
                 .locations("classpath:db/migration/common", "classpath:db/migration/postgresql")

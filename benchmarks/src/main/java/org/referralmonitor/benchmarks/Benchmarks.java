@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <pre>
  * ./mvnw -B -q -pl benchmarks -am package -DskipTests
- * java -Xmx512m -jar benchmarks/target/benchmarks.jar validation [--docs docs/benchmarks.md] [--scale 1.0]
+ * java -Xmx512m -jar benchmarks/target/benchmarks.jar validation|ingest [--docs docs/benchmarks.md] [--scale 1.0]
  * </pre>
  *
  * PostgreSQL comes from RM_BENCH_DATABASE_URL (default jdbc:postgresql://127.0.0.1:5432/postgres,
@@ -33,14 +33,20 @@ public final class Benchmarks {
                 default -> names.add(args[i]);
             }
         }
+        if (!names.isEmpty() && names.get(0).equals("emr-server")) {
+            BenchEmr.serve(Integer.parseInt(names.get(1)));
+            System.exit(0);
+        }
         if (names.isEmpty()) {
-            System.err.println("usage: java -jar benchmarks.jar validation [--docs FILE] [--scale F]");
+            System.err.println("usage: java -Xmx512m -jar benchmarks.jar validation|ingest [--docs FILE] [--scale F]");
             System.exit(2);
         }
         for (String name : names) {
             String section = switch (name) {
                 case "validation" -> new ValidationBenchmark(scale).run();
-                default -> throw new IllegalArgumentException("No benchmark '" + name + "'; known: " + Arrays.asList("validation"));
+                case "ingest" -> new IngestBenchmark(scale).run();
+                default -> throw new IllegalArgumentException("No benchmark '" + name + "'; known: "
+                        + Arrays.asList("validation", "ingest"));
             };
             System.out.println(section);
             Docs.replaceSection(docs, name, section);

@@ -42,6 +42,11 @@ public class ResourceWriter {
         this.upserts = Upserts.forDatabase(jdbc.getJdbcTemplate().getDataSource());
     }
 
+    /** Refreshes the database's statistics of the tables syncs fill (after a large write). */
+    public void refreshStatistics() {
+        jdbc.getJdbcTemplate().execute(upserts.analyze());
+    }
+
     /** Writes one batch (typically one page). Call inside a transaction. */
     public WriteResult write(List<MappedResource> resources, long syncRunId, OffsetDateTime seenAt) {
         Map<String, List<MappedResource>> byType = new LinkedHashMap<>();

@@ -6,7 +6,7 @@ import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The one place where PostgreSQL and H2 differ in how we write: the upserts.
+ * The one place where PostgreSQL and H2 differ in how we write: the upserts (and how statistics are refreshed).
  *
  * <p>PostgreSQL uses {@code INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE newer}: the row is found
  * through the unique index whatever the table's statistics say, and concurrent writers cannot
@@ -25,6 +25,13 @@ record Upserts(String referral, String visit, String organization, String practi
     private static final String PG_NEWER = """
             t.content_hash <> EXCLUDED.content_hash
                 AND (t.last_updated IS NULL OR EXCLUDED.last_updated IS NULL OR EXCLUDED.last_updated >= t.last_updated)""";
+
+    /** Refreshes the planner's statistics of the tables syncs fill: PostgreSQL per table, H2 all at once. */
+    String analyze() {
+        return this == POSTGRES
+                ? "ANALYZE referral, visit, visit_based_on, organization, practitioner, practitioner_role"
+                : "ANALYZE";
+    }
 
     static Upserts forDatabase(DataSource dataSource) {
         String product = new JdbcTemplate(dataSource)

@@ -289,6 +289,8 @@ class SyncSteps {
     public void finish(Exchange exchange) {
         SyncContext ctx = context(exchange);
         OffsetDateTime now = now();
+        long finishStart = System.nanoTime();
+        committer.refreshStatisticsIfLarge(ctx);
         int[] done = tx.execute(status -> {
             int tombstoned = tombstones.markEnteredInError(ctx.endpoint.id(), now);
             int credited = resolver.resolve(ctx.endpoint.id(), ctx.directoryChanged);
@@ -300,9 +302,9 @@ class SyncSteps {
         runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now);
         log.info("Sync {} of {} succeeded: {} pages, {} resources received, {} written, {} unchanged, {} rejected, "
                         + "{} retries, {} count mismatches, {} missed, {} tombstoned, {} referrals credited, "
-                        + "{} converted", ctx.runId, ctx.endpoint.id(), ctx.pages, ctx.received, ctx.written,
-                ctx.unchanged, ctx.rejected, ctx.retries, ctx.countMismatch, ctx.missed, ctx.tombstoned, done[1],
-                done[2]);
+                        + "{} converted (sources and conversions in {} ms)", ctx.runId, ctx.endpoint.id(), ctx.pages,
+                ctx.received, ctx.written, ctx.unchanged, ctx.rejected, ctx.retries, ctx.countMismatch, ctx.missed,
+                ctx.tombstoned, done[1], done[2], (System.nanoTime() - finishStart) / 1_000_000);
         ctx.close();
         events.publishEvent(new SyncFinishedEvent(ctx.endpoint.id(), ctx.endpoint.clinicId(), ctx.runId, true,
                 ctx.written));

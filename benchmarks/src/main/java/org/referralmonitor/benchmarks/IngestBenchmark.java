@@ -1,0 +1,254 @@
+package org.referralmonitor.benchmarks;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.referralmonitor.ingest.endpoint.ValidationLevel;
+import org.referralmonitor.ingest.fhir.BundlePageParser;
+import org.referralmonitor.ingest.fhir.MappingContext;
+import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.store.IssueLog;
+import org.referralmonitor.ingest.store.ResourceWriter;
+import org.referralmonitor.ingest.store.ReviewQueue;
+import org.referralmonitor.ingest.sync.SyncFinishedEvent;
+import org.referralmonitor.ingest.sync.SyncRun;
+import org.referralmonitor.ingest.sync.SyncService;
+import org.referralmonitor.profiles.conformance.FhirValidation;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.PayloadApplicationEvent;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Issue 4: how fast a sync brings an EMR's resources into PostgreSQL, and in how much heap.
+ *
+ * <p>The EMR is the sandbox FHIR server (WireMock, loopback) over about 1M generated resources,
+ * in a process of its own. In the benchmark's JVM (run with {@code -Xmx512m}) the ingest part of
+ * the monitor syncs it once, from an empty database, by population search: HTTP, parse, lenient
+ * validation, mapping, the idempotent writer, referral sources and conversions, watermarks. Then,
+ * in the same run, on a sample of the same pages: the parse-only rate (bytes in memory to mapped
+ * resources, with the same validation) and the write-only rate (parsed pages into PostgreSQL,
+ * the same statements per page as the sync), the two limits a sync cannot beat.
+ */
+final class IngestBenchmark {
+
+    private static final String ENDPOINT = "bench-emr";
+    private static final int PAGE_SIZE = 1000;
+    private static final Pattern NEXT = Pattern.compile("\"relation\"\\s*:\\s*\"next\"\\s*,\\s*\"url\"\\s*:\\s*\"([^\"]+)\"");
+
+    private final int resources;
+    private final int samplePages;
+
+    IngestBenchmark(double scale) {
+        this.resources = (int) Math.round(1_000_000 * scale);
+        this.samplePages = Math.max(2, (int) Math.round(40 * Math.min(1.0, scale * 10)));
+    }
+
+    /** A page as received, for the baselines. */
+    private record Page(String type, String url, byte[] body) {
+    }
+
+    String run() throws Exception {
+        Path log = Files.createTempFile("bench-emr", ".log");
+        try (BenchEmr emr = BenchEmr.start(resources, log); BenchDatabase db = new BenchDatabase()) {
+            URI base = emr.content.baseUrl();
+            System.out.println("EMR serving " + emr.content.countsByType() + " at " + base);
+            try (ConfigurableApplicationContext app = monitor(db, base)) {
+                Sync sync = sync(app);
+                Baselines baselines = baselines(app, db, base);
+                return report(emr.content, sync, baselines);
+            }
+        }
+    }
+
+    /** The ingest application with one endpoint: the benchmark EMR, population search, pages of 1000. */
+    private static ConfigurableApplicationContext monitor(BenchDatabase db, URI base) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        // command-line arguments outrank ./config/application.yml, which a run from the repository root would read
+        p.put("spring.config.location", "optional:classpath:/benchmark-has-no-config-file/");
+        p.put("referral-monitor.ingest.sandbox.enabled", "false");
+        p.put("referral-monitor.profiles.warm-up-at-startup", "false");
+        p.put("spring.datasource.url", db.url);
+        p.put("spring.datasource.username", db.user);
+        p.put("spring.datasource.password", db.password);
+        p.put("spring.flyway.locations", "classpath:db/migration/common,classpath:db/migration/{vendor}");
+        p.put("spring.main.banner-mode", "off");
+        p.put("logging.level.root", "WARN");
+        p.put("logging.level.org.referralmonitor.ingest.sync.SyncSteps", "INFO");
+        p.put("referral-monitor.ingest.sync-on-startup", "false");
+        p.put("referral-monitor.ingest.default-schedule", "-");
+        p.put("referral-monitor.ingest.pseudonym-key", "benchmark-pseudonym-key-not-a-secret-0123456789");
+        p.put("referral-monitor.ingest.clinics[0].id", BenchEmr.CLINIC);
+        p.put("referral-monitor.ingest.clinics[0].name", "Lakeside Orthopedics");
+        p.put("referral-monitor.ingest.endpoints[0].id", ENDPOINT);
+        p.put("referral-monitor.ingest.endpoints[0].clinic", BenchEmr.CLINIC);
+        p.put("referral-monitor.ingest.endpoints[0].base-url", base.toString());
+        p.put("referral-monitor.ingest.endpoints[0].page-size", PAGE_SIZE);
+        p.put("referral-monitor.ingest.endpoints[0].strategy", "search");
+        p.put("referral-monitor.ingest.endpoints[0].own-organizations[0]", "Organization/org-self");
+        String[] args = p.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        ConfigurableApplicationContext app = new SpringApplicationBuilder(BenchIngestApplication.class)
+                .web(WebApplicationType.NONE).run(args);
+        // the profiles compiled before the clock starts, as in a monitor that has been up for a while
+        app.getBean(FhirValidation.class).warmUp();
+        return app;
+    }
+
+    /** What the full sync did. */
+    private record Sync(SyncRun run, double seconds, long peakHeap, long maxHeap, Map<String, Integer> stored) {
+    }
+
+    private static Sync sync(ConfigurableApplicationContext app) throws Exception {
+        SyncService syncs = app.getBean(SyncService.class);
+        CompletableFuture<SyncFinishedEvent> finished = new CompletableFuture<>();
+        app.addApplicationListener(event -> {
+            if (event instanceof PayloadApplicationEvent<?> payload
+                    && payload.getPayload() instanceof SyncFinishedEvent done && done.endpointId().equals(ENDPOINT)) {
+                finished.complete(done);
+            }
+        });
+        System.gc();
+        long start;
+        long end;
+        SyncRun run;
+        long peak;
+        try (HeapSampler heap = new HeapSampler()) {
+            start = System.nanoTime();
+            long id = syncs.requestSync(ENDPOINT, SyncService.TRIGGER_API).id();
+            finished.get(2, TimeUnit.HOURS);
+            end = System.nanoTime();
+            run = syncs.run(id).orElseThrow();
+            peak = heap.peakBytes();
+        }
+        if (!SyncRun.SUCCEEDED.equals(run.status())) {
+            throw new IllegalStateException("The benchmark sync failed: " + run.error());
+        }
+        JdbcTemplate sql = app.getBean(JdbcTemplate.class);
+        Map<String, Integer> stored = new LinkedHashMap<>();
+        for (String table : List.of("referral", "visit", "organization", "practitioner", "practitioner_role",
+                "rejected_resource", "referral_conversion")) {
+            stored.put(table, sql.queryForObject("SELECT count(*) FROM " + table, Integer.class));
+        }
+        return new Sync(run, (end - start) / 1e9, peak, HeapSampler.maxHeapBytes(), stored);
+    }
+
+    /** The limits measured on a sample of the same pages, in the same JVM, right after the sync. */
+    private record Baselines(int sampleResources, int samplePages, double fetchOnly, double parseOnly,
+            double writeOnly) {
+    }
+
+    private Baselines baselines(ConfigurableApplicationContext app, BenchDatabase db, URI base) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        List<Page> pages = new ArrayList<>();
+        long fetchStart = System.nanoTime();
+        for (String type : List.of("ServiceRequest", "Encounter")) {
+            String url = base + type + "?_count=" + PAGE_SIZE;
+            for (int i = 0; i < samplePages / 2 && url != null; i++) {
+                HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                        .header("Accept", "application/fhir+json").build(), HttpResponse.BodyHandlers.ofByteArray());
+                pages.add(new Page(type, url, response.body()));
+                Matcher next = NEXT.matcher(new String(response.body(), 0, Math.min(4000, response.body().length),
+                        java.nio.charset.StandardCharsets.UTF_8));
+                url = next.find() ? next.group(1) : null;
+            }
+        }
+        double fetchSeconds = (System.nanoTime() - fetchStart) / 1e9;
+
+        BundlePageParser parser = app.getBean(BundlePageParser.class);
+        MappingContext ctx = new MappingContext(ENDPOINT, base, ZoneId.of("America/New_York"), ValidationLevel.LENIENT);
+        List<ParsedPage> parsed = new ArrayList<>();
+        for (Page page : pages) {
+            parsed.add(parser.parse(page.body(), ctx));
+        }
+        int n = parsed.stream().mapToInt(p -> p.resources().size() + p.rejections().size()).sum();
+        double parseOnly = Timing.rate(n, 1, 3, () -> {
+            for (Page page : pages) {
+                parser.parse(page.body(), ctx);
+            }
+        });
+
+        ResourceWriter writer = app.getBean(ResourceWriter.class);
+        ReviewQueue review = app.getBean(ReviewQueue.class);
+        IssueLog issues = app.getBean(IssueLog.class);
+        TransactionTemplate tx = new TransactionTemplate(app.getBean(PlatformTransactionManager.class));
+        JdbcTemplate sql = app.getBean(JdbcTemplate.class);
+        long runId = sql.queryForObject("SELECT max(id) FROM sync_run", Long.class);
+        double writeOnly = Timing.rate(n, 1, 3, () -> {
+            sql.execute("TRUNCATE referral_conversion, visit_based_on, referral, visit, rejected_resource, resource_issue");
+            for (int i = 0; i < parsed.size(); i++) {
+                ParsedPage page = parsed.get(i);
+                String url = pages.get(i).url();
+                OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+                tx.executeWithoutResult(s -> {
+                    writer.write(page.resources(), runId, now);
+                    review.record(ENDPOINT, runId, url, page.rejections(), now);
+                    review.resolveAccepted(ENDPOINT, page.resources());
+                    issues.replace(ENDPOINT, runId, page.resources(), page.issues(), now);
+                });
+            }
+        });
+        return new Baselines(n, pages.size(), n / fetchSeconds, parseOnly, writeOnly);
+    }
+
+    private static String report(BenchEmr.Content content, Sync sync, Baselines b) {
+        double syncRate = sync.run().resourcesReceived() / sync.seconds();
+        double limit = Math.min(b.parseOnly(), b.writeOnly());
+        String limitName = b.parseOnly() < b.writeOnly() ? "parse-only" : "write-only";
+        return String.format(Locale.US, """
+                ## Ingest (issue 4)
+
+                `java -Xmx512m -jar benchmarks/target/benchmarks.jar ingest` on %s (%d cores, Java %s), %s.
+                The EMR: the sandbox FHIR server (WireMock on loopback, its own JVM) holding %,d resources of
+                one clinic (%s). The monitor's ingest part, in the benchmark's JVM with a heap of at most
+                %,d MB, syncs it once into an empty PostgreSQL database by population search, pages of %d:
+                HTTP, parse, lenient validation, mapping, the idempotent writer, then referral sources and
+                conversions, watermarks. The baselines are measured right after, in the same JVM, on %d of the
+                same pages (%,d resources; median of 3 runs after 1 warm-up).
+
+                | What | Rate | Per resource |
+                | --- | ---: | ---: |
+                | **Sync, end to end** (%,d resources received in %,d pages, %.1f s) | **%s** | %s |
+                | Baseline: parse only (bytes in memory → mapped resources, lenient validation) | %s | %s |
+                | Baseline: write only (parsed pages → PostgreSQL, the sync's statements per page) | %s | %s |
+                | For reference: fetch only (HTTP from the loopback EMR, one request at a time) | %s | %s |
+
+                **The sync runs at %.0f%% of the slower limit (%s)** (target: at least 60%%).
+                **Peak heap during the sync: %,d MB** of the %,d MB allowed (sampled every 10 ms; used heap,
+                garbage included), target: a 1M-resource sync within 512 MB.
+
+                Stored: %s.
+                """,
+                System.getProperty("os.name"), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), LocalDate.now(ZoneOffset.UTC), content.total(),
+                content.countsByType().toString().replaceAll("[{}]", ""),
+                sync.maxHeap() / (1024 * 1024), PAGE_SIZE, b.samplePages(), b.sampleResources(),
+                sync.run().resourcesReceived(), sync.run().pages(), sync.seconds(),
+                Timing.perSecond(syncRate), Timing.micros(syncRate),
+                Timing.perSecond(b.parseOnly()), Timing.micros(b.parseOnly()),
+                Timing.perSecond(b.writeOnly()), Timing.micros(b.writeOnly()),
+                Timing.perSecond(b.fetchOnly()), Timing.micros(b.fetchOnly()),
+                100 * syncRate / limit, limitName,
+                sync.peakHeap() / (1024 * 1024), sync.maxHeap() / (1024 * 1024),
+                sync.stored().toString().replaceAll("[{}]", ""));
+    }
+}
