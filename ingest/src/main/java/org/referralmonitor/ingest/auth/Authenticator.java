@@ -5,6 +5,24 @@ import java.util.Optional;
 /** Supplies the Authorization header for one endpoint's requests. */
 public interface Authenticator {
 
+    /** No credentials at all. */
+    Authenticator NONE = new Authenticator() {
+
+        @Override
+        public Optional<String> authorization() {
+            return Optional.empty();
+        }
+
+        @Override
+        public void invalidate() {
+        }
+
+        @Override
+        public boolean canRenew() {
+            return false;
+        }
+    };
+
     /** The header value to send, or empty for none. May fetch or renew a token. */
     Optional<String> authorization() throws AuthenticationException;
 

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.springframework.stereotype.Component;
 
 /**
@@ -45,6 +46,18 @@ public class Authenticators {
         Key key = new Key(auth, tokenUrl, scopes);
         return byEndpoint.compute(endpoint.id(), (id, current) -> current != null && Objects.equals(current.key(), key)
                 ? current : new Entry(key, create(auth, tokenUrl, scopes))).authenticator();
+    }
+
+    /**
+     * The secret a reference names; one that cannot be read (unset variable, missing file) is a
+     * refusal to authenticate that needs the settings fixed, said plainly, not a crash.
+     */
+    static String secret(String ref, String what) throws AuthenticationException {
+        try {
+            return SecretRefs.read(ref, what);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new AuthenticationException(e.getMessage(), false);
+        }
     }
 
     private Authenticator create(Connection.Auth auth, URI tokenUrl, String scopes) {

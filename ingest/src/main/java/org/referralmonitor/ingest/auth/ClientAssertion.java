@@ -25,7 +25,6 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.UUID;
 import org.referralmonitor.ingest.endpoint.Connection;
-import org.referralmonitor.ingest.endpoint.SecretRefs;
 
 /**
  * The SMART Backend Services authentication JWT: header {@code alg} RS384 or ES384, {@code kid},
@@ -58,7 +57,7 @@ final class ClientAssertion {
         JWSHeader header = new JWSHeader.Builder(algorithm).keyID(auth.keyId()).type(JOSEObjectType.JWT).build();
         SignedJWT jwt = new SignedJWT(header, claims);
         try {
-            jwt.sign(signer(SecretRefs.read(auth.privateKeyRef(), "auth.private-key-ref"), algorithm));
+            jwt.sign(signer(Authenticators.secret(auth.privateKeyRef(), "auth.private-key-ref"), algorithm));
         } catch (JOSEException e) {
             throw new AuthenticationException("cannot sign the client assertion with the " + algorithm
                     + " key: " + e.getMessage(), false);

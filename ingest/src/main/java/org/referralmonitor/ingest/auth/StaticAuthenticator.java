@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
 import org.referralmonitor.ingest.endpoint.Connection;
-import org.referralmonitor.ingest.endpoint.SecretRefs;
 
 /** No credentials, HTTP Basic, or a static bearer token: secrets are read again after a 401 (a rotated file). */
 final class StaticAuthenticator implements Authenticator {
@@ -17,7 +16,7 @@ final class StaticAuthenticator implements Authenticator {
     }
 
     @Override
-    public Optional<String> authorization() {
+    public Optional<String> authorization() throws AuthenticationException {
         if (auth.kind() == Connection.AuthKind.NONE) {
             return Optional.empty();
         }
@@ -25,8 +24,9 @@ final class StaticAuthenticator implements Authenticator {
         if (value == null) {
             value = switch (auth.kind()) {
                 case BASIC -> "Basic " + Base64.getEncoder().encodeToString((auth.username() + ":"
-                        + SecretRefs.read(auth.passwordRef(), "auth.password-ref")).getBytes(StandardCharsets.UTF_8));
-                case BEARER -> "Bearer " + SecretRefs.read(auth.tokenRef(), "auth.token-ref");
+                        + Authenticators.secret(auth.passwordRef(), "auth.password-ref"))
+                        .getBytes(StandardCharsets.UTF_8));
+                case BEARER -> "Bearer " + Authenticators.secret(auth.tokenRef(), "auth.token-ref");
                 default -> throw new IllegalStateException("Not a static credential: " + auth.kind());
             };
             header = value;

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.referralmonitor.ingest.endpoint.Connection;
-import org.referralmonitor.ingest.endpoint.SecretRefs;
 
 /**
  * OAuth2 {@code client_credentials} tokens, authenticated with a client secret (Basic or form post)
@@ -79,7 +78,7 @@ final class TokenAuthenticator implements Authenticator {
             form.put("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
             form.put("client_assertion", ClientAssertion.sign(auth, tokenUrl, clock.instant()));
         } else {
-            String secret = SecretRefs.read(auth.clientSecretRef(), "auth.client-secret-ref");
+            String secret = Authenticators.secret(auth.clientSecretRef(), "auth.client-secret-ref");
             if (auth.clientAuth() == Connection.ClientAuth.POST) {
                 form.put("client_id", auth.clientId());
                 form.put("client_secret", secret);

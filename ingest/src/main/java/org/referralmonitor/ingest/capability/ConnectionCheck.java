@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -26,6 +27,7 @@ import org.referralmonitor.ingest.endpoint.PullStrategy;
 import org.referralmonitor.ingest.http.FhirHttpClient;
 import org.referralmonitor.ingest.http.FhirSession;
 import org.referralmonitor.ingest.http.RefusedUrlException;
+import org.referralmonitor.ingest.http.RetryAfter;
 import org.springframework.stereotype.Service;
 
 /**
@@ -53,15 +55,26 @@ public class ConnectionCheck {
     public static class UnreachableException extends Exception {
 
         private final boolean retryable;
+        private final Duration retryAfter;
 
         public UnreachableException(String message, boolean retryable) {
+            this(message, retryable, null);
+        }
+
+        public UnreachableException(String message, boolean retryable, Duration retryAfter) {
             super(message);
             this.retryable = retryable;
+            this.retryAfter = retryAfter;
         }
 
         /** Whether asking again later may succeed (network trouble, 5xx, 429), as opposed to a refusal. */
         public boolean retryable() {
             return retryable;
+        }
+
+        /** How long the server asked us to wait (its Retry-After), or null. */
+        public Duration retryAfter() {
+            return retryAfter;
         }
     }
 
@@ -89,16 +102,28 @@ public class ConnectionCheck {
         JsonNode smart = fetch(endpoint, base.resolve(".well-known/smart-configuration"), null)
                 .map(Answer::body).orElse(null);
         ServerCapabilities provisional = CapabilityParser.parse(json.createObjectNode(), smart, now());
+        // An auth the server's SMART configuration already refuses is reported, not tried: asking for a
+        // token the server cannot issue would only fail with the token endpoint's words instead of ours.
+        List<String> authRefusals = authRefusals(endpoint, provisional);
         Authenticator authenticator;
         try {
-            authenticator = authenticator(endpoint, provisional);
+            authenticator = authRefusals.isEmpty() ? authenticator(endpoint, provisional) : Authenticator.NONE;
         } catch (IllegalStateException e) {
             throw new UnreachableException(e.getMessage(), false);
         }
         FhirSession session = new FhirSession(base, http, authenticator);
-        Answer metadata = fetch(endpoint, base.resolve("metadata"), session)
-                .orElseThrow(() -> new UnreachableException("the server has no CapabilityStatement at " + base
-                        + "metadata (HTTP 404): is the base URL right?", false));
+        Optional<Answer> read;
+        try {
+            read = fetch(endpoint, base.resolve("metadata"), session);
+        } catch (UnreachableException e) {
+            if (authRefusals.isEmpty()) {
+                throw e;
+            }
+            // the CapabilityStatement needs the credentials the server refuses: the refusal is the answer
+            return new Report(provisional, authRefusals, List.of(), null);
+        }
+        Answer metadata = read.orElseThrow(() -> new UnreachableException("the server has no CapabilityStatement at "
+                + base + "metadata (HTTP 404): is the base URL right?", false));
         JsonNode statement = metadata.body();
         if (!"CapabilityStatement".equals(statement.path("resourceType").asText())) {
             throw new UnreachableException(base + "metadata is not a CapabilityStatement (got "
@@ -224,10 +249,19 @@ public class ConnectionCheck {
                 }
             }
         }
-        Connection.Auth auth = connection.auth();
+        refusals.addAll(authRefusals(endpoint, c));
+        return new Report(c, List.copyOf(refusals), List.copyOf(warnings), null);
+    }
+
+    /** Why the server's SMART configuration rules out the endpoint's auth, if it does. */
+    static List<String> authRefusals(EmrEndpoint endpoint, ServerCapabilities c) {
+        List<String> refusals = new ArrayList<>();
+        Connection.Auth auth = endpoint.connection().auth();
         if (auth.kind() == Connection.AuthKind.SMART_BACKEND) {
             if (tokenUrl(endpoint, c) == null) {
-                refusals.add("auth smart-backend: no token URL (the server publishes no SMART configuration; set auth.token-url)");
+                refusals.add("auth smart-backend: no token URL (" + (c.smartFound()
+                        ? "the server's SMART configuration names no token_endpoint"
+                        : "the server publishes no SMART configuration") + "; set auth.token-url)");
             }
             if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains("private_key_jwt")) {
                 refusals.add("auth smart-backend: the server's token endpoint does not accept private_key_jwt (it lists "
@@ -249,7 +283,7 @@ public class ConnectionCheck {
                         + c.tokenAuthMethods() + ")");
             }
         }
-        return new Report(c, List.copyOf(refusals), List.copyOf(warnings), null);
+        return List.copyOf(refusals);
     }
 
     private Optional<Answer> fetch(EmrEndpoint endpoint, URI uri, FhirSession session) throws UnreachableException {
@@ -258,7 +292,11 @@ public class ConnectionCheck {
                     ? http.send("GET", uri, Map.of("Accept", "application/json"))
                     : session.get(uri);
             int status = response.status();
-            if (status == 404 || (session == null && status >= 400)) {
+            boolean transientFailure = status == 408 || status == 429 || status >= 500;
+            // the SMART configuration is optional, unless tokens are to come from the endpoint it names:
+            // then a server that is busy for the moment is waited for, not taken for one without it
+            boolean optional = session == null && !(transientFailure && needsSmartConfiguration(endpoint));
+            if (status == 404 || (optional && status >= 400)) {
                 return Optional.empty();
             }
             if (status == 401 || status == 403) {
@@ -266,8 +304,8 @@ public class ConnectionCheck {
                         false);
             }
             if (status >= 400) {
-                boolean transientFailure = status == 408 || status == 429 || status >= 500;
-                throw new UnreachableException(uri + " answered HTTP " + status, transientFailure);
+                throw new UnreachableException(uri + " answered HTTP " + status, transientFailure, RetryAfter.parse(
+                        response.header("Retry-After"), response.header("Date"), clock.instant()));
             }
             try {
                 return Optional.of(new Answer(json.readTree(response.body()), date(response.header("Date"))));
@@ -284,6 +322,12 @@ public class ConnectionCheck {
         } catch (RefusedUrlException e) {
             throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), false);
         }
+    }
+
+    private static boolean needsSmartConfiguration(EmrEndpoint endpoint) {
+        Connection.AuthKind kind = endpoint.connection().auth().kind();
+        return (kind == Connection.AuthKind.CLIENT_SECRET || kind == Connection.AuthKind.SMART_BACKEND)
+                && tokenUrl(endpoint, null) == null;
     }
 
     private static Instant date(String header) {

@@ -2,12 +2,26 @@ package org.referralmonitor.ingest.http;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.Year;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.util.List;
+import java.util.Locale;
 
 /** Reads {@code Retry-After} in both of its forms: delay-seconds and HTTP-date. */
 public final class RetryAfter {
+
+    /** The three forms of HTTP-date, see {@link #httpDate}. */
+    private static final List<DateTimeFormatter> HTTP_DATES = List.of(
+            DateTimeFormatter.RFC_1123_DATE_TIME,
+            new DateTimeFormatterBuilder().appendPattern("EEEE, dd-MMM-")
+                    .appendValueReduced(ChronoField.YEAR, 2, 2, Year.now(ZoneOffset.UTC).getValue() - 49)
+                    .appendPattern(" HH:mm:ss 'GMT'").toFormatter(Locale.US).withZone(ZoneOffset.UTC),
+            DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC));
 
     private RetryAfter() {
     }
@@ -31,20 +45,29 @@ public final class RetryAfter {
                 return null;
             }
         }
-        try {
-            Instant until = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            Instant reference = now;
-            if (serverDate != null) {
-                try {
-                    reference = ZonedDateTime.parse(serverDate.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                } catch (DateTimeParseException ignored) {
-                    // keep our own clock
-                }
-            }
-            Duration wait = Duration.between(reference, until);
-            return wait.isNegative() ? Duration.ZERO : wait;
-        } catch (DateTimeParseException e) {
+        Instant until = httpDate(v);
+        if (until == null) {
             return null;
         }
+        Instant reference = serverDate == null ? null : httpDate(serverDate.trim());
+        Duration wait = Duration.between(reference == null ? now : reference, until);
+        return wait.isNegative() ? Duration.ZERO : wait;
+    }
+
+    /**
+     * An HTTP-date in any of the three forms a recipient must accept (RFC 9110, 5.6.7): IMF-fixdate
+     * ({@code Sun, 06 Nov 1994 08:49:37 GMT}), the obsolete RFC 850 form ({@code Sunday, 06-Nov-94
+     * 08:49:37 GMT}, a two-digit year more than 50 years ahead being in the past) and asctime
+     * ({@code Sun Nov  6 08:49:37 1994}); null when it is none of them.
+     */
+    static Instant httpDate(String value) {
+        for (DateTimeFormatter format : HTTP_DATES) {
+            try {
+                return ZonedDateTime.parse(value, format).toInstant();
+            } catch (DateTimeParseException e) {
+                // try the next form
+            }
+        }
+        return null;
     }
 }

@@ -109,7 +109,7 @@ class SyncSteps {
         } catch (ConnectionCheck.UnreachableException e) {
             String message = "Reading the server's capabilities: " + e.getMessage();
             if (e.retryable()) {
-                throw retrying(exchange, null, new RetryableSyncException(message, null, e));
+                throw retrying(exchange, null, new RetryableSyncException(message, e.retryAfter(), e));
             }
             throw new SyncFailedException(message);
         }

@@ -29,6 +29,18 @@ class RetryAfterTest {
     }
 
     @Test
+    void readsTheObsoleteHttpDateFormsEveryRecipientMustAccept() {
+        // RFC 9110, 5.6.7: IMF-fixdate, RFC 850 (two-digit year) and asctime (space-padded day)
+        assertThat(RetryAfter.parse("Monday, 23-Nov-26 10:01:00 GMT", null, NOW)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(RetryAfter.parse("Mon Nov 23 10:01:00 2026", null, NOW)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(RetryAfter.parse("Tue Dec  1 10:00:00 2026", null, NOW)).isEqualTo(Duration.ofDays(8));
+        assertThat(RetryAfter.parse("Mon, 23 Nov 2026 10:00:30 GMT", "Monday, 23-Nov-26 10:00:00 GMT", NOW))
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(RetryAfter.parse("Mon Nov 23 10:00:20 2026", "Mon Nov 23 10:00:00 2026", NOW))
+                .isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
     void pastDatesMeanNoWaitAndGarbageMeansUnknown() {
         assertThat(RetryAfter.parse("Mon, 23 Nov 2026 09:00:00 GMT", null, NOW)).isEqualTo(Duration.ZERO);
         assertThat(RetryAfter.parse("soon", null, NOW)).isNull();

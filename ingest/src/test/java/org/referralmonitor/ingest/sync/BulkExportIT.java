@@ -70,6 +70,17 @@ class BulkExportIT {
         registry.add("referral-monitor.ingest.endpoints[0].auth.kind", () -> "bearer");
         registry.add("referral-monitor.ingest.endpoints[0].auth.token-ref", () -> "file:" + tokenFile());
         registry.add("referral-monitor.ingest.pull.bulk-poll-interval", () -> "100ms");
+        // the same EMR under /group/fhir, exporting one Group's data only
+        registry.add("referral-monitor.ingest.endpoints[1].id", () -> "emr-bulk-group");
+        registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> "clinic-b");
+        registry.add("referral-monitor.ingest.endpoints[1].base-url", () -> emr.baseUrl() + "/group/fhir/");
+        registry.add("referral-monitor.ingest.endpoints[1].strategy", () -> "bulk");
+        registry.add("referral-monitor.ingest.endpoints[1].bulk.level", () -> "group");
+        registry.add("referral-monitor.ingest.endpoints[1].bulk.group-id", () -> "clinic-patients");
+        registry.add("referral-monitor.ingest.endpoints[1].bulk.types[0]", () -> "ServiceRequest");
+        registry.add("referral-monitor.ingest.endpoints[1].bulk.types[1]", () -> "Encounter");
+        registry.add("referral-monitor.ingest.endpoints[1].auth.kind", () -> "bearer");
+        registry.add("referral-monitor.ingest.endpoints[1].auth.token-ref", () -> "file:" + tokenFile());
     }
 
     private static Path tokenFile() {
@@ -97,7 +108,7 @@ class BulkExportIT {
     void stubEmr() {
         emr.resetAll();
         storage.resetAll();
-        jdbc.sql("DELETE FROM sync_watermark WHERE endpoint_id = 'emr-bulk'").update();
+        jdbc.sql("DELETE FROM sync_watermark WHERE endpoint_id IN ('emr-bulk', 'emr-bulk-group')").update();
         emr.stubFor(get(urlPathEqualTo("/fhir/metadata"))
                 .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
         emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).willReturn(notFound()));
@@ -186,6 +197,63 @@ class BulkExportIT {
         assertThat(ids("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-bulk' AND deleted_at IS NOT NULL"))
                 .containsExactly("sr-1");
         emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/2")));
+    }
+
+    @Test
+    void exportsTheNamedGroupOnlyAndAsksSinceItsLastExportNextTime() {
+        String group = emr.baseUrl() + "/group/fhir/";
+        // whatever this endpoint asks for besides what is stubbed below (a system-level $export) is unknown
+        emr.stubFor(get(urlPathMatching("/group/fhir/.*")).atPriority(10).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Unknown path"))));
+        emr.stubFor(get(urlPathEqualTo("/group/fhir/metadata"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
+        emr.stubFor(get(urlPathMatching("/group/fhir/(Practitioner|PractitionerRole|Organization)"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+        emr.stubFor(get(urlPathEqualTo("/group/fhir/Group/clinic-patients/$export")).withQueryParam("_since", absent())
+                .willReturn(aResponse().withStatus(202).withHeader("Content-Location", group + "export-status/g1")));
+        emr.stubFor(get(urlPathEqualTo("/group/fhir/export-status/g1"))
+                .willReturn(okForContentType("application/json", manifest(TRANSACTION_TIME, List.of(
+                        file("ServiceRequest", group + "files/servicerequest-1.ndjson", 3),
+                        file("ServiceRequest", group + "files/servicerequest-2.ndjson", 3),
+                        file("Encounter", group + "files/encounter-1.ndjson", 2)), List.of()))));
+        for (String name : List.of("servicerequest-1", "servicerequest-2", "encounter-1")) {
+            emr.stubFor(get(urlPathEqualTo("/group/fhir/files/" + name + ".ndjson"))
+                    .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/" + name + ".ndjson"))));
+        }
+        emr.stubFor(delete(urlPathMatching("/group/fhir/export-status/.*")).willReturn(aResponse().withStatus(202)));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk-group");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/group/fhir/Group/clinic-patients/$export"))
+                .withQueryParam("_type", equalTo("ServiceRequest,Encounter"))
+                .withHeader("Prefer", equalTo("respond-async"))
+                .withHeader("Authorization", equalTo("Bearer " + TOKEN)));
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/group/fhir/$export")));
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/fhir/$export")));
+        assertThat(ids("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-bulk-group' ORDER BY resource_id"))
+                .containsExactly("sr-1", "sr-2", "sr-3", "sr-4", "sr-5", "sr-6");
+        assertThat(ids("SELECT resource_id FROM visit WHERE endpoint_id = 'emr-bulk-group' ORDER BY resource_id"))
+                .containsExactly("enc-1", "enc-2");
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/group/fhir/export-status/g1")));
+        assertThat(ids("SELECT resource_type FROM sync_watermark WHERE endpoint_id = 'emr-bulk-group' AND watermark = "
+                + "TIMESTAMPTZ '" + TRANSACTION_TIME + "' ORDER BY resource_type")).containsExactly("Encounter",
+                "ServiceRequest");
+
+        emr.stubFor(get(urlPathEqualTo("/group/fhir/Group/clinic-patients/$export"))
+                .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z"))
+                .willReturn(aResponse().withStatus(202).withHeader("Content-Location", group + "export-status/g2")));
+        emr.stubFor(get(urlPathEqualTo("/group/fhir/export-status/g2"))
+                .willReturn(okForContentType("application/json",
+                        manifest("2026-11-21T10:00:00Z", List.of(), List.of()))));
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk-group");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/group/fhir/Group/clinic-patients/$export"))
+                .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z"))
+                .withQueryParam("_type", equalTo("ServiceRequest,Encounter")));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/group/fhir/export-status/g2")));
     }
 
     private List<String> ids(String sql) {

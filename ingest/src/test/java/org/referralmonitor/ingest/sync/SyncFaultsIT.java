@@ -1,7 +1,9 @@
 package org.referralmonitor.ingest.sync;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -119,6 +121,88 @@ class SyncFaultsIT {
 
         assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
         assertThat(gapBetweenFirstTwo(SR)).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(3));
+    }
+
+    @Test
+    void waitsOutA503WithRetryAfterAsAnHttpDateOnALaterPageAndSkipsNothing() {
+        // page 2 is fetched ahead while page 1 is written; the server's clock is months behind ours, so
+        // only measuring against its Date header gives the 2 s it asks for (ours would say "now")
+        stubThreePages();
+        emr.stubFor(get(urlPathEqualTo(SR)).atPriority(1).withQueryParam("_offset", equalTo("3")).inScenario("busy")
+                .whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(503).withHeader("Date", "Tue, 03 Mar 2026 10:00:00 GMT")
+                        .withHeader("Retry-After", "Tue, 03 Mar 2026 10:00:02 GMT"))
+                .willSetStateTo("up"));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.retries()).isEqualTo(1);
+        assertThat(gapBetweenFirstTwo(SR + "?_count=3&_offset=3")).isBetween(Duration.ofMillis(1950),
+                Duration.ofMillis(2900));
+        emr.verify(1, getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", absent()));
+        emr.verify(2, getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo("3")));
+        emr.verify(1, getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo("6")));
+        assertAllSixStored(run);
+    }
+
+    @Test
+    void waitsOutA503WithRetryAfterSecondsOnTheLastPageAndSkipsNothing() {
+        stubThreePages();
+        emr.stubFor(get(urlPathEqualTo(SR)).atPriority(1).withQueryParam("_offset", equalTo("6")).inScenario("busy")
+                .whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(503).withHeader("Retry-After", "1")
+                        .withBody("maintenance, back in a second"))
+                .willSetStateTo("up"));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.retries()).isEqualTo(1);
+        assertThat(gapBetweenFirstTwo(SR + "?_count=3&_offset=6")).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+        emr.verify(1, getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo("3")));
+        emr.verify(2, getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo("6")));
+        assertAllSixStored(run);
+    }
+
+    @Test
+    void honoursRetryAfterOnTheCapabilityStatementAtTheStartOfASync() {
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1).inScenario("starting")
+                .whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(503).withHeader("Retry-After", "1"))
+                .willSetStateTo("up"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1).inScenario("starting")
+                .whenScenarioStateIs("up")
+                .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
+        emr.stubFor(get(urlPathEqualTo(SR)).willReturn(okForContentType(FHIR, onePage())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(gapBetweenFirstTwo("/fhir/metadata")).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+        assertThat(count("SELECT count(*) FROM referral WHERE endpoint_id = 'emr-f' AND resource_id IN ('sr-5', 'sr-6')"))
+                .isEqualTo(2);
+    }
+
+    /**
+     * The three linked ServiceRequest pages of {@code paging/}, served by their {@code _offset}; a
+     * test's failing answer for one of them is a priority-1 stub of scenario "busy", state STARTED.
+     */
+    private void stubThreePages() {
+        emr.stubFor(get(urlPathEqualTo(SR)).withQueryParam("_offset", absent())
+                .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-1.json", base()))));
+        for (int page = 2; page <= 3; page++) {
+            emr.stubFor(get(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo(String.valueOf(3 * (page - 1))))
+                    .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-" + page + ".json",
+                            base()))));
+        }
+    }
+
+    private void assertAllSixStored(SyncRun run) {
+        assertThat(jdbc.sql("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-f' ORDER BY resource_id")
+                .query(String.class).list()).containsExactly("sr-1", "sr-2", "sr-3", "sr-4", "sr-5", "sr-6");
+        assertThat(jdbc.sql("SELECT count(*) FROM sync_page WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
+                .param("id", run.id()).query(Integer.class).single()).isEqualTo(3);
     }
 
     @Test

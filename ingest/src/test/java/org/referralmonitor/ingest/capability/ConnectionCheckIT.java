@@ -1,0 +1,205 @@
+package org.referralmonitor.ingest.capability;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
+import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.referralmonitor.ingest.IngestTestApplication;
+import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.PullStrategy;
+import org.referralmonitor.ingest.endpoint.ValidationLevel;
+import org.referralmonitor.ingest.testsupport.FhirFixtures;
+import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * "Test connection" of an auth kind the server does not support: the report says why in plain
+ * language, from the server's SMART configuration, and no token is asked for with credentials the
+ * server would refuse. What the CapabilityStatement declares is still read (without credentials),
+ * so the report is complete. A secret that cannot be read is a connection problem, not a crash.
+ */
+@SpringBootTest(classes = IngestTestApplication.class)
+@ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+class ConnectionCheckIT {
+
+    private static final String FHIR = "application/fhir+json";
+    private static final String SMART = "/fhir/.well-known/smart-configuration";
+
+    @RegisterExtension
+    static WireMockExtension emr = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+    @Autowired
+    ConnectionCheck check;
+
+    @BeforeEach
+    void stubEmr() {
+        emr.resetAll();
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).willReturn(okForContentType(FHIR, FhirFixtures.searchServer())
+                .withHeader("Date", "Mon, 23 Nov 2026 10:00:00 GMT")));
+        // any token request would be refused: a check that asks for one with refused credentials fails here
+        emr.stubFor(post(urlPathEqualTo("/auth/token")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"invalid_client\",\"error_description\":\"unsupported client authentication\"}")));
+    }
+
+    private void smartConfiguration(String tokenEndpoint, String methods, String algorithms) {
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(okForContentType("application/json", "{"
+                + (tokenEndpoint == null ? "" : "\"token_endpoint\":\"" + emr.baseUrl() + tokenEndpoint + "\",")
+                + "\"token_endpoint_auth_methods_supported\":[" + methods + "],"
+                + "\"token_endpoint_auth_signing_alg_values_supported\":[" + algorithms + "],"
+                + "\"grant_types_supported\":[\"client_credentials\"],"
+                + "\"scopes_supported\":[\"system/ServiceRequest.rs\",\"system/Encounter.rs\"]}")));
+    }
+
+    private EmrEndpoint endpoint(String id, Connection.Auth auth) {
+        Connection connection = new Connection(PullStrategy.SEARCH, 2, Duration.ofMinutes(5), Duration.ofSeconds(30),
+                "-", List.of(), auth, null, null, null);
+        return new EmrEndpoint(id, "clinic-c", id, URI.create(emr.baseUrl() + "/fhir"), 100, "-", true, "API",
+                ValidationLevel.LENIENT, connection);
+    }
+
+    private static Connection.Auth smartBackend(String tokenUrl, String algorithm) {
+        // the key file does not exist: nothing may be signed when the server refuses this auth anyway
+        return new Connection.Auth(Connection.AuthKind.SMART_BACKEND, null, null, null, tokenUrl, "referral-monitor",
+                null, null, null, "file:/nonexistent/referral-monitor-key.pem", "key-1", algorithm);
+    }
+
+    private static Connection.Auth clientSecret(Connection.ClientAuth clientAuth) {
+        return new Connection.Auth(Connection.AuthKind.CLIENT_SECRET, null, null, null, null, "referral-monitor",
+                "file:/nonexistent/referral-monitor-secret", clientAuth, null, null, null, null);
+    }
+
+    @Test
+    void refusesSmartBackendWhenTheTokenEndpointDoesNotAcceptPrivateKeyJwt() throws Exception {
+        smartConfiguration("/auth/token", "\"client_secret_basic\"", "\"RS384\"");
+
+        ConnectionCheck.Report report = check.check(endpoint("check-jwt", smartBackend(null, "RS384")));
+
+        assertThat(report.ok()).isFalse();
+        assertThat(report.refusals()).containsExactly("auth smart-backend: the server's token endpoint does not "
+                + "accept private_key_jwt (it lists [client_secret_basic])");
+        // the CapabilityStatement was still read, without credentials, and no token was asked for
+        assertThat(report.capabilities().type("ServiceRequest").populationSearch()).isTrue();
+        assertThat(report.serverTime()).isEqualTo("2026-11-23T10:00:00Z");
+        emr.verify(getRequestedFor(urlPathEqualTo("/fhir/metadata")).withHeader("Authorization", absent()));
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void refusesSmartBackendWhenTheServerPublishesNoSmartConfiguration() throws Exception {
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(notFound()));
+
+        ConnectionCheck.Report report = check.check(endpoint("check-no-smart", smartBackend(null, "RS384")));
+
+        assertThat(report.ok()).isFalse();
+        assertThat(report.refusals()).containsExactly("auth smart-backend: no token URL (the server publishes no "
+                + "SMART configuration; set auth.token-url)");
+        assertThat(report.capabilities().type("Encounter").populationSearch()).isTrue();
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void refusesSmartBackendWhenTheSmartConfigurationNamesNoTokenEndpoint() throws Exception {
+        smartConfiguration(null, "\"private_key_jwt\"", "\"RS384\"");
+
+        ConnectionCheck.Report report = check.check(endpoint("check-no-token", smartBackend(null, "RS384")));
+
+        assertThat(report.refusals()).containsExactly("auth smart-backend: no token URL (the server's SMART "
+                + "configuration names no token_endpoint; set auth.token-url)");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void refusesASigningAlgorithmTheServerDoesNotList() throws Exception {
+        smartConfiguration("/auth/token", "\"private_key_jwt\"", "\"RS384\"");
+
+        ConnectionCheck.Report report = check.check(endpoint("check-alg", smartBackend(null, "ES384")));
+
+        assertThat(report.refusals()).containsExactly("auth smart-backend: the server does not accept ES384 "
+                + "signatures (it lists [RS384])");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void refusesClientSecretPostWhenTheServerOnlyTakesBasic() throws Exception {
+        smartConfiguration("/auth/token", "\"client_secret_basic\",\"private_key_jwt\"", "\"RS384\"");
+
+        ConnectionCheck.Report report = check.check(endpoint("check-post", clientSecret(Connection.ClientAuth.POST)));
+
+        assertThat(report.refusals()).containsExactly("auth client-secret: the server's token endpoint does not "
+                + "accept client_secret_post (it lists [client_secret_basic, private_key_jwt])");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void reportsTheRefusalEvenWhenTheCapabilityStatementNeedsCredentials() throws Exception {
+        smartConfiguration("/auth/token", "\"client_secret_basic\"", "\"RS384\"");
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).withHeader("Authorization", absent())
+                .willReturn(aResponse().withStatus(401)));
+
+        ConnectionCheck.Report report = check.check(endpoint("check-closed", smartBackend(null, "RS384")));
+
+        assertThat(report.ok()).isFalse();
+        assertThat(report.refusals()).containsExactly("auth smart-backend: the server's token endpoint does not "
+                + "accept private_key_jwt (it lists [client_secret_basic])");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void aBusySmartConfigurationIsWaitedForWhenTokensComeFromIt() {
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(aResponse().withStatus(503).withHeader("Retry-After", "7")));
+
+        // not "the server publishes no SMART configuration": it is there, just busy
+        assertThatThrownBy(() -> check.check(endpoint("check-busy", smartBackend(null, "RS384"))))
+                .isInstanceOf(ConnectionCheck.UnreachableException.class)
+                .hasMessageContaining("smart-configuration answered HTTP 503")
+                .satisfies(e -> {
+                    ConnectionCheck.UnreachableException u = (ConnectionCheck.UnreachableException) e;
+                    assertThat(u.retryable()).isTrue();
+                    assertThat(u.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                });
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void aBrokenSmartConfigurationDoesNotMatterWithoutTokens() throws Exception {
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(aResponse().withStatus(500)));
+
+        ConnectionCheck.Report report = check.check(endpoint("check-none", Connection.Auth.NONE));
+
+        assertThat(report.ok()).as(String.join("; ", report.refusals())).isTrue();
+        assertThat(report.capabilities().smartFound()).isFalse();
+    }
+
+    @Test
+    void aSecretThatCannotBeReadIsAConnectionProblemSaidPlainly() {
+        smartConfiguration("/auth/token", "\"client_secret_basic\"", "\"RS384\"");
+
+        assertThatThrownBy(() -> check.check(endpoint("check-secret", clientSecret(Connection.ClientAuth.BASIC))))
+                .isInstanceOf(ConnectionCheck.UnreachableException.class)
+                .hasMessageContaining("auth.client-secret-ref")
+                .hasMessageContaining("cannot read /nonexistent/referral-monitor-secret")
+                .satisfies(e -> assertThat(((ConnectionCheck.UnreachableException) e).retryable()).isFalse());
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+}
