@@ -115,7 +115,8 @@ final class TokenAuthenticator implements Authenticator {
                     + "' token; only bearer tokens are supported", false);
         }
         long lifetime = answer.path("expires_in").asLong(300);
-        Duration margin = Duration.ofSeconds(Math.max(MARGIN.toSeconds(), lifetime / 5));
+        // renew ahead of expiry, but a short-lived token is still used for half its life, not renewed on every request
+        Duration margin = Duration.ofSeconds(Math.min(Math.max(MARGIN.toSeconds(), lifetime / 5), lifetime / 2));
         token = answer.get("access_token").asText();
         renewAt = received.plusSeconds(lifetime).minus(margin);
     }

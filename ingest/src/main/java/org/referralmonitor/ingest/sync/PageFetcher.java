@@ -92,7 +92,8 @@ class PageFetcher {
         }
         if (status == 401 || status == 403) {
             throw new SyncFailedException(where + ": HTTP " + status + ", the EMR refused our credentials"
-                    + (status == 401 && ctx.session.renewals() > 0 ? " even after a fresh token" : "")
+                    + (status == 401 && ctx.session.renewals() > 0 ? " even after a fresh token"
+                            : status == 401 ? " (the endpoint's static credentials are wrong, expired or revoked)" : "")
                     + describe(response));
         }
         if (!lenient4xx) {

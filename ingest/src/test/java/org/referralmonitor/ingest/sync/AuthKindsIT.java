@@ -324,8 +324,8 @@ class AuthKindsIT {
     @Test
     void clientSecretPostSendsTheSecretInTheFormAndRenewsAShortLivedTokenBeforeItExpires() {
         stubEmr("post", equalTo("Bearer p1").or(equalTo("Bearer p2")));
-        // p1 lives 31 s: with the 30 s margin it is renewed one second after it arrived. Page 1 takes
-        // longer than that, so page 2 must already go with p2; the EMR would refuse p1 there.
+        // p1 lives 2 s: a short-lived token is renewed after half its life, one second after it arrived.
+        // Page 1 takes longer than that, so page 2 must already go with p2; the EMR would refuse p1 there.
         emr.stubFor(get(urlPathEqualTo("/post/fhir/ServiceRequest")).atPriority(1).withQueryParam("_offset", absent())
                 .withHeader("Authorization", equalTo("Bearer p1"))
                 .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-1.json", base("post")))
@@ -333,7 +333,7 @@ class AuthKindsIT {
         emr.stubFor(get(urlPathEqualTo("/post/fhir/ServiceRequest")).atPriority(1).withQueryParam("_offset", equalTo("3"))
                 .withHeader("Authorization", equalTo("Bearer p1")).willReturn(aResponse().withStatus(401)));
         emr.stubFor(post(urlPathEqualTo("/post/token")).inScenario("tokens").whenScenarioStateIs(STARTED)
-                .willReturn(token("p1", 31)).willSetStateTo("second"));
+                .willReturn(token("p1", 2)).willSetStateTo("second"));
         emr.stubFor(post(urlPathEqualTo("/post/token")).inScenario("tokens").whenScenarioStateIs("second")
                 .willReturn(token("p2", 3600)).willSetStateTo("no more"));
 
