@@ -85,7 +85,7 @@ final class BenchEmr implements AutoCloseable {
     static void serve(int resources) throws IOException {
         FhirContext fhir = FhirContext.forR4Cached();
         SandboxWorldGenerator generator = new SandboxWorldGenerator(fhir);
-        int probe = 20;
+        int probe = 200;
         int perPractice = generator.generate(spec(probe)).clinic(CLINIC).resources().size() / probe;
         SandboxWorld world = generator.generate(spec(Math.max(probe, resources / Math.max(1, perPractice))));
         try (SandboxFhirServer server = new SandboxFhirServer(world)) {

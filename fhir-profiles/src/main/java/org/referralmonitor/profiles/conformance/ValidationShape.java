@@ -1,5 +1,7 @@
 package org.referralmonitor.profiles.conformance;
 
+import org.referralmonitor.profiles.Npi;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -21,8 +23,9 @@ import java.util.Set;
 /**
  * The shape of a resource for validation: a copy in which what varies from one resource to the
  * next but cannot change the validator's verdict is replaced by fixed stand-ins (the resource id,
- * reference ids, names and free text, identifier values other than NPIs, dates), while everything
- * a rule can read stays as it was (structure, codes and systems, extensions, NPIs, statuses, and
+ * reference ids, names and free text, identifier values other than NPIs, valid NPIs by one valid
+ * NPI, dates), while everything a rule can read stays as it was (structure, codes and systems,
+ * extensions, invalid NPIs, statuses, and
  * the order of a period's start and end). Resources with the same shape get the same verdict, so
  * the validator runs once per shape. The narrative is left out: the monitor never keeps it.
  *
@@ -34,6 +37,8 @@ final class ValidationShape {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi";
     private static final String MASK = "x";
+    /** The stand-in for every valid NPI. */
+    private static final String VALID_NPI = Npi.withCheckDigit("123456789");
 
     /** Free-text strings: their content is never checked by our rules, only their presence. */
     private static final Set<String> FREE_TEXT = Set.of("display", "text", "family", "given", "prefix", "suffix",
@@ -253,8 +258,12 @@ final class ValidationShape {
             return MASK;
         }
         if (key.equals("value") && parent != null && parent.has("system") && !parent.has("code")) {
-            // Identifier or ContactPoint: only NPIs are checked by our rules
-            return NPI_SYSTEM.equals(parent.path("system").asText()) ? value : MASK;
+            // Identifier or ContactPoint: only NPIs are checked by our rules, and only for being valid: every
+            // valid NPI shares one stand-in (one shape per provider otherwise), an invalid one stays as it is
+            if (!NPI_SYSTEM.equals(parent.path("system").asText())) {
+                return MASK;
+            }
+            return Npi.isValid(value) ? VALID_NPI : value;
         }
         if (key.equals("versionId") || key.equals("source")) {
             return MASK;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ValidationShapeTest {
 
     @Test
-    void masksIdsNamesFreeTextAndDatesButKeepsCodesNpisAndContainedIds() {
+    void masksIdsNamesFreeTextDatesAndValidNpisButKeepsCodesInvalidNpisAndContainedIds() {
         ObjectNode shape = ValidationShape.of(Validators.fixture("referral-conforming.json"));
 
         assertThat(shape.path("id").asText()).isEqualTo("x");
@@ -33,8 +33,14 @@ class ValidationShapeTest {
         assertThat(shape.path("note").get(0).path("text").asText()).isEqualTo("x");
 
         ObjectNode practitioner = ValidationShape.of(Validators.fixture("practitioner-conforming.json"));
-        assertThat(practitioner.path("identifier").get(0).path("value").asText()).isEqualTo("1555555550");
+        assertThat(practitioner.path("identifier").get(0).path("value").asText())
+                .as("a valid NPI (1555555550) becomes the one valid stand-in: one shape for all providers")
+                .isEqualTo("1234567893");
         assertThat(practitioner.path("identifier").get(1).path("value").asText()).isEqualTo("x");
+        ObjectNode badNpi = ValidationShape.of(Validators.fixture("practitioner-npi-bad-check-digit.json"));
+        assertThat(badNpi.path("identifier").get(0).path("value").asText()).as("an invalid NPI is kept as it is")
+                .isEqualTo(Validators.fixture("practitioner-npi-bad-check-digit.json").path("identifier").get(0)
+                        .path("value").asText());
     }
 
     @Test

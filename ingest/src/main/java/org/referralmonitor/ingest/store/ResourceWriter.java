@@ -42,9 +42,9 @@ public class ResourceWriter {
         this.upserts = Upserts.forDatabase(jdbc.getJdbcTemplate().getDataSource());
     }
 
-    /** Refreshes the database's statistics of the tables syncs fill (after a large write). */
-    public void refreshStatistics() {
-        jdbc.getJdbcTemplate().execute(upserts.analyze());
+    /** Refreshes the database's statistics of the tables that hold these resource types (after a large write). */
+    public void refreshStatistics(java.util.Collection<String> resourceTypes) {
+        upserts.analyze(resourceTypes).forEach(jdbc.getJdbcTemplate()::execute);
     }
 
     /** Writes one batch (typically one page). Call inside a transaction. */

@@ -30,7 +30,8 @@ public class SourceResolver {
     public static final String UNKNOWN = "unknown";
 
     private static final String INVALIDATE_ALL = """
-            UPDATE referral SET source_resolution = NULL WHERE endpoint_id = :endpointId
+            UPDATE referral SET source_resolution = NULL
+            WHERE endpoint_id = :endpointId AND source_resolution IS NOT NULL
             """;
 
     private static final String BY_ROLE = """

@@ -26,11 +26,23 @@ record Upserts(String referral, String visit, String organization, String practi
             t.content_hash <> EXCLUDED.content_hash
                 AND (t.last_updated IS NULL OR EXCLUDED.last_updated IS NULL OR EXCLUDED.last_updated >= t.last_updated)""";
 
-    /** Refreshes the planner's statistics of the tables syncs fill: PostgreSQL per table, H2 all at once. */
-    String analyze() {
-        return this == POSTGRES
-                ? "ANALYZE referral, visit, visit_based_on, organization, practitioner, practitioner_role"
-                : "ANALYZE";
+    /** Per resource type, the PostgreSQL statement that refreshes the statistics of the tables holding it. */
+    private static final java.util.Map<String, String> PG_ANALYZE = java.util.Map.of(
+            "ServiceRequest", "ANALYZE referral, resource_issue",
+            "Encounter", "ANALYZE visit, visit_based_on, resource_issue",
+            "Organization", "ANALYZE organization",
+            "Practitioner", "ANALYZE practitioner",
+            "PractitionerRole", "ANALYZE practitioner_role");
+
+    /**
+     * The statements that refresh the planner's statistics of the tables holding these resource
+     * types: PostgreSQL per table, H2 all tables at once.
+     */
+    java.util.List<String> analyze(java.util.Collection<String> resourceTypes) {
+        if (this != POSTGRES) {
+            return resourceTypes.isEmpty() ? java.util.List.of() : java.util.List.of("ANALYZE");
+        }
+        return resourceTypes.stream().map(PG_ANALYZE::get).filter(java.util.Objects::nonNull).distinct().toList();
     }
 
     static Upserts forDatabase(DataSource dataSource) {

@@ -58,6 +58,9 @@ final class SyncContext implements AutoCloseable {
     int pages;
     int received;
     int written;
+    /** Resources stored by this sync per type, and how many there were when that type's tables were last analyzed. */
+    final java.util.Map<String, Integer> storedByType = new java.util.HashMap<>();
+    final java.util.Map<String, Integer> analyzedAtByType = new java.util.HashMap<>();
     int unchanged;
     int rejected;
     int retries;
@@ -75,6 +78,8 @@ final class SyncContext implements AutoCloseable {
     /** The next page, being fetched while the current one is written. */
     Future<Fetched> prefetch;
     PageRequest prefetchFor;
+    /** Whether {@link #prefetchFor} is already in the queue (a queued directory look-up), not a next page to insert. */
+    boolean prefetchQueued;
 
     final RosterState roster = new RosterState();
     BulkState bulk;
@@ -110,6 +115,16 @@ final class SyncContext implements AutoCloseable {
 
     PageRequest current() {
         return queue.peekFirst();
+    }
+
+    /** The request after the current one, or null. */
+    PageRequest following() {
+        java.util.Iterator<PageRequest> it = queue.iterator();
+        if (!it.hasNext()) {
+            return null;
+        }
+        it.next();
+        return it.hasNext() ? it.next() : null;
     }
 
     boolean hasPages() {

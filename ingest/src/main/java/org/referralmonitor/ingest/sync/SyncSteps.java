@@ -195,6 +195,7 @@ class SyncSteps {
                 boolean mine = ctx.prefetchFor == request;
                 ctx.prefetch = null;
                 ctx.prefetchFor = null;
+                ctx.prefetchQueued = false;
                 if (mine) {
                     fetched = await(pending);
                 } else {
@@ -212,6 +213,14 @@ class SyncSteps {
         if (next != null && next.purpose() == SyncContext.Purpose.WINDOW) {
             ctx.prefetchFor = next;
             ctx.prefetch = ctx.workers.submit(() -> fetcher.fetch(ctx, next, 1));
+        } else if (next == null && request.purpose() == SyncContext.Purpose.DIRECTORY) {
+            // directory look-ups by id do not chain: fetch the queued one while this one is written
+            SyncContext.PageRequest queued = ctx.following();
+            if (queued != null && queued.purpose() == SyncContext.Purpose.DIRECTORY) {
+                ctx.prefetchFor = queued;
+                ctx.prefetchQueued = true;
+                ctx.prefetch = ctx.workers.submit(() -> fetcher.fetch(ctx, queued, 1));
+            }
         }
     }
 
@@ -258,7 +267,7 @@ class SyncSteps {
         ctx.refusedNext = null;
         commit(ctx, List.of(fetched));
         SyncContext.PageRequest done = ctx.done();
-        SyncContext.PageRequest next = ctx.prefetchFor;
+        SyncContext.PageRequest next = ctx.prefetchQueued ? null : ctx.prefetchFor;
         if (next == null && fetched.page().nextLink() != null && refused == null) {
             next = nextRequest(ctx, fetched);
         }
@@ -290,21 +299,27 @@ class SyncSteps {
         SyncContext ctx = context(exchange);
         OffsetDateTime now = now();
         long finishStart = System.nanoTime();
-        committer.refreshStatisticsIfLarge(ctx);
+        committer.refreshStatistics(ctx, true);
+        long[] took = new long[2];
         int[] done = tx.execute(status -> {
             int tombstoned = tombstones.markEnteredInError(ctx.endpoint.id(), now);
+            long step = System.nanoTime();
             int credited = resolver.resolve(ctx.endpoint.id(), ctx.directoryChanged);
+            took[0] = (System.nanoTime() - step) / 1_000_000;
+            step = System.nanoTime();
             int converted = conversions.link(ctx.endpoint.id(), properties.pull().conversionWindowDays(),
                     ctx.endpoint.connection().ownOrganizations());
+            took[1] = (System.nanoTime() - step) / 1_000_000;
             return new int[] {tombstoned, credited, converted};
         });
         ctx.tombstoned += done[0];
-        runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now);
+        runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now());
         log.info("Sync {} of {} succeeded: {} pages, {} resources received, {} written, {} unchanged, {} rejected, "
                         + "{} retries, {} count mismatches, {} missed, {} tombstoned, {} referrals credited, "
-                        + "{} converted (sources and conversions in {} ms)", ctx.runId, ctx.endpoint.id(), ctx.pages,
-                ctx.received, ctx.written, ctx.unchanged, ctx.rejected, ctx.retries, ctx.countMismatch, ctx.missed,
-                ctx.tombstoned, done[1], done[2], (System.nanoTime() - finishStart) / 1_000_000);
+                        + "{} converted (finishing took {} ms: sources {} ms, conversions {} ms)", ctx.runId,
+                ctx.endpoint.id(), ctx.pages, ctx.received, ctx.written, ctx.unchanged, ctx.rejected, ctx.retries,
+                ctx.countMismatch, ctx.missed, ctx.tombstoned, done[1], done[2],
+                (System.nanoTime() - finishStart) / 1_000_000, took[0], took[1]);
         ctx.close();
         events.publishEvent(new SyncFinishedEvent(ctx.endpoint.id(), ctx.endpoint.clinicId(), ctx.runId, true,
                 ctx.written));
