@@ -67,7 +67,7 @@ class DashboardBrowserIT {
         assertThat(browser.findElement(By.id("demo-hint")).getText()).contains("demo / demo");
         browser.findElement(By.id("username")).sendKeys("demo");
         browser.findElement(By.id("password")).sendKeys("demo");
-        browser.findElement(By.id("sign-in")).click();
+        signInAndWait();
 
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Clinics");
         browser.findElement(By.linkText("Lakeside Orthopedics")).click();
@@ -87,6 +87,10 @@ class DashboardBrowserIT {
         assertThat(first).contains("referral", "in October 2026 vs about", "expected");
         assertThat(browser.findElement(By.id("feeds")).getText())
                 .contains("names a performer only by display text", "validation: lenient");
+        List<WebElement> health = browser.findElements(By.cssSelector("#feeds tr.feed .health"));
+        assertThat(health).extracting(WebElement::getText).containsExactly("OK");
+        assertThat(browser.findElement(By.cssSelector("#feeds tr.feed .last-success")).getText())
+                .startsWith("Last success 2026-11-23 ");
         screenshot("clinic.png");
 
         alerts.get(0).findElement(By.tagName("button")).click();
@@ -104,12 +108,19 @@ class DashboardBrowserIT {
         browser.get(url("/login"));
         browser.findElement(By.id("username")).sendKeys("demo");
         browser.findElement(By.id("password")).sendKeys("demo");
-        browser.findElement(By.id("sign-in")).click();
+        signInAndWait();
 
         browser.get(url("/clinics/harbor-behavioral?month=" + YearMonth.of(2026, 11)));
 
         assertThat(browser.findElement(By.tagName("main")).getText())
                 .contains("This month is not over yet: its figures are provisional and raise no alerts.");
+    }
+
+    /** Submits the login form and waits until the next page replaced it, so no element of the login page is read. */
+    private void signInAndWait() {
+        WebElement signIn = browser.findElement(By.id("sign-in"));
+        signIn.click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(signIn));
     }
 
     private String url(String path) {

@@ -1,15 +1,10 @@
 package org.referralmonitor.app.api;
 
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.capability.ConnectionCheck;
-import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
-import org.referralmonitor.ingest.endpoint.PullStrategy;
-import org.referralmonitor.ingest.endpoint.ValidationLevel;
 import org.referralmonitor.ingest.sync.EndpointStatus;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.store.IssueLog;
@@ -39,16 +34,6 @@ class EndpointsApi {
             boolean enabled, String origin, String validationLevel, String strategy, String authKind,
             List<String> ownOrganizations, EndpointStatus status, SyncRun lastSync, int openReviewItems,
             int deviatingResources) {
-    }
-
-    /**
-     * An endpoint to connect. Only id, clinic and baseUrl are required; the rest defaults as in
-     * {@code config/application.yml}. Secrets are named ("env:NAME", "file:/path"), never sent.
-     */
-    record EndpointRequest(String id, String clinic, String name, URI baseUrl, Integer pageSize, String schedule,
-            Boolean enabled, String validation, String strategy, Integer concurrency, Duration windowOverlap,
-            Duration windowLag, String reconcileSchedule, List<String> ownOrganizations, Connection.Auth auth,
-            Connection.Roster roster, Connection.Bulk bulk, Connection.ReferralRule referralRule) {
     }
 
     /** What "test connection" found: what the server declares, what it refuses and why, its clock. */
@@ -90,7 +75,7 @@ class EndpointsApi {
     @PostMapping
     ResponseEntity<Connected> connect(@RequestBody EndpointRequest request,
             @RequestParam(defaultValue = "true") boolean check) {
-        EmrEndpoint endpoint = toEndpoint(request);
+        EmrEndpoint endpoint = request.toEndpoint(properties.defaultSchedule());
         ConnectionCheck.Report report = null;
         if (check) {
             report = test(endpoint);
@@ -125,39 +110,6 @@ class EndpointsApi {
             throw new InvalidRequestException("Cannot test the connection to " + endpoint.baseUrl() + ": "
                     + e.getMessage());
         }
-    }
-
-    private EmrEndpoint toEndpoint(EndpointRequest r) {
-        if (r.id() == null || r.clinic() == null || r.baseUrl() == null) {
-            throw new InvalidRequestException("id, clinic and baseUrl are required");
-        }
-        Connection d = Connection.DEFAULT;
-        Connection connection;
-        ValidationLevel validation;
-        try {
-            connection = new Connection(
-                    r.strategy() == null ? d.strategy() : PullStrategy.valueOf(r.strategy().toUpperCase(Locale.ROOT)),
-                    r.concurrency() == null ? d.concurrency() : r.concurrency(),
-                    r.windowOverlap() == null ? d.overlap() : r.windowOverlap(),
-                    r.windowLag() == null ? d.lag() : r.windowLag(),
-                    r.reconcileSchedule() == null ? d.reconcileSchedule() : r.reconcileSchedule(),
-                    r.ownOrganizations(), r.auth(), r.roster(), r.bulk(), r.referralRule());
-            validation = r.validation() == null ? ValidationLevel.LENIENT
-                    : ValidationLevel.valueOf(r.validation().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("strategy must be one of search, roster, bulk and validation one of "
-                    + "strict, lenient, off: " + e.getMessage());
-        }
-        if (connection.concurrency() < 1 || connection.concurrency() > 16) {
-            throw new InvalidRequestException("concurrency must be between 1 and 16");
-        }
-        int pageSize = r.pageSize() == null ? 100 : r.pageSize();
-        if (pageSize < 1 || pageSize > 1000) {
-            throw new InvalidRequestException("pageSize must be between 1 and 1000");
-        }
-        return new EmrEndpoint(r.id(), r.clinic(), r.name() == null ? r.id() : r.name(), r.baseUrl(), pageSize,
-                r.schedule() == null ? properties.defaultSchedule() : r.schedule(),
-                r.enabled() == null || r.enabled(), EndpointDirectory.ORIGIN_API, validation, connection);
     }
 
     @GetMapping

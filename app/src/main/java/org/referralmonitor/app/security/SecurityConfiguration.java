@@ -59,6 +59,8 @@ class SecurityConfiguration {
                         .requestMatchers("/actuator/**").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.POST, "/clinics/*/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers("/endpoints/new").hasRole(Roles.ADMIN)
+                        .requestMatchers(HttpMethod.POST, "/endpoints", "/endpoints/*/test").hasRole(Roles.ADMIN)
                         .anyRequest().authenticated())
                 .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
                 .logout(logout -> logout.logoutSuccessUrl("/login?logout"))

@@ -1,5 +1,6 @@
 package org.referralmonitor.app.web;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -7,12 +8,14 @@ import java.util.List;
 import java.util.Objects;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.api.RequestParams;
+import org.referralmonitor.app.security.Roles;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.store.IssueLog;
 import org.referralmonitor.ingest.store.ReviewQueue;
+import org.referralmonitor.ingest.sync.EndpointStatus;
 import org.referralmonitor.ingest.sync.SyncNotStartedException;
 import org.referralmonitor.ingest.sync.SyncRun;
 import org.referralmonitor.ingest.sync.SyncService;
@@ -24,6 +27,7 @@ import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -33,8 +37,31 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 @Controller
 class DashboardController {
 
-    /** An endpoint with its latest sync, what waits in review and how its resources deviate, for the feed panel. */
-    record Feed(EmrEndpoint endpoint, SyncRun lastSync, int openReview, int deviating, List<IssueLog.Deviation> deviations) {
+    /**
+     * An endpoint with how its feed is doing, its latest sync, what waits in review and how its
+     * resources deviate, for the feed panel.
+     */
+    record Feed(EmrEndpoint endpoint, EndpointStatus status, SyncRun lastSync, int openReview, int deviating,
+            List<IssueLog.Deviation> deviations) {
+
+        public boolean failing() {
+            return EndpointStatus.FAILING.equals(status.health());
+        }
+
+        /** How old the freshest complete data is, e.g. "12 min", "5 h", "3 days"; null before a success. */
+        public String lag() {
+            Long minutes = status.lagMinutes();
+            if (minutes == null) {
+                return null;
+            }
+            if (minutes < 1) {
+                return "under a minute";
+            }
+            if (minutes < 120) {
+                return minutes + " min";
+            }
+            return minutes < 48 * 60 ? minutes / 60 + " h" : minutes / (24 * 60) + " days";
+        }
     }
 
     /** A clinic card on the start page. */
@@ -65,6 +92,12 @@ class DashboardController {
         this.runner = runner;
         this.demoLogin = ingest.sandbox().enabled() && app.demoLogin()
                 && (app.adminPassword() == null || app.adminPassword().isBlank());
+    }
+
+    /** Whether the signed-in user may connect and test endpoints: the templates show those controls only then. */
+    @ModelAttribute("admin")
+    boolean admin(HttpServletRequest request) {
+        return request.isUserInRole(Roles.ADMIN);
     }
 
     @GetMapping("/login")
@@ -145,9 +178,11 @@ class DashboardController {
     }
 
     private List<Feed> feeds(String clinicId) {
-        return directory.endpoints().stream().filter(e -> e.clinicId().equals(clinicId))
-                .map(e -> new Feed(e, syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id()),
-                        issues.deviatingResources(e.id()), issues.summary(e.id()).stream().limit(5).toList()))
-                .toList();
+        return directory.endpoints().stream().filter(e -> e.clinicId().equals(clinicId)).map(this::feed).toList();
+    }
+
+    private Feed feed(EmrEndpoint e) {
+        return new Feed(e, syncs.status(e.id()), syncs.lastRun(e.id()).orElse(null), review.countOpen(e.id()),
+                issues.deviatingResources(e.id()), issues.summary(e.id()).stream().limit(5).toList());
     }
 }
