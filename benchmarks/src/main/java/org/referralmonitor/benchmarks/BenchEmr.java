@@ -87,7 +87,13 @@ final class BenchEmr implements AutoCloseable {
         SandboxWorldGenerator generator = new SandboxWorldGenerator(fhir);
         int probe = 200;
         int perPractice = generator.generate(spec(probe)).clinic(CLINIC).resources().size() / probe;
-        SandboxWorld world = generator.generate(spec(Math.max(probe, resources / Math.max(1, perPractice))));
+        int practices = Math.max(probe, resources / Math.max(1, perPractice));
+        SandboxWorld world = generator.generate(spec(practices));
+        int generated = world.clinic(CLINIC).resources().size();
+        if (generated < resources) {
+            // larger worlds have fewer resources per practice than the probe: scale up once, with 1% to spare
+            world = generator.generate(spec((int) Math.ceil(practices * 1.01 * resources / generated)));
+        }
         try (SandboxFhirServer server = new SandboxFhirServer(world)) {
             Map<String, Long> counts = world.clinic(CLINIC).resources().stream()
                     .collect(Collectors.groupingBy(SandboxWorld.Resource::type, TreeMap::new, Collectors.counting()));
