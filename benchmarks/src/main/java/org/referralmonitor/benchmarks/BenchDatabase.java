@@ -43,6 +43,10 @@ final class BenchDatabase implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         dataSource.destroy();
+        if (System.getenv("RM_BENCH_KEEP_DATABASE") != null) {
+            System.out.println("Kept database " + name + " (RM_BENCH_KEEP_DATABASE is set): drop it when done");
+            return;
+        }
         try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         }

@@ -11,11 +11,12 @@ import java.util.List;
  *
  * <pre>
  * ./mvnw -B -q -pl benchmarks -am package -DskipTests
- * java -Xmx512m -jar benchmarks/target/benchmarks.jar validation|ingest [--docs docs/benchmarks.md] [--scale 1.0]
+ * java -Xmx512m -jar benchmarks/target/benchmarks.jar validation|ingest|metrics [--docs docs/benchmarks.md] [--scale 1.0]
  * </pre>
  *
  * PostgreSQL comes from RM_BENCH_DATABASE_URL (default jdbc:postgresql://127.0.0.1:5432/postgres,
- * user RM_BENCH_DATABASE_USER or postgres); each run creates and drops its own database.
+ * user RM_BENCH_DATABASE_USER or postgres); each run creates and drops its own database (kept when
+ * RM_BENCH_KEEP_DATABASE is set).
  */
 public final class Benchmarks {
 
@@ -38,15 +39,16 @@ public final class Benchmarks {
             System.exit(0);
         }
         if (names.isEmpty()) {
-            System.err.println("usage: java -Xmx512m -jar benchmarks.jar validation|ingest [--docs FILE] [--scale F]");
+            System.err.println("usage: java -Xmx512m -jar benchmarks.jar validation|ingest|metrics [--docs FILE] [--scale F]");
             System.exit(2);
         }
         for (String name : names) {
             String section = switch (name) {
                 case "validation" -> new ValidationBenchmark(scale).run();
                 case "ingest" -> new IngestBenchmark(scale).run();
+                case "metrics" -> new MetricsBenchmark(scale).run();
                 default -> throw new IllegalArgumentException("No benchmark '" + name + "'; known: "
-                        + Arrays.asList("validation", "ingest"));
+                        + Arrays.asList("validation", "ingest", "metrics"));
             };
             System.out.println(section);
             Docs.replaceSection(docs, name, section);
