@@ -30,6 +30,7 @@ import org.springframework.test.context.ContextConfiguration;
             "referral-monitor.ingest.sync-on-startup=false",
             "referral-monitor.ingest.default-schedule=-",
             "referral-monitor.metrics.monthly-close-schedule=-",
+            "referral-monitor.metrics.provisional-days=0",
             "referral-monitor.ingest.pseudonym-key=api-test-pseudonym-key-not-a-secret-0123",
             "referral-monitor.app.admin-password=admin-test-password",
             "referral-monitor.app.coordinator-password=coordinator-test-password",
@@ -118,6 +119,24 @@ class ApiIT {
         assertThat(http.post(ENDPOINT + "/sync", null, null).status()).isEqualTo(401);
         assertThat(http.get("/api/v1/endpoints", "demo", "demo").status()).as("no demo user with an admin password")
                 .isEqualTo(401);
+    }
+
+    @Test
+    void aManagerFixesTheBaselineAndEveryMonthIsComparedWithIt() {
+        String baseline = "/api/v1/clinics/lakeside-ortho/baseline";
+        assertThat(http.put(baseline + "?asOf=2026-09", COORDINATOR, COORDINATOR_PW).status()).isEqualTo(403);
+        assertThat(http.put(baseline + "?asOf=2026-12", MANAGER, MANAGER_PW).<String>json("$.detail"))
+                .isEqualTo("asOf must be a month that has ended; got '2026-12'");
+
+        Http.Reply fixed = http.put(baseline + "?asOf=2026-09", MANAGER, MANAGER_PW);
+
+        assertThat(fixed.status()).isEqualTo(200);
+        assertThat(fixed.<String>json("$.asOf")).isEqualTo("2026-09");
+        assertThat(fixed.<Integer>json("$.sources")).isPositive();
+        assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-09", MANAGER, MANAGER_PW)
+                .<List<Object>>json("$.sources[?(@.historyMonths >= 6)].fixedBaseline")).isNotEmpty().doesNotContainNull();
+        assertThat(http.delete(baseline, MANAGER, MANAGER_PW).status()).isEqualTo(204);
+        assertThat(http.get(baseline, MANAGER, MANAGER_PW).status()).isEqualTo(404);
     }
 
     @Test

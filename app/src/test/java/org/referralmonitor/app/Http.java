@@ -42,6 +42,14 @@ public final class Http {
         return call(HttpMethod.POST, path, body, contentType, user, password);
     }
 
+    public Reply put(String path, String user, String password) {
+        return call(HttpMethod.PUT, path, user, password);
+    }
+
+    public Reply delete(String path, String user, String password) {
+        return call(HttpMethod.DELETE, path, user, password);
+    }
+
     private Reply call(HttpMethod method, String path, String user, String password) {
         return call(method, path, null, null, user, password);
     }

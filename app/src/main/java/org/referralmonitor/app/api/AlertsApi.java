@@ -12,7 +12,10 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Slowdown alerts: what dropped, by how much, and how unlikely that is by chance. */
+/**
+ * Alerts: slowdowns and the other source flags (what changed, by how much, how unlikely by chance,
+ * revenue at risk) and FEED alerts (a clinic's feed may be incomplete, source alerts held).
+ */
 @RestController
 @RequestMapping("/api/v1/alerts")
 class AlertsApi {
@@ -25,12 +28,20 @@ class AlertsApi {
         this.directory = directory;
     }
 
+    /** Filtered by clinic, status (open, acknowledged, resolved), month (YYYY-MM) and kind, each when given. */
     @GetMapping
-    List<Alert> list(@RequestParam(required = false) String clinic, @RequestParam(required = false) String status) {
+    List<Alert> list(@RequestParam(required = false) String clinic, @RequestParam(required = false) String status,
+            @RequestParam(required = false) String month, @RequestParam(required = false) String kind) {
         if (clinic != null && !clinic.isBlank()) {
             RequestParams.clinic(directory, clinic);
         }
-        return alerts.find(clinic == null || clinic.isBlank() ? null : clinic, RequestParams.alertStatus(status));
+        String k = kind == null || kind.isBlank() ? null : kind.toUpperCase(java.util.Locale.ROOT);
+        if (k != null && !Alerts.KINDS.contains(k)) {
+            throw new InvalidRequestException("kind must be one of " + new java.util.TreeSet<>(Alerts.KINDS).toString()
+                    .toLowerCase(java.util.Locale.ROOT) + "; got '" + kind + "'");
+        }
+        return alerts.find(clinic == null || clinic.isBlank() ? null : clinic, RequestParams.alertStatus(status),
+                RequestParams.month(month, null), k);
     }
 
     @GetMapping("/{id}")

@@ -5,6 +5,8 @@ import java.util.List;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.metrics.alert.Alerts;
+import org.referralmonitor.metrics.feed.FeedCheck;
+import org.referralmonitor.metrics.feed.FeedHealth;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
@@ -23,19 +25,24 @@ class ClinicsApi {
     }
 
     /**
-     * @param provisional the month is not over yet in the clinic's time zone: figures will still change
+     * @param provisional the month is not over yet in the clinic's time zone, or ended less than
+     *     provisional-days ago: figures will still change and raise no alerts
      * @param computed whether the monthly job has run for this month
+     * @param feed whether the clinic's feed could be trusted for the month (null until computed)
      */
     record SourcesView(String clinicId, YearMonth month, boolean provisional, boolean computed,
-            List<SourceSummary> sources) {
+            List<SourceSummary> sources, FeedCheck feed) {
     }
 
     private final EndpointDirectory directory;
     private final SourceReport report;
     private final Alerts alerts;
     private final MonthlyMetricsRunner runner;
+    private final FeedHealth feedHealth;
 
-    ClinicsApi(EndpointDirectory directory, SourceReport report, Alerts alerts, MonthlyMetricsRunner runner) {
+    ClinicsApi(EndpointDirectory directory, SourceReport report, Alerts alerts, MonthlyMetricsRunner runner,
+            FeedHealth feedHealth) {
+        this.feedHealth = feedHealth;
         this.directory = directory;
         this.report = report;
         this.alerts = alerts;
@@ -57,8 +64,9 @@ class ClinicsApi {
         Clinic c = RequestParams.clinic(directory, clinic);
         YearMonth lastComplete = runner.lastCompleteMonth(c.id());
         YearMonth m = RequestParams.month(month, lastComplete);
-        return new SourcesView(c.id(), m, m.isAfter(lastComplete), report.computedMonths(c.id()).contains(m),
-                report.sources(c.id(), m));
+        return new SourcesView(c.id(), m, m.isAfter(lastComplete) || runner.isProvisional(c.id(), m),
+                report.computedMonths(c.id()).contains(m), report.sources(c.id(), m),
+                feedHealth.find(c.id(), m).orElse(null));
     }
 
     private ClinicView view(Clinic c) {

@@ -42,6 +42,8 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.POST, "/api/v1/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/api/v1/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/api/v1/jobs/**").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
+                        .requestMatchers(HttpMethod.PUT, "/api/v1/clinics/*/baseline").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
+                        .requestMatchers(HttpMethod.DELETE, "/api/v1/clinics/*/baseline").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
                         .anyRequest().hasRole(Roles.ADMIN))
                 .httpBasic(Customizer.withDefaults())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

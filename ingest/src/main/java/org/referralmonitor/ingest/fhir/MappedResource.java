@@ -11,11 +11,15 @@ public sealed interface MappedResource {
 
     String resourceId();
 
-    /** A ServiceRequest, with its JSON as kept (see {@link ResourceSanitizer}). */
+    /**
+     * A ServiceRequest, with its JSON as kept (see {@link ResourceSanitizer}).
+     *
+     * @param statusReason why it was revoked, as the EMR coded it (extension request-statusReason), or null
+     */
     record ReferralRow(String endpointId, String resourceId, String versionId, OffsetDateTime lastUpdated,
             String status, String intent, OffsetDateTime authoredOn, LocalDate authoredDate, String patientHash,
             Ref requester, Ref performer, String encounterId, boolean referral, String classifiedBy,
-            String contentHash, String json) implements MappedResource {
+            String contentHash, String json, String statusReason) implements MappedResource {
 
         @Override
         public String resourceType() {

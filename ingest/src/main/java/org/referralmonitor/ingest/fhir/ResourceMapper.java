@@ -92,7 +92,23 @@ public class ResourceMapper {
         String kept = sanitizer.sanitize(json, patientHash);
         return new MappedResource.ReferralRow(ctx.endpointId(), id, versionId, lastUpdated, status, intent,
                 authoredOn, authoredDate, patientHash, requester, performer, encounterId, isReferral,
-                ctx.rule().label(), contentHash(kept, ctx.rule().label(), ctx), kept);
+                ctx.rule().label(), contentHash(kept, ctx.rule().label(), ctx), kept, statusReason(sr));
+    }
+
+    /** R4 core extension on request resources saying why their status is what it is (ServiceRequest has no element). */
+    static final String STATUS_REASON_URL = "http://hl7.org/fhir/StructureDefinition/request-statusReason";
+
+    /** The coded reason for the status (display, else code; never free text), at most 200 characters. */
+    static String statusReason(ServiceRequest sr) {
+        org.hl7.fhir.r4.model.Extension ext = sr.getExtensionByUrl(STATUS_REASON_URL);
+        if (ext == null || !(ext.getValue() instanceof org.hl7.fhir.r4.model.CodeableConcept reason)) {
+            return null;
+        }
+        return reason.getCoding().stream()
+                .map(c -> c.hasDisplay() ? c.getDisplay() : c.getCode())
+                .filter(x -> x != null && !x.isBlank())
+                .map(x -> x.strip().length() > 200 ? x.strip().substring(0, 200) : x.strip())
+                .findFirst().orElse(null);
     }
 
     private MappedResource visit(Encounter e, ObjectNode json, MappingContext ctx) throws RejectedResourceException {

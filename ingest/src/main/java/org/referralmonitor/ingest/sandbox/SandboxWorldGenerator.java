@@ -53,6 +53,12 @@ public final class SandboxWorldGenerator {
     private static final String[] FAMILY = {"Lopez", "Smith", "Khan", "Chen", "Okafor", "Rossi", "Haddad",
         "Johnson", "Patel", "Kim", "Nguyen", "Garcia", "Brown", "Schmidt", "Ivanova", "Walker", "Mensah", "Silva"};
 
+    private static final String STATUS_REASON_URL = "http://hl7.org/fhir/StructureDefinition/request-statusReason";
+    private static final String REVOKE_REASON_SYSTEM = "urn:referral-monitor:sandbox:revoke-reason";
+    private static final String[][] REVOKE_REASONS = {{"declined", "Patient declined"},
+        {"elsewhere", "Referred elsewhere"}, {"insurance", "Insurance not accepted"}, {"duplicate", "Duplicate referral"},
+        {"declined", "Patient declined"}};
+
     private final FhirContext fhir;
 
     public SandboxWorldGenerator(FhirContext fhir) {
@@ -211,6 +217,12 @@ public final class SandboxWorldGenerator {
             meta(sr, updated);
             sr.setStatus(revoked ? ServiceRequest.ServiceRequestStatus.REVOKED
                     : visited ? ServiceRequest.ServiceRequestStatus.COMPLETED : ServiceRequest.ServiceRequestStatus.ACTIVE);
+            if (revoked) {
+                // why, as EMRs say it (R4 core extension request-statusReason); chosen without the random stream
+                String[] reason = REVOKE_REASONS[referralSeq % REVOKE_REASONS.length];
+                sr.addExtension(STATUS_REASON_URL, new CodeableConcept(new Coding(REVOKE_REASON_SYSTEM, reason[0],
+                        reason[1])));
+            }
             sr.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
             sr.addCategory(new CodeableConcept(new Coding(ReferralCodes.SNOMED, ReferralCodes.PATIENT_REFERRAL,
                     "Patient referral")));

@@ -161,6 +161,7 @@ public class ResourceWriter {
                 .bigint("syncRunId", syncRunId)
                 .instant("seenAt", seenAt)
                 .text("json", r.json())
+                .text("statusReason", r.statusReason())
                 .source();
     }
 

@@ -56,11 +56,11 @@ record Upserts(String referral, String visit, String organization, String practi
                 (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
-                 first_seen_at, updated_at, resource_json)
+                 first_seen_at, updated_at, resource_json, status_reason)
             VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :intent, :authoredOn, :authoredDate,
                  :authoredMonth, :patientHash, :requesterType, :requesterId, :requesterNpi, :requesterForm,
                  :performerType, :performerId, :encounterId, :isReferral, :classifiedBy, :contentHash, :syncRunId,
-                 :seenAt, :seenAt, CAST(:json AS JSONB))
+                 :seenAt, :seenAt, CAST(:json AS JSONB), :statusReason)
             ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
                 version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
                 intent = EXCLUDED.intent, authored_on = EXCLUDED.authored_on, authored_date = EXCLUDED.authored_date,
@@ -71,7 +71,8 @@ record Upserts(String referral, String visit, String organization, String practi
                 encounter_id = EXCLUDED.encounter_id, is_referral = EXCLUDED.is_referral,
                 classified_by = EXCLUDED.classified_by, content_hash = EXCLUDED.content_hash,
                 sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
-                resource_json = EXCLUDED.resource_json, deleted_at = NULL, tombstone_reason = NULL,
+                resource_json = EXCLUDED.resource_json, status_reason = EXCLUDED.status_reason,
+                deleted_at = NULL, tombstone_reason = NULL,
                 source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
             WHERE %s
             """.formatted(PG_NEWER), """
@@ -156,11 +157,11 @@ record Upserts(String referral, String visit, String organization, String practi
                            CAST(:encounterId AS VARCHAR(64)), CAST(:isReferral AS BOOLEAN),
                            CAST(:classifiedBy AS VARCHAR(64)), CAST(:contentHash AS VARCHAR(64)),
                            CAST(:syncRunId AS BIGINT), CAST(:seenAt AS TIMESTAMP WITH TIME ZONE),
-                           CAST(:json AS VARCHAR(1000000)) FORMAT JSON))
+                           CAST(:json AS VARCHAR(1000000)) FORMAT JSON, CAST(:statusReason AS VARCHAR(200))))
                 AS s (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                       authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                       performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash,
-                      sync_run_id, seen_at, resource_json)
+                      sync_run_id, seen_at, resource_json, status_reason)
             ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
             WHEN MATCHED AND %s THEN UPDATE SET
                 version_id = s.version_id, last_updated = s.last_updated, status = s.status, intent = s.intent,
@@ -170,17 +171,17 @@ record Upserts(String referral, String visit, String organization, String practi
                 performer_type = s.performer_type, performer_id = s.performer_id, encounter_id = s.encounter_id,
                 is_referral = s.is_referral, classified_by = s.classified_by, content_hash = s.content_hash,
                 sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
-                deleted_at = NULL, tombstone_reason = NULL,
+                status_reason = s.status_reason, deleted_at = NULL, tombstone_reason = NULL,
                 source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
             WHEN NOT MATCHED THEN INSERT
                 (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
-                 first_seen_at, updated_at, resource_json)
+                 first_seen_at, updated_at, resource_json, status_reason)
                 VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.intent, s.authored_on,
                  s.authored_date, s.authored_month, s.patient_hash, s.requester_type, s.requester_id, s.requester_npi,
                  s.requester_form, s.performer_type, s.performer_id, s.encounter_id, s.is_referral, s.classified_by,
-                 s.content_hash, s.sync_run_id, s.seen_at, s.seen_at, s.resource_json)
+                 s.content_hash, s.sync_run_id, s.seen_at, s.seen_at, s.resource_json, s.status_reason)
             """.formatted(NEWER), """
             MERGE INTO visit t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),

@@ -47,6 +47,33 @@ class BundlePageParserTest {
     }
 
     @Test
+    void keepsTheCodedReasonARevokedReferralGivesButNoFreeText() throws Exception {
+        ParsedPage page = parse("""
+                {"resourceType":"Bundle","type":"searchset","entry":[
+                  {"resource":{"resourceType":"ServiceRequest","id":"sr-r","status":"revoked","intent":"order",
+                    "extension":[{"url":"http://hl7.org/fhir/StructureDefinition/request-statusReason",
+                      "valueCodeableConcept":{"coding":[{"system":"urn:x","code":"declined","display":"Patient declined"}],
+                        "text":"Mrs Doe said no on the phone"}}],
+                    "category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
+                    "subject":{"reference":"Patient/p1"},"authoredOn":"2026-10-02",
+                    "requester":{"reference":"Organization/o1"}}},
+                  {"resource":{"resourceType":"ServiceRequest","id":"sr-c","status":"revoked","intent":"order",
+                    "extension":[{"url":"http://hl7.org/fhir/StructureDefinition/request-statusReason",
+                      "valueCodeableConcept":{"coding":[{"system":"urn:x","code":"duplicate"}]}}],
+                    "category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
+                    "subject":{"reference":"Patient/p1"},"authoredOn":"2026-10-02",
+                    "requester":{"reference":"Organization/o1"}}},
+                  {"resource":{"resourceType":"ServiceRequest","id":"sr-n","status":"revoked","intent":"order",
+                    "category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
+                    "subject":{"reference":"Patient/p1"},"authoredOn":"2026-10-02",
+                    "requester":{"reference":"Organization/o1"}}}]}
+                """);
+        assertThat(page.resources()).map(r -> ((MappedResource.ReferralRow) r).statusReason())
+                .containsExactly("Patient declined", "duplicate", null);
+        assertThat(((MappedResource.ReferralRow) page.resources().get(0)).json()).doesNotContain("Mrs Doe");
+    }
+
+    @Test
     void keepsTheRestOfThePageWhenOneResourceIsBad() throws Exception {
         ParsedPage page = parse(FhirFixtures.read("faults/page-with-bad-resources.json"));
 

@@ -3,8 +3,18 @@ package org.referralmonitor.metrics.alert;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 
-/** A slowdown raised for a referring practice in a month, with the numbers behind it. */
+/**
+ * Something raised for a referring practice (or, kind FEED, a clinic's feed) in a month, with the
+ * numbers behind it.
+ *
+ * @param kind SLOWDOWN, GONE_DARK, SUSTAINED_DECLINE, CONVERSION_COLLAPSE, RECIPROCITY_FLIP or FEED
+ * @param orgKey the practice, or "*" for a clinic-wide (FEED) alert
+ * @param observed what was counted: referrals (conversions for CONVERSION_COLLAPSE, referrals we sent for
+ *     RECIPROCITY_FLIP)
+ * @param expected what was expected instead (referrals they sent us, for RECIPROCITY_FLIP)
+ * @param revenueAtRisk expected lost referrals x the source's conversion rate x value per converted referral
+ */
 public record Alert(long id, String clinicId, String kind, String orgKey, String sourceName, String sourceNpi,
         YearMonth month, int observed, double expected, Double pValue, String explanation, String status,
-        String resolvedReason, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+        String resolvedReason, OffsetDateTime createdAt, OffsetDateTime updatedAt, Double revenueAtRisk) {
 }

@@ -17,6 +17,10 @@ public class Alerts {
 
     public static final Set<String> STATUSES = Set.of("OPEN", "ACKNOWLEDGED", "RESOLVED");
 
+    /** Alert kinds: about a practice's month, and FEED about a clinic's feed. */
+    public static final Set<String> KINDS = Set.of("SLOWDOWN", "GONE_DARK", "SUSTAINED_DECLINE", "CONVERSION_COLLAPSE",
+            "RECIPROCITY_FLIP", "FEED");
+
     private static final String SELECT = """
             SELECT a.*, n.name AS source_name, n.npi AS source_npi FROM alert a
             LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM organization GROUP BY source_key) n
@@ -31,13 +35,22 @@ public class Alerts {
 
     /** Alerts, newest month first; each filter applies when not null. */
     public List<Alert> find(String clinicId, String status) {
+        return find(clinicId, status, null, null);
+    }
+
+    /** Alerts, newest month first, largest shortfall first; each filter applies when not null. */
+    public List<Alert> find(String clinicId, String status, YearMonth month, String kind) {
         return jdbc.sql(SELECT + """
                 WHERE (CAST(:clinic AS VARCHAR(64)) IS NULL OR a.clinic_id = CAST(:clinic AS VARCHAR(64)))
                   AND (CAST(:status AS VARCHAR(16)) IS NULL OR a.status = CAST(:status AS VARCHAR(16)))
+                  AND (CAST(:month AS DATE) IS NULL OR a.month_start = CAST(:month AS DATE))
+                  AND (CAST(:kind AS VARCHAR(32)) IS NULL OR a.kind = CAST(:kind AS VARCHAR(32)))
                 ORDER BY a.month_start DESC, a.expected - a.observed DESC, a.id
                 """)
                 .param("clinic", clinicId)
                 .param("status", status)
+                .param("month", month == null ? null : month.atDay(1))
+                .param("kind", kind)
                 .query(Alerts::alert)
                 .list();
     }
@@ -60,6 +73,7 @@ public class Alerts {
                 YearMonth.from(rs.getObject("month_start", LocalDate.class)), rs.getInt("observed"),
                 rs.getDouble("expected"), p == null ? null : rs.getDouble("p_value"), rs.getString("explanation"),
                 rs.getString("status"), rs.getString("resolved_reason"),
-                rs.getObject("created_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class));
+                rs.getObject("created_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class),
+                rs.getObject("revenue_at_risk") == null ? null : rs.getDouble("revenue_at_risk"));
     }
 }

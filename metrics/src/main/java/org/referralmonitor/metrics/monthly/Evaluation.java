@@ -1,10 +1,23 @@
 package org.referralmonitor.metrics.monthly;
 
-import java.time.format.TextStyle;
-import java.util.Locale;
+import java.util.List;
+import java.util.Objects;
 
-/** The verdict on one practice's month. */
-record Evaluation(SourceMonth row, Status status, Double expected, Double pValue) {
+/**
+ * The verdict on one practice's month.
+ *
+ * @param expected referrals expected by now (the whole month once it is over)
+ * @param pValue chance of a month this low if nothing changed (Poisson, or negative binomial when overdispersed)
+ * @param flags what to tell a coordinator; at most one volume flag
+ * @param alertable the flags may open alerts (a final, recent month whose feed is not suspect)
+ * @param held the month could raise alerts but the clinic's feed is suspect: alerts wait
+ */
+record Evaluation(SourceMonth row, Status status, Double expected, Double pValue, List<Flag> flags, boolean alertable,
+        boolean held) {
+
+    Evaluation {
+        flags = List.copyOf(flags);
+    }
 
     enum Status {
         /** Not enough history for a baseline: shown as new, never flagged. */
@@ -12,28 +25,13 @@ record Evaluation(SourceMonth row, Status status, Double expected, Double pValue
         /** Too few referrals expected for a drop to be told from chance. */
         LOW_VOLUME,
         STEADY,
+        /** A volume flag: slowdown, gone dark or sustained decline. */
         SLOWDOWN
     }
 
-    /** A sentence a coordinator can act on, built from the numbers. */
-    String explanation() {
-        String who = row.name() != null ? row.name() : row.orgKey();
-        if (row.npi() != null && row.name() != null) {
-            who += " (NPI " + row.npi() + ")";
-        }
-        String month = row.month().getMonth().getDisplayName(TextStyle.FULL, Locale.US) + " " + row.month().getYear();
-        return String.format(Locale.US, "%s: %d referral%s in %s vs about %.0f expected (average of the previous %d "
-                        + "months); a drop this large happens by chance %s.", who, row.referrals(),
-                row.referrals() == 1 ? "" : "s", month, expected, row.historyMonths(), chance(pValue));
-    }
-
-    private static String chance(double p) {
-        if (p < 0.001) {
-            return "less than 1 time in 1,000";
-        }
-        if (p < 0.01) {
-            return "less than 1% of the time";
-        }
-        return String.format(Locale.US, "about %.0f%% of the time", Math.max(1, Math.round(p * 100)) * 1.0);
+    /** Revenue at risk of the source this month: the largest of its flags'. */
+    Double revenueAtRisk() {
+        return flags.stream().map(Flag::revenueAtRisk).filter(Objects::nonNull).max(Double::compare)
+                .orElse(null);
     }
 }

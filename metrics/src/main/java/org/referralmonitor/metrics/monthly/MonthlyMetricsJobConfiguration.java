@@ -1,9 +1,13 @@
 package org.referralmonitor.metrics.monthly;
 
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import javax.sql.DataSource;
+import org.referralmonitor.metrics.MetricsProperties;
+import org.referralmonitor.metrics.feed.FeedCheck;
+import org.referralmonitor.metrics.feed.FeedHealth;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -12,6 +16,7 @@ import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ItemProcessor;
 import org.springframework.batch.infrastructure.item.database.JdbcCursorItemReader;
 import org.springframework.batch.infrastructure.item.database.builder.JdbcCursorItemReaderBuilder;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
@@ -19,13 +24,14 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.referralmonitor.metrics.MetricsProperties;
 
 /**
  * The monthly metrics job. Identified by clinic, month (YYYY-MM) and the version of the data it
- * reads, so a month is computed once per data version, re-run after new data, and restarted
- * from its last commit after a failure. Step 1 lets the database aggregate (one set-based
- * statement); step 2 reads each practice's row and records the verdict and alerts, in chunks.
+ * reads (plus {@code recompute} for deliberate and provisional re-runs), so a month is computed
+ * once per data version, re-run after new data, and restarted from its last commit after a
+ * failure; {@code asOf}, the day it computes as of, is a non-identifying parameter so a restart
+ * sees the same day. Step 1 lets the database aggregate (one set-based statement); step 2 checks
+ * the feed; step 3 reads each practice's row and records the verdict and alerts, in chunks.
  */
 @Configuration(proxyBeanMethods = false)
 class MonthlyMetricsJobConfiguration {
@@ -35,10 +41,10 @@ class MonthlyMetricsJobConfiguration {
     static final String MONTH = "month";
     static final String DATA_VERSION = "dataVersion";
     static final String RECOMPUTE = "recompute";
+    static final String AS_OF = "asOf";
 
     private static final String SOURCE_ROWS = """
-            SELECT sm.clinic_id, sm.month_start, sm.org_key, n.name, n.npi, sm.referrals, sm.converted, sm.history_months,
-                   sm.baseline
+            SELECT sm.*, n.name, n.npi
             FROM source_month sm
             LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM organization GROUP BY source_key) n
                    ON n.source_key = sm.org_key
@@ -47,21 +53,23 @@ class MonthlyMetricsJobConfiguration {
             """;
 
     @Bean
-    Job monthlyMetricsJob(JobRepository jobs, Step aggregateSourceMonths, Step evaluateSources) {
+    Job monthlyMetricsJob(JobRepository jobs, Step aggregateSourceMonths, Step checkFeed, Step evaluateSources) {
         return new JobBuilder(JOB_NAME, jobs)
                 .validator(MonthlyMetricsJobConfiguration::validate)
                 .start(aggregateSourceMonths)
+                .next(checkFeed)
                 .next(evaluateSources)
                 .build();
     }
 
     @Bean
-    Step aggregateSourceMonths(JobRepository jobs, PlatformTransactionManager tx, MonthlyAggregation aggregation) {
+    Step aggregateSourceMonths(JobRepository jobs, PlatformTransactionManager tx, MonthlyAggregation aggregation,
+            MonthContexts contexts) {
         return new StepBuilder("aggregateSourceMonths", jobs)
                 .tasklet((contribution, chunk) -> {
-                    var params = contribution.getStepExecution().getJobParameters();
-                    int rows = aggregation.replaceMonth(params.getString(CLINIC), YearMonth.parse(params.getString(MONTH)),
-                            contribution.getStepExecution().getJobExecutionId(), OffsetDateTime.now());
+                    MonthContext ctx = context(contexts, contribution.getStepExecution().getJobParameters());
+                    int rows = aggregation.replaceMonth(ctx, contribution.getStepExecution().getJobExecutionId(),
+                            OffsetDateTime.now(contexts.clock()));
                     contribution.incrementWriteCount(rows);
                     return RepeatStatus.FINISHED;
                 }, tx)
@@ -69,15 +77,36 @@ class MonthlyMetricsJobConfiguration {
     }
 
     @Bean
-    Step evaluateSources(JobRepository jobs, PlatformTransactionManager tx, JdbcCursorItemReader<SourceMonth> sourceMonthReader,
-            SlowdownRule rule, FlagWriter writer, MetricsProperties properties) {
+    Step checkFeed(JobRepository jobs, PlatformTransactionManager tx, FeedStep feed, MonthContexts contexts) {
+        return new StepBuilder("checkFeed", jobs)
+                .tasklet((contribution, chunk) -> {
+                    feed.run(context(contexts, contribution.getStepExecution().getJobParameters()));
+                    return RepeatStatus.FINISHED;
+                }, tx)
+                .build();
+    }
+
+    @Bean
+    Step evaluateSources(JobRepository jobs, PlatformTransactionManager tx,
+            JdbcCursorItemReader<SourceMonth> sourceMonthReader, ItemProcessor<SourceMonth, Evaluation> sourceEvaluator,
+            FlagWriter writer, MetricsProperties properties) {
         return new StepBuilder("evaluateSources", jobs)
                 .<SourceMonth, Evaluation>chunk(properties.chunkSize())
                 .transactionManager(tx)
                 .reader(sourceMonthReader)
-                .processor(rule::evaluate)
+                .processor(sourceEvaluator)
                 .writer(writer)
                 .build();
+    }
+
+    @Bean
+    @StepScope
+    ItemProcessor<SourceMonth, Evaluation> sourceEvaluator(SourceRules rules, MonthContexts contexts, FeedHealth feed,
+            @Value("#{jobParameters['clinic']}") String clinic, @Value("#{jobParameters['month']}") String month,
+            @Value("#{jobParameters['asOf']}") String asOf) {
+        MonthContext ctx = context(contexts, clinic, month, asOf);
+        boolean suspect = feed.find(ctx.clinicId(), ctx.month()).map(FeedCheck::suspect).orElse(false);
+        return row -> rules.evaluate(row, ctx, suspect);
     }
 
     @Bean
@@ -95,8 +124,29 @@ class MonthlyMetricsJobConfiguration {
                 })
                 .rowMapper((rs, n) -> new SourceMonth(rs.getString("clinic_id"), yearMonth, rs.getString("org_key"),
                         rs.getString("name"), rs.getString("npi"), rs.getInt("referrals"), rs.getInt("converted"),
-                        rs.getInt("history_months"), rs.getObject("baseline") == null ? null : rs.getDouble("baseline")))
+                        rs.getInt("history_months"), nullableDouble(rs, "baseline"),
+                        nullableDouble(rs, "baseline_average"), nullableDouble(rs, "baseline_variance"),
+                        rs.getDouble("seasonal_factor"), rs.getDouble("exposure"),
+                        rs.getObject("last_referral_date", LocalDate.class), rs.getInt("recent_months_below"),
+                        rs.getInt("recent_referrals"), nullableDouble(rs, "recent_expected"), rs.getInt("horizon_days"),
+                        rs.getInt("converted_horizon"), rs.getInt("baseline_referrals"),
+                        rs.getInt("baseline_converted_horizon"), nullableDouble(rs, "baseline_conversion"),
+                        rs.getInt("cancelled"), rs.getInt("visit_missed"), rs.getInt("waiting"), rs.getInt("no_visit"),
+                        rs.getInt("sent"), rs.getInt("sent_before"), rs.getInt("received_before")))
                 .build();
+    }
+
+    private static Double nullableDouble(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        return rs.getObject(column) == null ? null : rs.getDouble(column);
+    }
+
+    /** The job's month as of the day it was started for (today when an older run has no asOf). */
+    static MonthContext context(MonthContexts contexts, JobParameters params) {
+        return context(contexts, params.getString(CLINIC), params.getString(MONTH), params.getString(AS_OF));
+    }
+
+    private static MonthContext context(MonthContexts contexts, String clinic, String month, String asOf) {
+        return contexts.of(clinic, YearMonth.parse(month), asOf == null ? contexts.today(clinic) : LocalDate.parse(asOf));
     }
 
     private static void validate(JobParameters params) throws InvalidJobParametersException {
@@ -109,6 +159,15 @@ class MonthlyMetricsJobConfiguration {
             YearMonth.parse(month == null ? "" : month);
         } catch (DateTimeParseException e) {
             throw new InvalidJobParametersException("The monthly metrics job needs 'month' as YYYY-MM, got '" + month + "'");
+        }
+        String asOf = params.getString(AS_OF);
+        try {
+            if (asOf != null) {
+                LocalDate.parse(asOf);
+            }
+        } catch (DateTimeParseException e) {
+            throw new InvalidJobParametersException("The monthly metrics job needs 'asOf' as YYYY-MM-DD, got '" + asOf
+                    + "'");
         }
     }
 }

@@ -1,10 +1,11 @@
 package org.referralmonitor.metrics.monthly;
 
 import jakarta.annotation.PreDestroy;
-import java.time.Clock;
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.List;
-import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,9 +28,10 @@ import org.springframework.stereotype.Service;
 
 /**
  * Starts the monthly metrics job: on demand, at the monthly close, and after each sync that
- * changed data. Jobs run one at a time on a background thread, so a burst of syncs never
- * computes the same month twice at once; the job's identity (clinic, month, data version) makes
- * a repeated request on unchanged data a no-op, and a request after a failure a restart.
+ * changed data (only the months that sync touched, plus the months due: provisional ones and
+ * ones just become final). Jobs run one at a time on a background thread, so a burst of syncs
+ * never computes the same month twice at once; the job's identity (clinic, month, data version)
+ * makes a repeated request on unchanged data a no-op, and a request after a failure a restart.
  */
 @Service
 public class MonthlyMetricsRunner {
@@ -41,7 +43,7 @@ public class MonthlyMetricsRunner {
     private final EndpointDirectory directory;
     private final JdbcClient jdbc;
     private final MetricsProperties properties;
-    private final Clock clock;
+    private final MonthContexts contexts;
     private final AtomicLong lastRecompute = new AtomicLong();
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "monthly-metrics");
@@ -50,22 +52,28 @@ public class MonthlyMetricsRunner {
     });
 
     MonthlyMetricsRunner(JobOperator jobOperator, Job monthlyMetricsJob, EndpointDirectory directory, JdbcClient jdbc,
-            MetricsProperties properties, Optional<Clock> clock) {
+            MetricsProperties properties, MonthContexts contexts) {
         this.jobOperator = jobOperator;
         this.job = monthlyMetricsJob;
         this.directory = directory;
         this.jdbc = jdbc;
         this.properties = properties;
-        this.clock = clock.orElse(Clock.systemUTC());
+        this.contexts = contexts;
     }
 
-    /** Computes the month now, on the calling thread. */
+    /**
+     * Computes the month now, on the calling thread. A provisional month is always recomputed (its
+     * figures change as days pass even when the data does not).
+     */
     public MetricsJobRun run(String clinicId, YearMonth month, boolean recompute) {
+        LocalDate asOf = contexts.today(clinicId);
+        boolean provisional = MonthContext.isProvisional(month, asOf, properties.provisionalDays());
         JobParametersBuilder params = new JobParametersBuilder()
                 .addString(MonthlyMetricsJobConfiguration.CLINIC, clinicId, true)
                 .addString(MonthlyMetricsJobConfiguration.MONTH, month.toString(), true)
-                .addLong(MonthlyMetricsJobConfiguration.DATA_VERSION, dataVersion(clinicId), true);
-        if (recompute) {
+                .addLong(MonthlyMetricsJobConfiguration.DATA_VERSION, dataVersion(clinicId), true)
+                .addString(MonthlyMetricsJobConfiguration.AS_OF, asOf.toString(), false);
+        if (recompute || provisional) {
             // a new job instance each time: wall-clock millis, strictly increasing within this process
             params.addLong(MonthlyMetricsJobConfiguration.RECOMPUTE,
                     lastRecompute.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis())), true);
@@ -95,23 +103,105 @@ public class MonthlyMetricsRunner {
         return currentMonth(clinicId).minusMonths(1);
     }
 
-    private YearMonth currentMonth(String clinicId) {
-        return YearMonth.now(clock.withZone(directory.clinic(clinicId).map(Clinic::timeZone)
-                .orElse(clock.getZone())));
+    /** Whether the month's figures are still provisional (shown, recomputed every run, not alerted by default). */
+    public boolean isProvisional(String clinicId, YearMonth month) {
+        return MonthContext.isProvisional(month, contexts.today(clinicId), properties.provisionalDays());
     }
 
+    private YearMonth currentMonth(String clinicId) {
+        return YearMonth.from(contexts.today(clinicId));
+    }
+
+    /**
+     * After a sync that wrote data: the months its changed referrals and visits belong to (up to
+     * recompute-months back; older ones on demand), plus the months that are due anyway
+     * (provisional ones, and ones that have just become final), oldest first, so the newest months
+     * are the last runs in the history.
+     */
     @EventListener
     void afterSync(SyncFinishedEvent event) {
         if (properties.recomputeAfterSync() && event.succeeded() && event.resourcesWritten() > 0) {
-            submit(event.clinicId(), lastCompleteMonth(event.clinicId()), false);
-            submit(event.clinicId(), currentMonth(event.clinicId()), false);
+            long start = System.nanoTime();
+            SortedSet<YearMonth> months = dueMonths(event.clinicId());
+            YearMonth oldest = currentMonth(event.clinicId()).minusMonths(properties.recomputeMonths());
+            months.addAll(touchedMonths(event.endpointId(), event.syncRunId()).tailSet(oldest));
+            log.info("Sync {} of {}: recomputing {} for {} (found in {} ms)", event.syncRunId(), event.endpointId(),
+                    months, event.clinicId(), (System.nanoTime() - start) / 1_000_000);
+            months.forEach(m -> submit(event.clinicId(), m, false));
         }
     }
 
+    /** Last month, and the months due, for every clinic. */
     @Scheduled(cron = "${referral-monitor.metrics.monthly-close-schedule:0 0 3 1 * *}")
     void monthlyClose() {
-        directory.clinics().forEach(c -> submit(c.id(), lastCompleteMonth(c.id()), false));
+        for (Clinic c : directory.clinics()) {
+            SortedSet<YearMonth> months = dueMonths(c.id());
+            months.add(lastCompleteMonth(c.id()));
+            months.forEach(m -> submit(c.id(), m, false));
+        }
     }
+
+    /**
+     * Months to compute whatever changed: the provisional ones (recomputed every run), and those
+     * computed while provisional that are final now (their alerts can be raised). Oldest first.
+     */
+    SortedSet<YearMonth> dueMonths(String clinicId) {
+        LocalDate today = contexts.today(clinicId);
+        SortedSet<YearMonth> months = new TreeSet<>();
+        for (YearMonth m = YearMonth.from(today); MonthContext.isProvisional(m, today, properties.provisionalDays());
+                m = m.minusMonths(1)) {
+            months.add(m);
+        }
+        jdbc.sql("SELECT DISTINCT month_start FROM source_month WHERE clinic_id = :clinic AND provisional")
+                .param("clinic", clinicId)
+                .query((rs, n) -> YearMonth.from(rs.getObject(1, LocalDate.class)))
+                .list()
+                .forEach(months::add);
+        return months;
+    }
+
+    /**
+     * The months (authored, in the clinic's time zone) of the referrals a sync changed or tombstoned,
+     * and of the referrals whose visits it changed (linked by basedOn, or the same patient's earlier
+     * referrals). When it changed the directory (practices, providers, roles), every month of the
+     * endpoint, because referrals may be credited anew. Oldest first.
+     */
+    SortedSet<YearMonth> touchedMonths(String endpointId, long syncRunId) {
+        SortedSet<YearMonth> months = new TreeSet<>();
+        jdbc.sql(TOUCHED_MONTHS)
+                .param("endpointId", endpointId)
+                .param("run", syncRunId)
+                .query((rs, n) -> YearMonth.from(rs.getObject(1, LocalDate.class)))
+                .list()
+                .forEach(months::add);
+        return months;
+    }
+
+    /** One pass over the endpoint's referrals, each checked by index lookups (basedOn, patient hash). */
+    private static final String TOUCHED_MONTHS = """
+            WITH run AS (
+                SELECT COALESCE(started_at, requested_at) AS started FROM sync_run WHERE id = :run
+            ), directory_changed AS (
+                SELECT 1 AS changed FROM run WHERE
+                    EXISTS (SELECT 1 FROM organization o WHERE o.endpoint_id = :endpointId AND o.updated_at >= run.started)
+                    OR EXISTS (SELECT 1 FROM practitioner p WHERE p.endpoint_id = :endpointId
+                               AND p.updated_at >= run.started)
+                    OR EXISTS (SELECT 1 FROM practitioner_role pr WHERE pr.endpoint_id = :endpointId
+                               AND pr.updated_at >= run.started)
+            )
+            SELECT DISTINCT r.authored_month FROM referral r CROSS JOIN run
+            WHERE r.endpoint_id = :endpointId
+              AND (r.sync_run_id = :run OR r.deleted_at >= run.started
+                   OR EXISTS (SELECT 1 FROM directory_changed)
+                   OR EXISTS (SELECT 1 FROM visit_based_on vb
+                              JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
+                              WHERE vb.referral_id = r.resource_id AND vb.endpoint_id = r.endpoint_id
+                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
+                   OR EXISTS (SELECT 1 FROM visit v
+                              WHERE v.patient_hash = r.patient_hash AND v.endpoint_id = r.endpoint_id
+                                AND v.start_date >= r.authored_date
+                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started)))
+            """;
 
     /** Recent runs, newest first; for one clinic when given. */
     public List<MetricsJobRun> history(String clinicId, int limit) {

@@ -1,8 +1,27 @@
 package org.referralmonitor.metrics.monthly;
 
+import java.time.LocalDate;
 import java.time.YearMonth;
 
-/** One referring practice's month at one clinic, as aggregated, with the names to explain it. */
+/**
+ * One referring practice's month at one clinic, as aggregated, with the names to explain it
+ * (columns of {@code source_month}, see its migrations).
+ *
+ * @param baseline expected referrals for the whole month: {@code average x seasonalFactor}; null for a new source
+ * @param average trimmed mean month with seasonality removed
+ * @param variance sample variance of the baseline months (seasonality removed)
+ */
 record SourceMonth(String clinicId, YearMonth month, String orgKey, String name, String npi, int referrals,
-        int converted, int historyMonths, Double baseline) {
+        int converted, int historyMonths, Double baseline, Double average, Double variance, double seasonalFactor,
+        double exposure, LocalDate lastReferralDate, int recentMonthsBelow, int recentReferrals, Double recentExpected,
+        int horizonDays, int convertedHorizon, int baselineReferrals, int baselineConvertedHorizon,
+        Double baselineConversion, int cancelled, int visitMissed, int waiting, int noVisit, int sent, int sentBefore,
+        int receivedBefore) {
+
+    /** A row with the volume figures only; the others empty. For tests and simple callers. */
+    static SourceMonth volume(String clinicId, YearMonth month, String orgKey, String name, String npi, int referrals,
+            int historyMonths, Double baseline) {
+        return new SourceMonth(clinicId, month, orgKey, name, npi, referrals, 0, historyMonths, baseline, baseline,
+                baseline, 1.0, 1.0, null, 0, 0, null, 0, 0, 0, 0, null, 0, 0, 0, 0, 0, 0, 0);
+    }
 }

@@ -24,15 +24,14 @@ public class SourceReport {
     /** The referring practices of a clinic in a month: slowdowns first, then by baseline volume. */
     public List<SourceSummary> sources(String clinicId, YearMonth month) {
         Map<String, List<Integer>> trends = trends(clinicId, month);
+        Map<String, Map<String, Integer>> reasons = cancelReasons(clinicId, month);
         return jdbc.sql("""
-                SELECT sm.org_key, n.name, n.npi, sm.referrals, sm.converted, sm.baseline, sm.history_months,
-                       sm.status, sm.p_value,
-                       (SELECT COUNT(*) FROM source_month p
-                        WHERE p.clinic_id = sm.clinic_id AND p.month_start = sm.month_start AND p.org_key = sm.org_key
-                          AND p.practitioner_key <> '*' AND p.referrals > 0) AS providers
+                SELECT sm.*, n.name, n.npi, fb.average * sm.seasonal_factor AS fixed_expected
                 FROM source_month sm
                 LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM organization GROUP BY source_key) n
                        ON n.source_key = sm.org_key
+                LEFT JOIN fixed_baseline_source fb ON fb.clinic_id = sm.clinic_id AND fb.org_key = sm.org_key
+                       AND fb.practitioner_key = sm.practitioner_key
                 WHERE sm.clinic_id = :clinic AND sm.month_start = :month AND sm.practitioner_key = '*'
                 ORDER BY CASE WHEN sm.status = 'SLOWDOWN' THEN 0 ELSE 1 END, sm.baseline DESC NULLS LAST,
                          sm.referrals DESC, sm.org_key
@@ -42,16 +41,67 @@ public class SourceReport {
                 .query((rs, n) -> {
                     int referrals = rs.getInt("referrals");
                     int converted = rs.getInt("converted");
-                    Object baseline = rs.getObject("baseline");
-                    Object p = rs.getObject("p_value");
+                    int sent = rs.getInt("sent");
                     String orgKey = rs.getString("org_key");
+                    String flags = rs.getString("flags");
                     return new SourceSummary(orgKey, rs.getString("name"), rs.getString("npi"), referrals, converted,
-                            referrals == 0 ? null : converted / (double) referrals,
-                            baseline == null ? null : rs.getDouble("baseline"), rs.getInt("history_months"),
-                            rs.getString("status"), p == null ? null : rs.getDouble("p_value"), rs.getInt("providers"),
-                            trends.getOrDefault(orgKey, List.of()));
+                            referrals == 0 ? null : converted / (double) referrals, nullable(rs, "baseline"),
+                            rs.getInt("history_months"), rs.getString("status"), nullable(rs, "p_value"),
+                            rs.getInt("active_providers"), trends.getOrDefault(orgKey, List.of()),
+                            rs.getBoolean("provisional"), rs.getInt("patients"), nullable(rs, "median_days"),
+                            nullable(rs, "p90_days"),
+                            new SourceSummary.NotConverted(rs.getInt("cancelled"),
+                                    reasons.getOrDefault(orgKey, Map.of()), rs.getInt("visit_missed"),
+                                    rs.getInt("waiting"), rs.getInt("no_visit")),
+                            sent, referrals == 0 ? null : sent / (double) referrals, nullable(rs, "baseline_average"),
+                            rs.getDouble("seasonal_factor"), nullable(rs, "baseline_conversion"),
+                            nullable(rs, "fixed_expected"), flags == null ? List.of() : List.of(flags.split(",")),
+                            nullable(rs, "revenue_at_risk"));
                 })
                 .list();
+    }
+
+    /** The referring providers of a practice (or of every practice, orgKey null) in a month, busiest first. */
+    public List<ProviderSummary> providers(String clinicId, YearMonth month, String orgKey) {
+        return jdbc.sql("""
+                SELECT sm.*, p.name, p.npi FROM source_month sm
+                LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM practitioner GROUP BY source_key) p
+                       ON p.source_key = sm.practitioner_key
+                WHERE sm.clinic_id = :clinic AND sm.month_start = :month AND sm.practitioner_key <> '*'
+                  AND (CAST(:org AS VARCHAR(200)) IS NULL OR sm.org_key = CAST(:org AS VARCHAR(200)))
+                ORDER BY sm.org_key, sm.referrals DESC, sm.practitioner_key
+                """)
+                .param("clinic", clinicId)
+                .param("month", month.atDay(1))
+                .param("org", orgKey)
+                .query((rs, n) -> {
+                    int referrals = rs.getInt("referrals");
+                    int converted = rs.getInt("converted");
+                    return new ProviderSummary(rs.getString("org_key"), rs.getString("practitioner_key"),
+                            rs.getString("name"), rs.getString("npi"), referrals, rs.getInt("cancelled"),
+                            rs.getInt("patients"), converted, referrals == 0 ? null : converted / (double) referrals,
+                            nullable(rs, "median_days"), nullable(rs, "baseline"), rs.getInt("history_months"));
+                })
+                .list();
+    }
+
+    private Map<String, Map<String, Integer>> cancelReasons(String clinicId, YearMonth month) {
+        Map<String, Map<String, Integer>> reasons = new HashMap<>();
+        jdbc.sql("""
+                SELECT org_key, reason, referrals FROM source_month_reason
+                WHERE clinic_id = :clinic AND month_start = :month ORDER BY org_key, referrals DESC, reason
+                """)
+                .param("clinic", clinicId)
+                .param("month", month.atDay(1))
+                .query(rs -> {
+                    reasons.computeIfAbsent(rs.getString(1), k -> new java.util.LinkedHashMap<>())
+                            .put(rs.getString(2), rs.getInt(3));
+                });
+        return reasons;
+    }
+
+    private static Double nullable(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        return rs.getObject(column) == null ? null : rs.getDouble(column);
     }
 
     /** Months that have been computed for the clinic, newest first. */

@@ -13,7 +13,10 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.ContextConfiguration;
 
-/** The monthly close runs the job for every clinic's last complete month on its schedule. */
+/**
+ * The monthly close runs the job on its schedule for every clinic's last complete month and the
+ * months still provisional (on 2026-11-23 with 45 provisional days: November and October).
+ */
 @SpringBootTest(classes = {MetricsTestApplication.class, MonthlyMetricsJobIT.FixedClock.class},
         properties = "referral-monitor.metrics.monthly-close-schedule=*/1 * * * * *")
 @ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
@@ -36,8 +39,10 @@ class MonthlyCloseIT {
                 runner.history("north", 5).stream().anyMatch(r -> r.status().equals("COMPLETED"))
                         && runner.history("south", 5).stream().anyMatch(r -> r.status().equals("COMPLETED")));
 
-        assertThat(runner.history(null, 50)).allMatch(r -> r.month().equals("2026-10"));
-        assertThat(jdbc.sql("SELECT referrals FROM source_month WHERE clinic_id = 'north' AND practitioner_key = '*'")
-                .query(Integer.class).single()).isEqualTo(3);
+        assertThat(runner.history(null, 50)).extracting(MetricsJobRun::month).containsOnly("2026-10", "2026-11");
+        assertThat(jdbc.sql("""
+                SELECT referrals FROM source_month WHERE clinic_id = 'north' AND practitioner_key = '*'
+                  AND month_start = DATE '2026-10-01'
+                """).query(Integer.class).single()).isEqualTo(3);
     }
 }

@@ -40,7 +40,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
  * uninterrupted run ends.
  */
 @SpringBootTest(classes = {MetricsTestApplication.class, MonthlyMetricsJobIT.FixedClock.class},
-        properties = "referral-monitor.metrics.chunk-size=2")
+        properties = {"referral-monitor.metrics.chunk-size=2", "referral-monitor.metrics.provisional-days=0"})
 @ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
 class MonthlyMetricsJobIT {
 
@@ -135,8 +135,12 @@ class MonthlyMetricsJobIT {
         assertThat(alert.month()).isEqualTo(OCTOBER);
         assertThat(alert.observed()).isEqualTo(5);
         assertThat(alert.expected()).isEqualTo(10.0);
-        assertThat(alert.explanation()).startsWith("Lakeside Family Practice (NPI 1245319599): 5 referrals in October "
-                + "2026 vs about 10 expected");
+        assertThat(alert.kind()).isEqualTo("SLOWDOWN");
+        assertThat(alert.explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 5 referrals in October "
+                + "2026 vs about 10 expected (average of the previous 12 months without the highest and lowest); a drop "
+                + "this large happens by chance about 5% of the time. Revenue at risk: about $875 (5 fewer referrals x "
+                + "70% converted x $250).");
+        assertThat(alert.revenueAtRisk()).isEqualTo(875.0);
     }
 
     @Test
@@ -171,19 +175,24 @@ class MonthlyMetricsJobIT {
                 .filter(s -> s.getStepName().equals("evaluateSources")).findFirst().orElseThrow();
         assertThat(evaluate.getWriteCount()).as("resumed after the committed chunk").isEqualTo(2);
         assertThat(restarted.getStepExecutions()).extracting(StepExecution::getStepName)
-                .doesNotContain("aggregateSourceMonths");
+                .doesNotContain("aggregateSourceMonths", "checkFeed");
         assertThat(snapshot()).isEqualTo(uninterrupted);
     }
 
     private Object snapshot() {
         return List.of(
                 jdbc.sql("""
-                        SELECT org_key, practitioner_key, referrals, converted, history_months, baseline, status, p_value
-                        FROM source_month WHERE clinic_id = 'metro' AND month_start = :m ORDER BY org_key, practitioner_key
-                        """).param("m", OCTOBER.atDay(1)).query().listOfRows(),
+                        SELECT * FROM source_month WHERE clinic_id = 'metro' AND month_start = :m
+                        ORDER BY org_key, practitioner_key
+                        """).param("m", OCTOBER.atDay(1)).query().listOfRows().stream()
+                        .peek(row -> {
+                            row.remove("computed_at");
+                            row.remove("job_execution_id");
+                        }).toList(),
                 jdbc.sql("""
-                        SELECT kind, org_key, month_start, observed, expected, p_value, explanation, status FROM alert
-                        WHERE clinic_id = 'metro' ORDER BY org_key
+                        SELECT kind, org_key, month_start, observed, expected, p_value, explanation, status,
+                               revenue_at_risk FROM alert
+                        WHERE clinic_id = 'metro' ORDER BY kind, org_key
                         """).query().listOfRows());
     }
 

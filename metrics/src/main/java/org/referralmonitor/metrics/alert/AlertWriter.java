@@ -1,0 +1,103 @@
+package org.referralmonitor.metrics.alert;
+
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.util.List;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Keeps alerts in step with what the monthly job concludes: one alert per clinic, kind, source and
+ * month, opened (or refreshed, or reopened) when raised, resolved with a reason when a recompute no
+ * longer raises it. Idempotent: raising the same alert twice leaves one unchanged row, and an
+ * acknowledged alert stays acknowledged while its numbers do not change.
+ */
+@Repository
+public class AlertWriter {
+
+    /** An alert to open or refresh. {@code orgKey} is the practice, or {@value #CLINIC} for a clinic-wide alert. */
+    public record Raise(String clinicId, String kind, String orgKey, YearMonth month, int observed, double expected,
+            Double pValue, String explanation, Double revenueAtRisk) {
+    }
+
+    /** An alert to resolve if open, and why. */
+    public record Resolve(String clinicId, String kind, String orgKey, YearMonth month, String reason) {
+    }
+
+    /** The org key of alerts about a whole clinic (its feed). */
+    public static final String CLINIC = "*";
+
+    private static final String RAISE = """
+            MERGE INTO alert t
+            USING (VALUES (CAST(:clinicId AS VARCHAR(64)), CAST(:kind AS VARCHAR(32)), CAST(:orgKey AS VARCHAR(200)),
+                           CAST(:month AS DATE), CAST(:observed AS INTEGER), CAST(:expected AS NUMERIC(12, 4)),
+                           CAST(:pValue AS DOUBLE PRECISION), CAST(:explanation AS VARCHAR(1000)),
+                           CAST(:revenue AS NUMERIC(14, 2)), CAST(:now AS TIMESTAMP WITH TIME ZONE)))
+                AS s (clinic_id, kind, org_key, month_start, observed, expected, p_value, explanation, revenue, now_at)
+            ON t.clinic_id = s.clinic_id AND t.kind = s.kind AND t.org_key = s.org_key AND t.month_start = s.month_start
+            WHEN MATCHED AND (t.observed <> s.observed OR t.expected <> s.expected OR t.status = 'RESOLVED'
+                              OR t.explanation <> s.explanation) THEN UPDATE SET
+                observed = s.observed, expected = s.expected, p_value = s.p_value, explanation = s.explanation,
+                revenue_at_risk = s.revenue,
+                status = CASE WHEN t.status = 'RESOLVED' THEN 'OPEN' ELSE t.status END,
+                resolved_reason = CASE WHEN t.status = 'RESOLVED' THEN NULL ELSE t.resolved_reason END,
+                updated_at = s.now_at
+            WHEN NOT MATCHED THEN INSERT (clinic_id, kind, org_key, month_start, observed, expected, p_value, explanation,
+                                          revenue_at_risk, status, created_at, updated_at)
+                VALUES (s.clinic_id, s.kind, s.org_key, s.month_start, s.observed, s.expected, s.p_value, s.explanation,
+                        s.revenue, 'OPEN', s.now_at, s.now_at)
+            """;
+
+    private static final String RESOLVE = """
+            UPDATE alert SET status = 'RESOLVED', resolved_reason = :reason, updated_at = :now
+            WHERE clinic_id = :clinicId AND kind = :kind AND org_key = :orgKey AND month_start = :month
+              AND status <> 'RESOLVED'
+            """;
+
+    private final NamedParameterJdbcTemplate jdbc;
+
+    AlertWriter(NamedParameterJdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void raise(List<Raise> alerts, OffsetDateTime now) {
+        if (alerts.isEmpty()) {
+            return;
+        }
+        jdbc.batchUpdate(RAISE, alerts.stream().map(a -> (SqlParameterSource) new MapSqlParameterSource()
+                .addValue("clinicId", a.clinicId())
+                .addValue("kind", a.kind())
+                .addValue("orgKey", a.orgKey())
+                .addValue("month", a.month().atDay(1))
+                .addValue("observed", a.observed())
+                .addValue("expected", round(a.expected(), 4))
+                .addValue("pValue", a.pValue())
+                .addValue("explanation", shorten(a.explanation()))
+                .addValue("revenue", a.revenueAtRisk() == null ? null : round(a.revenueAtRisk(), 2))
+                .addValue("now", now)).toArray(SqlParameterSource[]::new));
+    }
+
+    public void resolve(List<Resolve> alerts, OffsetDateTime now) {
+        if (alerts.isEmpty()) {
+            return;
+        }
+        jdbc.batchUpdate(RESOLVE, alerts.stream().map(a -> (SqlParameterSource) new MapSqlParameterSource()
+                .addValue("clinicId", a.clinicId())
+                .addValue("kind", a.kind())
+                .addValue("orgKey", a.orgKey())
+                .addValue("month", a.month().atDay(1))
+                .addValue("reason", shorten(a.reason()))
+                .addValue("now", now)).toArray(SqlParameterSource[]::new));
+    }
+
+    /** Rounded as the column keeps it, so an unchanged figure compares equal on the next run. */
+    private static java.math.BigDecimal round(double value, int scale) {
+        return java.math.BigDecimal.valueOf(value).setScale(scale, java.math.RoundingMode.HALF_UP);
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 1000 ? text : text.substring(0, 999) + "…";
+    }
+}

@@ -1,0 +1,209 @@
+package org.referralmonitor.metrics.feed;
+
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.referralmonitor.metrics.MetricsProperties;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Service;
+
+/**
+ * Checks a clinic's feed for a month before its source alerts: what its endpoints' sync records say
+ * since the month began (failed syncs, refused credentials, retried pages, resources announced but
+ * not received) and whether most sources dropped at once. Suspect when an endpoint has had no
+ * successful sync since the month ended, its last sync failed, its last successful sync fell short
+ * of what the EMR announced, or at least feed-drop-share of the sources that expect at least
+ * min-expected referrals are drop-threshold below expected at once (and there are at least
+ * feed-min-sources of them).
+ */
+@Service
+public class FeedHealth {
+
+    private static final String ENDPOINTS = """
+            SELECT e.id, e.name, e.enabled,
+                   (SELECT COUNT(*) FROM sync_run s WHERE s.endpoint_id = e.id AND s.status = 'FAILED'
+                      AND s.requested_at >= :from AND s.requested_at < :to) AS failed,
+                   (SELECT COUNT(*) FROM sync_run s WHERE s.endpoint_id = e.id AND s.status = 'FAILED'
+                      AND s.requested_at >= :from AND s.requested_at < :to
+                      AND (LOWER(s.error_message) LIKE '%http 401%' OR LOWER(s.error_message) LIKE '%http 403%'
+                           OR LOWER(s.error_message) LIKE '%token%' OR LOWER(s.error_message) LIKE '%credential%'
+                           OR LOWER(s.error_message) LIKE '%unauthori%')) AS auth_failed,
+                   (SELECT COUNT(*) FROM sync_page p JOIN sync_run s ON s.id = p.sync_run_id
+                    WHERE s.endpoint_id = e.id AND s.requested_at >= :from AND s.requested_at < :to) AS pages,
+                   (SELECT COUNT(*) FROM sync_page p JOIN sync_run s ON s.id = p.sync_run_id
+                    WHERE s.endpoint_id = e.id AND s.requested_at >= :from AND s.requested_at < :to
+                      AND p.attempts > 1) AS retried,
+                   (SELECT COALESCE(SUM(s.count_mismatch), 0) FROM sync_run s WHERE s.endpoint_id = e.id
+                      AND s.requested_at >= :from AND s.requested_at < :to) AS mismatch,
+                   (SELECT COUNT(*) FROM sync_run s WHERE s.endpoint_id = e.id) AS runs,
+                   (SELECT COUNT(*) FROM sync_run s WHERE s.endpoint_id = e.id AND s.status = 'SUCCEEDED'
+                      AND COALESCE(s.started_at, s.requested_at) >= :monthEnd
+                      AND COALESCE(s.started_at, s.requested_at) < :to) AS successes_after,
+                   (SELECT s.status FROM sync_run s WHERE s.endpoint_id = e.id AND s.status IN ('SUCCEEDED', 'FAILED')
+                      AND s.requested_at < :to ORDER BY s.id DESC LIMIT 1) AS last_status,
+                   (SELECT s.error_message FROM sync_run s WHERE s.endpoint_id = e.id
+                      AND s.status IN ('SUCCEEDED', 'FAILED') AND s.requested_at < :to
+                    ORDER BY s.id DESC LIMIT 1) AS last_error,
+                   (SELECT s.count_mismatch FROM sync_run s WHERE s.endpoint_id = e.id AND s.status = 'SUCCEEDED'
+                      AND s.requested_at < :to ORDER BY s.id DESC LIMIT 1) AS last_mismatch
+            FROM emr_endpoint e WHERE e.clinic_id = :clinicId ORDER BY e.id
+            """;
+
+    private static final String SOURCES = """
+            SELECT COUNT(*) AS evaluable,
+                   COALESCE(SUM(CASE WHEN referrals <= (1 - CAST(:drop AS DOUBLE PRECISION)) * baseline * exposure
+                                     THEN 1 ELSE 0 END), 0) AS down,
+                   COALESCE(SUM(referrals), 0) AS referrals, COALESCE(SUM(baseline * exposure), 0) AS expected
+            FROM source_month
+            WHERE clinic_id = :clinicId AND month_start = :month AND practitioner_key = '*'
+              AND baseline IS NOT NULL AND baseline * exposure >= CAST(:minExpected AS DOUBLE PRECISION)
+            """;
+
+    private static final String DELETE = "DELETE FROM feed_check WHERE clinic_id = :clinicId AND month_start = :month";
+
+    private static final String INSERT = """
+            INSERT INTO feed_check (clinic_id, month_start, suspect, evidence, failed_syncs, auth_failures, retried_pages,
+                                    pages, count_mismatch, stale, sources_down, sources_evaluable, referrals, expected,
+                                    computed_at)
+            VALUES (:clinicId, :month, :suspect, :evidence, :failed, :auth, :retried, :pages, :mismatch, :stale, :down,
+                    :evaluable, :referrals, :expected, :computedAt)
+            """;
+
+    private final NamedParameterJdbcTemplate jdbc;
+    private final MetricsProperties properties;
+
+    FeedHealth(NamedParameterJdbcTemplate jdbc, MetricsProperties properties) {
+        this.jdbc = jdbc;
+        this.properties = properties;
+    }
+
+    /**
+     * Checks the month as of a day (in the clinic's time zone) from its sync records and its
+     * computed source rows, and stores the result, replacing an earlier check of the month.
+     */
+    public FeedCheck check(String clinicId, YearMonth month, LocalDate asOf, ZoneId zone, OffsetDateTime computedAt) {
+        OffsetDateTime from = month.atDay(1).atStartOfDay(zone).toOffsetDateTime();
+        OffsetDateTime monthEnd = month.plusMonths(1).atDay(1).atStartOfDay(zone).toOffsetDateTime();
+        OffsetDateTime to = asOf.plusDays(1).atStartOfDay(zone).toOffsetDateTime();
+        boolean complete = !to.isBefore(monthEnd) && asOf.isAfter(month.atEndOfMonth());
+        MapSqlParameterSource params = new MapSqlParameterSource("clinicId", clinicId)
+                .addValue("month", month.atDay(1))
+                .addValue("from", from)
+                .addValue("monthEnd", monthEnd)
+                .addValue("to", to)
+                .addValue("drop", properties.dropThreshold())
+                .addValue("minExpected", properties.minExpected());
+
+        List<String> problems = new ArrayList<>();
+        int failed = 0;
+        int auth = 0;
+        int pages = 0;
+        int retried = 0;
+        int mismatch = 0;
+        boolean stale = false;
+        for (var e : jdbc.queryForList(ENDPOINTS, params)) {
+            String name = (String) e.get("name");
+            int runs = ((Number) e.get("runs")).intValue();
+            if (!Boolean.TRUE.equals(e.get("enabled")) && runs == 0) {
+                continue;
+            }
+            failed += ((Number) e.get("failed")).intValue();
+            auth += ((Number) e.get("auth_failed")).intValue();
+            pages += ((Number) e.get("pages")).intValue();
+            retried += ((Number) e.get("retried")).intValue();
+            mismatch += ((Number) e.get("mismatch")).intValue();
+            String lastStatus = (String) e.get("last_status");
+            Number lastMismatch = (Number) e.get("last_mismatch");
+            if ("FAILED".equals(lastStatus)) {
+                stale = true;
+                problems.add(String.format(Locale.US, "the last sync of %s failed (%s)", name,
+                        shorten((String) e.get("last_error"))));
+            } else if (lastStatus == null) {
+                stale = true;
+                problems.add(name + " has never synced successfully");
+            } else if (complete && ((Number) e.get("successes_after")).intValue() == 0) {
+                stale = true;
+                problems.add(String.format(Locale.US, "%s has not synced successfully since %s ended", name,
+                        monthName(month)));
+            }
+            if (lastMismatch != null && lastMismatch.intValue() > 0) {
+                problems.add(String.format(Locale.US, "the last sync of %s received %d resources fewer than the EMR "
+                        + "announced", name, lastMismatch.intValue()));
+            }
+        }
+
+        var sources = jdbc.queryForMap(SOURCES, params);
+        int evaluable = ((Number) sources.get("evaluable")).intValue();
+        int down = ((Number) sources.get("down")).intValue();
+        int referrals = ((Number) sources.get("referrals")).intValue();
+        double expected = ((Number) sources.get("expected")).doubleValue();
+        if (evaluable >= properties.feedMinSources() && down >= properties.feedDropShare() * evaluable) {
+            problems.add(String.format(Locale.US, "%d of %d sources are at least %.0f%% below expected at once "
+                            + "(%d referrals vs about %.0f expected)", down, evaluable, properties.dropThreshold() * 100,
+                    referrals, expected));
+        }
+
+        String record = String.format(Locale.US, "Since %s began: %d failed sync%s%s, %d of %d pages retried, "
+                        + "%d resources announced but not received.", monthName(month), failed, failed == 1 ? "" : "s",
+                auth > 0 ? " (" + auth + " with refused credentials)" : "", retried, pages, mismatch);
+        boolean suspect = !problems.isEmpty();
+        String evidence = suspect
+                ? String.format(Locale.US, "The feed may be incomplete for %s: %s. %s", monthName(month) + " "
+                        + month.getYear(), String.join("; ", problems), record)
+                : String.format(Locale.US, "No sign of missing data for %s. %s", monthName(month) + " "
+                        + month.getYear(), record);
+        FeedCheck check = new FeedCheck(clinicId, month, suspect, shortenTo(evidence, 2000), failed, auth, retried,
+                pages, mismatch, stale, down, evaluable, referrals, expected, computedAt);
+        jdbc.update(DELETE, params);
+        jdbc.update(INSERT, params
+                .addValue("suspect", suspect)
+                .addValue("evidence", check.evidence())
+                .addValue("failed", failed)
+                .addValue("auth", auth)
+                .addValue("retried", retried)
+                .addValue("pages", pages)
+                .addValue("mismatch", mismatch)
+                .addValue("stale", stale)
+                .addValue("down", down)
+                .addValue("evaluable", evaluable)
+                .addValue("referrals", referrals)
+                .addValue("expected", java.math.BigDecimal.valueOf(expected).setScale(4, java.math.RoundingMode.HALF_UP))
+                .addValue("computedAt", computedAt));
+        return check;
+    }
+
+    /** The stored check of a clinic's month, if it has been computed. */
+    public Optional<FeedCheck> find(String clinicId, YearMonth month) {
+        return jdbc.query("""
+                SELECT f.* FROM feed_check f WHERE f.clinic_id = :clinicId AND f.month_start = :month
+                """, new MapSqlParameterSource("clinicId", clinicId).addValue("month", month.atDay(1)),
+                (rs, n) -> new FeedCheck(clinicId, month, rs.getBoolean("suspect"), rs.getString("evidence"),
+                        rs.getInt("failed_syncs"), rs.getInt("auth_failures"), rs.getInt("retried_pages"),
+                        rs.getInt("pages"), rs.getInt("count_mismatch"), rs.getBoolean("stale"),
+                        rs.getInt("sources_down"), rs.getInt("sources_evaluable"), rs.getInt("referrals"),
+                        rs.getDouble("expected"),
+                        rs.getObject("computed_at", OffsetDateTime.class))).stream().findFirst();
+    }
+
+    private static String monthName(YearMonth month) {
+        return month.getMonth().getDisplayName(java.time.format.TextStyle.FULL, Locale.US);
+    }
+
+    private static String shorten(String text) {
+        if (text == null || text.isBlank()) {
+            return "no reason recorded";
+        }
+        String line = text.lines().findFirst().orElse(text);
+        return line.length() > 200 ? line.substring(0, 199) + "…" : line;
+    }
+
+    private static String shortenTo(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    }
+}

@@ -1,0 +1,248 @@
+package org.referralmonitor.metrics.monthly;
+
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.referralmonitor.metrics.MetricsProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * Decides what a referring practice's month means, from its aggregated row.
+ *
+ * <ul>
+ * <li>SLOWDOWN: observed at least drop-threshold below expected, a one-sided test (Poisson mid-p;
+ * negative binomial mid-p when the source's baseline months are overdispersed, see
+ * {@link Dispersion}) puts a month this low under alpha, and at least min-expected were expected.</li>
+ * <li>GONE_DARK: no referral for gone-dark-days (up to the end of the month, or today in a month in
+ * progress) from a source that averages at least gone-dark-min-expected a month.</li>
+ * <li>SUSTAINED_DECLINE: each of the last sustained-months months at least sustained-drop below its
+ * expected count, and the months together significantly so (the same test on their sum), at least
+ * min-expected a month expected.</li>
+ * <li>CONVERSION_COLLAPSE: of this month's referrals, fewer seen within the horizon (every referral
+ * of the month has had that long) than the source's baseline months at the same horizon: at least
+ * drop-threshold lower, one-sided binomial mid-p under alpha, at least min-expected conversions
+ * expected.</li>
+ * <li>RECIPROCITY_FLIP: we sent the practice at least reciprocity-ratio times what it sent us (and at
+ * least min-expected), after baseline months in which it sent us at least as many as we sent it.</li>
+ * </ul>
+ * At most one volume flag is kept per month, the most specific: gone dark, then slowdown, then
+ * sustained decline. New sources (no baseline) are never flagged.
+ */
+@Component
+class SourceRules {
+
+    /** Days in an average month, to turn a monthly rate into a daily one. */
+    private static final double DAYS_PER_MONTH = 365.25 / 12;
+
+    /** Fewer days than this since the month ended and conversion is not judged yet. */
+    static final int MIN_HORIZON_DAYS = 7;
+
+    private final MetricsProperties properties;
+
+    SourceRules(MetricsProperties properties) {
+        this.properties = properties;
+    }
+
+    Evaluation evaluate(SourceMonth row, MonthContext ctx, boolean feedSuspect) {
+        boolean alertable = ctx.alertable() && !feedSuspect;
+        boolean held = ctx.alertable() && feedSuspect;
+        if (row.baseline() == null || row.average() == null) {
+            return new Evaluation(row, Evaluation.Status.NEW, null, null, List.of(), alertable, held);
+        }
+        double expected = row.baseline() * row.exposure();
+        double shape = shape(row, ctx);
+        double p = NegativeBinomial.lowerTailMidP(row.referrals(), expected, shape);
+        boolean overdispersed = !Double.isInfinite(shape);
+
+        List<Flag> volume = new ArrayList<>();
+        goneDark(row, ctx, expected, p).ifPresent(volume::add);
+        if (expected >= properties.minExpected() && expected > 0
+                && 1 - row.referrals() / expected >= properties.dropThreshold() && p < properties.alpha()) {
+            volume.add(slowdown(row, ctx, expected, p, overdispersed));
+        }
+        sustainedDecline(row, ctx, shape).ifPresent(volume::add);
+
+        List<Flag> flags = new ArrayList<>();
+        if (!volume.isEmpty()) {
+            flags.add(volume.get(0));
+        }
+        conversionCollapse(row, ctx).ifPresent(flags::add);
+        reciprocityFlip(row, ctx).ifPresent(flags::add);
+
+        Evaluation.Status status = !volume.isEmpty() ? Evaluation.Status.SLOWDOWN
+                : expected < properties.minExpected() ? Evaluation.Status.LOW_VOLUME : Evaluation.Status.STEADY;
+        return new Evaluation(row, status, expected, p, flags, alertable, held);
+    }
+
+    /**
+     * Negative binomial shape from the baseline months when they are overdispersed, else infinite
+     * (Poisson). A trimmed baseline's variance is that of the trimmed months: scaled back first.
+     */
+    private double shape(SourceMonth row, MonthContext ctx) {
+        double variance = row.variance() == null ? 0 : row.variance();
+        int months = row.historyMonths();
+        boolean trimmed = ctx.settings().trimBaseline() && months >= 5;
+        boolean overdispersed = trimmed
+                ? Dispersion.overdispersedTrimmed(months, row.average(), variance, properties.alpha())
+                : Dispersion.overdispersed(months, row.average(), variance, properties.alpha());
+        if (!overdispersed) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return NegativeBinomial.shape(row.average(), trimmed ? Dispersion.untrimmedVariance(months, variance) : variance);
+    }
+
+    private Optional<Flag> goneDark(SourceMonth row, MonthContext ctx, double expected, double p) {
+        if (row.lastReferralDate() == null || row.average() < properties.goneDarkMinExpected()) {
+            return Optional.empty();
+        }
+        LocalDate reference = ctx.complete() ? ctx.month().atEndOfMonth() : ctx.asOf();
+        long silent = ChronoUnit.DAYS.between(row.lastReferralDate(), reference);
+        if (silent < properties.goneDarkDays()) {
+            return Optional.empty();
+        }
+        double silenceChance = Math.exp(-row.average() * silent / DAYS_PER_MONTH);
+        Double revenue = revenue(row, ctx, expected - row.referrals());
+        String text = String.format(Locale.US, "%s: %s in %s vs %s expected, and none in the %d days since the last "
+                        + "on %s (%s a month before); a silence this long happens by chance %s.%s",
+                Wording.who(row), Wording.referrals(row.referrals()), monthPhrase(ctx), Wording.about(expected),
+                silent, Wording.day(row.lastReferralDate()), Wording.about(row.average()),
+                Wording.chance(silenceChance), revenueSentence(row, ctx, expected - row.referrals(), revenue));
+        return Optional.of(new Flag(Flag.Kind.GONE_DARK, row.referrals(), expected,
+                Math.min(p, silenceChance), text, revenue));
+    }
+
+    private Flag slowdown(SourceMonth row, MonthContext ctx, double expected, double p, boolean overdispersed) {
+        Double revenue = revenue(row, ctx, expected - row.referrals());
+        String text = String.format(Locale.US, "%s: %s in %s vs %s expected (%s); a drop this large happens by "
+                        + "chance %s%s.%s",
+                Wording.who(row), Wording.referrals(row.referrals()), monthPhrase(ctx), Wording.about(expected),
+                basis(row, ctx), Wording.chance(p),
+                overdispersed ? ", allowing for how much this source varies from month to month" : "",
+                revenueSentence(row, ctx, expected - row.referrals(), revenue));
+        return new Flag(Flag.Kind.SLOWDOWN, row.referrals(), expected, p, text, revenue);
+    }
+
+    private Optional<Flag> sustainedDecline(SourceMonth row, MonthContext ctx, double shape) {
+        int months = properties.sustainedMonths();
+        Double recentExpected = row.recentExpected();
+        if (recentExpected == null || row.recentMonthsBelow() < months
+                || row.average() * row.seasonalFactor() < properties.minExpected()) {
+            return Optional.empty();
+        }
+        double drop = 1 - row.recentReferrals() / recentExpected;
+        double p = NegativeBinomial.lowerTailMidP(row.recentReferrals(), recentExpected, shape * months);
+        if (drop < properties.sustainedDrop() || p >= properties.alpha()) {
+            return Optional.empty();
+        }
+        double lost = recentExpected - row.recentReferrals();
+        Double revenue = revenue(row, ctx, lost);
+        String span = Wording.monthName(ctx.month().minusMonths(months - 1L)) + " to " + Wording.month(ctx.month());
+        String text = String.format(Locale.US, "%s: at least %s below expected %d months running, %s from %s vs %s "
+                        + "expected (%s fewer); a shortfall this large over %d months happens by chance %s.%s",
+                Wording.who(row), Wording.percent(properties.sustainedDrop()), months, Wording.referrals(row.recentReferrals()), span, Wording.about(recentExpected),
+                Wording.percent(drop), months, Wording.chance(p), revenueSentence(row, ctx, lost, revenue));
+        return Optional.of(new Flag(Flag.Kind.SUSTAINED_DECLINE, row.recentReferrals(), recentExpected, p,
+                text, revenue));
+    }
+
+    private Optional<Flag> conversionCollapse(SourceMonth row, MonthContext ctx) {
+        int n = row.referrals();
+        if (ctx.horizonDays() < MIN_HORIZON_DAYS || n == 0 || row.baselineReferrals() == 0) {
+            return Optional.empty();
+        }
+        double usual = row.baselineConvertedHorizon() / (double) row.baselineReferrals();
+        double expected = n * usual;
+        int seen = row.convertedHorizon();
+        if (expected < properties.minExpected() || 1 - seen / expected < properties.dropThreshold()) {
+            return Optional.empty();
+        }
+        double p = Binomial.lowerTailMidP(seen, n, usual);
+        if (p >= properties.alpha()) {
+            return Optional.empty();
+        }
+        double lost = expected - seen;
+        double value = ctx.settings().valuePerConversion();
+        Double revenue = value > 0 ? lost * value : null;
+        String text = String.format(Locale.US, "%s: %d of %s in %s were seen within %d days (%s), vs %s usually "
+                        + "within that time (%s expected); a rate this low happens by chance %s. Of those not converted: %s.%s",
+                Wording.who(row), seen, Wording.referrals(n), Wording.month(ctx.month()), ctx.horizonDays(),
+                Wording.percent(seen / (double) n), Wording.percent(usual), Wording.about(expected), Wording.chance(p),
+                reasons(row), revenue == null ? "" : String.format(Locale.US, " Revenue at risk: about %s (%s fewer "
+                        + "visits x %s).", Wording.money(revenue), Wording.amount(lost),
+                        Wording.money(value)));
+        return Optional.of(new Flag(Flag.Kind.CONVERSION_COLLAPSE, seen, expected, p, text, revenue));
+    }
+
+    private Optional<Flag> reciprocityFlip(SourceMonth row, MonthContext ctx) {
+        int sent = row.sent();
+        boolean clearlyMore = sent >= properties.minExpected() && sent >= properties.reciprocityRatio() * row.referrals();
+        boolean wasBalanced = row.receivedBefore() > 0 && row.sentBefore() <= row.receivedBefore();
+        if (!clearlyMore || !wasBalanced) {
+            return Optional.empty();
+        }
+        String text = String.format(Locale.US, "%s: we sent them %s in %s and received %d; over the previous %d "
+                        + "months we sent %d and received %d. The relationship now runs mostly one way.",
+                Wording.who(row), Wording.referrals(sent), Wording.month(ctx.month()), row.referrals(),
+                ctx.settings().baselineMonths(), row.sentBefore(), row.receivedBefore());
+        return Optional.of(new Flag(Flag.Kind.RECIPROCITY_FLIP, sent, row.referrals(), null, text, null));
+    }
+
+    /** Lost referrals x the source's conversion rate x value per converted referral; null without a rate or value. */
+    private static Double revenue(SourceMonth row, MonthContext ctx, double lostReferrals) {
+        double value = ctx.settings().valuePerConversion();
+        if (row.baselineConversion() == null || value <= 0 || lostReferrals <= 0) {
+            return null;
+        }
+        return lostReferrals * row.baselineConversion() * value;
+    }
+
+    private static String revenueSentence(SourceMonth row, MonthContext ctx, double lost, Double revenue) {
+        if (revenue == null) {
+            return "";
+        }
+        return String.format(Locale.US, " Revenue at risk: about %s (%s fewer referrals x %s converted x %s).",
+                Wording.money(revenue), Wording.amount(lost), Wording.percent(row.baselineConversion()),
+                Wording.money(ctx.settings().valuePerConversion()));
+    }
+
+    /** How the expected figure was made, in words. */
+    private String basis(SourceMonth row, MonthContext ctx) {
+        int months = row.historyMonths();
+        boolean trimmed = ctx.settings().trimBaseline() && months >= 4;
+        String basis = (trimmed ? "average of the previous " + months + " months without the highest and lowest"
+                : "average of the previous " + months + " months");
+        double season = row.seasonalFactor() - 1;
+        if (Math.abs(season) >= 0.02) {
+            basis += String.format(Locale.US, "; %s is usually %s %s average", Wording.monthName(ctx.month()),
+                    Wording.percent(Math.abs(season)), season > 0 ? "above" : "below");
+        }
+        if (!ctx.complete()) {
+            basis += String.format(Locale.US, "; %s of the month has passed", Wording.percent(row.exposure()));
+        }
+        return basis;
+    }
+
+    private static String monthPhrase(MonthContext ctx) {
+        return ctx.complete() ? Wording.month(ctx.month()) : Wording.month(ctx.month()) + " so far";
+    }
+
+    private static String reasons(SourceMonth row) {
+        List<String> parts = new ArrayList<>();
+        if (row.cancelled() > 0) {
+            parts.add(row.cancelled() + " cancelled");
+        }
+        if (row.visitMissed() > 0) {
+            parts.add(row.visitMissed() + " missed a booked visit");
+        }
+        if (row.waiting() > 0) {
+            parts.add(row.waiting() + " still within the window");
+        }
+        if (row.noVisit() > 0) {
+            parts.add(row.noVisit() + " no visit within the window");
+        }
+        return parts.isEmpty() ? "none" : String.join(", ", parts);
+    }
+}

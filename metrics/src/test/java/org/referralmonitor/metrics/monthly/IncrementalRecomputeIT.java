@@ -1,0 +1,145 @@
+package org.referralmonitor.metrics.monthly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.sync.SyncFinishedEvent;
+import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
+import org.referralmonitor.metrics.MetricsTestApplication;
+import org.referralmonitor.metrics.alert.Alert;
+import org.referralmonitor.metrics.alert.Alerts;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * After a sync, only the months its changed referrals and visits belong to are recomputed (and the
+ * month in progress, always provisional): late data, a referral back-dated into a closed month,
+ * updates that month and its flags; a visit that arrives later updates its referral's month.
+ */
+@SpringBootTest(classes = {MetricsTestApplication.class, MonthlyMetricsJobIT.FixedClock.class},
+        properties = "referral-monitor.metrics.provisional-days=0")
+@ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+class IncrementalRecomputeIT {
+
+    static final YearMonth SEPTEMBER = YearMonth.of(2026, 9);
+    static final YearMonth OCTOBER = YearMonth.of(2026, 10);
+    static final String LAKESIDE = "npi:1245319599";
+
+    @Autowired
+    MonthlyMetricsRunner runner;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    Alerts alerts;
+
+    @Autowired
+    ApplicationEventPublisher events;
+
+    ReferralFixture f;
+
+    @BeforeEach
+    void seed() {
+        f = new ReferralFixture(jdbc);
+        if (jdbc.sql("SELECT COUNT(*) FROM clinic WHERE id = 'late'").query(Integer.class).single() > 0) {
+            return;
+        }
+        f.clinic("late", "late-emr");
+        f.organization("late-emr", "o1", "Lakeside Family Practice", "1245319599");
+        for (YearMonth m = OCTOBER.minusMonths(12); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("late-emr", LAKESIDE, null, m, 10, 7);
+        }
+        f.referrals("late-emr", LAKESIDE, null, OCTOBER, 4, 3);
+        for (YearMonth m = SEPTEMBER; !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+            assertThat(runner.run("late", m, true).status()).isEqualTo("COMPLETED");
+        }
+    }
+
+    @Test
+    void aReferralBackDatedIntoAClosedMonthUpdatesItAndItsFlags() {
+        Alert slowdown = alerts.find("late", "OPEN", OCTOBER, "SLOWDOWN").get(0);
+        assertThat(slowdown.observed()).isEqualTo(4);
+
+        long before = sync(() -> {
+            for (int day = 20; day < 26; day++) {
+                f.referral("late-emr", LAKESIDE, null, LocalDate.of(2026, 10, day), "active", null);
+            }
+        });
+
+        // October (touched) and November (in progress) only
+        assertRecomputed(before, "2026-10", "2026-11");
+        assertThat(jdbc.sql("SELECT referrals FROM source_month WHERE clinic_id = 'late' AND month_start = :m "
+                + "AND org_key = :org AND practitioner_key = '*'").param("m", OCTOBER.atDay(1)).param("org", LAKESIDE)
+                .query(Integer.class).single()).isEqualTo(10);
+        assertThat(jdbc.sql("SELECT status FROM source_month WHERE clinic_id = 'late' AND month_start = :m "
+                + "AND org_key = :org AND practitioner_key = '*'").param("m", OCTOBER.atDay(1)).param("org", LAKESIDE)
+                .query(String.class).single()).isEqualTo("STEADY");
+        Alert after = alerts.find(slowdown.id()).orElseThrow();
+        assertThat(after.status()).isEqualTo("RESOLVED");
+        assertThat(after.resolvedReason()).isEqualTo("Recomputed: 10 referrals vs about 10 expected is no longer "
+                + "flagged as slowdown");
+    }
+
+    @Test
+    void aVisitThatArrivesLaterRecomputesItsReferralsMonth() {
+        String referral = jdbc.sql("""
+                SELECT r.resource_id FROM referral r WHERE r.endpoint_id = 'late-emr' AND r.authored_month = :m
+                  AND NOT EXISTS (SELECT 1 FROM referral_conversion rc WHERE rc.endpoint_id = r.endpoint_id
+                                  AND rc.referral_id = r.resource_id)
+                ORDER BY r.resource_id LIMIT 1
+                """).param("m", SEPTEMBER.atDay(1)).query(String.class).single();
+        int convertedBefore = converted(SEPTEMBER);
+
+        long before = sync(() -> f.visit("late-emr", referral, LocalDate.of(2026, 9, 25), "finished", true));
+
+        assertRecomputed(before, "2026-09", "2026-11");
+        assertThat(converted(SEPTEMBER)).isEqualTo(convertedBefore + 1);
+    }
+
+    /** Writes data as a sync would and announces the sync; returns the last job execution before it. */
+    private long sync(Runnable write) {
+        long lastExecution = runner.history("late", 1).get(0).executionId();
+        long run = f.syncRun("late-emr", "SUCCEEDED", OffsetDateTime.of(2026, 11, 23, 10, 0, 0, 0, ZoneOffset.UTC), 0,
+                null);
+        f.runId = run;
+        write.run();
+        f.runId = 1;
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", run, true, 1));
+        return lastExecution;
+    }
+
+    /** Waits for the expected months to be recomputed, then checks that nothing else is. */
+    private void assertRecomputed(long lastExecutionBefore, String... months) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            List<MetricsJobRun> runs = runsAfter(lastExecutionBefore);
+            return runs.stream().allMatch(r -> r.status().equals("COMPLETED"))
+                    && runs.stream().map(MetricsJobRun::month).collect(Collectors.toSet()).equals(Set.of(months));
+        });
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                .until(() -> runsAfter(lastExecutionBefore).size() == months.length);
+    }
+
+    private List<MetricsJobRun> runsAfter(long executionId) {
+        return runner.history("late", 100).stream().filter(r -> r.executionId() > executionId).toList();
+    }
+
+    private int converted(YearMonth month) {
+        return jdbc.sql("SELECT converted FROM source_month WHERE clinic_id = 'late' AND month_start = :m "
+                + "AND org_key = :org AND practitioner_key = '*'").param("m", month.atDay(1)).param("org", LAKESIDE)
+                .query(Integer.class).single();
+    }
+}

@@ -1,0 +1,60 @@
+package org.referralmonitor.metrics.monthly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.metrics.MetricsProperties;
+
+class MonthContextTest {
+
+    static MetricsProperties properties(int provisionalDays, boolean alertProvisional, int alertMonths) {
+        return new MetricsProperties(12, 6, true, true, 0.30, 0.05, 3.0, provisionalDays, alertProvisional,
+                alertMonths, 45, 2.0, 3, 0.15, 2.0, 0.6, 3, 250, List.of(), 500, "0 0 3 1 * *", true, 13);
+    }
+
+    static final LocalDate NOV_23 = LocalDate.of(2026, 11, 23);
+
+    @Test
+    void aMonthIsProvisionalUntilFortyFiveDaysAfterItsEnd() {
+        assertThat(MonthContext.isProvisional(YearMonth.of(2026, 10), NOV_23, 45)).as("23 days after").isTrue();
+        assertThat(MonthContext.isProvisional(YearMonth.of(2026, 10), LocalDate.of(2026, 12, 14), 45)).isTrue();
+        assertThat(MonthContext.isProvisional(YearMonth.of(2026, 10), LocalDate.of(2026, 12, 15), 45)).isFalse();
+        assertThat(MonthContext.isProvisional(YearMonth.of(2026, 9), NOV_23, 45)).as("54 days after").isFalse();
+        assertThat(MonthContext.isProvisional(YearMonth.of(2026, 11), NOV_23, 0)).as("not over").isTrue();
+        assertThat(MonthContext.isProvisional(YearMonth.of(2026, 10), NOV_23, 0)).isFalse();
+        assertThat(MonthContext.newestFinalMonth(NOV_23, 45)).isEqualTo(YearMonth.of(2026, 9));
+        assertThat(MonthContext.newestFinalMonth(NOV_23, 0)).isEqualTo(YearMonth.of(2026, 10));
+    }
+
+    @Test
+    void onlyTheNewestFinalMonthsRaiseAlerts() {
+        MetricsProperties defaults = properties(45, false, 1);
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 9), NOV_23, defaults, 90).alertable()).isTrue();
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 10), NOV_23, defaults, 90).alertable())
+                .as("provisional").isFalse();
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 8), NOV_23, defaults, 90).alertable())
+                .as("older than alert-months").isFalse();
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 10), NOV_23, properties(45, true, 1), 90).alertable())
+                .as("alert-provisional").isTrue();
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 11), NOV_23, properties(45, true, 1), 90).alertable())
+                .as("never a month in progress").isFalse();
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 8), NOV_23, properties(45, false, 2), 90).alertable())
+                .isTrue();
+    }
+
+    @Test
+    void knowsHowLongTheMonthsReferralsHaveHadToConvert() {
+        MonthContext october = MonthContext.of("c", YearMonth.of(2026, 10), NOV_23, properties(45, false, 1), 90);
+        assertThat(october.horizonDays()).as("23 days since October 31, the last day not fully seen").isEqualTo(22);
+        assertThat(october.decidedBefore()).isEqualTo(LocalDate.of(2026, 8, 25));
+        assertThat(october.exposure()).isEqualTo(1.0);
+        MonthContext november = MonthContext.of("c", YearMonth.of(2026, 11), NOV_23, properties(45, false, 1), 90);
+        assertThat(november.exposure()).isEqualTo(23 / 30.0);
+        assertThat(november.horizonDays()).isZero();
+        assertThat(MonthContext.of("c", YearMonth.of(2025, 1), NOV_23, properties(45, false, 1), 90).horizonDays())
+                .as("capped at the window").isEqualTo(90);
+    }
+}

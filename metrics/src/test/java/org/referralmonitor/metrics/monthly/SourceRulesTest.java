@@ -1,0 +1,259 @@
+package org.referralmonitor.metrics.monthly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.LocalDate;
+import java.time.YearMonth;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.metrics.MetricsProperties;
+
+class SourceRulesTest {
+
+    static final LocalDate NOV_23 = LocalDate.of(2026, 11, 23);
+    static final YearMonth OCTOBER = YearMonth.of(2026, 10);
+
+    private final MetricsProperties properties = MonthContextTest.properties(0, false, 1);
+    private final SourceRules rules = new SourceRules(properties);
+    private final MonthContext october = MonthContext.of("c", OCTOBER, NOV_23, properties, 90);
+
+    /** A practice's October with a baseline of 10 a month over 12 months, Poisson-like, 70% converting. */
+    static final class Row {
+        int referrals = 10;
+        Double baseline = 10.0;
+        Double average = 10.0;
+        /** Of the trimmed months: about 0.57 of the months' variance, here Poisson (10). */
+        Double variance = 5.7;
+        double seasonalFactor = 1.0;
+        double exposure = 1.0;
+        int history = 12;
+        LocalDate last = LocalDate.of(2026, 10, 30);
+        int recentBelow = 0;
+        int recentReferrals = 30;
+        Double recentExpected = 30.0;
+        int horizon = 22;
+        /** Default: 70% of the referrals, the usual rate. */
+        Integer convertedHorizon;
+        int baselineReferrals = 120;
+        int baselineConvertedHorizon = 84;
+        Double baselineConversion = 0.7;
+        int cancelled;
+        int visitMissed;
+        int waiting;
+        int noVisit;
+        int sent;
+        int sentBefore;
+        int receivedBefore = 120;
+
+        SourceMonth build() {
+            int convertedHorizon = this.convertedHorizon != null ? this.convertedHorizon : (int) Math.round(0.7 * referrals);
+            return new SourceMonth("c", OCTOBER, "npi:1245319599", "Lakeside Family Practice", "1245319599", referrals,
+                    convertedHorizon, history, baseline, average, variance, seasonalFactor, exposure, last, recentBelow,
+                    recentReferrals, recentExpected, horizon, convertedHorizon, baselineReferrals,
+                    baselineConvertedHorizon, baselineConversion, cancelled, visitMissed, waiting, noVisit, sent,
+                    sentBefore, receivedBefore);
+        }
+    }
+
+    private Evaluation evaluate(java.util.function.Consumer<Row> change) {
+        Row row = new Row();
+        change.accept(row);
+        return rules.evaluate(row.build(), october, false);
+    }
+
+    @Test
+    void halfOfTenIsASlowdownThatExplainsItself() {
+        Evaluation e = evaluate(r -> r.referrals = 5);
+        assertThat(e.status()).isEqualTo(Evaluation.Status.SLOWDOWN);
+        assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.SLOWDOWN);
+        Flag f = e.flags().get(0);
+        assertThat(f.explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 5 referrals in October 2026 "
+                + "vs about 10 expected (average of the previous 12 months without the highest and lowest); a drop this "
+                + "large happens by chance about 5% of the time. Revenue at risk: about $875 (5 fewer referrals x 70% "
+                + "converted x $250).");
+        assertThat(f.revenueAtRisk()).isEqualTo(5 * 0.7 * 250);
+        assertThat(e.alertable()).isTrue();
+    }
+
+    @Test
+    void saysHowTheSeasonShapedTheExpectation() {
+        Evaluation e = evaluate(r -> {
+            r.referrals = 4;
+            r.baseline = 11.55;
+            r.average = 11.0;
+            r.seasonalFactor = 1.05;
+        });
+        assertThat(e.flags().get(0).explanation()).contains("4 referrals in October 2026 vs about 12 expected",
+                "October is usually 5% above average", "happens by chance less than 1% of the time");
+    }
+
+    @Test
+    void ordinaryNoiseAndSmallOrInsignificantDropsAreSteady() {
+        assertThat(evaluate(r -> r.referrals = 8).status()).isEqualTo(Evaluation.Status.STEADY);
+        assertThat(evaluate(r -> r.referrals = 14).status()).isEqualTo(Evaluation.Status.STEADY);
+        // 2 instead of 4: a 50% drop, but a month this low happens about 17% of the time
+        assertThat(evaluate(r -> {
+            r.referrals = 2;
+            r.baseline = 4.0;
+            r.average = 4.0;
+            r.variance = 4.0;
+        }).status()).isEqualTo(Evaluation.Status.STEADY);
+        // 170 vs 200 is unlikely by chance but only a 15% drop
+        assertThat(evaluate(r -> {
+            r.referrals = 170;
+            r.baseline = 200.0;
+            r.average = 200.0;
+            r.variance = 200.0;
+        }).flags()).isEmpty();
+    }
+
+    @Test
+    void newAndSmallSourcesAreNeverFlagged() {
+        Evaluation fresh = evaluate(r -> {
+            r.referrals = 0;
+            r.baseline = null;
+            r.average = null;
+            r.history = 3;
+        });
+        assertThat(fresh.status()).isEqualTo(Evaluation.Status.NEW);
+        assertThat(fresh.flags()).isEmpty();
+        Evaluation small = evaluate(r -> {
+            r.referrals = 0;
+            r.baseline = 1.5;
+            r.average = 1.5;
+            r.last = LocalDate.of(2026, 8, 1);
+        });
+        assertThat(small.status()).isEqualTo(Evaluation.Status.LOW_VOLUME);
+        assertThat(small.flags()).as("1.5 a month is under gone-dark-min-expected").isEmpty();
+    }
+
+    @Test
+    void aSourceWhoseMonthsVaryALotNeedsALargerDrop() {
+        assertThat(evaluate(r -> r.referrals = 5).status()).isEqualTo(Evaluation.Status.SLOWDOWN);
+        // trimmed months' variance 20: the months' variance is about 35, three and a half times the mean
+        Evaluation e = evaluate(r -> {
+            r.referrals = 5;
+            r.variance = 20.0;
+        });
+        assertThat(e.status()).as("negative binomial: 5 of 10 is ordinary when months vary this much")
+                .isEqualTo(Evaluation.Status.STEADY);
+        assertThat(evaluate(r -> {
+            r.referrals = 1;
+            r.variance = 20.0;
+        }).flags().get(0).explanation()).contains("allowing for how much this source varies from month to month");
+    }
+
+    @Test
+    void aSourceSilentForFortyFiveDaysHasGoneDark() {
+        Evaluation e = evaluate(r -> {
+            r.referrals = 0;
+            r.average = 9.0;
+            r.baseline = 9.0;
+            r.variance = 9.0;
+            r.last = LocalDate.of(2026, 8, 31);
+        });
+        assertThat(e.status()).isEqualTo(Evaluation.Status.SLOWDOWN);
+        assertThat(e.flags()).extracting(Flag::kind).as("the most specific volume flag only")
+                .containsExactly(Flag.Kind.GONE_DARK);
+        assertThat(e.flags().get(0).explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 0 referrals "
+                + "in October 2026 vs about 9 expected, and none in the 61 days since the last on August 31, 2026 (about "
+                + "9 a month before); a silence this long happens by chance less than 1 time in 1,000. Revenue at risk: "
+                + "about $1,575 (9 fewer referrals x 70% converted x $250).");
+        Evaluation recent = evaluate(r -> {
+            r.referrals = 0;
+            r.average = 2.5;
+            r.baseline = 2.5;
+            r.last = LocalDate.of(2026, 9, 20);
+        });
+        assertThat(recent.flags()).as("41 days is not 45").isEmpty();
+    }
+
+    @Test
+    void threeMonthsBelowExpectedTogetherAreASustainedDecline() {
+        Evaluation e = evaluate(r -> {
+            r.referrals = 7;
+            r.recentBelow = 3;
+            r.recentReferrals = 20;
+        });
+        assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.SUSTAINED_DECLINE);
+        assertThat(e.flags().get(0).explanation()).startsWith("Lakeside Family Practice (NPI 1245319599): at least "
+                + "15% below expected 3 months running, 20 referrals from August to October 2026 vs about 30 expected "
+                + "(33% fewer)");
+        assertThat(evaluate(r -> {
+            r.referrals = 7;
+            r.recentBelow = 2;
+            r.recentReferrals = 20;
+        }).flags()).as("one of the three months was not 15% below").isEmpty();
+        assertThat(evaluate(r -> {
+            r.referrals = 9;
+            r.recentBelow = 3;
+            r.recentReferrals = 27;
+        }).flags()).as("10% fewer is within noise").isEmpty();
+    }
+
+    @Test
+    void fewerReferralsSeenThanUsualIsAConversionCollapse() {
+        Evaluation e = evaluate(r -> {
+            r.referrals = 20;
+            r.convertedHorizon = 4;
+            r.cancelled = 9;
+            r.noVisit = 3;
+            r.waiting = 4;
+        });
+        assertThat(e.status()).isEqualTo(Evaluation.Status.STEADY);
+        assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.CONVERSION_COLLAPSE);
+        assertThat(e.flags().get(0).explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 4 of 20 "
+                + "referrals in October 2026 were seen within 22 days (20%), vs 70% usually within that time (about 14 "
+                + "expected); a rate this low happens by chance less than 1 time in 1,000. Of those not converted: 9 "
+                + "cancelled, 4 still within the window, 3 no visit within the window. Revenue at risk: about $2,500 "
+                + "(10 fewer visits x $250).");
+        assertThat(evaluate(r -> {
+            r.referrals = 20;
+            r.convertedHorizon = 12;
+        }).flags()).as("60% vs 70%").isEmpty();
+    }
+
+    @Test
+    void sendingThemClearlyMoreThanTheySendUsIsAReciprocityFlip() {
+        Evaluation e = evaluate(r -> {
+            r.referrals = 3;
+            r.baseline = 3.0;
+            r.average = 3.0;
+            r.variance = 3.0;
+            r.sent = 8;
+            r.sentBefore = 10;
+            r.receivedBefore = 36;
+        });
+        assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.RECIPROCITY_FLIP);
+        assertThat(e.flags().get(0).explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): we sent them 8 "
+                + "referrals in October 2026 and received 3; over the previous 12 months we sent 10 and received 36. The "
+                + "relationship now runs mostly one way.");
+        assertThat(evaluate(r -> {
+            r.referrals = 3;
+            r.sent = 8;
+            r.sentBefore = 50;
+            r.receivedBefore = 36;
+        }).flags()).extracting(Flag::kind).as("not new: we always sent more").doesNotContain(Flag.Kind.RECIPROCITY_FLIP);
+    }
+
+    @Test
+    void aMonthInProgressIsJudgedOnWhatIsExpectedByNow() {
+        MonthContext november = MonthContext.of("c", YearMonth.of(2026, 11), NOV_23, properties, 90);
+        Row row = new Row();
+        row.referrals = 7;
+        row.exposure = november.exposure();
+        Evaluation e = rules.evaluate(row.build(), november, false);
+        assertThat(e.expected()).isCloseTo(10 * 23 / 30.0, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(e.status()).isEqualTo(Evaluation.Status.STEADY);
+        assertThat(e.alertable()).isFalse();
+    }
+
+    @Test
+    void aSuspectFeedHoldsTheAlerts() {
+        Row row = new Row();
+        row.referrals = 2;
+        Evaluation e = rules.evaluate(row.build(), october, true);
+        assertThat(e.flags()).isNotEmpty();
+        assertThat(e.held()).isTrue();
+        assertThat(e.alertable()).isFalse();
+    }
+}
