@@ -147,9 +147,10 @@ class MonthlyAggregation {
                 JOIN factor f ON f.cal = EXTRACT(MONTH FROM m.authored_month)
                 GROUP BY m.org_key, m.practitioner_key
             ), aged AS (
-                SELECT h.*, CAST(COALESCE(LEAST(CAST(:baselineMonths AS INTEGER),
+                -- no earlier month: no history (LEAST ignores a NULL on PostgreSQL, so test for it first)
+                SELECT h.*, CAST(CASE WHEN h.first_month IS NULL THEN 0 ELSE LEAST(CAST(:baselineMonths AS INTEGER),
                            (EXTRACT(YEAR FROM CAST(:month AS DATE)) - EXTRACT(YEAR FROM h.first_month)) * 12
-                           + EXTRACT(MONTH FROM CAST(:month AS DATE)) - EXTRACT(MONTH FROM h.first_month)), 0) AS INTEGER)
+                           + EXTRACT(MONTH FROM CAST(:month AS DATE)) - EXTRACT(MONTH FROM h.first_month)) END AS INTEGER)
                            AS n
                 FROM history h
             ), spread AS (
