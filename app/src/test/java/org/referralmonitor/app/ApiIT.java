@@ -92,6 +92,21 @@ class ApiIT {
         Http.Reply sources = http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-10", MANAGER, MANAGER_PW);
         assertThat(sources.<Boolean>json("$.computed")).isTrue();
         assertThat(sources.list("$.sources")).hasSize(8);
+
+        // a full recompute: several months in one run
+        Http.Reply range = http.post("/api/v1/jobs/monthly-metrics?from=2026-08&month=2026-10&clinic=lakeside-ortho"
+                + "&recompute=true", MANAGER, MANAGER_PW);
+        assertThat(range.status()).isEqualTo(202);
+        assertThat(range.<List<String>>json("$[*].month")).containsExactly("2026-08/2026-10");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                http.get("/api/v1/jobs/monthly-metrics?clinic=lakeside-ortho", MANAGER, MANAGER_PW)
+                        .<List<String>>json("$[?(@.month == '2026-08/2026-10')].status").contains("COMPLETED"));
+        assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-08", MANAGER, MANAGER_PW)
+                .<Boolean>json("$.computed")).isTrue();
+        Http.Reply backwards = http.post("/api/v1/jobs/monthly-metrics?from=2026-11&month=2026-10", MANAGER,
+                MANAGER_PW);
+        assertThat(backwards.status()).isEqualTo(400);
+        assertThat(backwards.<String>json("$.detail")).isEqualTo("from (2026-11) must not be after month (2026-10)");
     }
 
     @Test

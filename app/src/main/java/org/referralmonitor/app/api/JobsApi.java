@@ -27,19 +27,25 @@ class JobsApi {
     }
 
     /**
-     * Queues the month for every clinic, or for one. Unchanged data is not computed twice unless
-     * {@code recompute=true}.
+     * Queues the month for every clinic, or for one; with {@code from}, every month from {@code from}
+     * to {@code month} in one run per clinic (a full recompute reads each referral once). Unchanged
+     * data is not computed twice unless {@code recompute=true}.
      */
     @PostMapping
     ResponseEntity<List<MetricsJobRun>> start(@RequestParam(required = false) String month,
-            @RequestParam(required = false) String clinic, @RequestParam(defaultValue = "false") boolean recompute) {
+            @RequestParam(required = false) String from, @RequestParam(required = false) String clinic,
+            @RequestParam(defaultValue = "false") boolean recompute) {
         if (month == null || month.isBlank()) {
             throw new InvalidRequestException("month is required, as YYYY-MM (for example 2026-10)");
         }
         List<Clinic> clinics = clinic == null || clinic.isBlank() ? directory.clinics()
                 : List.of(RequestParams.clinic(directory, clinic));
         YearMonth m = RequestParams.month(month, null);
-        List<MetricsJobRun> queued = clinics.stream().map(c -> runner.submit(c.id(), m, recompute)).toList();
+        YearMonth first = from == null || from.isBlank() ? m : RequestParams.month(from, null);
+        if (first.isAfter(m)) {
+            throw new InvalidRequestException("from (" + first + ") must not be after month (" + m + ")");
+        }
+        List<MetricsJobRun> queued = clinics.stream().map(c -> runner.submit(c.id(), first, m, recompute)).toList();
         return ResponseEntity.accepted().body(queued);
     }
 

@@ -1,8 +1,6 @@
 package org.referralmonitor.metrics.monthly;
 
 import java.time.OffsetDateTime;
-import java.time.YearMonth;
-import java.util.ArrayList;
 import java.util.List;
 import org.referralmonitor.metrics.MetricsProperties;
 import org.referralmonitor.profiles.ReferralCodes;
@@ -45,11 +43,34 @@ class MonthlyAggregation {
     /** Months of clinic history a seasonal factor needs, and that it is computed over. */
     static final int SEASON_MONTHS = 24;
 
-    private static final String DELETE = "DELETE FROM source_month WHERE clinic_id = :clinicId AND month_start = :month";
+    /** Offsets 0..24 months: joins on month_index = month_index + k instead of ranges (hash joins). */
+    private static final String OFFSETS = "(VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), "
+            + "(13), (14), (15), (16), (17), (18), (19), (20), (21), (22), (23), (24)) AS o (k)";
 
-    private static final String DELETE_REASONS =
-            "DELETE FROM source_month_reason WHERE clinic_id = :clinicId AND month_start = :month";
+    private static final String INSERT_TARGET = """
+            INSERT INTO metrics_target (job_execution_id, month_start, month_index, season_from, exposure, horizon_days,
+                provisional)
+            VALUES (:jobExecutionId, :month, :monthIndex, :seasonFrom, :exposure, :horizonDays, :provisional)
+            """;
 
+    private static final String DELETE_TARGETS = "DELETE FROM metrics_target WHERE job_execution_id = :jobExecutionId";
+
+    private static final String DELETE = """
+            DELETE FROM source_month WHERE clinic_id = :clinicId
+              AND month_start IN (SELECT month_start FROM metrics_target WHERE job_execution_id = :jobExecutionId)
+            """;
+
+    private static final String DELETE_REASONS = """
+            DELETE FROM source_month_reason WHERE clinic_id = :clinicId
+              AND month_start IN (SELECT month_start FROM metrics_target WHERE job_execution_id = :jobExecutionId)
+            """;
+
+    /*
+     * Every month of the run (metrics_target) at once. Month arithmetic on month indexes (year x 12 +
+     * month); a month's window is joined through OFFSETS. Per referral: its outcome, once; per source
+     * and month with referrals: counts (monthly), with the previous such month (sequenced); per run
+     * month: seasonal factors, baseline over the window, the recent months, the month itself, sent.
+     */
     private static final String INSERT = """
             INSERT INTO source_month (clinic_id, month_start, org_key, practitioner_key, referrals, converted,
                 history_months, baseline, status, p_value, computed_at, job_execution_id,
@@ -57,8 +78,14 @@ class MonthlyAggregation {
                 sent, sent_before, received_before, baseline_average, baseline_variance, seasonal_factor, exposure,
                 last_referral_date, recent_months_below, recent_referrals, recent_expected, horizon_days,
                 converted_horizon, baseline_referrals, baseline_converted_horizon, baseline_conversion, provisional)
-            WITH scoped AS (
-                SELECT r.endpoint_id, r.resource_id, r.authored_month, r.authored_date, r.patient_hash, r.status,
+            WITH target AS (
+                SELECT month_start, month_index AS idx, season_from, exposure, horizon_days AS horizon, provisional
+                FROM metrics_target WHERE job_execution_id = :jobExecutionId
+            ), scoped AS (
+                SELECT r.endpoint_id, r.resource_id, r.authored_month,
+                       CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
+                           AS idx,
+                       r.authored_date, r.patient_hash, r.status,
                        COALESCE(r.source_org_key, 'unknown') AS org_key, r.source_practitioner_key,
                        r.performer_type, r.performer_id,
                        CASE WHEN r.source_org_key IN (:ownKeys) THEN 1 ELSE 0 END AS outbound
@@ -66,27 +93,31 @@ class MonthlyAggregation {
                 JOIN emr_endpoint e ON e.id = r.endpoint_id
                 WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
                   AND r.deleted_at IS NULL
-                  AND r.authored_month >= CAST(:scanFrom AS DATE) AND r.authored_month <= CAST(:month AS DATE)
+                  AND r.authored_month >= CAST(:scanFrom AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
             ), inbound AS (
-                SELECT s.endpoint_id, s.resource_id, s.authored_month, s.authored_date, s.patient_hash, s.org_key,
+                SELECT s.endpoint_id, s.resource_id, s.idx, s.authored_date, s.patient_hash, s.org_key,
                        s.source_practitioner_key,
                        CASE WHEN s.status IN (:cancelledStatuses) THEN 1 ELSE 0 END AS cancelled,
+                       -- days to an attended visit (-1: attended, delay unknown), NULL: none attended
+                       CASE WHEN v.status IN (:attended) THEN COALESCE(rc.days_to_visit, -1) END AS attended_days,
                        CASE WHEN v.status IN (:attended)
                                  AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:windowDays AS INTEGER))
                             THEN 1 ELSE 0 END AS converted,
-                       CASE WHEN v.status IN (:attended)
-                                 AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:horizonDays AS INTEGER))
-                            THEN 1 ELSE 0 END AS converted_horizon,
                        CASE WHEN v.status IN (:attended) AND rc.days_to_visit <= CAST(:windowDays AS INTEGER)
                             THEN rc.days_to_visit END AS days_to_visit,
-                       CASE WHEN s.authored_month = CAST(:month AS DATE) AND (
-                                (v.resource_id IS NOT NULL AND v.status NOT IN (:attended)
-                                 AND v.start_date < CAST(:asOf AS DATE))
-                                OR EXISTS (SELECT 1 FROM visit_based_on vb
-                                           JOIN visit bv ON bv.endpoint_id = vb.endpoint_id
-                                                        AND bv.resource_id = vb.visit_id
-                                           WHERE vb.endpoint_id = s.endpoint_id AND vb.referral_id = s.resource_id
-                                             AND bv.status IN (:missedVisit) AND bv.deleted_at IS NULL))
+                       -- only where it counts: a run month's referral neither converted nor cancelled
+                       CASE WHEN s.authored_month < CAST(:firstMonth AS DATE) THEN 0
+                            WHEN v.status IN (:attended)
+                                 AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:windowDays AS INTEGER))
+                            THEN 0
+                            WHEN s.status IN (:cancelledStatuses) THEN 0
+                            WHEN (v.resource_id IS NOT NULL AND v.status NOT IN (:attended)
+                                  AND v.start_date < CAST(:asOf AS DATE))
+                                 OR EXISTS (SELECT 1 FROM visit_based_on vb
+                                            JOIN visit bv ON bv.endpoint_id = vb.endpoint_id
+                                                         AND bv.resource_id = vb.visit_id
+                                            WHERE vb.endpoint_id = s.endpoint_id AND vb.referral_id = s.resource_id
+                                              AND bv.status IN (:missedVisit) AND bv.deleted_at IS NULL)
                             THEN 1 ELSE 0 END AS visit_missed,
                        CASE WHEN s.authored_date >= CAST(:decidedBefore AS DATE) THEN 1 ELSE 0 END AS window_open
                 FROM scoped s
@@ -99,168 +130,262 @@ class MonthlyAggregation {
                 FROM inbound i CROSS JOIN (VALUES (0), (1)) AS l (lvl)
                 WHERE l.lvl = 0 OR i.source_practitioner_key IS NOT NULL
             ), monthly AS (
-                SELECT org_key, practitioner_key, authored_month, COUNT(*) AS referrals,
-                       SUM(converted_horizon) AS converted_horizon,
+                SELECT org_key, practitioner_key, idx, COUNT(*) AS referrals, SUM(converted) AS converted,
                        SUM(1 - window_open) AS decided, SUM((1 - window_open) * converted) AS decided_converted,
-                       MAX(authored_date) AS last_date,
-                       CASE WHEN authored_month >= CAST(:baselineFrom AS DATE) AND authored_month < CAST(:month AS DATE)
-                            THEN 1 ELSE 0 END AS in_base
-                FROM leveled GROUP BY org_key, practitioner_key, authored_month
-            ), clinic_month AS (
-                SELECT authored_month, COUNT(*) AS referrals FROM inbound
-                WHERE authored_month >= CAST(:seasonFrom AS DATE) AND authored_month < CAST(:month AS DATE)
-                GROUP BY authored_month
-            ), season AS (
-                SELECT CASE WHEN CAST(:seasonal AS BOOLEAN) AND COALESCE(SUM(referrals), 0) > 0
-                                 AND EXISTS (SELECT 1 FROM referral r JOIN emr_endpoint e ON e.id = r.endpoint_id
-                                             WHERE e.clinic_id = :clinicId AND r.is_referral AND r.deleted_at IS NULL
-                                               AND r.authored_month <= CAST(:seasonFrom AS DATE))
-                            THEN 1 ELSE 0 END AS seasonal_on,
-                       CAST(COALESCE(SUM(referrals), 0) AS DOUBLE PRECISION) AS total
-                FROM clinic_month
-            ), factor AS (
-                SELECT c.cal, CAST(CASE WHEN s.seasonal_on = 1
-                                        THEN LEAST(4.0, GREATEST(0.25, 12 * COALESCE(SUM(cm.referrals), 0) / s.total))
-                                        ELSE 1.0 END AS DOUBLE PRECISION) AS factor
-                FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) AS c (cal)
-                CROSS JOIN season s
-                LEFT JOIN clinic_month cm ON EXTRACT(MONTH FROM cm.authored_month) = c.cal
-                GROUP BY c.cal, s.seasonal_on, s.total
-            ), history AS (
-                SELECT m.org_key, m.practitioner_key,
-                       MIN(CASE WHEN m.authored_month < CAST(:month AS DATE) THEN m.authored_month END) AS first_month,
-                       MAX(m.last_date) AS last_date,
-                       SUM(CASE WHEN m.authored_month = CAST(:month AS DATE) THEN m.referrals ELSE 0 END) AS referrals,
-                       SUM(CASE WHEN m.authored_month >= CAST(:baselineFrom AS DATE) THEN m.referrals ELSE 0 END)
-                           AS window_referrals,
-                       SUM(CASE WHEN m.in_base = 1 THEN 1 ELSE 0 END) AS present,
-                       SUM(CASE WHEN m.in_base = 1 THEN m.referrals / f.factor ELSE 0 END) AS sum_d,
-                       SUM(CASE WHEN m.in_base = 1 THEN (m.referrals / f.factor) * (m.referrals / f.factor) ELSE 0 END)
-                           AS sumsq_d,
-                       MAX(CASE WHEN m.in_base = 1 THEN m.referrals / f.factor END) AS max_d,
-                       MIN(CASE WHEN m.in_base = 1 THEN m.referrals / f.factor END) AS min_d,
-                       SUM(CASE WHEN m.in_base = 1 THEN m.referrals ELSE 0 END) AS baseline_referrals,
-                       SUM(CASE WHEN m.in_base = 1 THEN m.converted_horizon ELSE 0 END) AS baseline_converted_horizon,
-                       SUM(CASE WHEN m.in_base = 1 THEN m.decided ELSE 0 END) AS decided,
-                       SUM(CASE WHEN m.in_base = 1 THEN m.decided_converted ELSE 0 END) AS decided_converted
+                       MAX(authored_date) AS last_date
+                FROM leveled GROUP BY org_key, practitioner_key, idx
+            ), sequenced AS (
+                SELECT m.*, LAG(m.idx) OVER (PARTITION BY m.org_key, m.practitioner_key ORDER BY m.idx) AS prev_idx
                 FROM monthly m
-                JOIN factor f ON f.cal = EXTRACT(MONTH FROM m.authored_month)
-                GROUP BY m.org_key, m.practitioner_key
+            ), clinic_month AS (
+                SELECT idx, COUNT(*) AS referrals FROM inbound GROUP BY idx
+            ), season AS (
+                SELECT t.idx AS target_idx,
+                       CASE WHEN CAST(:seasonal AS BOOLEAN) AND COALESCE(SUM(cm.referrals), 0) > 0
+                                 AND CAST(:clinicFirstMonth AS DATE) <= t.season_from
+                            THEN 1 ELSE 0 END AS seasonal_on,
+                       CAST(COALESCE(SUM(cm.referrals), 0) AS DOUBLE PRECISION) AS total
+                FROM target t
+                LEFT JOIN clinic_month cm ON cm.idx >= t.idx - 24 AND cm.idx < t.idx
+                GROUP BY t.idx, t.season_from
+            ), factor AS (
+                SELECT s.target_idx, c.cal,
+                       CAST(CASE WHEN s.seasonal_on = 1
+                                 THEN LEAST(4.0, GREATEST(0.25, 12 * COALESCE(SUM(cm.referrals), 0) / s.total))
+                                 ELSE 1.0 END AS DOUBLE PRECISION) AS factor
+                FROM season s
+                CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) AS c (cal)
+                LEFT JOIN clinic_month cm ON cm.idx >= s.target_idx - 24 AND cm.idx < s.target_idx
+                                         AND MOD(cm.idx - 1, 12) + 1 = c.cal
+                GROUP BY s.target_idx, c.cal, s.seasonal_on, s.total
+            ), this_month AS (
+                SELECT f.target_idx, f.factor FROM factor f WHERE f.cal = MOD(f.target_idx - 1, 12) + 1
+            ), recent_factor AS (
+                -- the recent-months - 1 calendar months before each run month
+                SELECT f.target_idx, SUM(f.factor) AS factor_sum FROM factor f
+                WHERE MOD(MOD(f.target_idx - 1, 12) + 1 - f.cal + 12, 12) BETWEEN 1 AND CAST(:recentMonths AS INTEGER) - 1
+                GROUP BY f.target_idx
+            ), target_info AS (
+                -- what each run month's rows carry besides their counts
+                SELECT t.idx, t.month_start, t.exposure, t.horizon,
+                       CASE WHEN t.provisional THEN 1 ELSE 0 END AS provisional, tm.factor AS month_factor,
+                       COALESCE(rf.factor_sum, 0) AS recent_factor_sum
+                FROM target t
+                JOIN this_month tm ON tm.target_idx = t.idx
+                LEFT JOIN recent_factor rf ON rf.target_idx = t.idx
+            ), target_month AS (
+                -- each run month (k = 0) with the months before it (its baseline months: 0 < k <= baseline-months;
+                -- its recent months: k < sustained-months), and their seasonal factors
+                SELECT t.idx AS target_idx, t.idx - o.k AS idx, o.k,
+                       CASE WHEN o.k > 0 AND o.k <= CAST(:baselineMonths AS INTEGER) THEN 1 ELSE 0 END AS in_base,
+                       f.factor, t.exposure, t.month_start, t.horizon, t.provisional, t.month_factor,
+                       t.recent_factor_sum
+                FROM target_info t
+                JOIN %1$s ON o.k <= GREATEST(CAST(:baselineMonths AS INTEGER), CAST(:recentMonths AS INTEGER) - 1)
+                JOIN factor f ON f.target_idx = t.idx AND f.cal = MOD(t.idx - o.k - 1, 12) + 1
+            ), ranged AS (
+                -- a source's months with referrals in a run month's window, deseasonalized (d) in baseline months
+                SELECT f.target_idx, f.k, f.in_base, f.factor, f.exposure, f.month_start, f.horizon, f.provisional,
+                       f.month_factor, f.recent_factor_sum, m.org_key, m.practitioner_key, m.idx,
+                       m.referrals, m.converted, m.decided, m.decided_converted, m.last_date, m.prev_idx,
+                       CASE WHEN f.in_base = 1 THEN m.referrals / f.factor END AS d
+                FROM sequenced m
+                JOIN target_month f ON f.idx = m.idx
+            ), windowed AS (
+                -- per run month and source (window functions, so no join between large intermediate results)
+                SELECT r.*,
+                       -- the newest month with referrals before the baseline months
+                       MAX(CASE WHEN r.k > CAST(:baselineMonths AS INTEGER) THEN r.idx
+                                WHEN r.prev_idx < r.target_idx - CAST(:baselineMonths AS INTEGER) THEN r.prev_idx END)
+                           OVER w AS before_idx,
+                       MIN(CASE WHEN r.in_base = 1 THEN r.idx END) OVER w AS first_idx,
+                       SUM(r.in_base) OVER w AS present,
+                       COALESCE(SUM(r.d) OVER w, 0) AS sum_d,
+                       MAX(r.d) OVER w AS max_d,
+                       MIN(r.d) OVER w AS min_d
+                FROM ranged r
+                WINDOW w AS (PARTITION BY r.target_idx, r.org_key, r.practitioner_key)
             ), aged AS (
-                -- no earlier month: no history (LEAST ignores a NULL on PostgreSQL, so test for it first)
-                SELECT h.*, CAST(CASE WHEN h.first_month IS NULL THEN 0 ELSE LEAST(CAST(:baselineMonths AS INTEGER),
-                           (EXTRACT(YEAR FROM CAST(:month AS DATE)) - EXTRACT(YEAR FROM h.first_month)) * 12
-                           + EXTRACT(MONTH FROM CAST(:month AS DATE)) - EXTRACT(MONTH FROM h.first_month)) END AS INTEGER)
-                           AS n
-                FROM history h
+                -- complete months of history: all of the window when the source sent referrals before it
+                -- (within the 24 months read), else since its first month in it; 0 without an earlier month
+                SELECT w.*, CAST(CASE WHEN w.before_idx >= w.target_idx - CAST(:scanMonths AS INTEGER)
+                                      THEN CAST(:baselineMonths AS INTEGER)
+                                      WHEN w.first_idx IS NULL THEN 0
+                                      ELSE w.target_idx - w.first_idx END AS INTEGER) AS n
+                FROM windowed w
             ), spread AS (
                 SELECT a.*, COALESCE(a.max_d, 0) AS hi,
-                       CASE WHEN a.present < a.n THEN 0 ELSE COALESCE(a.min_d, 0) END AS lo
+                       CASE WHEN a.present < a.n THEN 0 ELSE COALESCE(a.min_d, 0) END AS lo,
+                       CASE WHEN CAST(:trim AS BOOLEAN) AND a.n >= 4 THEN 1 ELSE 0 END AS trim_on
                 FROM aged a
-            ), trimmed AS (
-                SELECT s.*, CASE WHEN CAST(:trim AS BOOLEAN) AND s.n >= 4 THEN 1 ELSE 0 END AS trim_on
-                FROM spread s
             ), base AS (
-                SELECT t.*,
-                       CASE WHEN t.n < CAST(:minHistoryMonths AS INTEGER) THEN NULL
-                            WHEN t.trim_on = 1 THEN (t.sum_d - t.hi - t.lo) / (t.n - 2)
-                            ELSE t.sum_d / t.n END AS average
-                FROM trimmed t
-            ), spread_of_base AS (
-                SELECT b.*,
-                       CASE WHEN b.average IS NULL THEN NULL
-                            WHEN b.trim_on = 1 AND b.n >= 5 THEN GREATEST(0.0, (b.sumsq_d - b.hi * b.hi - b.lo * b.lo
-                                 - (b.n - 2) * b.average * b.average) / (b.n - 3))
-                            WHEN b.n >= 2 THEN GREATEST(0.0, (b.sumsq_d - b.sum_d * b.sum_d / b.n) / (b.n - 1))
-                            END AS variance
-                FROM base b
-            ), this_month AS (
-                SELECT factor FROM factor WHERE cal = CAST(:monthOfYear AS INTEGER)
-            ), recent_factor AS (
-                SELECT COALESCE(SUM(factor), 0) AS factor_sum FROM factor WHERE cal IN (:recentMonthsOfYear)
-            ), recent AS (
-                SELECT m.org_key, m.practitioner_key, COUNT(*) AS present, SUM(m.referrals) AS referrals,
-                       SUM(CASE WHEN m.referrals <= (1 - CAST(:sustainedDrop AS DOUBLE PRECISION)) * b.average * f.factor
-                                    * (CASE WHEN m.authored_month = CAST(:month AS DATE)
-                                            THEN CAST(:exposure AS DOUBLE PRECISION) ELSE 1 END)
-                                THEN 1 ELSE 0 END) AS below
-                FROM monthly m
-                JOIN factor f ON f.cal = EXTRACT(MONTH FROM m.authored_month)
-                JOIN base b ON b.org_key = m.org_key AND b.practitioner_key = m.practitioner_key
-                WHERE m.authored_month >= CAST(:recentFrom AS DATE) AND b.average IS NOT NULL
-                GROUP BY m.org_key, m.practitioner_key
+                SELECT s.*,
+                       CASE WHEN s.n < CAST(:minHistoryMonths AS INTEGER) THEN NULL
+                            WHEN s.trim_on = 1 THEN (s.sum_d - s.hi - s.lo) / (s.n - 2)
+                            ELSE s.sum_d / s.n END AS average
+                FROM spread s
+            ), history AS (
+                SELECT target_idx, org_key, practitioner_key, MIN(month_start) AS month_start,
+                       MIN(exposure) AS exposure, MIN(horizon) AS horizon, MIN(provisional) AS provisional,
+                       MIN(month_factor) AS month_factor, MIN(recent_factor_sum) AS recent_factor_sum,
+                       MIN(n) AS n, MIN(average) AS average,
+                       MIN(trim_on) AS trim_on, MIN(sum_d) AS sum_d, MIN(hi) AS hi, MIN(lo) AS lo,
+                       SUM(CASE WHEN in_base = 1 THEN d * d ELSE 0 END) AS sumsq_d,
+                       MAX(last_date) AS last_date,
+                       SUM(CASE WHEN k = 0 THEN referrals ELSE 0 END) AS referrals,
+                       SUM(CASE WHEN k = 0 OR in_base = 1 THEN referrals ELSE 0 END) AS window_referrals,
+                       SUM(in_base * referrals) AS baseline_referrals,
+                       SUM(in_base * converted) AS baseline_converted,
+                       SUM(in_base * decided) AS decided,
+                       SUM(in_base * decided_converted) AS decided_converted,
+                       -- the recent months (sustained decline): present, their referrals, and those well below
+                       SUM(CASE WHEN k < CAST(:recentMonths AS INTEGER) THEN 1 ELSE 0 END) AS recent_present,
+                       SUM(CASE WHEN k < CAST(:recentMonths AS INTEGER) THEN referrals ELSE 0 END) AS recent_referrals,
+                       SUM(CASE WHEN k < CAST(:recentMonths AS INTEGER) AND average IS NOT NULL
+                                     AND referrals <= (1 - CAST(:sustainedDrop AS DOUBLE PRECISION)) * average * factor
+                                         * (CASE WHEN k = 0 THEN exposure ELSE 1 END)
+                                THEN 1 ELSE 0 END) AS recent_below
+                FROM base
+                GROUP BY target_idx, org_key, practitioner_key
+            ), late AS (
+                -- conversions of baseline months after a run month's horizon (months not yet past the window)
+                SELECT t.idx AS target_idx, l.org_key, l.practitioner_key, COUNT(*) AS late
+                FROM target t
+                JOIN leveled l ON l.idx >= t.idx - CAST(:baselineMonths AS INTEGER) AND l.idx < t.idx
+                              AND l.attended_days > t.horizon AND l.attended_days <= CAST(:windowDays AS INTEGER)
+                WHERE t.horizon < CAST(:windowDays AS INTEGER)
+                GROUP BY t.idx, l.org_key, l.practitioner_key
             ), current_month AS (
-                SELECT org_key, practitioner_key, COUNT(DISTINCT patient_hash) AS patients,
-                       SUM(converted) AS converted, SUM(converted_horizon) AS converted_horizon,
-                       SUM((1 - converted) * cancelled) AS cancelled,
-                       SUM((1 - converted) * (1 - cancelled) * visit_missed) AS visit_missed,
-                       SUM((1 - converted) * (1 - cancelled) * (1 - visit_missed) * window_open) AS waiting,
-                       SUM((1 - converted) * (1 - cancelled) * (1 - visit_missed) * (1 - window_open)) AS no_visit,
-                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_visit) AS median_days,
-                       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days_to_visit) AS p90_days,
-                       COUNT(DISTINCT source_practitioner_key) AS active_providers
-                FROM leveled WHERE authored_month = CAST(:month AS DATE)
-                GROUP BY org_key, practitioner_key
+                SELECT t.idx AS target_idx, l.org_key, l.practitioner_key, COUNT(DISTINCT l.patient_hash) AS patients,
+                       SUM(l.converted) AS converted,
+                       SUM(CASE WHEN l.attended_days <= t.horizon THEN 1 ELSE 0 END) AS converted_horizon,
+                       SUM((1 - l.converted) * l.cancelled) AS cancelled,
+                       SUM((1 - l.converted) * (1 - l.cancelled) * l.visit_missed) AS visit_missed,
+                       SUM((1 - l.converted) * (1 - l.cancelled) * (1 - l.visit_missed) * l.window_open) AS waiting,
+                       SUM((1 - l.converted) * (1 - l.cancelled) * (1 - l.visit_missed) * (1 - l.window_open))
+                           AS no_visit,
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY l.days_to_visit) AS median_days,
+                       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY l.days_to_visit) AS p90_days,
+                       COUNT(DISTINCT l.source_practitioner_key) AS active_providers
+                FROM leveled l JOIN target t ON t.idx = l.idx
+                GROUP BY t.idx, l.org_key, l.practitioner_key
             ), outbound AS (
-                SELECT COALESCE(po.source_key, pro.source_key,
-                           CASE WHEN s.performer_type = 'Organization' AND s.performer_id IS NOT NULL
-                                THEN s.endpoint_id || '/Organization/' || s.performer_id
-                                WHEN pr.organization_id IS NOT NULL
-                                THEN s.endpoint_id || '/Organization/' || pr.organization_id END) AS org_key,
-                       s.authored_month
-                FROM scoped s
-                LEFT JOIN organization po ON s.performer_type = 'Organization' AND po.endpoint_id = s.endpoint_id
-                                         AND po.resource_id = s.performer_id
-                LEFT JOIN practitioner_role pr ON s.performer_type = 'PractitionerRole'
-                                              AND pr.endpoint_id = s.endpoint_id AND pr.resource_id = s.performer_id
-                LEFT JOIN organization pro ON pro.endpoint_id = pr.endpoint_id AND pro.resource_id = pr.organization_id
-                WHERE s.outbound = 1 AND s.authored_month >= CAST(:baselineFrom AS DATE)
+                -- referrals the clinic sent, per performing practice and month
+                SELECT ob.org_key, ob.idx, COUNT(*) AS sent
+                FROM (SELECT COALESCE(po.source_key, pro.source_key,
+                                 CASE WHEN s.performer_type = 'Organization' AND s.performer_id IS NOT NULL
+                                      THEN s.endpoint_id || '/Organization/' || s.performer_id
+                                      WHEN pr.organization_id IS NOT NULL
+                                      THEN s.endpoint_id || '/Organization/' || pr.organization_id END) AS org_key,
+                             s.idx
+                      FROM scoped s
+                      LEFT JOIN organization po ON s.performer_type = 'Organization' AND po.endpoint_id = s.endpoint_id
+                                               AND po.resource_id = s.performer_id
+                      LEFT JOIN practitioner_role pr ON s.performer_type = 'PractitionerRole'
+                                                    AND pr.endpoint_id = s.endpoint_id
+                                                    AND pr.resource_id = s.performer_id
+                      LEFT JOIN organization pro ON pro.endpoint_id = pr.endpoint_id
+                                                AND pro.resource_id = pr.organization_id
+                      WHERE s.outbound = 1 AND s.authored_month >= CAST(:baselineFrom AS DATE)) ob
+                WHERE ob.org_key IS NOT NULL AND ob.org_key NOT IN (:ownKeys)
+                GROUP BY ob.org_key, ob.idx
             ), sent AS (
-                SELECT org_key,
-                       SUM(CASE WHEN authored_month = CAST(:month AS DATE) THEN 1 ELSE 0 END) AS sent,
-                       SUM(CASE WHEN authored_month < CAST(:month AS DATE) THEN 1 ELSE 0 END) AS sent_before
-                FROM outbound WHERE org_key IS NOT NULL AND org_key NOT IN (:ownKeys)
-                GROUP BY org_key
-            ), keyset AS (
-                SELECT org_key, practitioner_key FROM history WHERE window_referrals > 0
-                UNION
-                SELECT org_key, '*' FROM sent WHERE sent > 0
+                SELECT tm.target_idx, ob.org_key, MIN(tm.month_start) AS month_start, MIN(tm.exposure) AS exposure,
+                       MIN(tm.horizon) AS horizon, MIN(tm.provisional) AS provisional,
+                       MIN(tm.month_factor) AS month_factor, MIN(tm.recent_factor_sum) AS recent_factor_sum,
+                       SUM(CASE WHEN tm.k = 0 THEN ob.sent ELSE 0 END) AS sent,
+                       SUM(tm.in_base * ob.sent) AS sent_before
+                FROM outbound ob
+                JOIN target_month tm ON tm.idx = ob.idx
+                GROUP BY tm.target_idx, ob.org_key
+            ), facts AS (
+                -- one row per run month and source: the parts side by side (no join between large results)
+                SELECT target_idx, org_key, practitioner_key, 1 AS in_window, month_start, exposure, horizon,
+                       provisional, month_factor, recent_factor_sum, n, average, trim_on, sum_d, hi, lo, sumsq_d, last_date, referrals, baseline_referrals,
+                       baseline_converted, decided, decided_converted, recent_present, recent_referrals, recent_below,
+                       CAST(NULL AS BIGINT) AS late, CAST(NULL AS BIGINT) AS patients, CAST(NULL AS BIGINT) AS converted,
+                       CAST(NULL AS BIGINT) AS converted_horizon, CAST(NULL AS BIGINT) AS cancelled,
+                       CAST(NULL AS BIGINT) AS visit_missed, CAST(NULL AS BIGINT) AS waiting,
+                       CAST(NULL AS BIGINT) AS no_visit, CAST(NULL AS DOUBLE PRECISION) AS median_days,
+                       CAST(NULL AS DOUBLE PRECISION) AS p90_days, CAST(NULL AS BIGINT) AS active_providers,
+                       CAST(NULL AS BIGINT) AS sent, CAST(NULL AS BIGINT) AS sent_before
+                FROM history WHERE window_referrals > 0
+                UNION ALL
+                SELECT target_idx, org_key, practitioner_key, 0, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, late, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL
+                FROM late
+                UNION ALL
+                SELECT target_idx, org_key, practitioner_key, 0, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       patients, converted, converted_horizon,
+                       cancelled, visit_missed, waiting, no_visit, median_days, p90_days, active_providers, NULL, NULL
+                FROM current_month
+                UNION ALL
+                SELECT target_idx, org_key, '*', 0, month_start, exposure, horizon, provisional, month_factor,
+                       recent_factor_sum, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sent,
+                       sent_before
+                FROM sent
+            ), source AS (
+                SELECT target_idx, org_key, practitioner_key, MAX(in_window) AS in_window,
+                       MAX(month_start) AS month_start, MAX(exposure) AS exposure, MAX(horizon) AS horizon,
+                       MAX(provisional) AS provisional, MAX(month_factor) AS month_factor,
+                       MAX(recent_factor_sum) AS recent_factor_sum, MAX(n) AS n, MAX(average) AS average, MAX(trim_on) AS trim_on, MAX(sum_d) AS sum_d,
+                       MAX(hi) AS hi, MAX(lo) AS lo, MAX(sumsq_d) AS sumsq_d, MAX(last_date) AS last_date,
+                       MAX(referrals) AS referrals, MAX(baseline_referrals) AS baseline_referrals,
+                       MAX(baseline_converted) AS baseline_converted, MAX(decided) AS decided,
+                       MAX(decided_converted) AS decided_converted, MAX(recent_present) AS recent_present,
+                       MAX(recent_referrals) AS recent_referrals, MAX(recent_below) AS recent_below, MAX(late) AS late,
+                       MAX(patients) AS patients, MAX(converted) AS converted,
+                       MAX(converted_horizon) AS converted_horizon, MAX(cancelled) AS cancelled,
+                       MAX(visit_missed) AS visit_missed, MAX(waiting) AS waiting, MAX(no_visit) AS no_visit,
+                       MAX(median_days) AS median_days, MAX(p90_days) AS p90_days,
+                       MAX(active_providers) AS active_providers, MAX(sent) AS sent, MAX(sent_before) AS sent_before
+                FROM facts
+                GROUP BY target_idx, org_key, practitioner_key
+            ), keyed AS (
+                SELECT s.*,
+                       CASE WHEN s.average IS NULL THEN NULL
+                            WHEN s.trim_on = 1 AND s.n >= 5 THEN GREATEST(0.0, (s.sumsq_d - s.hi * s.hi - s.lo * s.lo
+                                 - (s.n - 2) * s.average * s.average) / (s.n - 3))
+                            WHEN s.n >= 2 THEN GREATEST(0.0, (s.sumsq_d - s.sum_d * s.sum_d / s.n) / (s.n - 1))
+                            END AS variance
+                FROM source s
+                WHERE s.in_window = 1 OR (s.practitioner_key = '*' AND s.sent > 0)
             )
-            SELECT :clinicId, CAST(:month AS DATE), k.org_key, k.practitioner_key,
-                   COALESCE(b.referrals, 0), COALESCE(c.converted, 0), COALESCE(b.n, 0),
-                   b.average * tm.factor, NULL, NULL, CAST(:computedAt AS TIMESTAMP WITH TIME ZONE), :jobExecutionId,
-                   COALESCE(c.cancelled, 0), COALESCE(c.patients, 0), COALESCE(c.visit_missed, 0),
-                   COALESCE(c.waiting, 0), COALESCE(c.no_visit, 0), c.median_days, c.p90_days,
-                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(c.active_providers, 0) ELSE 0 END,
-                   COALESCE(se.sent, 0), COALESCE(se.sent_before, 0),
-                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(b.baseline_referrals, 0) ELSE 0 END,
-                   b.average, b.variance, tm.factor, CAST(:exposure AS DOUBLE PRECISION), b.last_date,
-                   CASE WHEN b.average IS NULL THEN 0
-                        ELSE COALESCE(r.below, 0) + CAST(:recentMonths AS INTEGER) - COALESCE(r.present, 0) END,
-                   COALESCE(r.referrals, 0),
-                   b.average * (rf.factor_sum + tm.factor * CAST(:exposure AS DOUBLE PRECISION)),
-                   CAST(:horizonDays AS INTEGER), COALESCE(c.converted_horizon, 0), COALESCE(b.baseline_referrals, 0),
-                   COALESCE(b.baseline_converted_horizon, 0),
-                   CASE WHEN b.decided > 0 THEN CAST(b.decided_converted AS DOUBLE PRECISION) / b.decided END,
-                   CAST(:provisional AS BOOLEAN)
-            FROM keyset k
-            LEFT JOIN spread_of_base b ON b.org_key = k.org_key AND b.practitioner_key = k.practitioner_key
-            LEFT JOIN current_month c ON c.org_key = k.org_key AND c.practitioner_key = k.practitioner_key
-            LEFT JOIN recent r ON r.org_key = k.org_key AND r.practitioner_key = k.practitioner_key
-            LEFT JOIN sent se ON k.practitioner_key = '*' AND se.org_key = k.org_key
-            CROSS JOIN this_month tm
-            CROSS JOIN recent_factor rf
-            """;
+            SELECT :clinicId, k.month_start, k.org_key, k.practitioner_key,
+                   COALESCE(k.referrals, 0), COALESCE(k.converted, 0), COALESCE(k.n, 0),
+                   k.average * k.month_factor, NULL, NULL, CAST(:computedAt AS TIMESTAMP WITH TIME ZONE), :jobExecutionId,
+                   COALESCE(k.cancelled, 0), COALESCE(k.patients, 0), COALESCE(k.visit_missed, 0),
+                   COALESCE(k.waiting, 0), COALESCE(k.no_visit, 0), k.median_days, k.p90_days,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.active_providers, 0) ELSE 0 END,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.sent, 0) ELSE 0 END,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.sent_before, 0) ELSE 0 END,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.baseline_referrals, 0) ELSE 0 END,
+                   k.average, k.variance, k.month_factor, k.exposure, k.last_date,
+                   CASE WHEN k.average IS NULL THEN 0
+                        ELSE k.recent_below + CAST(:recentMonths AS INTEGER) - k.recent_present END,
+                   CASE WHEN k.average IS NULL THEN 0 ELSE k.recent_referrals END,
+                   k.average * (k.recent_factor_sum + k.month_factor * k.exposure),
+                   k.horizon, COALESCE(k.converted_horizon, 0), COALESCE(k.baseline_referrals, 0),
+                   COALESCE(k.baseline_converted, 0) - COALESCE(k.late, 0),
+                   CASE WHEN k.decided > 0 THEN CAST(k.decided_converted AS DOUBLE PRECISION) / k.decided END,
+                   k.provisional = 1
+            FROM keyed k
+            """.formatted(OFFSETS);
 
-    /** Cancelled referrals of the month that did not convert, per practice, by the reason the EMR gave. */
+    /** Cancelled referrals of each run month that did not convert, per practice, by the reason the EMR gave. */
     private static final String INSERT_REASONS = """
             INSERT INTO source_month_reason (clinic_id, month_start, org_key, reason, referrals)
-            SELECT :clinicId, CAST(:month AS DATE), COALESCE(r.source_org_key, 'unknown'),
+            SELECT :clinicId, r.authored_month, COALESCE(r.source_org_key, 'unknown'),
                    COALESCE(r.status_reason, 'not given'), COUNT(*)
             FROM referral r
             JOIN emr_endpoint e ON e.id = r.endpoint_id
             WHERE e.clinic_id = :clinicId AND r.is_referral AND r.deleted_at IS NULL
-              AND r.status IN (:cancelledStatuses) AND r.authored_month = CAST(:month AS DATE)
+              AND r.status IN (:cancelledStatuses)
+              AND r.authored_month >= CAST(:firstMonth AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
+              AND r.authored_month IN (SELECT month_start FROM metrics_target WHERE job_execution_id = :jobExecutionId)
               AND (r.source_org_key IS NULL OR r.source_org_key NOT IN (:ownKeys))
               AND NOT EXISTS (SELECT 1 FROM referral_conversion rc
                               JOIN visit v ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
@@ -268,7 +393,14 @@ class MonthlyAggregation {
                               WHERE rc.endpoint_id = r.endpoint_id AND rc.referral_id = r.resource_id
                                 AND v.status IN (:attended)
                                 AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:windowDays AS INTEGER)))
-            GROUP BY COALESCE(r.source_org_key, 'unknown'), COALESCE(r.status_reason, 'not given')
+            GROUP BY r.authored_month, COALESCE(r.source_org_key, 'unknown'), COALESCE(r.status_reason, 'not given')
+            """;
+
+    /** The clinic's first referral month (any status), through the (endpoint, month) index. */
+    private static final String FIRST_MONTH = """
+            SELECT MIN(r.authored_month) FROM referral r
+            WHERE r.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId)
+              AND r.is_referral AND r.deleted_at IS NULL
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
@@ -283,45 +415,67 @@ class MonthlyAggregation {
 
     /** @return how many practice and provider rows the month now has */
     int replaceMonth(MonthContext ctx, long jobExecutionId, OffsetDateTime computedAt) {
-        YearMonth month = ctx.month();
-        int baselineMonths = ctx.settings().baselineMonths();
-        int recentMonths = properties.sustainedMonths();
-        List<Integer> recentMonthsOfYear = new ArrayList<>();
-        for (int i = 1; i < recentMonths; i++) {
-            recentMonthsOfYear.add(month.minusMonths(i).getMonthValue());
+        return replaceMonths(List.of(ctx), jobExecutionId, computedAt);
+    }
+
+    /**
+     * Replaces the rows of consecutive months of one clinic, all computed as of the same day, in one
+     * pass over their referrals (a full recompute reads each referral once).
+     *
+     * @return how many practice and provider rows the months now have
+     */
+    int replaceMonths(List<MonthContext> months, long jobExecutionId, OffsetDateTime computedAt) {
+        MonthContext first = months.get(0);
+        MonthContext last = months.get(months.size() - 1);
+        for (int i = 1; i < months.size(); i++) {
+            MonthContext m = months.get(i);
+            if (!m.month().equals(months.get(i - 1).month().plusMonths(1)) || !m.clinicId().equals(first.clinicId())
+                    || !m.asOf().equals(first.asOf())) {
+                throw new IllegalArgumentException("Months of one run must be consecutive, of one clinic and as of one "
+                        + "day; got " + months.get(i - 1).month() + " then " + m.month());
+            }
         }
+        int baselineMonths = first.settings().baselineMonths();
+        int scanMonths = Math.max(baselineMonths, SEASON_MONTHS);
         MapSqlParameterSource params = new MapSqlParameterSource()
-                .addValue("clinicId", ctx.clinicId())
-                .addValue("month", month.atDay(1))
-                .addValue("monthOfYear", month.getMonthValue())
-                .addValue("scanFrom", month.minusMonths(Math.max(baselineMonths, SEASON_MONTHS)).atDay(1))
-                .addValue("seasonFrom", month.minusMonths(SEASON_MONTHS).atDay(1))
-                .addValue("baselineFrom", month.minusMonths(baselineMonths).atDay(1))
-                .addValue("recentFrom", month.minusMonths(recentMonths - 1L).atDay(1))
-                .addValue("recentMonths", recentMonths)
-                .addValue("recentMonthsOfYear", recentMonthsOfYear)
+                .addValue("clinicId", first.clinicId())
+                .addValue("firstMonth", first.month().atDay(1))
+                .addValue("lastMonth", last.month().atDay(1))
+                .addValue("scanFrom", first.month().minusMonths(scanMonths).atDay(1))
+                .addValue("scanMonths", scanMonths)
+                .addValue("baselineFrom", first.month().minusMonths(baselineMonths).atDay(1))
+                .addValue("recentMonths", properties.sustainedMonths())
                 .addValue("sustainedDrop", properties.sustainedDrop())
                 .addValue("baselineMonths", baselineMonths)
                 .addValue("minHistoryMonths", properties.minHistoryMonths())
-                .addValue("trim", ctx.settings().trimBaseline())
-                .addValue("seasonal", ctx.settings().seasonal())
-                .addValue("ownKeys", own.keys(ctx.clinicId()))
-                .addValue("windowDays", ctx.windowDays())
-                .addValue("horizonDays", ctx.horizonDays())
-                .addValue("asOf", ctx.asOf())
-                .addValue("decidedBefore", ctx.decidedBefore())
-                .addValue("exposure", ctx.exposure())
-                .addValue("provisional", ctx.provisional())
+                .addValue("trim", first.settings().trimBaseline())
+                .addValue("seasonal", first.settings().seasonal())
+                .addValue("ownKeys", own.keys(first.clinicId()))
+                .addValue("windowDays", first.windowDays())
+                .addValue("asOf", first.asOf())
+                .addValue("decidedBefore", first.decidedBefore())
                 .addValue("computedAt", computedAt)
                 .addValue("jobExecutionId", jobExecutionId)
                 // ValueSet rm-attended-visit-status of the monitor's FHIR package
                 .addValue("attended", List.copyOf(ReferralCodes.ATTENDED_VISIT_STATUSES))
                 .addValue("missedVisit", MISSED_VISIT_STATUSES)
                 .addValue("cancelledStatuses", CANCELLED_STATUSES);
+        params.addValue("clinicFirstMonth", jdbc.queryForObject(FIRST_MONTH, params, java.time.LocalDate.class));
+        jdbc.update(DELETE_TARGETS, params);
+        jdbc.batchUpdate(INSERT_TARGET, months.stream().map(m -> new MapSqlParameterSource()
+                .addValue("jobExecutionId", jobExecutionId)
+                .addValue("month", m.month().atDay(1))
+                .addValue("monthIndex", m.month().getYear() * 12 + m.month().getMonthValue())
+                .addValue("seasonFrom", m.month().minusMonths(SEASON_MONTHS).atDay(1))
+                .addValue("exposure", m.exposure())
+                .addValue("horizonDays", m.horizonDays())
+                .addValue("provisional", m.provisional()))
+                .toArray(MapSqlParameterSource[]::new));
         jdbc.update(DELETE_REASONS, params);
         jdbc.update(DELETE, params);
         int rows = jdbc.update(INSERT, params);
         jdbc.update(INSERT_REASONS, params);
+        jdbc.update(DELETE_TARGETS, params);
         return rows;
     }
 }

@@ -4,6 +4,10 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.referralmonitor.metrics.MetricsProperties;
 import org.referralmonitor.metrics.feed.FeedCheck;
@@ -39,6 +43,8 @@ class MonthlyMetricsJobConfiguration {
     static final String JOB_NAME = "monthlyMetricsJob";
     static final String CLINIC = "clinic";
     static final String MONTH = "month";
+    /** First month of a run over several months (a full recompute); absent: the run is of {@link #MONTH} only. */
+    static final String FROM_MONTH = "fromMonth";
     static final String DATA_VERSION = "dataVersion";
     static final String RECOMPUTE = "recompute";
     static final String AS_OF = "asOf";
@@ -48,8 +54,8 @@ class MonthlyMetricsJobConfiguration {
             FROM source_month sm
             LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM organization GROUP BY source_key) n
                    ON n.source_key = sm.org_key
-            WHERE sm.clinic_id = ? AND sm.month_start = ? AND sm.practitioner_key = '*'
-            ORDER BY sm.org_key
+            WHERE sm.clinic_id = ? AND sm.month_start >= ? AND sm.month_start <= ? AND sm.practitioner_key = '*'
+            ORDER BY sm.month_start, sm.org_key
             """;
 
     @Bean
@@ -67,8 +73,8 @@ class MonthlyMetricsJobConfiguration {
             MonthContexts contexts) {
         return new StepBuilder("aggregateSourceMonths", jobs)
                 .tasklet((contribution, chunk) -> {
-                    MonthContext ctx = context(contexts, contribution.getStepExecution().getJobParameters());
-                    int rows = aggregation.replaceMonth(ctx, contribution.getStepExecution().getJobExecutionId(),
+                    List<MonthContext> months = contexts(contexts, contribution.getStepExecution().getJobParameters());
+                    int rows = aggregation.replaceMonths(months, contribution.getStepExecution().getJobExecutionId(),
                             OffsetDateTime.now(contexts.clock()));
                     contribution.incrementWriteCount(rows);
                     return RepeatStatus.FINISHED;
@@ -80,7 +86,7 @@ class MonthlyMetricsJobConfiguration {
     Step checkFeed(JobRepository jobs, PlatformTransactionManager tx, FeedStep feed, MonthContexts contexts) {
         return new StepBuilder("checkFeed", jobs)
                 .tasklet((contribution, chunk) -> {
-                    feed.run(context(contexts, contribution.getStepExecution().getJobParameters()));
+                    contexts(contexts, contribution.getStepExecution().getJobParameters()).forEach(feed::run);
                     return RepeatStatus.FINISHED;
                 }, tx)
                 .build();
@@ -103,26 +109,34 @@ class MonthlyMetricsJobConfiguration {
     @StepScope
     ItemProcessor<SourceMonth, Evaluation> sourceEvaluator(SourceRules rules, MonthContexts contexts, FeedHealth feed,
             @Value("#{jobParameters['clinic']}") String clinic, @Value("#{jobParameters['month']}") String month,
-            @Value("#{jobParameters['asOf']}") String asOf) {
-        MonthContext ctx = context(contexts, clinic, month, asOf);
-        boolean suspect = feed.find(ctx.clinicId(), ctx.month()).map(FeedCheck::suspect).orElse(false);
-        return row -> rules.evaluate(row, ctx, suspect);
+            @Value("#{jobParameters['fromMonth']}") String fromMonth, @Value("#{jobParameters['asOf']}") String asOf) {
+        Map<YearMonth, MonthContext> byMonth = new HashMap<>();
+        Map<YearMonth, Boolean> suspect = new HashMap<>();
+        for (MonthContext ctx : contexts(contexts, clinic, fromMonth, month, asOf)) {
+            byMonth.put(ctx.month(), ctx);
+            suspect.put(ctx.month(), feed.find(ctx.clinicId(), ctx.month()).map(FeedCheck::suspect).orElse(false));
+        }
+        return row -> rules.evaluate(row, byMonth.get(row.month()), suspect.get(row.month()));
     }
 
     @Bean
     @StepScope
     JdbcCursorItemReader<SourceMonth> sourceMonthReader(DataSource dataSource,
-            @Value("#{jobParameters['clinic']}") String clinic, @Value("#{jobParameters['month']}") String month) {
-        YearMonth yearMonth = YearMonth.parse(month);
+            @Value("#{jobParameters['clinic']}") String clinic, @Value("#{jobParameters['month']}") String month,
+            @Value("#{jobParameters['fromMonth']}") String fromMonth) {
+        YearMonth last = YearMonth.parse(month);
+        YearMonth first = fromMonth == null ? last : YearMonth.parse(fromMonth);
         return new JdbcCursorItemReaderBuilder<SourceMonth>()
                 .name("sourceMonthReader")
                 .dataSource(dataSource)
                 .sql(SOURCE_ROWS)
                 .preparedStatementSetter(ps -> {
                     ps.setString(1, clinic);
-                    ps.setObject(2, yearMonth.atDay(1));
+                    ps.setObject(2, first.atDay(1));
+                    ps.setObject(3, last.atDay(1));
                 })
-                .rowMapper((rs, n) -> new SourceMonth(rs.getString("clinic_id"), yearMonth, rs.getString("org_key"),
+                .rowMapper((rs, n) -> new SourceMonth(rs.getString("clinic_id"),
+                        YearMonth.from(rs.getObject("month_start", LocalDate.class)), rs.getString("org_key"),
                         rs.getString("name"), rs.getString("npi"), rs.getInt("referrals"), rs.getInt("converted"),
                         rs.getInt("history_months"), nullableDouble(rs, "baseline"),
                         nullableDouble(rs, "baseline_average"), nullableDouble(rs, "baseline_variance"),
@@ -140,13 +154,25 @@ class MonthlyMetricsJobConfiguration {
         return rs.getObject(column) == null ? null : rs.getDouble(column);
     }
 
-    /** The job's month as of the day it was started for (today when an older run has no asOf). */
-    static MonthContext context(MonthContexts contexts, JobParameters params) {
-        return context(contexts, params.getString(CLINIC), params.getString(MONTH), params.getString(AS_OF));
+    /**
+     * The job's months (fromMonth to month, or month alone), oldest first, as of the day it was
+     * started for (today when an older run has no asOf).
+     */
+    static List<MonthContext> contexts(MonthContexts contexts, JobParameters params) {
+        return contexts(contexts, params.getString(CLINIC), params.getString(FROM_MONTH), params.getString(MONTH),
+                params.getString(AS_OF));
     }
 
-    private static MonthContext context(MonthContexts contexts, String clinic, String month, String asOf) {
-        return contexts.of(clinic, YearMonth.parse(month), asOf == null ? contexts.today(clinic) : LocalDate.parse(asOf));
+    private static List<MonthContext> contexts(MonthContexts contexts, String clinic, String fromMonth, String month,
+            String asOf) {
+        YearMonth last = YearMonth.parse(month);
+        YearMonth first = fromMonth == null ? last : YearMonth.parse(fromMonth);
+        LocalDate day = asOf == null ? contexts.today(clinic) : LocalDate.parse(asOf);
+        List<MonthContext> months = new ArrayList<>();
+        for (YearMonth m = first; !m.isAfter(last); m = m.plusMonths(1)) {
+            months.add(contexts.of(clinic, m, day));
+        }
+        return months;
     }
 
     private static void validate(JobParameters params) throws InvalidJobParametersException {
@@ -159,6 +185,16 @@ class MonthlyMetricsJobConfiguration {
             YearMonth.parse(month == null ? "" : month);
         } catch (DateTimeParseException e) {
             throw new InvalidJobParametersException("The monthly metrics job needs 'month' as YYYY-MM, got '" + month + "'");
+        }
+        String fromMonth = params.getString(FROM_MONTH);
+        try {
+            if (fromMonth != null && YearMonth.parse(fromMonth).isAfter(YearMonth.parse(month))) {
+                throw new InvalidJobParametersException("The monthly metrics job's 'fromMonth' (" + fromMonth
+                        + ") is after its 'month' (" + month + ")");
+            }
+        } catch (DateTimeParseException e) {
+            throw new InvalidJobParametersException("The monthly metrics job needs 'fromMonth' as YYYY-MM, got '"
+                    + fromMonth + "'");
         }
         String asOf = params.getString(AS_OF);
         try {

@@ -66,13 +66,29 @@ public class MonthlyMetricsRunner {
      * figures change as days pass even when the data does not).
      */
     public MetricsJobRun run(String clinicId, YearMonth month, boolean recompute) {
+        return run(clinicId, month, month, recompute);
+    }
+
+    /**
+     * Computes the months from {@code from} to {@code to} now, in one job run that reads each
+     * referral once (a full recompute: a changed rule or configuration). Always a new job instance
+     * when {@code recompute} or when one of the months is provisional.
+     */
+    public MetricsJobRun run(String clinicId, YearMonth from, YearMonth to, boolean recompute) {
+        if (from.isAfter(to)) {
+            throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
+        }
         LocalDate asOf = contexts.today(clinicId);
-        boolean provisional = MonthContext.isProvisional(month, asOf, properties.provisionalDays());
+        boolean provisional = MonthContext.isProvisional(to, asOf, properties.provisionalDays());
+        String label = label(from.toString(), to.toString());
         JobParametersBuilder params = new JobParametersBuilder()
                 .addString(MonthlyMetricsJobConfiguration.CLINIC, clinicId, true)
-                .addString(MonthlyMetricsJobConfiguration.MONTH, month.toString(), true)
+                .addString(MonthlyMetricsJobConfiguration.MONTH, to.toString(), true)
                 .addLong(MonthlyMetricsJobConfiguration.DATA_VERSION, dataVersion(clinicId), true)
                 .addString(MonthlyMetricsJobConfiguration.AS_OF, asOf.toString(), false);
+        if (!from.equals(to)) {
+            params.addString(MonthlyMetricsJobConfiguration.FROM_MONTH, from.toString(), true);
+        }
         if (recompute || provisional) {
             // a new job instance each time: wall-clock millis, strictly increasing within this process
             params.addLong(MonthlyMetricsJobConfiguration.RECOMPUTE,
@@ -81,21 +97,34 @@ public class MonthlyMetricsRunner {
         JobParameters parameters = params.toJobParameters();
         try {
             JobExecution execution = jobOperator.start(job, parameters);
-            log.info("Monthly metrics {} {}: {}", clinicId, month, execution.getStatus());
-            return toRun(execution, clinicId, month);
+            log.info("Monthly metrics {} {}: {}", clinicId, label, execution.getStatus());
+            return toRun(execution, clinicId, label);
         } catch (JobInstanceAlreadyCompleteException e) {
-            return new MetricsJobRun(null, clinicId, month.toString(), "UP_TO_DATE", null, null,
+            return new MetricsJobRun(null, clinicId, label, "UP_TO_DATE", null, null,
                     "Already computed on the same data; ask for a recompute to run it again");
         } catch (Exception e) {
-            log.error("Monthly metrics {} {} could not start: {}", clinicId, month, e.getMessage());
-            return new MetricsJobRun(null, clinicId, month.toString(), "NOT_STARTED", null, null, e.getMessage());
+            log.error("Monthly metrics {} {} could not start: {}", clinicId, label, e.getMessage());
+            return new MetricsJobRun(null, clinicId, label, "NOT_STARTED", null, null, e.getMessage());
         }
     }
 
     /** Queues the month for the background runner. */
     public MetricsJobRun submit(String clinicId, YearMonth month, boolean recompute) {
-        background.submit(() -> run(clinicId, month, recompute));
-        return new MetricsJobRun(null, clinicId, month.toString(), "QUEUED", null, null, null);
+        return submit(clinicId, month, month, recompute);
+    }
+
+    /** Queues the months from {@code from} to {@code to} for the background runner, as one run. */
+    public MetricsJobRun submit(String clinicId, YearMonth from, YearMonth to, boolean recompute) {
+        if (from.isAfter(to)) {
+            throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
+        }
+        background.submit(() -> run(clinicId, from, to, recompute));
+        return new MetricsJobRun(null, clinicId, label(from.toString(), to.toString()), "QUEUED", null, null, null);
+    }
+
+    /** A run's month, or its months as an ISO 8601 interval (2023-11/2026-10). */
+    private static String label(String from, String to) {
+        return from == null || from.equals(to) ? to : from + "/" + to;
     }
 
     /** The last complete month in the clinic's time zone. */
@@ -207,11 +236,13 @@ public class MonthlyMetricsRunner {
     public List<MetricsJobRun> history(String clinicId, int limit) {
         return jdbc.sql("""
                 SELECT e.job_execution_id, c.parameter_value AS clinic, m.parameter_value AS job_month, e.status,
-                       e.start_time, e.end_time, e.exit_message
+                       e.start_time, e.end_time, e.exit_message, f.parameter_value AS from_month
                 FROM batch_job_execution e
                 JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id AND i.job_name = :job
                 JOIN batch_job_execution_params c ON c.job_execution_id = e.job_execution_id AND c.parameter_name = 'clinic'
                 JOIN batch_job_execution_params m ON m.job_execution_id = e.job_execution_id AND m.parameter_name = 'month'
+                LEFT JOIN batch_job_execution_params f ON f.job_execution_id = e.job_execution_id
+                                                      AND f.parameter_name = 'fromMonth'
                 WHERE CAST(:clinic AS VARCHAR(64)) IS NULL OR c.parameter_value = CAST(:clinic AS VARCHAR(64))
                 ORDER BY e.job_execution_id DESC
                 LIMIT :limit
@@ -219,7 +250,8 @@ public class MonthlyMetricsRunner {
                 .param("job", MonthlyMetricsJobConfiguration.JOB_NAME)
                 .param("clinic", clinicId)
                 .param("limit", limit)
-                .query((rs, n) -> new MetricsJobRun(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                .query((rs, n) -> new MetricsJobRun(rs.getLong(1), rs.getString(2), label(rs.getString(8),
+                        rs.getString(3)), rs.getString(4),
                         rs.getObject(5, java.time.LocalDateTime.class), rs.getObject(6, java.time.LocalDateTime.class),
                         shorten(rs.getString(7))))
                 .list();
@@ -233,9 +265,9 @@ public class MonthlyMetricsRunner {
                 """).param("clinic", clinicId).query(Long.class).single();
     }
 
-    private static MetricsJobRun toRun(JobExecution execution, String clinicId, YearMonth month) {
+    private static MetricsJobRun toRun(JobExecution execution, String clinicId, String month) {
         String exit = execution.getExitStatus() == null ? null : execution.getExitStatus().getExitDescription();
-        return new MetricsJobRun(execution.getId(), clinicId, month.toString(), execution.getStatus().name(),
+        return new MetricsJobRun(execution.getId(), clinicId, month, execution.getStatus().name(),
                 execution.getStartTime(), execution.getEndTime(), shorten(exit));
     }
 

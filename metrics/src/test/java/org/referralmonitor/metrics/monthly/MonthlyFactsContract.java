@@ -235,6 +235,51 @@ abstract class MonthlyFactsContract {
         assertThat(sources("facts", OCTOBER).get(ALPHA).fixedBaseline()).isNull();
     }
 
+    /**
+     * A full recompute computes many months in one run; it must write exactly what computing them one
+     * at a time writes: facts, baselines (seasonal and not), horizons of months not past the window,
+     * verdicts and reasons.
+     */
+    @Test
+    void aRunOverSeveralMonthsWritesWhatMonthByMonthRunsWrite() {
+        for (String clinic : List.of("facts", "seasons")) {
+            YearMonth from = YearMonth.of(2026, 6);
+            YearMonth to = OCTOBER.plusMonths(1);
+            for (YearMonth m = from; !m.isAfter(to); m = m.plusMonths(1)) {
+                assertThat(runner.run(clinic, m, true).status()).isEqualTo("COMPLETED");
+            }
+            List<Map<String, Object>> byMonth = rows(clinic);
+            List<Map<String, Object>> reasonsByMonth = reasons(clinic);
+            assertThat(byMonth).as("rows of %s", clinic).hasSizeGreaterThanOrEqualTo(6);
+
+            MetricsJobRun run = runner.run(clinic, from, to, true);
+            assertThat(run.status()).isEqualTo("COMPLETED");
+            assertThat(run.month()).isEqualTo("2026-06/2026-11");
+            assertThat(rows(clinic)).as("%s computed in one run", clinic).isEqualTo(byMonth);
+            assertThat(reasons(clinic)).isEqualTo(reasonsByMonth);
+            assertThat(runner.history(clinic, 1)).extracting(MetricsJobRun::month).containsExactly("2026-06/2026-11");
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM metrics_target").query(Integer.class).single())
+                .as("a run leaves no months behind").isZero();
+    }
+
+    private List<Map<String, Object>> rows(String clinic) {
+        return jdbc.sql("""
+                SELECT * FROM source_month WHERE clinic_id = :clinic AND month_start >= DATE '2026-06-01'
+                ORDER BY month_start, org_key, practitioner_key
+                """).param("clinic", clinic).query().listOfRows().stream()
+                .peek(r -> r.keySet().removeIf(k -> k.equalsIgnoreCase("computed_at")
+                        || k.equalsIgnoreCase("job_execution_id")))
+                .toList();
+    }
+
+    private List<Map<String, Object>> reasons(String clinic) {
+        return jdbc.sql("""
+                SELECT * FROM source_month_reason WHERE clinic_id = :clinic AND month_start >= DATE '2026-06-01'
+                ORDER BY month_start, org_key, reason
+                """).param("clinic", clinic).query().listOfRows();
+    }
+
     Map<String, SourceSummary> sources(String clinic, YearMonth month) {
         return report.sources(clinic, month).stream().collect(Collectors.toMap(SourceSummary::orgKey, s -> s));
     }
