@@ -1,8 +1,12 @@
 package org.referralmonitor.metrics.alert;
 
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
@@ -56,6 +60,11 @@ public class AlertWriter {
               AND status <> 'RESOLVED'
             """;
 
+    private static final String UNRESOLVED = """
+            SELECT kind, org_key, month_start FROM alert
+            WHERE clinic_id = :clinicId AND month_start IN (:months) AND status <> 'RESOLVED'
+            """;
+
     private final NamedParameterJdbcTemplate jdbc;
 
     AlertWriter(NamedParameterJdbcTemplate jdbc) {
@@ -79,17 +88,38 @@ public class AlertWriter {
                 .addValue("now", now)).toArray(SqlParameterSource[]::new));
     }
 
+    /**
+     * Resolves those of the alerts that are not resolved yet. Most sources have none: only the alerts
+     * that exist are updated (one look-up per clinic, instead of one update per source, kind and month).
+     */
     public void resolve(List<Resolve> alerts, OffsetDateTime now) {
         if (alerts.isEmpty()) {
             return;
         }
-        jdbc.batchUpdate(RESOLVE, alerts.stream().map(a -> (SqlParameterSource) new MapSqlParameterSource()
+        Set<String> unresolved = new HashSet<>();
+        alerts.stream().collect(Collectors.groupingBy(Resolve::clinicId,
+                        Collectors.mapping(r -> r.month().atDay(1), Collectors.toSet())))
+                .forEach((clinicId, months) -> jdbc.query(UNRESOLVED, new MapSqlParameterSource()
+                        .addValue("clinicId", clinicId).addValue("months", months), rs -> {
+                            unresolved.add(key(clinicId, rs.getString(1), rs.getString(2),
+                                    YearMonth.from(rs.getObject(3, LocalDate.class))));
+                        }));
+        List<Resolve> existing = alerts.stream()
+                .filter(a -> unresolved.contains(key(a.clinicId(), a.kind(), a.orgKey(), a.month()))).toList();
+        if (existing.isEmpty()) {
+            return;
+        }
+        jdbc.batchUpdate(RESOLVE, existing.stream().map(a -> (SqlParameterSource) new MapSqlParameterSource()
                 .addValue("clinicId", a.clinicId())
                 .addValue("kind", a.kind())
                 .addValue("orgKey", a.orgKey())
                 .addValue("month", a.month().atDay(1))
                 .addValue("reason", shorten(a.reason()))
                 .addValue("now", now)).toArray(SqlParameterSource[]::new));
+    }
+
+    private static String key(String clinicId, String kind, String orgKey, YearMonth month) {
+        return clinicId + '\n' + kind + '\n' + orgKey + '\n' + month;
     }
 
     /** Rounded as the column keeps it, so an unchanged figure compares equal on the next run. */

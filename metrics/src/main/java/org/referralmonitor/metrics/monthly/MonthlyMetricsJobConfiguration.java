@@ -129,6 +129,9 @@ class MonthlyMetricsJobConfiguration {
         return new JdbcCursorItemReaderBuilder<SourceMonth>()
                 .name("sourceMonthReader")
                 .dataSource(dataSource)
+                // stream the rows (PostgreSQL's driver reads a whole result unless fetching in a transaction)
+                .fetchSize(500)
+                .connectionAutoCommit(false)
                 .sql(SOURCE_ROWS)
                 .preparedStatementSetter(ps -> {
                     ps.setString(1, clinic);
