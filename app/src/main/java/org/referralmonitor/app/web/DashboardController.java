@@ -39,7 +39,10 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The dashboard: clinics, then per clinic its sources against their baselines, its alerts and its feeds. */
+/**
+ * The dashboard: clinics, then per clinic its sources against their baselines (and the fixed one),
+ * its alerts, whether its feed could be trusted for the month, the monthly job's runs and its feeds.
+ */
 @Controller
 class DashboardController {
 
