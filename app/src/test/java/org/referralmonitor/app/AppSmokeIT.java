@@ -48,7 +48,8 @@ class AppSmokeIT {
     @BeforeEach
     void waitForStartupWork() {
         http = new Http(port);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
+        // the first months computed on H2 build the whole history: minutes on a busy two-core machine
+        await().atMost(Duration.ofMinutes(20)).pollInterval(Duration.ofMillis(250)).until(() ->
                 sandbox.world().clinics().stream().allMatch(c -> runner.history(c.id(), 20).stream()
                         .anyMatch(r -> r.month().equals(OCTOBER.toString()) && r.status().equals("COMPLETED"))));
     }

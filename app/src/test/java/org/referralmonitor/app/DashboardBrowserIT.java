@@ -2,12 +2,31 @@ package org.referralmonitor.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
+import static org.springframework.security.test.web.servlet.setup.SecurityMockMvcConfigurers.springSecurity;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.flash;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.redirectedUrl;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,19 +36,33 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.referralmonitor.app.security.Roles;
 import org.referralmonitor.ingest.sandbox.SandboxEmr;
+import org.referralmonitor.metrics.baseline.FixedBaselines;
+import org.referralmonitor.metrics.feed.FeedCheck;
+import org.referralmonitor.metrics.feed.FeedHealth;
+import org.referralmonitor.metrics.monthly.MetricsJobRun;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.context.WebApplicationContext;
 
 /**
  * The dashboard in a real headless Chromium: sign in as the sandbox's demo user, open a clinic,
  * see its sources against their baselines with the planted slowdowns flagged, and acknowledge
- * an alert. Screenshots land in app/target/screenshots/.
+ * an alert; open a source for its details and providers, as the API counts them; follow the
+ * monthly job's runs and recompute a month; fix a baseline and clear it; see a suspect feed hold
+ * the month's alerts. Only administrators and practice managers recompute and fix. Screenshots
+ * land in app/target/screenshots/.
  */
 @EmbeddedDefaultTest
 class DashboardBrowserIT {
+
+    static final String LAKESIDE = "lakeside-ortho";
 
     @LocalServerPort
     int port;
@@ -40,6 +73,15 @@ class DashboardBrowserIT {
     @Autowired
     MonthlyMetricsRunner runner;
 
+    @Autowired
+    FixedBaselines baselines;
+
+    @Autowired
+    FeedHealth feedHealth;
+
+    @Autowired
+    WebApplicationContext context;
+
     @TempDir
     Path profile;
 
@@ -47,7 +89,8 @@ class DashboardBrowserIT {
 
     @BeforeEach
     void open() {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() ->
+        // the first months computed on H2 build the whole history: minutes on a busy two-core machine
+        await().atMost(Duration.ofMinutes(20)).pollInterval(Duration.ofMillis(250)).until(() ->
                 sandbox.world().clinics().stream().allMatch(c -> runner.history(c.id(), 20).stream()
                         .anyMatch(r -> r.month().equals("2026-10") && r.status().equals("COMPLETED"))));
         browser = Browser.start(profile);
@@ -58,6 +101,220 @@ class DashboardBrowserIT {
         if (browser != null) {
             browser.quit();
         }
+    }
+
+    @Test
+    void aSourceShowsWhatTheApiCountsAndItsProviders() throws Exception {
+        Http http = new Http(port);
+        List<Map<String, Object>> sources = http.get("/api/v1/clinics/" + LAKESIDE + "/sources?month=2026-10", "demo",
+                "demo").json("$.sources");
+        signIn();
+        browser.get(url("/clinics/" + LAKESIDE + "?month=2026-10"));
+
+        for (Map<String, Object> source : sources) {
+            WebElement row = sourceRow((String) source.get("orgKey"));
+            assertThat(row.findElements(By.cssSelector(".flag"))).extracting(f -> f.getAttribute("data-flag"))
+                    .as("flags of %s", source.get("orgKey")).isEqualTo(source.get("flags"));
+            assertThat(row.findElement(By.className("outcome-bar")).getAttribute("aria-label"))
+                    .isEqualTo(outcomeText(source));
+            if (source.get("revenueAtRisk") != null) {
+                assertThat(row.findElement(By.className("risk")).getText())
+                        .isEqualTo(money(source.get("revenueAtRisk")) + " at risk");
+            }
+        }
+        assertThat(browser.findElements(By.cssSelector("#sources .flag")))
+                .extracting(WebElement::getText).contains("Slowdown").doesNotContain("SLOWDOWN", "GONE_DARK");
+        assertThat(browser.findElements(By.cssSelector("#sources th.fixed-baseline"))).as("no baseline fixed").isEmpty();
+
+        Map<String, Object> source = sources.stream()
+                .filter(m -> number(m.get("referrals")) > 0 && number(m.get("activeProviders")) > 0)
+                .max(Comparator.comparingDouble(m -> number(notConverted(m).get("cancelled")) * 100
+                        + number(notConverted(m).get("visitMissed")) + number(notConverted(m).get("noVisit"))))
+                .orElseThrow();
+        String org = (String) source.get("orgKey");
+        Map<String, Object> nc = notConverted(source);
+        assertThat(number(nc.get("cancelled"))).as("the sandbox cancels some referrals").isPositive();
+        submit(sourceRow(org).findElement(By.className("source-name")));
+
+        assertThat(browser.findElement(By.tagName("h1")).getText()).startsWith((String) source.get("name"));
+        assertThat(text("fact-referrals")).isEqualTo(String.valueOf(source.get("referrals")));
+        assertThat(text("cancelled")).isEqualTo(String.valueOf(nc.get("cancelled")));
+        assertThat(text("fact-patients")).isEqualTo(String.valueOf(source.get("patients")));
+        assertThat(text("median-days")).isEqualTo(days(source.get("medianDaysToVisit")));
+        assertThat(text("p90-days")).isEqualTo(days(source.get("p90DaysToVisit")));
+        assertThat(text("sent")).isEqualTo(String.valueOf(source.get("sent")));
+        assertThat(text("ratio")).isEqualTo(source.get("sentReceivedRatio") == null ? "–"
+                : String.format(Locale.US, "%.2f", number(source.get("sentReceivedRatio"))));
+        assertThat(text("baseline")).isEqualTo(oneDecimal(source.get("baseline")));
+        assertThat(text("conversion")).isEqualTo(source.get("conversionRate") == null ? "–"
+                : String.format(Locale.US, "%.0f%%", number(source.get("conversionRate")) * 100));
+        assertThat(text("revenue-at-risk")).isEqualTo(source.get("revenueAtRisk") == null ? "–"
+                : money(source.get("revenueAtRisk")));
+
+        WebElement notConverted = browser.findElement(By.id("not-converted"));
+        assertThat(count(notConverted, "converted")).isEqualTo(String.valueOf(source.get("converted")));
+        assertThat(count(notConverted, "cancelled")).isEqualTo(String.valueOf(nc.get("cancelled")));
+        assertThat(count(notConverted, "visit-missed")).isEqualTo(String.valueOf(nc.get("visitMissed")));
+        assertThat(count(notConverted, "no-visit")).isEqualTo(String.valueOf(nc.get("noVisit")));
+        assertThat(count(notConverted, "waiting")).isEqualTo(String.valueOf(nc.get("waiting")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> reasons = (Map<String, Object>) nc.get("cancelReasons");
+        List<WebElement> reasonRows = notConverted.findElements(By.cssSelector("tr.reason"));
+        assertThat(reasonRows).hasSize(reasons.size());
+        for (WebElement reason : reasonRows) {
+            List<WebElement> cells = reason.findElements(By.tagName("td"));
+            assertThat(reasons).containsEntry(cells.get(0).getText(), Integer.valueOf(cells.get(1).getText()));
+        }
+
+        List<Map<String, Object>> providers = http.get("/api/v1/clinics/" + LAKESIDE + "/providers?month=2026-10&source="
+                + org, "demo", "demo").json("$");
+        assertThat(providers).isNotEmpty();
+        List<WebElement> providerRows = browser.findElements(By.cssSelector("#providers tr.provider"));
+        assertThat(providerRows).extracting(r -> r.findElement(By.className("provider-name")).getText())
+                .containsExactlyElementsOf(providers.stream().map(p -> (String) (p.get("name") != null ? p.get("name")
+                        : p.get("practitionerKey"))).toList());
+        assertThat(providerRows.get(0).findElements(By.tagName("td")).get(1).getText())
+                .isEqualTo(String.valueOf(providers.get(0).get("referrals")));
+        screenshot("source.png");
+
+        submit(browser.findElement(By.id("back-to-clinic")));
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Lakeside Orthopedics");
+    }
+
+    @Test
+    void theJobHistoryListsTheRunsAndRecomputeAddsOne() throws Exception {
+        signIn();
+        browser.get(url("/clinics/" + LAKESIDE + "?month=2026-10"));
+
+        List<WebElement> rows = browser.findElements(By.cssSelector("#job-runs tr.job-run"));
+        assertThat(rows).isNotEmpty();
+        Map<Long, MetricsJobRun> history = runner.history(LAKESIDE, 100).stream()
+                .collect(Collectors.toMap(MetricsJobRun::executionId, r -> r));
+        for (WebElement row : rows) {
+            MetricsJobRun run = history.get(Long.valueOf(row.getAttribute("data-execution")));
+            assertThat(run).as("a run of the clinic's history").isNotNull();
+            assertThat(row.getAttribute("data-month")).isEqualTo(run.month());
+            assertThat(row.findElement(By.className("badge")).getText()).isEqualTo(run.status());
+        }
+        assertThat(rows.get(0).getText()).contains("2026");
+        long newest = runner.history(LAKESIDE, 1).get(0).executionId();
+
+        submit(browser.findElement(By.id("recompute")));
+
+        assertThat(browser.findElement(By.cssSelector("p.notice")).getText())
+                .isEqualTo("Recompute of October 2026 for Lakeside Orthopedics queued: it shows in the job history when it starts.");
+        MetricsJobRun recomputed = await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250))
+                .until(() -> runner.history(LAKESIDE, 20).stream().filter(r -> r.executionId() > newest
+                        && r.month().equals("2026-10") && r.status().equals("COMPLETED")).findFirst(), Optional::isPresent)
+                .orElseThrow();
+        browser.navigate().refresh();
+        WebElement row = browser.findElement(By.cssSelector("#job-runs tr.job-run[data-execution='"
+                + recomputed.executionId() + "']"));
+        assertThat(row.getText()).contains("October 2026", "COMPLETED");
+        assertThat(row.findElements(By.tagName("td")).get(4).getText()).matches("\\d+ ms|\\d+\\.\\d s|\\d+ min \\d+ s");
+        screenshot("clinic-job-runs.png");
+    }
+
+    @Test
+    void aManagerFixesTheBaselineAtAMonthNotYetComputedAndClearsIt() throws Exception {
+        try {
+            signIn();
+            browser.get(url("/clinics/" + LAKESIDE + "?month=2026-10"));
+            assertThat(browser.findElement(By.id("no-fixed-baseline")).getText()).startsWith("No baseline is fixed.");
+            Select asOf = new Select(browser.findElement(By.id("fix-as-of")));
+            assertThat(asOf.getFirstSelectedOption().getText()).isEqualTo("October 2026");
+            asOf.selectByValue("2025-09");
+            assertThat(asOf.getFirstSelectedOption().getText()).isEqualTo("September 2025 (computed when fixed)");
+
+            submit(browser.findElement(By.id("fix-baseline-button")));
+
+            assertThat(browser.findElement(By.cssSelector("p.notice")).getText())
+                    .startsWith("Baseline fixed as of September 2025: ").endsWith("Every month is now compared with it too.");
+            assertThat(browser.getCurrentUrl()).endsWith("/clinics/" + LAKESIDE + "?month=2026-10#baseline");
+            assertThat(browser.findElement(By.id("fixed-baseline")).getText())
+                    .startsWith("Our baseline as of September 2025:");
+            assertThat(baselines.find(LAKESIDE)).map(b -> b.asOf().toString()).contains("2025-09");
+            assertThat(browser.findElement(By.cssSelector("#sources th.fixed-baseline")).getText())
+                    .isEqualToIgnoringCase("Fixed 2025-09");
+            List<Map<String, Object>> sources = new Http(port).get("/api/v1/clinics/" + LAKESIDE
+                    + "/sources?month=2026-10", "demo", "demo").json("$.sources");
+            assertThat(sources).extracting(m -> m.get("fixedBaseline")).as("sources compared with it")
+                    .anyMatch(java.util.Objects::nonNull);
+            for (Map<String, Object> source : sources) {
+                assertThat(sourceRow((String) source.get("orgKey")).findElement(By.cssSelector("td.fixed-baseline"))
+                        .getText()).isEqualTo(oneDecimal(source.get("fixedBaseline")));
+            }
+            screenshot("clinic-fixed-baseline.png");
+
+            submit(browser.findElement(By.id("clear-baseline")));
+
+            assertThat(browser.findElement(By.cssSelector("p.notice")).getText())
+                    .isEqualTo("The baseline fixed as of September 2025 was cleared.");
+            assertThat(browser.findElements(By.id("no-fixed-baseline"))).hasSize(1);
+            assertThat(browser.findElements(By.cssSelector("#sources .fixed-baseline"))).isEmpty();
+            assertThat(baselines.find(LAKESIDE)).isEmpty();
+        } finally {
+            baselines.clear(LAKESIDE);
+        }
+    }
+
+    @Test
+    void onlyAdministratorsAndManagersRecomputeAndFix() throws Exception {
+        MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).apply(springSecurity()).build();
+        var coordinator = user("coordinator").roles(Roles.COORDINATOR);
+        var manager = user("manager").roles(Roles.MANAGER);
+        String clinic = "/clinics/" + LAKESIDE;
+
+        mvc.perform(post(clinic + "/metrics/recompute").param("month", "2026-10").with(coordinator).with(csrf()))
+                .andExpect(status().isForbidden());
+        mvc.perform(post(clinic + "/baseline").param("asOf", "2026-01").with(coordinator).with(csrf()))
+                .andExpect(status().isForbidden());
+        mvc.perform(post(clinic + "/baseline/clear").with(coordinator).with(csrf()))
+                .andExpect(status().isForbidden());
+        mvc.perform(get(clinic).with(coordinator))
+                .andExpect(status().isOk())
+                .andExpect(content().string(containsString("id=\"metrics-runs\"")))
+                .andExpect(content().string(not(containsString("id=\"recompute\""))))
+                .andExpect(content().string(not(containsString("id=\"fix-baseline\""))));
+        assertThat(baselines.find(LAKESIDE)).isEmpty();
+
+        mvc.perform(post(clinic + "/baseline").param("asOf", "2026-12").with(manager))
+                .andExpect(status().isForbidden());
+        mvc.perform(post(clinic + "/baseline").param("asOf", "2026-12").param("month", "2026-10").with(manager)
+                        .with(csrf()))
+                .andExpect(status().is3xxRedirection())
+                .andExpect(redirectedUrl(clinic + "?month=2026-10#baseline"))
+                .andExpect(flash().attribute("error",
+                        "Baseline not fixed: asOf must be a month that has ended; got '2026-12'"));
+        mvc.perform(get(clinic).with(manager))
+                .andExpect(content().string(containsString("id=\"recompute\"")))
+                .andExpect(content().string(containsString("id=\"fix-baseline\"")));
+    }
+
+    @Test
+    void aSuspectFeedHoldsTheMonthsAlertsWithItsEvidence() throws Exception {
+        YearMonth june = YearMonth.of(2024, 6);
+        ZoneId zone = sandbox.world().clinics().stream().filter(c -> c.id().equals(LAKESIDE)).findFirst().orElseThrow()
+                .zone();
+        // checked as of a day before any sync: the feed had never synced, so the month cannot be trusted
+        FeedCheck check = feedHealth.check(LAKESIDE, june, LocalDate.of(2024, 7, 10), zone, OffsetDateTime.now());
+        assertThat(check.suspect()).isTrue();
+        signIn();
+
+        browser.get(url("/clinics/" + LAKESIDE + "?month=2024-06"));
+
+        WebElement held = browser.findElement(By.id("feed-held"));
+        assertThat(held.findElement(By.tagName("h2")).getText()).isEqualTo("Source alerts for this month are held");
+        assertThat(held.findElement(By.className("evidence")).getText()).isEqualTo(check.evidence())
+                .contains("has never synced successfully");
+        assertThat(held.getText()).contains(check.failedSyncs() + " failed syncs since the month began",
+                "An endpoint has not synced successfully since the month ended");
+        screenshot("clinic-feed-held.png");
+
+        browser.get(url("/clinics/" + LAKESIDE + "?month=2026-10"));
+        assertThat(browser.findElements(By.id("feed-held"))).isEmpty();
+        assertThat(browser.findElement(By.id("feed-ok")).getText()).isEqualTo("Feed check: " + new Http(port)
+                .get("/api/v1/clinics/" + LAKESIDE + "/feed?month=2026-10", "demo", "demo").json("$.evidence"));
     }
 
     @Test
@@ -111,10 +368,83 @@ class DashboardBrowserIT {
         browser.findElement(By.id("password")).sendKeys("demo");
         signInAndWait();
 
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).until(() ->
+                runner.history("harbor-behavioral", 20).stream()
+                        .anyMatch(r -> r.month().equals("2026-11") && r.status().equals("COMPLETED")));
         browser.get(url("/clinics/harbor-behavioral?month=" + YearMonth.of(2026, 11)));
 
         assertThat(browser.findElement(By.tagName("main")).getText())
                 .contains("This month is not over yet: its figures are provisional and raise no alerts.");
+        List<WebElement> rows = browser.findElements(By.cssSelector("#sources tr.source"));
+        assertThat(rows).isNotEmpty().allSatisfy(row ->
+                assertThat(row.findElement(By.className("provisional")).getText()).isEqualTo("provisional"));
+    }
+
+    private void signIn() {
+        browser.get(url("/login"));
+        browser.findElement(By.id("username")).sendKeys("demo");
+        browser.findElement(By.id("password")).sendKeys("demo");
+        signInAndWait();
+    }
+
+    /** Clicks and waits until the next page replaced this one, so nothing of the old page is read. */
+    private void submit(WebElement element) {
+        element.click();
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(ExpectedConditions.stalenessOf(element));
+    }
+
+    private WebElement sourceRow(String orgKey) {
+        String quoted = "\"" + orgKey.replace("\"", "\\\"") + "\"";
+        return browser.findElement(By.cssSelector("#sources tr.source[data-org=" + quoted + "]"));
+    }
+
+    private String text(String id) {
+        return browser.findElement(By.id(id)).getText();
+    }
+
+    private static String count(WebElement notConverted, String kind) {
+        return notConverted.findElement(By.cssSelector("tr.outcome-" + kind + " .count")).getText();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> notConverted(Map<String, Object> source) {
+        return (Map<String, Object>) source.get("notConverted");
+    }
+
+    private static double number(Object value) {
+        return ((Number) value).doubleValue();
+    }
+
+    /** What became of the referrals, as the API counts them, in the words of the bar's label. */
+    private static String outcomeText(Map<String, Object> source) {
+        Map<String, Object> nc = notConverted(source);
+        List<String> parts = new java.util.ArrayList<>();
+        Object[][] counts = {{source.get("converted"), "converted"}, {nc.get("cancelled"), "cancelled"},
+            {nc.get("visitMissed"), "visit missed"}, {nc.get("noVisit"), "no visit"}, {nc.get("waiting"), "waiting"}};
+        for (Object[] c : counts) {
+            if (number(c[0]) > 0) {
+                parts.add(c[0] + " " + c[1]);
+            }
+        }
+        return parts.isEmpty() ? "no referrals" : String.join(", ", parts);
+    }
+
+    private static String oneDecimal(Object value) {
+        return value == null ? "–" : String.format(Locale.US, "%.1f", number(value));
+    }
+
+    private static String days(Object value) {
+        if (value == null) {
+            return "–";
+        }
+        double d = number(value);
+        String n = Math.abs(d - Math.rint(d)) < 0.05 ? String.format(Locale.US, "%.0f", d)
+                : String.format(Locale.US, "%.1f", d);
+        return n + (n.equals("1") ? " day" : " days");
+    }
+
+    private static String money(Object value) {
+        return String.format(Locale.US, "$%,.0f", number(value));
     }
 
     /** Submits the login form and waits until the next page replaced it, so no element of the login page is read. */

@@ -1,6 +1,5 @@
 package org.referralmonitor.app.api;
 
-import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.List;
 import org.referralmonitor.ingest.endpoint.Clinic;
@@ -9,7 +8,6 @@ import org.referralmonitor.metrics.baseline.FixedBaseline;
 import org.referralmonitor.metrics.baseline.FixedBaselines;
 import org.referralmonitor.metrics.feed.FeedCheck;
 import org.referralmonitor.metrics.feed.FeedHealth;
-import org.referralmonitor.metrics.monthly.MetricsJobRun;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.referralmonitor.metrics.report.ProviderSummary;
 import org.referralmonitor.metrics.report.SourceReport;
@@ -32,14 +30,16 @@ class ClinicMetricsApi {
     private final FeedHealth feed;
     private final FixedBaselines baselines;
     private final MonthlyMetricsRunner runner;
+    private final BaselineFixing fixing;
 
     ClinicMetricsApi(EndpointDirectory directory, SourceReport report, FeedHealth feed, FixedBaselines baselines,
-            MonthlyMetricsRunner runner) {
+            MonthlyMetricsRunner runner, BaselineFixing fixing) {
         this.directory = directory;
         this.report = report;
         this.feed = feed;
         this.baselines = baselines;
         this.runner = runner;
+        this.fixing = fixing;
     }
 
     /** Referring providers in a month (default: last complete month), of one practice when {@code source} is given. */
@@ -74,18 +74,7 @@ class ClinicMetricsApi {
     @PutMapping("/baseline")
     FixedBaseline fix(@PathVariable String clinic, @RequestParam(required = false) String asOf) {
         Clinic c = RequestParams.clinic(directory, clinic);
-        if (asOf == null || asOf.isBlank()) {
-            throw new InvalidRequestException("asOf is required, as YYYY-MM (for example 2026-01)");
-        }
-        YearMonth m = RequestParams.month(asOf, null);
-        if (m.isAfter(runner.lastCompleteMonth(c.id()))) {
-            throw new InvalidRequestException("asOf must be a month that has ended; got '" + asOf + "'");
-        }
-        MetricsJobRun run = runner.run(c.id(), m, false);
-        if (!List.of("COMPLETED", "UP_TO_DATE").contains(run.status())) {
-            throw new InvalidRequestException("could not compute " + m + " to fix its baseline: " + run.exitMessage());
-        }
-        return baselines.fix(c.id(), m, OffsetDateTime.now());
+        return fixing.fix(c.id(), asOf);
     }
 
     @DeleteMapping("/baseline")

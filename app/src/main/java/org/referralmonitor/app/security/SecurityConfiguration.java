@@ -61,6 +61,8 @@ class SecurityConfiguration {
                         .requestMatchers("/actuator/**").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.POST, "/clinics/*/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.POST, "/clinics/*/metrics/recompute", "/clinics/*/baseline",
+                                "/clinics/*/baseline/clear").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
                         .requestMatchers("/endpoints/new").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.POST, "/endpoints", "/endpoints/*/test").hasRole(Roles.ADMIN)
                         .anyRequest().authenticated())

@@ -4,8 +4,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.api.RequestParams;
 import org.referralmonitor.app.security.Roles;
@@ -21,6 +24,9 @@ import org.referralmonitor.ingest.sync.SyncRun;
 import org.referralmonitor.ingest.sync.SyncService;
 import org.referralmonitor.metrics.alert.Alert;
 import org.referralmonitor.metrics.alert.Alerts;
+import org.referralmonitor.metrics.baseline.FixedBaselines;
+import org.referralmonitor.metrics.feed.FeedCheck;
+import org.referralmonitor.metrics.feed.FeedHealth;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
@@ -33,7 +39,10 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The dashboard: clinics, then per clinic its sources against their baselines, its alerts and its feeds. */
+/**
+ * The dashboard: clinics, then per clinic its sources against their baselines (and the fixed one),
+ * its alerts, whether its feed could be trusted for the month, the monthly job's runs and its feeds.
+ */
 @Controller
 class DashboardController {
 
@@ -64,13 +73,27 @@ class DashboardController {
         }
     }
 
-    /** A clinic card on the start page. */
-    record ClinicCard(Clinic clinic, YearMonth month, int openAlerts, List<Feed> feeds) {
+    /**
+     * A clinic card on the start page.
+     *
+     * @param feedSuspect the feed check of {@code month} found the feed may be incomplete: its source alerts are held
+     */
+    record ClinicCard(Clinic clinic, YearMonth month, int openAlerts, List<Feed> feeds, boolean feedSuspect) {
     }
 
-    /** A source row with its chart. */
-    record SourceRow(SourceSummary source, String sparkline, Integer changePercent) {
+    /** A month a baseline can be fixed at, and whether it must be computed first. */
+    record MonthOption(YearMonth value, boolean computed) {
+
+        public String label() {
+            return Format.month(value) + (computed ? "" : " (computed when fixed)");
+        }
     }
+
+    /** Ended months offered for fixing a baseline: about two years, and any older month already computed. */
+    static final int FIX_MONTHS = 24;
+
+    /** Runs of the monthly job listed on the clinic page. */
+    static final int JOB_RUNS = 15;
 
     private final EndpointDirectory directory;
     private final SyncService syncs;
@@ -79,10 +102,13 @@ class DashboardController {
     private final SourceReport report;
     private final Alerts alerts;
     private final MonthlyMetricsRunner runner;
+    private final FixedBaselines baselines;
+    private final FeedHealth feedHealth;
     private final boolean demoLogin;
 
     DashboardController(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues,
-            SourceReport report, Alerts alerts, MonthlyMetricsRunner runner, AppProperties app, IngestProperties ingest) {
+            SourceReport report, Alerts alerts, MonthlyMetricsRunner runner, FixedBaselines baselines,
+            FeedHealth feedHealth, AppProperties app, IngestProperties ingest) {
         this.directory = directory;
         this.syncs = syncs;
         this.review = review;
@@ -90,6 +116,8 @@ class DashboardController {
         this.report = report;
         this.alerts = alerts;
         this.runner = runner;
+        this.baselines = baselines;
+        this.feedHealth = feedHealth;
         this.demoLogin = ingest.sandbox().enabled() && app.demoLogin()
                 && (app.adminPassword() == null || app.adminPassword().isBlank());
     }
@@ -98,6 +126,15 @@ class DashboardController {
     @ModelAttribute("admin")
     boolean admin(HttpServletRequest request) {
         return request.isUserInRole(Roles.ADMIN);
+    }
+
+    /**
+     * Whether the signed-in user may recompute months and fix baselines (administrators and practice
+     * managers): the templates show those controls only then.
+     */
+    @ModelAttribute("manager")
+    boolean manager(HttpServletRequest request) {
+        return request.isUserInRole(Roles.ADMIN) || request.isUserInRole(Roles.MANAGER);
     }
 
     @GetMapping("/login")
@@ -109,8 +146,11 @@ class DashboardController {
     @GetMapping("/")
     String index(Model model) {
         List<ClinicCard> cards = directory.clinics().stream()
-                .map(c -> new ClinicCard(c, runner.lastCompleteMonth(c.id()), alerts.find(c.id(), "OPEN").size(),
-                        feeds(c.id())))
+                .map(c -> {
+                    YearMonth month = runner.lastCompleteMonth(c.id());
+                    return new ClinicCard(c, month, alerts.find(c.id(), "OPEN").size(), feeds(c.id()),
+                            feedHealth.find(c.id(), month).map(FeedCheck::suspect).orElse(false));
+                })
                 .toList();
         model.addAttribute("cards", cards);
         return "index";
@@ -122,7 +162,6 @@ class DashboardController {
         YearMonth lastComplete = runner.lastCompleteMonth(id);
         YearMonth selected = RequestParams.month(month, lastComplete);
         List<SourceSummary> sources = report.sources(id, selected);
-        List<SourceRow> rows = new ArrayList<>();
         int referrals = 0;
         int converted = 0;
         double expected = 0;
@@ -130,11 +169,9 @@ class DashboardController {
             referrals += s.referrals();
             converted += s.converted();
             expected += s.baseline() == null ? s.referrals() : s.baseline();
-            Integer change = s.baseline() == null || s.baseline() == 0 ? null
-                    : (int) Math.round(100 * (s.referrals() - s.baseline()) / s.baseline());
-            rows.add(new SourceRow(s, Sparkline.points(s.trend()), change));
         }
-        List<YearMonth> months = new ArrayList<>(report.computedMonths(id));
+        List<YearMonth> computedMonths = report.computedMonths(id);
+        List<YearMonth> months = new ArrayList<>(computedMonths);
         if (!months.contains(selected)) {
             months.add(0, selected);
         }
@@ -143,7 +180,7 @@ class DashboardController {
         model.addAttribute("months", months);
         model.addAttribute("provisional", selected.isAfter(lastComplete));
         model.addAttribute("computed", !sources.isEmpty());
-        model.addAttribute("rows", rows);
+        model.addAttribute("rows", sources.stream().map(SourceView::of).toList());
         model.addAttribute("totalReferrals", referrals);
         model.addAttribute("expectedReferrals", (int) Math.round(expected));
         model.addAttribute("conversion", referrals == 0 ? null : Math.round(100.0 * converted / referrals));
@@ -152,6 +189,10 @@ class DashboardController {
         model.addAttribute("openAlerts", alerts.find(id, "OPEN"));
         model.addAttribute("acknowledgedAlerts", alerts.find(id, "ACKNOWLEDGED"));
         model.addAttribute("feeds", feeds(id));
+        model.addAttribute("feedCheck", feedHealth.find(id, selected).orElse(null));
+        model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
+        model.addAttribute("fixMonths", fixMonths(lastComplete, computedMonths));
+        model.addAttribute("jobs", runner.history(id, JOB_RUNS).stream().map(JobRunView::new).toList());
         model.addAttribute("sparkWidth", Sparkline.WIDTH);
         model.addAttribute("sparkHeight", Sparkline.HEIGHT);
         return "clinic";
@@ -175,6 +216,16 @@ class DashboardController {
             redirect.addFlashAttribute("message", e.getMessage());
         }
         return "redirect:/clinics/" + endpoint.clinicId();
+    }
+
+    /** The last FIX_MONTHS ended months and any older computed one, newest first. */
+    static List<MonthOption> fixMonths(YearMonth lastComplete, List<YearMonth> computed) {
+        SortedSet<YearMonth> months = new TreeSet<>(Comparator.reverseOrder());
+        for (int i = 0; i < FIX_MONTHS; i++) {
+            months.add(lastComplete.minusMonths(i));
+        }
+        computed.stream().filter(m -> !m.isAfter(lastComplete)).forEach(months::add);
+        return months.stream().map(m -> new MonthOption(m, computed.contains(m))).toList();
     }
 
     private List<Feed> feeds(String clinicId) {

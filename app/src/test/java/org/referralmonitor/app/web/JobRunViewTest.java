@@ -1,0 +1,53 @@
+package org.referralmonitor.app.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.LocalDateTime;
+import java.time.YearMonth;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.metrics.monthly.MetricsJobRun;
+
+/** Runs of the monthly job and the months a baseline can be fixed at, as the clinic page lists them. */
+class JobRunViewTest {
+
+    static final LocalDateTime START = LocalDateTime.of(2026, 11, 23, 12, 0, 0);
+
+    @Test
+    void aCompletedRunAFailedOneAndOneStillRunning() {
+        JobRunView done = new JobRunView(new MetricsJobRun(7L, "lakeside-ortho", "2026-10", "COMPLETED", START,
+                START.plusNanos(1_500_000_000L), null));
+        JobRunView failed = new JobRunView(new MetricsJobRun(8L, "lakeside-ortho", "2026-09", "FAILED", START,
+                START.plusSeconds(3), "java.lang.IllegalStateException: boom"));
+        JobRunView running = new JobRunView(new MetricsJobRun(9L, "lakeside-ortho", "2026-11", "STARTED", START,
+                null, null));
+
+        assertThat(done.month()).isEqualTo("October 2026");
+        assertThat(done.statusClass()).isEqualTo("good");
+        assertThat(done.duration()).isEqualTo("1.5 s");
+        assertThat(done.started()).isEqualTo("2026-11-23 12:00:00");
+        assertThat(done.finished()).isEqualTo("2026-11-23 12:00:01");
+        assertThat(failed.failed()).isTrue();
+        assertThat(failed.statusClass()).isEqualTo("bad");
+        assertThat(running.failed()).isFalse();
+        assertThat(running.statusClass()).isEqualTo("warn");
+        assertThat(running.duration()).isEqualTo("running");
+        assertThat(running.finished()).isEqualTo("–");
+    }
+
+    @Test
+    void baselinesCanBeFixedAtTwoYearsOfEndedMonthsAndAnyOlderComputedOne() {
+        YearMonth october = YearMonth.of(2026, 10);
+        List<YearMonth> computed = List.of(YearMonth.of(2026, 11), october, YearMonth.of(2026, 9),
+                YearMonth.of(2023, 5));
+
+        List<DashboardController.MonthOption> months = DashboardController.fixMonths(october, computed);
+
+        assertThat(months).hasSize(DashboardController.FIX_MONTHS + 1);
+        assertThat(months.get(0).value()).as("the month in progress is not offered").isEqualTo(october);
+        assertThat(months.get(0).label()).isEqualTo("October 2026");
+        assertThat(months.get(2).label()).isEqualTo("August 2026 (computed when fixed)");
+        assertThat(months.get(DashboardController.FIX_MONTHS - 1).value()).isEqualTo(YearMonth.of(2024, 11));
+        assertThat(months.get(DashboardController.FIX_MONTHS).value()).isEqualTo(YearMonth.of(2023, 5));
+    }
+}
