@@ -10,9 +10,17 @@ record JobRunView(MetricsJobRun run) {
     private static final Set<String> FAILED = Set.of("FAILED", "STOPPED", "ABANDONED", "UNKNOWN", "NOT_STARTED");
     private static final Set<String> DONE = Set.of("COMPLETED", "UP_TO_DATE");
 
-    /** "October 2026", or the stored value when it is not a month. */
+    /**
+     * "October 2026"; "November 2023 – October 2026" for a run over several months (a full
+     * recompute); the stored value when it is neither.
+     */
     public String month() {
         try {
+            int slash = run.month().indexOf('/');
+            if (slash > 0) {
+                return Format.month(YearMonth.parse(run.month().substring(0, slash))) + " – "
+                        + Format.month(YearMonth.parse(run.month().substring(slash + 1)));
+            }
             return Format.month(YearMonth.parse(run.month()));
         } catch (RuntimeException e) {
             return run.month();

@@ -33,6 +33,8 @@ class JobRunViewTest {
         assertThat(running.statusClass()).isEqualTo("warn");
         assertThat(running.duration()).isEqualTo("running");
         assertThat(running.finished()).isEqualTo("–");
+        assertThat(new JobRunView(new MetricsJobRun(10L, "lakeside-ortho", "2023-11/2026-10", "COMPLETED", START,
+                START.plusSeconds(12), null)).month()).as("a full recompute").isEqualTo("November 2023 – October 2026");
     }
 
     @Test

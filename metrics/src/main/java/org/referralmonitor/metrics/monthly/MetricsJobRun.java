@@ -1,6 +1,7 @@
 package org.referralmonitor.metrics.monthly;
 
 import java.time.LocalDateTime;
+import java.time.YearMonth;
 
 /**
  * One run of the monthly metrics job, as recorded by Spring Batch.
@@ -12,4 +13,12 @@ import java.time.LocalDateTime;
  */
 public record MetricsJobRun(Long executionId, String clinicId, String month, String status, LocalDateTime startTime,
         LocalDateTime endTime, String exitMessage) {
+
+    /** Whether the run computed this month (its month, or one of the months of a run over several). */
+    public boolean covers(YearMonth m) {
+        int slash = month.indexOf('/');
+        YearMonth from = YearMonth.parse(slash < 0 ? month : month.substring(0, slash));
+        YearMonth to = YearMonth.parse(slash < 0 ? month : month.substring(slash + 1));
+        return !m.isBefore(from) && !m.isAfter(to);
+    }
 }

@@ -53,6 +53,83 @@ class MonthlyAggregation {
             VALUES (:jobExecutionId, :month, :monthIndex, :seasonFrom, :exposure, :horizonDays, :provisional)
             """;
 
+    /** The clinic's received referrals per month over the months the run reads (seasonal factors). */
+    private static final String INSERT_CLINIC_MONTHS = """
+            INSERT INTO metrics_clinic_month (job_execution_id, month_index, referrals)
+            SELECT :jobExecutionId, m.idx, COUNT(*)
+            FROM (SELECT CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
+                             AS idx
+                  FROM referral r
+                  JOIN emr_endpoint e ON e.id = r.endpoint_id
+                  WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
+                    AND r.deleted_at IS NULL
+                    AND r.authored_month >= CAST(:scanFrom AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
+                    AND (r.source_org_key IS NULL OR r.source_org_key NOT IN (:ownKeys))) m
+            GROUP BY m.idx
+            """;
+
+    /**
+     * Each run month with the months before it and their seasonal factors (a calendar month's share of
+     * the clinic's referrals over the 24 months before the run month, times 12, bounded to [0.25, 4],
+     * once the clinic has referrals from before those 24 months; else 1), and what its rows carry.
+     */
+    private static final String INSERT_TARGET_MONTHS = """
+            INSERT INTO metrics_target_month (job_execution_id, month_index, target_index, k, in_base, factor,
+                month_start, exposure, horizon_days, provisional, month_factor, recent_factor_sum)
+            WITH target AS (
+                SELECT month_start, month_index AS idx, season_from, exposure, horizon_days AS horizon, provisional
+                FROM metrics_target WHERE job_execution_id = :jobExecutionId
+            ), clinic_month AS (
+                SELECT month_index AS idx, referrals FROM metrics_clinic_month WHERE job_execution_id = :jobExecutionId
+            ), season AS (
+                SELECT t.idx AS target_idx,
+                       CASE WHEN CAST(:seasonal AS BOOLEAN) AND COALESCE(SUM(cm.referrals), 0) > 0
+                                 AND CAST(:clinicFirstMonth AS DATE) <= t.season_from
+                            THEN 1 ELSE 0 END AS seasonal_on,
+                       CAST(COALESCE(SUM(cm.referrals), 0) AS DOUBLE PRECISION) AS total
+                FROM target t
+                LEFT JOIN clinic_month cm ON cm.idx >= t.idx - 24 AND cm.idx < t.idx
+                GROUP BY t.idx, t.season_from
+            ), factor AS (
+                SELECT s.target_idx, c.cal,
+                       CAST(CASE WHEN s.seasonal_on = 1
+                                 THEN LEAST(4.0, GREATEST(0.25, 12 * COALESCE(SUM(cm.referrals), 0) / s.total))
+                                 ELSE 1.0 END AS DOUBLE PRECISION) AS factor
+                FROM season s
+                CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) AS c (cal)
+                LEFT JOIN clinic_month cm ON cm.idx >= s.target_idx - 24 AND cm.idx < s.target_idx
+                                         AND MOD(cm.idx - 1, 12) + 1 = c.cal
+                GROUP BY s.target_idx, c.cal, s.seasonal_on, s.total
+            ), this_month AS (
+                SELECT f.target_idx, f.factor FROM factor f WHERE f.cal = MOD(f.target_idx - 1, 12) + 1
+            ), recent_factor AS (
+                -- the recent-months - 1 calendar months before each run month
+                SELECT f.target_idx, SUM(f.factor) AS factor_sum FROM factor f
+                WHERE MOD(MOD(f.target_idx - 1, 12) + 1 - f.cal + 12, 12) BETWEEN 1 AND CAST(:recentMonths AS INTEGER) - 1
+                GROUP BY f.target_idx
+            ), target_info AS (
+                -- what each run month's rows carry besides their counts
+                SELECT t.idx, t.month_start, t.exposure, t.horizon,
+                       CASE WHEN t.provisional THEN 1 ELSE 0 END AS provisional, tm.factor AS month_factor,
+                       COALESCE(rf.factor_sum, 0) AS recent_factor_sum
+                FROM target t
+                JOIN this_month tm ON tm.target_idx = t.idx
+                LEFT JOIN recent_factor rf ON rf.target_idx = t.idx
+            )
+            SELECT :jobExecutionId, t.idx - o.k, t.idx, o.k,
+                   CASE WHEN o.k > 0 AND o.k <= CAST(:baselineMonths AS INTEGER) THEN 1 ELSE 0 END,
+                   f.factor, t.month_start, t.exposure, t.horizon, t.provisional, t.month_factor, t.recent_factor_sum
+            FROM target_info t
+            JOIN %1$s ON o.k <= GREATEST(CAST(:baselineMonths AS INTEGER), CAST(:recentMonths AS INTEGER) - 1)
+            JOIN factor f ON f.target_idx = t.idx AND f.cal = MOD(t.idx - o.k - 1, 12) + 1
+            """.formatted(OFFSETS);
+
+    private static final String DELETE_TARGET_MONTHS =
+            "DELETE FROM metrics_target_month WHERE job_execution_id = :jobExecutionId";
+
+    private static final String DELETE_CLINIC_MONTHS =
+            "DELETE FROM metrics_clinic_month WHERE job_execution_id = :jobExecutionId";
+
     private static final String DELETE_TARGETS = "DELETE FROM metrics_target WHERE job_execution_id = :jobExecutionId";
 
     private static final String DELETE = """
@@ -78,10 +155,7 @@ class MonthlyAggregation {
                 sent, sent_before, received_before, baseline_average, baseline_variance, seasonal_factor, exposure,
                 last_referral_date, recent_months_below, recent_referrals, recent_expected, horizon_days,
                 converted_horizon, baseline_referrals, baseline_converted_horizon, baseline_conversion, provisional)
-            WITH target AS (
-                SELECT month_start, month_index AS idx, season_from, exposure, horizon_days AS horizon, provisional
-                FROM metrics_target WHERE job_execution_id = :jobExecutionId
-            ), scoped AS (
+            WITH scoped AS (
                 SELECT r.endpoint_id, r.resource_id, r.authored_month,
                        CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
                            AS idx,
@@ -137,60 +211,15 @@ class MonthlyAggregation {
             ), sequenced AS (
                 SELECT m.*, LAG(m.idx) OVER (PARTITION BY m.org_key, m.practitioner_key ORDER BY m.idx) AS prev_idx
                 FROM monthly m
-            ), clinic_month AS (
-                SELECT idx, COUNT(*) AS referrals FROM inbound GROUP BY idx
-            ), season AS (
-                SELECT t.idx AS target_idx,
-                       CASE WHEN CAST(:seasonal AS BOOLEAN) AND COALESCE(SUM(cm.referrals), 0) > 0
-                                 AND CAST(:clinicFirstMonth AS DATE) <= t.season_from
-                            THEN 1 ELSE 0 END AS seasonal_on,
-                       CAST(COALESCE(SUM(cm.referrals), 0) AS DOUBLE PRECISION) AS total
-                FROM target t
-                LEFT JOIN clinic_month cm ON cm.idx >= t.idx - 24 AND cm.idx < t.idx
-                GROUP BY t.idx, t.season_from
-            ), factor AS (
-                SELECT s.target_idx, c.cal,
-                       CAST(CASE WHEN s.seasonal_on = 1
-                                 THEN LEAST(4.0, GREATEST(0.25, 12 * COALESCE(SUM(cm.referrals), 0) / s.total))
-                                 ELSE 1.0 END AS DOUBLE PRECISION) AS factor
-                FROM season s
-                CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) AS c (cal)
-                LEFT JOIN clinic_month cm ON cm.idx >= s.target_idx - 24 AND cm.idx < s.target_idx
-                                         AND MOD(cm.idx - 1, 12) + 1 = c.cal
-                GROUP BY s.target_idx, c.cal, s.seasonal_on, s.total
-            ), this_month AS (
-                SELECT f.target_idx, f.factor FROM factor f WHERE f.cal = MOD(f.target_idx - 1, 12) + 1
-            ), recent_factor AS (
-                -- the recent-months - 1 calendar months before each run month
-                SELECT f.target_idx, SUM(f.factor) AS factor_sum FROM factor f
-                WHERE MOD(MOD(f.target_idx - 1, 12) + 1 - f.cal + 12, 12) BETWEEN 1 AND CAST(:recentMonths AS INTEGER) - 1
-                GROUP BY f.target_idx
-            ), target_info AS (
-                -- what each run month's rows carry besides their counts
-                SELECT t.idx, t.month_start, t.exposure, t.horizon,
-                       CASE WHEN t.provisional THEN 1 ELSE 0 END AS provisional, tm.factor AS month_factor,
-                       COALESCE(rf.factor_sum, 0) AS recent_factor_sum
-                FROM target t
-                JOIN this_month tm ON tm.target_idx = t.idx
-                LEFT JOIN recent_factor rf ON rf.target_idx = t.idx
-            ), target_month AS (
-                -- each run month (k = 0) with the months before it (its baseline months: 0 < k <= baseline-months;
-                -- its recent months: k < sustained-months), and their seasonal factors
-                SELECT t.idx AS target_idx, t.idx - o.k AS idx, o.k,
-                       CASE WHEN o.k > 0 AND o.k <= CAST(:baselineMonths AS INTEGER) THEN 1 ELSE 0 END AS in_base,
-                       f.factor, t.exposure, t.month_start, t.horizon, t.provisional, t.month_factor,
-                       t.recent_factor_sum
-                FROM target_info t
-                JOIN %1$s ON o.k <= GREATEST(CAST(:baselineMonths AS INTEGER), CAST(:recentMonths AS INTEGER) - 1)
-                JOIN factor f ON f.target_idx = t.idx AND f.cal = MOD(t.idx - o.k - 1, 12) + 1
             ), ranged AS (
                 -- a source's months with referrals in a run month's window, deseasonalized (d) in baseline months
-                SELECT f.target_idx, f.k, f.in_base, f.factor, f.exposure, f.month_start, f.horizon, f.provisional,
-                       f.month_factor, f.recent_factor_sum, m.org_key, m.practitioner_key, m.idx,
+                SELECT f.target_index AS target_idx, f.k, f.in_base, f.factor, f.exposure, f.month_start,
+                       f.horizon_days AS horizon, f.provisional, f.month_factor, f.recent_factor_sum, m.org_key,
+                       m.practitioner_key, m.idx,
                        m.referrals, m.converted, m.decided, m.decided_converted, m.last_date, m.prev_idx,
                        CASE WHEN f.in_base = 1 THEN m.referrals / f.factor END AS d
                 FROM sequenced m
-                JOIN target_month f ON f.idx = m.idx
+                JOIN metrics_target_month f ON f.job_execution_id = :jobExecutionId AND f.month_index = m.idx
             ), windowed AS (
                 -- per run month and source (window functions, so no join between large intermediate results)
                 SELECT r.*,
@@ -249,16 +278,16 @@ class MonthlyAggregation {
                 GROUP BY target_idx, org_key, practitioner_key
             ), late AS (
                 -- conversions of baseline months after a run month's horizon (months not yet past the window)
-                SELECT t.idx AS target_idx, l.org_key, l.practitioner_key, COUNT(*) AS late
-                FROM target t
-                JOIN leveled l ON l.idx >= t.idx - CAST(:baselineMonths AS INTEGER) AND l.idx < t.idx
-                              AND l.attended_days > t.horizon AND l.attended_days <= CAST(:windowDays AS INTEGER)
-                WHERE t.horizon < CAST(:windowDays AS INTEGER)
-                GROUP BY t.idx, l.org_key, l.practitioner_key
+                SELECT t.month_index AS target_idx, l.org_key, l.practitioner_key, COUNT(*) AS late
+                FROM metrics_target t
+                JOIN leveled l ON l.idx >= t.month_index - CAST(:baselineMonths AS INTEGER) AND l.idx < t.month_index
+                              AND l.attended_days > t.horizon_days AND l.attended_days <= CAST(:windowDays AS INTEGER)
+                WHERE t.job_execution_id = :jobExecutionId AND t.horizon_days < CAST(:windowDays AS INTEGER)
+                GROUP BY t.month_index, l.org_key, l.practitioner_key
             ), current_month AS (
-                SELECT t.idx AS target_idx, l.org_key, l.practitioner_key, COUNT(DISTINCT l.patient_hash) AS patients,
-                       SUM(l.converted) AS converted,
-                       SUM(CASE WHEN l.attended_days <= t.horizon THEN 1 ELSE 0 END) AS converted_horizon,
+                SELECT t.month_index AS target_idx, l.org_key, l.practitioner_key,
+                       COUNT(DISTINCT l.patient_hash) AS patients, SUM(l.converted) AS converted,
+                       SUM(CASE WHEN l.attended_days <= t.horizon_days THEN 1 ELSE 0 END) AS converted_horizon,
                        SUM((1 - l.converted) * l.cancelled) AS cancelled,
                        SUM((1 - l.converted) * (1 - l.cancelled) * l.visit_missed) AS visit_missed,
                        SUM((1 - l.converted) * (1 - l.cancelled) * (1 - l.visit_missed) * l.window_open) AS waiting,
@@ -267,8 +296,9 @@ class MonthlyAggregation {
                        PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY l.days_to_visit) AS median_days,
                        PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY l.days_to_visit) AS p90_days,
                        COUNT(DISTINCT l.source_practitioner_key) AS active_providers
-                FROM leveled l JOIN target t ON t.idx = l.idx
-                GROUP BY t.idx, l.org_key, l.practitioner_key
+                FROM leveled l
+                JOIN metrics_target t ON t.job_execution_id = :jobExecutionId AND t.month_index = l.idx
+                GROUP BY t.month_index, l.org_key, l.practitioner_key
             ), outbound AS (
                 -- referrals the clinic sent, per performing practice and month
                 SELECT ob.org_key, ob.idx, COUNT(*) AS sent
@@ -290,14 +320,14 @@ class MonthlyAggregation {
                 WHERE ob.org_key IS NOT NULL AND ob.org_key NOT IN (:ownKeys)
                 GROUP BY ob.org_key, ob.idx
             ), sent AS (
-                SELECT tm.target_idx, ob.org_key, MIN(tm.month_start) AS month_start, MIN(tm.exposure) AS exposure,
-                       MIN(tm.horizon) AS horizon, MIN(tm.provisional) AS provisional,
+                SELECT tm.target_index AS target_idx, ob.org_key, MIN(tm.month_start) AS month_start,
+                       MIN(tm.exposure) AS exposure, MIN(tm.horizon_days) AS horizon, MIN(tm.provisional) AS provisional,
                        MIN(tm.month_factor) AS month_factor, MIN(tm.recent_factor_sum) AS recent_factor_sum,
                        SUM(CASE WHEN tm.k = 0 THEN ob.sent ELSE 0 END) AS sent,
                        SUM(tm.in_base * ob.sent) AS sent_before
                 FROM outbound ob
-                JOIN target_month tm ON tm.idx = ob.idx
-                GROUP BY tm.target_idx, ob.org_key
+                JOIN metrics_target_month tm ON tm.job_execution_id = :jobExecutionId AND tm.month_index = ob.idx
+                GROUP BY tm.target_index, ob.org_key
             ), facts AS (
                 -- one row per run month and source: the parts side by side (no join between large results)
                 SELECT target_idx, org_key, practitioner_key, 1 AS in_window, month_start, exposure, horizon,
@@ -373,7 +403,7 @@ class MonthlyAggregation {
                    CASE WHEN k.decided > 0 THEN CAST(k.decided_converted AS DOUBLE PRECISION) / k.decided END,
                    k.provisional = 1
             FROM keyed k
-            """.formatted(OFFSETS);
+            """;
 
     /** Cancelled referrals of each run month that did not convert, per practice, by the reason the EMR gave. */
     private static final String INSERT_REASONS = """
@@ -461,6 +491,8 @@ class MonthlyAggregation {
                 .addValue("missedVisit", MISSED_VISIT_STATUSES)
                 .addValue("cancelledStatuses", CANCELLED_STATUSES);
         params.addValue("clinicFirstMonth", jdbc.queryForObject(FIRST_MONTH, params, java.time.LocalDate.class));
+        jdbc.update(DELETE_TARGET_MONTHS, params);
+        jdbc.update(DELETE_CLINIC_MONTHS, params);
         jdbc.update(DELETE_TARGETS, params);
         jdbc.batchUpdate(INSERT_TARGET, months.stream().map(m -> new MapSqlParameterSource()
                 .addValue("jobExecutionId", jobExecutionId)
@@ -471,10 +503,14 @@ class MonthlyAggregation {
                 .addValue("horizonDays", m.horizonDays())
                 .addValue("provisional", m.provisional()))
                 .toArray(MapSqlParameterSource[]::new));
+        jdbc.update(INSERT_CLINIC_MONTHS, params);
+        jdbc.update(INSERT_TARGET_MONTHS, params);
         jdbc.update(DELETE_REASONS, params);
         jdbc.update(DELETE, params);
         int rows = jdbc.update(INSERT, params);
         jdbc.update(INSERT_REASONS, params);
+        jdbc.update(DELETE_TARGET_MONTHS, params);
+        jdbc.update(DELETE_CLINIC_MONTHS, params);
         jdbc.update(DELETE_TARGETS, params);
         return rows;
     }

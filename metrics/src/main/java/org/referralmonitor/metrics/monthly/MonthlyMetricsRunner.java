@@ -29,7 +29,7 @@ import org.springframework.stereotype.Service;
 /**
  * Starts the monthly metrics job: on demand, at the monthly close, and after each sync that
  * changed data (only the months that sync touched, plus the months due: provisional ones and
- * ones just become final). Jobs run one at a time on a background thread, so a burst of syncs
+ * ones just become final; consecutive months in one run). Jobs run one at a time on a background thread, so a burst of syncs
  * never computes the same month twice at once; the job's identity (clinic, month, data version)
  * makes a repeated request on unchanged data a no-op, and a request after a failure a restart.
  */
@@ -156,7 +156,24 @@ public class MonthlyMetricsRunner {
             months.addAll(touchedMonths(event.endpointId(), event.syncRunId()).tailSet(oldest));
             log.info("Sync {} of {}: recomputing {} for {} (found in {} ms)", event.syncRunId(), event.endpointId(),
                     months, event.clinicId(), (System.nanoTime() - start) / 1_000_000);
-            months.forEach(m -> submit(event.clinicId(), m, false));
+            submitRanges(event.clinicId(), months);
+        }
+    }
+
+    /** Queues consecutive months as one run each (a run reads each referral once), oldest first. */
+    private void submitRanges(String clinicId, SortedSet<YearMonth> months) {
+        YearMonth from = null;
+        YearMonth to = null;
+        for (YearMonth m : months) {
+            if (to != null && !m.equals(to.plusMonths(1))) {
+                submit(clinicId, from, to, false);
+                from = null;
+            }
+            from = from == null ? m : from;
+            to = m;
+        }
+        if (from != null) {
+            submit(clinicId, from, to, false);
         }
     }
 
@@ -166,7 +183,7 @@ public class MonthlyMetricsRunner {
         for (Clinic c : directory.clinics()) {
             SortedSet<YearMonth> months = dueMonths(c.id());
             months.add(lastCompleteMonth(c.id()));
-            months.forEach(m -> submit(c.id(), m, false));
+            submitRanges(c.id(), months);
         }
     }
 

@@ -81,7 +81,7 @@ class IncrementalRecomputeIT {
         });
 
         // October (touched) and November (in progress) only
-        assertRecomputed(before, "2026-10", "2026-11");
+        assertRecomputed(before, "2026-10/2026-11");
         assertThat(jdbc.sql("SELECT referrals FROM source_month WHERE clinic_id = 'late' AND month_start = :m "
                 + "AND org_key = :org AND practitioner_key = '*'").param("m", OCTOBER.atDay(1)).param("org", LAKESIDE)
                 .query(Integer.class).single()).isEqualTo(10);

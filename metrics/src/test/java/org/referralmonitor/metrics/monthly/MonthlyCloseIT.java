@@ -39,7 +39,7 @@ class MonthlyCloseIT {
                 runner.history("north", 5).stream().anyMatch(r -> r.status().equals("COMPLETED"))
                         && runner.history("south", 5).stream().anyMatch(r -> r.status().equals("COMPLETED")));
 
-        assertThat(runner.history(null, 50)).extracting(MetricsJobRun::month).containsOnly("2026-10", "2026-11");
+        assertThat(runner.history(null, 50)).extracting(MetricsJobRun::month).containsOnly("2026-10/2026-11");
         assertThat(jdbc.sql("""
                 SELECT referrals FROM source_month WHERE clinic_id = 'north' AND practitioner_key = '*'
                   AND month_start = DATE '2026-10-01'
