@@ -370,7 +370,7 @@ class DashboardBrowserIT {
 
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).until(() ->
                 runner.history("harbor-behavioral", 20).stream()
-                        .anyMatch(r -> r.month().equals("2026-11") && r.status().equals("COMPLETED")));
+                        .anyMatch(r -> r.covers(YearMonth.of(2026, 11)) && r.status().equals("COMPLETED")));
         browser.get(url("/clinics/harbor-behavioral?month=" + YearMonth.of(2026, 11)));
 
         assertThat(browser.findElement(By.tagName("main")).getText())
