@@ -60,8 +60,8 @@ class MonthlyAggregation {
             FROM (SELECT CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
                              AS idx
                   FROM referral r
-                  -- the clinic's endpoints as the index's leading column, so only their entries are read
-                  WHERE r.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId) AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
+                  JOIN emr_endpoint e ON e.id = r.endpoint_id
+                  WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
                     AND r.deleted_at IS NULL
                     AND r.authored_month >= CAST(:scanFrom AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
                     AND (r.source_org_key IS NULL OR r.source_org_key NOT IN (:ownKeys))) m
@@ -164,8 +164,8 @@ class MonthlyAggregation {
                        r.performer_type, r.performer_id,
                        CASE WHEN r.source_org_key IN (:ownKeys) THEN 1 ELSE 0 END AS outbound
                 FROM referral r
-                -- the clinic's endpoints as the index's leading column, so only their entries are read
-                WHERE r.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId) AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
+                JOIN emr_endpoint e ON e.id = r.endpoint_id
+                WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
                   AND r.deleted_at IS NULL
                   AND r.authored_month >= CAST(:scanFrom AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
             ), inbound AS (
@@ -411,8 +411,8 @@ class MonthlyAggregation {
             SELECT :clinicId, r.authored_month, COALESCE(r.source_org_key, 'unknown'),
                    COALESCE(r.status_reason, 'not given'), COUNT(*)
             FROM referral r
-            -- the clinic's endpoints as the index's leading column, so only their entries are read
-            WHERE r.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId) AND r.is_referral AND r.deleted_at IS NULL
+            JOIN emr_endpoint e ON e.id = r.endpoint_id
+            WHERE e.clinic_id = :clinicId AND r.is_referral AND r.deleted_at IS NULL
               AND r.status IN (:cancelledStatuses)
               AND r.authored_month >= CAST(:firstMonth AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
               AND r.authored_month IN (SELECT month_start FROM metrics_target WHERE job_execution_id = :jobExecutionId)
