@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
@@ -55,5 +57,32 @@ final class BenchDatabase implements AutoCloseable {
     private static String env(String key, String fallback) {
         String value = System.getenv(key);
         return value == null || value.isBlank() ? fallback : value;
+    }
+
+    /**
+     * The monitor's settings common to every benchmark on this database: no config file, no sandbox,
+     * no syncs or schedules at start, quiet logs.
+     */
+    Map<String, Object> monitorProperties() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        // command-line arguments outrank ./config/application.yml, which a run from the repository root would read
+        p.put("spring.config.location", "optional:classpath:/benchmark-has-no-config-file/");
+        p.put("referral-monitor.ingest.sandbox.enabled", "false");
+        p.put("referral-monitor.profiles.warm-up-at-startup", "false");
+        p.put("spring.datasource.url", url);
+        p.put("spring.datasource.username", user);
+        p.put("spring.datasource.password", password);
+        p.put("spring.flyway.locations", "classpath:db/migration/common,classpath:db/migration/{vendor}");
+        p.put("spring.main.banner-mode", "off");
+        p.put("logging.level.root", "WARN");
+        p.put("referral-monitor.ingest.sync-on-startup", "false");
+        p.put("referral-monitor.ingest.default-schedule", "-");
+        p.put("referral-monitor.ingest.pseudonym-key", "benchmark-pseudonym-key-not-a-secret-0123456789");
+        return p;
+    }
+
+    /** Properties as Spring Boot command-line arguments. */
+    static String[] arguments(Map<String, Object> properties) {
+        return properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }
 }

@@ -83,21 +83,8 @@ final class IngestBenchmark {
 
     /** The ingest application with one endpoint: the benchmark EMR, population search, pages of 1000. */
     private static ConfigurableApplicationContext monitor(BenchDatabase db, URI base) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        // command-line arguments outrank ./config/application.yml, which a run from the repository root would read
-        p.put("spring.config.location", "optional:classpath:/benchmark-has-no-config-file/");
-        p.put("referral-monitor.ingest.sandbox.enabled", "false");
-        p.put("referral-monitor.profiles.warm-up-at-startup", "false");
-        p.put("spring.datasource.url", db.url);
-        p.put("spring.datasource.username", db.user);
-        p.put("spring.datasource.password", db.password);
-        p.put("spring.flyway.locations", "classpath:db/migration/common,classpath:db/migration/{vendor}");
-        p.put("spring.main.banner-mode", "off");
-        p.put("logging.level.root", "WARN");
+        Map<String, Object> p = db.monitorProperties();
         p.put("logging.level.org.referralmonitor.ingest.sync.SyncSteps", "INFO");
-        p.put("referral-monitor.ingest.sync-on-startup", "false");
-        p.put("referral-monitor.ingest.default-schedule", "-");
-        p.put("referral-monitor.ingest.pseudonym-key", "benchmark-pseudonym-key-not-a-secret-0123456789");
         p.put("referral-monitor.ingest.clinics[0].id", BenchEmr.CLINIC);
         p.put("referral-monitor.ingest.clinics[0].name", "Lakeside Orthopedics");
         p.put("referral-monitor.ingest.endpoints[0].id", ENDPOINT);
@@ -106,7 +93,7 @@ final class IngestBenchmark {
         p.put("referral-monitor.ingest.endpoints[0].page-size", PAGE_SIZE);
         p.put("referral-monitor.ingest.endpoints[0].strategy", "search");
         p.put("referral-monitor.ingest.endpoints[0].own-organizations[0]", "Organization/org-self");
-        String[] args = p.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        String[] args = BenchDatabase.arguments(p);
         ConfigurableApplicationContext app = new SpringApplicationBuilder(BenchIngestApplication.class)
                 .web(WebApplicationType.NONE).run(args);
         // the profiles compiled before the clock starts, as in a monitor that has been up for a while

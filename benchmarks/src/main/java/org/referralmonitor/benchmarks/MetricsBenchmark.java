@@ -89,24 +89,11 @@ final class MetricsBenchmark {
 
     /** The metrics part of the monitor on the benchmark's database: no sandbox, no syncs, no schedules. */
     private static ConfigurableApplicationContext monitor(BenchDatabase db) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        // command-line arguments outrank ./config/application.yml, which a run from the repository root would read
-        p.put("spring.config.location", "optional:classpath:/benchmark-has-no-config-file/");
-        p.put("referral-monitor.ingest.sandbox.enabled", "false");
-        p.put("referral-monitor.profiles.warm-up-at-startup", "false");
-        p.put("spring.datasource.url", db.url);
-        p.put("spring.datasource.username", db.user);
-        p.put("spring.datasource.password", db.password);
-        p.put("spring.flyway.locations", "classpath:db/migration/common,classpath:db/migration/{vendor}");
+        Map<String, Object> p = db.monitorProperties();
         p.put("spring.batch.job.enabled", "false");
         p.put("spring.batch.jdbc.initialize-schema", "never");
-        p.put("spring.main.banner-mode", "off");
-        p.put("logging.level.root", "WARN");
-        p.put("referral-monitor.ingest.sync-on-startup", "false");
-        p.put("referral-monitor.ingest.default-schedule", "-");
         p.put("referral-monitor.metrics.monthly-close-schedule", "-");
         p.put("referral-monitor.metrics.recompute-after-sync", "false");
-        p.put("referral-monitor.ingest.pseudonym-key", "benchmark-pseudonym-key-not-a-secret-0123456789");
         for (int i = 0; i < MetricsWorld.CLINICS.size(); i++) {
             ClinicDef c = MetricsWorld.CLINICS.get(i);
             p.put("referral-monitor.ingest.clinics[" + i + "].id", c.id());
@@ -119,7 +106,7 @@ final class MetricsBenchmark {
             p.put("referral-monitor.ingest.endpoints[" + i + "].page-size", 1000);
             p.put("referral-monitor.ingest.endpoints[" + i + "].own-organizations[0]", "Organization/org-self");
         }
-        String[] args = p.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        String[] args = BenchDatabase.arguments(p);
         return new SpringApplicationBuilder(BenchMetricsApplication.class).web(WebApplicationType.NONE).run(args);
     }
 

@@ -16,12 +16,9 @@ record JobRunView(MetricsJobRun run) {
      */
     public String month() {
         try {
-            int slash = run.month().indexOf('/');
-            if (slash > 0) {
-                return Format.month(YearMonth.parse(run.month().substring(0, slash))) + " – "
-                        + Format.month(YearMonth.parse(run.month().substring(slash + 1)));
-            }
-            return Format.month(YearMonth.parse(run.month()));
+            YearMonth first = run.firstMonth();
+            YearMonth last = run.lastMonth();
+            return first.equals(last) ? Format.month(last) : Format.month(first) + " – " + Format.month(last);
         } catch (RuntimeException e) {
             return run.month();
         }

@@ -14,11 +14,19 @@ import java.time.YearMonth;
 public record MetricsJobRun(Long executionId, String clinicId, String month, String status, LocalDateTime startTime,
         LocalDateTime endTime, String exitMessage) {
 
+    /** The first month the run computed (its month, or the first of a run over several). */
+    public YearMonth firstMonth() {
+        int slash = month.indexOf('/');
+        return YearMonth.parse(slash < 0 ? month : month.substring(0, slash));
+    }
+
+    /** The last month the run computed. */
+    public YearMonth lastMonth() {
+        return YearMonth.parse(month.substring(month.indexOf('/') + 1));
+    }
+
     /** Whether the run computed this month (its month, or one of the months of a run over several). */
     public boolean covers(YearMonth m) {
-        int slash = month.indexOf('/');
-        YearMonth from = YearMonth.parse(slash < 0 ? month : month.substring(0, slash));
-        YearMonth to = YearMonth.parse(slash < 0 ? month : month.substring(slash + 1));
-        return !m.isBefore(from) && !m.isAfter(to);
+        return !m.isBefore(firstMonth()) && !m.isAfter(lastMonth());
     }
 }

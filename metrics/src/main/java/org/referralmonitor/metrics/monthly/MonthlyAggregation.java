@@ -443,11 +443,6 @@ class MonthlyAggregation {
         this.own = own;
     }
 
-    /** @return how many practice and provider rows the month now has */
-    int replaceMonth(MonthContext ctx, long jobExecutionId, OffsetDateTime computedAt) {
-        return replaceMonths(List.of(ctx), jobExecutionId, computedAt);
-    }
-
     /**
      * Replaces the rows of consecutive months of one clinic, all computed as of the same day, in one
      * pass over their referrals (a full recompute reads each referral once).
