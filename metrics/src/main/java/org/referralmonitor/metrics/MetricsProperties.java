@@ -26,6 +26,7 @@ public record MetricsProperties(
         @DefaultValue("true") boolean seasonal,
         @DecimalMin("0.05") @DecimalMax("0.95") @DefaultValue("0.30") double dropThreshold,
         @DecimalMin("0.0001") @DecimalMax("0.5") @DefaultValue("0.05") double alpha,
+        @DecimalMin("0.0001") @DecimalMax("0.5") @DefaultValue("0.01") double dispersionAlpha,
         @DecimalMin("0.5") @DefaultValue("3.0") double minExpected,
         @Min(0) @Max(366) @DefaultValue("45") int provisionalDays,
         @DefaultValue("false") boolean alertProvisional,

@@ -14,8 +14,8 @@ import org.springframework.stereotype.Component;
  *
  * <ul>
  * <li>SLOWDOWN: observed at least drop-threshold below expected, a one-sided test (Poisson mid-p;
- * negative binomial mid-p when the source's baseline months are overdispersed, see
- * {@link Dispersion}) puts a month this low under alpha, and at least min-expected were expected.</li>
+ * negative binomial mid-p when the source's baseline months are clearly overdispersed, at
+ * dispersion-alpha, see {@link Dispersion}) puts a month this low under alpha, and at least min-expected were expected.</li>
  * <li>GONE_DARK: no referral for gone-dark-days (up to the end of the month, or today in a month in
  * progress) from a source that averages at least gone-dark-min-expected a month.</li>
  * <li>SUSTAINED_DECLINE: each of the last sustained-months months at least sustained-drop below its
@@ -86,8 +86,8 @@ class SourceRules {
         int months = row.historyMonths();
         boolean trimmed = ctx.settings().trimBaseline() && months >= 5;
         boolean overdispersed = trimmed
-                ? Dispersion.overdispersedTrimmed(months, row.average(), variance, properties.alpha())
-                : Dispersion.overdispersed(months, row.average(), variance, properties.alpha());
+                ? Dispersion.overdispersedTrimmed(months, row.average(), variance, properties.dispersionAlpha())
+                : Dispersion.overdispersed(months, row.average(), variance, properties.dispersionAlpha());
         if (!overdispersed) {
             return Double.POSITIVE_INFINITY;
         }

@@ -143,6 +143,26 @@ class SourceRulesTest {
     }
 
     @Test
+    void variabilityMustBeClearBeforeItWidensTheTest() {
+        // trimmed variance 12: the months' about 21, twice the mean; more than Poisson at 5% (the
+        // dispersion statistic 18.9 over 9 degrees of freedom, 16.9 at 5%), not at 1% (21.7)
+        java.util.function.Consumer<Row> fiveOfTenModeratelyVariable = r -> {
+            r.referrals = 5;
+            r.variance = 12.0;
+        };
+        assertThat(evaluate(fiveOfTenModeratelyVariable).status()).as("dispersion-alpha 0.01: still Poisson")
+                .isEqualTo(Evaluation.Status.SLOWDOWN);
+        MetricsProperties strict = MonthContextTest.properties(0, false, 1);
+        MetricsProperties loose = new MetricsProperties(12, 6, true, true, 0.30, 0.05, 0.05, 3.0, 0, false, 1, 45,
+                2.0, 3, 0.15, 2.0, 0.6, 3, 250, java.util.List.of(), 500, "0 0 3 1 * *", true, 13);
+        assertThat(strict.dispersionAlpha()).isEqualTo(0.01);
+        Row row = new Row();
+        fiveOfTenModeratelyVariable.accept(row);
+        assertThat(new SourceRules(loose).evaluate(row.build(), october, false).status())
+                .as("dispersion-alpha 0.05: negative binomial, 5 of 10 is ordinary").isEqualTo(Evaluation.Status.STEADY);
+    }
+
+    @Test
     void aSourceSilentForFortyFiveDaysHasGoneDark() {
         Evaluation e = evaluate(r -> {
             r.referrals = 0;
