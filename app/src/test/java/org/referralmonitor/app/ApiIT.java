@@ -98,9 +98,13 @@ class ApiIT {
                 + "&recompute=true", MANAGER, MANAGER_PW);
         assertThat(range.status()).isEqualTo(202);
         assertThat(range.<List<String>>json("$[*].month")).containsExactly("2026-08/2026-10");
+        assertThat(range.<List<String>>json("$[*].trigger")).containsExactly("recompute by manager (API)");
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
                 http.get("/api/v1/jobs/monthly-metrics?clinic=lakeside-ortho", MANAGER, MANAGER_PW)
                         .<List<String>>json("$[?(@.month == '2026-08/2026-10')].status").contains("COMPLETED"));
+        assertThat(http.get("/api/v1/jobs/monthly-metrics?clinic=lakeside-ortho", MANAGER, MANAGER_PW)
+                .<List<String>>json("$[?(@.month == '2026-08/2026-10')].trigger")).as("why it ran, in the history")
+                .containsExactly("recompute by manager (API)");
         assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-08", MANAGER, MANAGER_PW)
                 .<Boolean>json("$.computed")).isTrue();
         Http.Reply backwards = http.post("/api/v1/jobs/monthly-metrics?from=2026-11&month=2026-10", MANAGER,

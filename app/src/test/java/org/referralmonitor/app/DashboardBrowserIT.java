@@ -211,7 +211,9 @@ class DashboardBrowserIT {
         WebElement row = browser.findElement(By.cssSelector("#job-runs tr.job-run[data-execution='"
                 + recomputed.executionId() + "']"));
         assertThat(row.getText()).contains("October 2026", "COMPLETED");
-        assertThat(row.findElements(By.tagName("td")).get(4).getText()).matches("\\d+ ms|\\d+\\.\\d s|\\d+ min \\d+ s");
+        assertThat(recomputed.trigger()).isEqualTo("recompute by demo (dashboard)");
+        assertThat(row.findElement(By.className("job-trigger")).getText()).isEqualTo("recompute by demo (dashboard)");
+        assertThat(row.findElements(By.tagName("td")).get(5).getText()).matches("\\d+ ms|\\d+\\.\\d s|\\d+ min \\d+ s");
         screenshot("clinic-job-runs.png");
     }
 

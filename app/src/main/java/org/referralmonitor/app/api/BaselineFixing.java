@@ -38,7 +38,7 @@ public class BaselineFixing {
         if (m.isAfter(runner.lastCompleteMonth(clinicId))) {
             throw new InvalidRequestException("asOf must be a month that has ended; got '" + asOf + "'");
         }
-        MetricsJobRun run = runner.run(clinicId, m, false);
+        MetricsJobRun run = runner.run(clinicId, m, m, false, "fixing the baseline as of " + m);
         if (!List.of("COMPLETED", "UP_TO_DATE").contains(run.status())) {
             throw new InvalidRequestException("could not compute " + m + " to fix its baseline: " + run.exitMessage());
         }

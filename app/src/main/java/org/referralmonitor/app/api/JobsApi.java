@@ -1,5 +1,6 @@
 package org.referralmonitor.app.api;
 
+import java.security.Principal;
 import java.time.YearMonth;
 import java.util.List;
 import org.referralmonitor.ingest.endpoint.Clinic;
@@ -34,7 +35,7 @@ class JobsApi {
     @PostMapping
     ResponseEntity<List<MetricsJobRun>> start(@RequestParam(required = false) String month,
             @RequestParam(required = false) String from, @RequestParam(required = false) String clinic,
-            @RequestParam(defaultValue = "false") boolean recompute) {
+            @RequestParam(defaultValue = "false") boolean recompute, Principal user) {
         if (month == null || month.isBlank()) {
             throw new InvalidRequestException("month is required, as YYYY-MM (for example 2026-10)");
         }
@@ -45,7 +46,8 @@ class JobsApi {
         if (first.isAfter(m)) {
             throw new InvalidRequestException("from (" + first + ") must not be after month (" + m + ")");
         }
-        List<MetricsJobRun> queued = clinics.stream().map(c -> runner.submit(c.id(), first, m, recompute)).toList();
+        List<MetricsJobRun> queued = clinics.stream().map(c -> runner.submit(c.id(), first, m, recompute,
+                (recompute ? "recompute" : "run") + " by " + RequestParams.user(user) + " (API)")).toList();
         return ResponseEntity.accepted().body(queued);
     }
 

@@ -1,5 +1,6 @@
 package org.referralmonitor.app.api;
 
+import java.security.Principal;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -42,5 +43,10 @@ public final class RequestParams {
             throw new InvalidRequestException("status must be one of open, acknowledged, resolved; got '" + value + "'");
         }
         return status;
+    }
+
+    /** Who made the request, for the job history: the signed-in user's name, "anonymous" without one. */
+    public static String user(Principal principal) {
+        return principal == null || principal.getName() == null ? "anonymous" : principal.getName();
     }
 }

@@ -1,5 +1,6 @@
 package org.referralmonitor.app.web;
 
+import java.security.Principal;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,13 +72,14 @@ class ClinicMetricsController {
 
     /** Queues the month for the monthly job even when its data did not change. */
     @PostMapping("/clinics/{id}/metrics/recompute")
-    String recompute(@PathVariable String id, @RequestParam String month, RedirectAttributes redirect) {
+    String recompute(@PathVariable String id, @RequestParam String month, RedirectAttributes redirect,
+            Principal user) {
         Clinic clinic = RequestParams.clinic(directory, id);
         YearMonth m = RequestParams.month(month, null);
         if (m.isAfter(runner.lastCompleteMonth(id).plusMonths(1))) {
             redirect.addFlashAttribute("error", "Not recomputed: " + Format.month(m) + " has not begun yet.");
         } else {
-            runner.submit(id, m, true);
+            runner.submit(id, m, true, "recompute by " + RequestParams.user(user) + " (dashboard)");
             redirect.addFlashAttribute("message", "Recompute of " + Format.month(m) + " for " + clinic.name()
                     + " queued: it shows in the job history when it starts.");
         }

@@ -36,17 +36,18 @@ class BaselineFixingTest {
 
     @Test
     void computesTheMonthThenFixesIt() {
-        when(runner.run(CLINIC, JANUARY, false)).thenReturn(run("COMPLETED", null));
+        when(runner.run(CLINIC, JANUARY, JANUARY, false, "fixing the baseline as of 2026-01"))
+                .thenReturn(run("COMPLETED", null));
         FixedBaseline fixed = new FixedBaseline(CLINIC, JANUARY, OffsetDateTime.now(), 12);
         when(baselines.fix(eq(CLINIC), eq(JANUARY), any())).thenReturn(fixed);
 
         assertThat(fixing.fix(CLINIC, "2026-01")).isSameAs(fixed);
-        verify(runner).run(CLINIC, JANUARY, false);
+        verify(runner).run(CLINIC, JANUARY, JANUARY, false, "fixing the baseline as of 2026-01");
     }
 
     @Test
     void aMonthAlreadyComputedOnTheSameDataIsFixedToo() {
-        when(runner.run(CLINIC, JANUARY, false)).thenReturn(run("UP_TO_DATE", "Already computed"));
+        when(runner.run(CLINIC, JANUARY, JANUARY, false, "fixing the baseline as of 2026-01")).thenReturn(run("UP_TO_DATE", "Already computed"));
         when(baselines.fix(eq(CLINIC), eq(JANUARY), any())).thenReturn(new FixedBaseline(CLINIC, JANUARY,
                 OffsetDateTime.now(), 12));
 
@@ -61,14 +62,14 @@ class BaselineFixingTest {
                 .hasMessage("month must be YYYY-MM, for example 2026-10; got '2026-1'");
         assertThatThrownBy(() -> fixing.fix(CLINIC, "2026-11")).isInstanceOf(InvalidRequestException.class)
                 .hasMessage("asOf must be a month that has ended; got '2026-11'");
-        verify(runner, never()).run(any(), any(), anyBoolean());
+        verify(runner, never()).run(any(), any(), any(), anyBoolean(), any());
 
-        when(runner.run(CLINIC, JANUARY, false)).thenReturn(run("FAILED", "database gone"));
+        when(runner.run(CLINIC, JANUARY, JANUARY, false, "fixing the baseline as of 2026-01")).thenReturn(run("FAILED", "database gone"));
         assertThatThrownBy(() -> fixing.fix(CLINIC, "2026-01")).isInstanceOf(InvalidRequestException.class)
                 .hasMessage("could not compute 2026-01 to fix its baseline: database gone");
         verify(baselines, never()).fix(any(), any(), any());
 
-        when(runner.run(CLINIC, YearMonth.of(2026, 2), false)).thenReturn(run("COMPLETED", null));
+        when(runner.run(CLINIC, YearMonth.of(2026, 2), YearMonth.of(2026, 2), false, "fixing the baseline as of 2026-02")).thenReturn(run("COMPLETED", null));
         when(baselines.fix(eq(CLINIC), eq(YearMonth.of(2026, 2)), any())).thenThrow(new IllegalStateException(
                 "No figures for 2026-02 at clinic 'lakeside-ortho' yet: compute the month first"));
         assertThatThrownBy(() -> fixing.fix(CLINIC, "2026-02")).isInstanceOf(InvalidRequestException.class)
@@ -76,6 +77,6 @@ class BaselineFixingTest {
     }
 
     private static MetricsJobRun run(String status, String message) {
-        return new MetricsJobRun(1L, CLINIC, "2026-01", status, null, null, message);
+        return new MetricsJobRun(1L, CLINIC, "2026-01", status, null, null, message, "fixing the baseline as of 2026-01");
     }
 }

@@ -1,6 +1,7 @@
 package org.referralmonitor.app.web;
 
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
@@ -45,21 +46,22 @@ class ClinicMetricsControllerTest {
         when(directory.clinic(CLINIC)).thenReturn(Optional.of(new Clinic(CLINIC, "Lakeside Orthopedics",
                 ZoneId.of("America/Chicago"))));
         when(runner.lastCompleteMonth(CLINIC)).thenReturn(OCTOBER);
-        when(runner.submit(any(), any(), org.mockito.ArgumentMatchers.anyBoolean()))
-                .thenReturn(new MetricsJobRun(null, CLINIC, "2026-10", "QUEUED", null, null, null));
+        when(runner.submit(any(), any(), org.mockito.ArgumentMatchers.anyBoolean(), any()))
+                .thenReturn(new MetricsJobRun(null, CLINIC, "2026-10", "QUEUED", null, null, null, "recompute"));
         mvc = MockMvcBuilders.standaloneSetup(new ClinicMetricsController(directory, mock(SourceReport.class), runner,
                 baselines, fixing)).build();
     }
 
     @Test
     void recomputeQueuesTheMonthEvenOnUnchangedDataAndGoesBackToTheRuns() throws Exception {
-        mvc.perform(post("/clinics/" + CLINIC + "/metrics/recompute").param("month", "2026-10"))
+        mvc.perform(post("/clinics/" + CLINIC + "/metrics/recompute").param("month", "2026-10")
+                        .principal(() -> "pat"))
                 .andExpect(status().is3xxRedirection())
                 .andExpect(redirectedUrl("/clinics/lakeside-ortho?month=2026-10#metrics-runs"))
                 .andExpect(flash().attribute("message",
                         "Recompute of October 2026 for Lakeside Orthopedics queued: it shows in the job history when it starts."));
 
-        verify(runner).submit(CLINIC, OCTOBER, true);
+        verify(runner).submit(CLINIC, OCTOBER, true, "recompute by pat (dashboard)");
     }
 
     @Test
@@ -70,8 +72,8 @@ class ClinicMetricsControllerTest {
         mvc.perform(post("/clinics/" + CLINIC + "/metrics/recompute").param("month", "2026-11"))
                 .andExpect(flash().attributeExists("message"));
 
-        verify(runner, never()).submit(CLINIC, YearMonth.of(2026, 12), true);
-        verify(runner).submit(CLINIC, YearMonth.of(2026, 11), true);
+        verify(runner, never()).submit(eq(CLINIC), eq(YearMonth.of(2026, 12)), eq(true), any());
+        verify(runner).submit(CLINIC, YearMonth.of(2026, 11), true, "recompute by anonymous (dashboard)");
     }
 
     @Test
@@ -109,6 +111,6 @@ class ClinicMetricsControllerTest {
     void anUnknownClinicIsNotFound() throws Exception {
         mvc.perform(post("/clinics/nowhere/metrics/recompute").param("month", "2026-10"))
                 .andExpect(status().isNotFound());
-        verify(runner, never()).submit(any(), any(), org.mockito.ArgumentMatchers.anyBoolean());
+        verify(runner, never()).submit(any(), any(), org.mockito.ArgumentMatchers.anyBoolean(), any());
     }
 }

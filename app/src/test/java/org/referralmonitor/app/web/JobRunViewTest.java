@@ -16,11 +16,11 @@ class JobRunViewTest {
     @Test
     void aCompletedRunAFailedOneAndOneStillRunning() {
         JobRunView done = new JobRunView(new MetricsJobRun(7L, "lakeside-ortho", "2026-10", "COMPLETED", START,
-                START.plusNanos(1_500_000_000L), null));
+                START.plusNanos(1_500_000_000L), null, "monthly close"));
         JobRunView failed = new JobRunView(new MetricsJobRun(8L, "lakeside-ortho", "2026-09", "FAILED", START,
-                START.plusSeconds(3), "java.lang.IllegalStateException: boom"));
+                START.plusSeconds(3), "java.lang.IllegalStateException: boom", "monthly close"));
         JobRunView running = new JobRunView(new MetricsJobRun(9L, "lakeside-ortho", "2026-11", "STARTED", START,
-                null, null));
+                null, null, "monthly close"));
 
         assertThat(done.month()).isEqualTo("October 2026");
         assertThat(done.statusClass()).isEqualTo("good");
@@ -34,7 +34,7 @@ class JobRunViewTest {
         assertThat(running.duration()).isEqualTo("running");
         assertThat(running.finished()).isEqualTo("–");
         assertThat(new JobRunView(new MetricsJobRun(10L, "lakeside-ortho", "2023-11/2026-10", "COMPLETED", START,
-                START.plusSeconds(12), null)).month()).as("a full recompute").isEqualTo("November 2023 – October 2026");
+                START.plusSeconds(12), null, "monthly close")).month()).as("a full recompute").isEqualTo("November 2023 – October 2026");
     }
 
     @Test

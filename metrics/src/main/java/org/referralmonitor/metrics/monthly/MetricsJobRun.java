@@ -10,9 +10,14 @@ import java.time.YearMonth;
  *     (2023-11/2026-10)
  * @param status Batch's status (STARTING ... COMPLETED, FAILED), or UP_TO_DATE when the month was
  *     already computed on the same data, or QUEUED when handed to the background runner
+ * @param trigger why it ran, in words: "after sync 12 of lakeside-emr", "monthly close", "recompute
+ *     by alice (dashboard)"; null for runs recorded before triggers were
  */
 public record MetricsJobRun(Long executionId, String clinicId, String month, String status, LocalDateTime startTime,
-        LocalDateTime endTime, String exitMessage) {
+        LocalDateTime endTime, String exitMessage, String trigger) {
+
+    /** The trigger of runs asked for without saying why. */
+    public static final String ON_DEMAND = "on demand";
 
     /** The first month the run computed (its month, or the first of a run over several). */
     public YearMonth firstMonth() {

@@ -48,6 +48,8 @@ class MonthlyMetricsJobConfiguration {
     static final String DATA_VERSION = "dataVersion";
     static final String RECOMPUTE = "recompute";
     static final String AS_OF = "asOf";
+    /** Why the run was started, in words (not identifying: the same month for another reason is the same instance). */
+    static final String TRIGGER = "trigger";
 
     private static final String SOURCE_ROWS = """
             SELECT sm.*, n.name, n.npi

@@ -66,7 +66,7 @@ public class MonthlyMetricsRunner {
      * figures change as days pass even when the data does not).
      */
     public MetricsJobRun run(String clinicId, YearMonth month, boolean recompute) {
-        return run(clinicId, month, month, recompute);
+        return run(clinicId, month, month, recompute, MetricsJobRun.ON_DEMAND);
     }
 
     /**
@@ -75,6 +75,14 @@ public class MonthlyMetricsRunner {
      * when {@code recompute} or when one of the months is provisional.
      */
     public MetricsJobRun run(String clinicId, YearMonth from, YearMonth to, boolean recompute) {
+        return run(clinicId, from, to, recompute, MetricsJobRun.ON_DEMAND);
+    }
+
+    /**
+     * As {@link #run(String, YearMonth, YearMonth, boolean)}, recording why the run was started
+     * (shown in the job history).
+     */
+    public MetricsJobRun run(String clinicId, YearMonth from, YearMonth to, boolean recompute, String trigger) {
         if (from.isAfter(to)) {
             throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
         }
@@ -85,7 +93,8 @@ public class MonthlyMetricsRunner {
                 .addString(MonthlyMetricsJobConfiguration.CLINIC, clinicId, true)
                 .addString(MonthlyMetricsJobConfiguration.MONTH, to.toString(), true)
                 .addLong(MonthlyMetricsJobConfiguration.DATA_VERSION, dataVersion(clinicId), true)
-                .addString(MonthlyMetricsJobConfiguration.AS_OF, asOf.toString(), false);
+                .addString(MonthlyMetricsJobConfiguration.AS_OF, asOf.toString(), false)
+                .addString(MonthlyMetricsJobConfiguration.TRIGGER, trigger(trigger), false);
         if (!from.equals(to)) {
             params.addString(MonthlyMetricsJobConfiguration.FROM_MONTH, from.toString(), true);
         }
@@ -98,28 +107,37 @@ public class MonthlyMetricsRunner {
         try {
             JobExecution execution = jobOperator.start(job, parameters);
             log.info("Monthly metrics {} {}: {}", clinicId, label, execution.getStatus());
-            return toRun(execution, clinicId, label);
+            return toRun(execution, clinicId, label, trigger(trigger));
         } catch (JobInstanceAlreadyCompleteException e) {
             return new MetricsJobRun(null, clinicId, label, "UP_TO_DATE", null, null,
-                    "Already computed on the same data; ask for a recompute to run it again");
+                    "Already computed on the same data; ask for a recompute to run it again", trigger(trigger));
         } catch (Exception e) {
             log.error("Monthly metrics {} {} could not start: {}", clinicId, label, e.getMessage());
-            return new MetricsJobRun(null, clinicId, label, "NOT_STARTED", null, null, e.getMessage());
+            return new MetricsJobRun(null, clinicId, label, "NOT_STARTED", null, null, e.getMessage(),
+                    trigger(trigger));
         }
+    }
+
+    private static String trigger(String trigger) {
+        return trigger == null || trigger.isBlank() ? MetricsJobRun.ON_DEMAND : shorten(trigger);
     }
 
     /** Queues the month for the background runner. */
-    public MetricsJobRun submit(String clinicId, YearMonth month, boolean recompute) {
-        return submit(clinicId, month, month, recompute);
+    public MetricsJobRun submit(String clinicId, YearMonth month, boolean recompute, String trigger) {
+        return submit(clinicId, month, month, recompute, trigger);
     }
 
-    /** Queues the months from {@code from} to {@code to} for the background runner, as one run. */
-    public MetricsJobRun submit(String clinicId, YearMonth from, YearMonth to, boolean recompute) {
+    /**
+     * Queues the months from {@code from} to {@code to} for the background runner, as one run,
+     * recording why (shown in the job history).
+     */
+    public MetricsJobRun submit(String clinicId, YearMonth from, YearMonth to, boolean recompute, String trigger) {
         if (from.isAfter(to)) {
             throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
         }
-        background.submit(() -> run(clinicId, from, to, recompute));
-        return new MetricsJobRun(null, clinicId, label(from.toString(), to.toString()), "QUEUED", null, null, null);
+        background.submit(() -> run(clinicId, from, to, recompute, trigger));
+        return new MetricsJobRun(null, clinicId, label(from.toString(), to.toString()), "QUEUED", null, null, null,
+                trigger(trigger));
     }
 
     /** A run's month, or its months as an ISO 8601 interval (2023-11/2026-10). */
@@ -156,24 +174,24 @@ public class MonthlyMetricsRunner {
             months.addAll(touchedMonths(event.endpointId(), event.syncRunId()).tailSet(oldest));
             log.info("Sync {} of {}: recomputing {} for {} (found in {} ms)", event.syncRunId(), event.endpointId(),
                     months, event.clinicId(), (System.nanoTime() - start) / 1_000_000);
-            submitRanges(event.clinicId(), months);
+            submitRanges(event.clinicId(), months, "after sync " + event.syncRunId() + " of " + event.endpointId());
         }
     }
 
     /** Queues consecutive months as one run each (a run reads each referral once), oldest first. */
-    private void submitRanges(String clinicId, SortedSet<YearMonth> months) {
+    private void submitRanges(String clinicId, SortedSet<YearMonth> months, String trigger) {
         YearMonth from = null;
         YearMonth to = null;
         for (YearMonth m : months) {
             if (to != null && !m.equals(to.plusMonths(1))) {
-                submit(clinicId, from, to, false);
+                submit(clinicId, from, to, false, trigger);
                 from = null;
             }
             from = from == null ? m : from;
             to = m;
         }
         if (from != null) {
-            submit(clinicId, from, to, false);
+            submit(clinicId, from, to, false, trigger);
         }
     }
 
@@ -183,7 +201,7 @@ public class MonthlyMetricsRunner {
         for (Clinic c : directory.clinics()) {
             SortedSet<YearMonth> months = dueMonths(c.id());
             months.add(lastCompleteMonth(c.id()));
-            submitRanges(c.id(), months);
+            submitRanges(c.id(), months, "monthly close");
         }
     }
 
@@ -253,13 +271,16 @@ public class MonthlyMetricsRunner {
     public List<MetricsJobRun> history(String clinicId, int limit) {
         return jdbc.sql("""
                 SELECT e.job_execution_id, c.parameter_value AS clinic, m.parameter_value AS job_month, e.status,
-                       e.start_time, e.end_time, e.exit_message, f.parameter_value AS from_month
+                       e.start_time, e.end_time, e.exit_message, f.parameter_value AS from_month,
+                       t.parameter_value AS job_trigger
                 FROM batch_job_execution e
                 JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id AND i.job_name = :job
                 JOIN batch_job_execution_params c ON c.job_execution_id = e.job_execution_id AND c.parameter_name = 'clinic'
                 JOIN batch_job_execution_params m ON m.job_execution_id = e.job_execution_id AND m.parameter_name = 'month'
                 LEFT JOIN batch_job_execution_params f ON f.job_execution_id = e.job_execution_id
                                                       AND f.parameter_name = 'fromMonth'
+                LEFT JOIN batch_job_execution_params t ON t.job_execution_id = e.job_execution_id
+                                                      AND t.parameter_name = 'trigger'
                 WHERE CAST(:clinic AS VARCHAR(64)) IS NULL OR c.parameter_value = CAST(:clinic AS VARCHAR(64))
                 ORDER BY e.job_execution_id DESC
                 LIMIT :limit
@@ -270,7 +291,7 @@ public class MonthlyMetricsRunner {
                 .query((rs, n) -> new MetricsJobRun(rs.getLong(1), rs.getString(2), label(rs.getString(8),
                         rs.getString(3)), rs.getString(4),
                         rs.getObject(5, java.time.LocalDateTime.class), rs.getObject(6, java.time.LocalDateTime.class),
-                        shorten(rs.getString(7))))
+                        shorten(rs.getString(7)), rs.getString(9)))
                 .list();
     }
 
@@ -282,10 +303,10 @@ public class MonthlyMetricsRunner {
                 """).param("clinic", clinicId).query(Long.class).single();
     }
 
-    private static MetricsJobRun toRun(JobExecution execution, String clinicId, String month) {
+    private static MetricsJobRun toRun(JobExecution execution, String clinicId, String month, String trigger) {
         String exit = execution.getExitStatus() == null ? null : execution.getExitStatus().getExitDescription();
         return new MetricsJobRun(execution.getId(), clinicId, month, execution.getStatus().name(),
-                execution.getStartTime(), execution.getEndTime(), shorten(exit));
+                execution.getStartTime(), execution.getEndTime(), shorten(exit), trigger);
     }
 
     private static String shorten(String text) {

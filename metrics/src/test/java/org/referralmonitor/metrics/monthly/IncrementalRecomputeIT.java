@@ -131,6 +131,8 @@ class IncrementalRecomputeIT {
         });
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
                 .until(() -> runsAfter(lastExecutionBefore).size() == months.length);
+        assertThat(runsAfter(lastExecutionBefore)).extracting(MetricsJobRun::trigger)
+                .allMatch(t -> t.matches("after sync \\d+ of late-emr"), "after sync N of late-emr");
     }
 
     private List<MetricsJobRun> runsAfter(long executionId) {

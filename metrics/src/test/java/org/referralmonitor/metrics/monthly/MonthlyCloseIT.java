@@ -40,6 +40,7 @@ class MonthlyCloseIT {
                         && runner.history("south", 5).stream().anyMatch(r -> r.status().equals("COMPLETED")));
 
         assertThat(runner.history(null, 50)).extracting(MetricsJobRun::month).containsOnly("2026-10/2026-11");
+        assertThat(runner.history(null, 50)).extracting(MetricsJobRun::trigger).containsOnly("monthly close");
         assertThat(jdbc.sql("""
                 SELECT referrals FROM source_month WHERE clinic_id = 'north' AND practitioner_key = '*'
                   AND month_start = DATE '2026-10-01'
