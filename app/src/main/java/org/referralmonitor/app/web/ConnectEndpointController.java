@@ -4,6 +4,7 @@ import org.referralmonitor.app.api.InvalidRequestException;
 import org.referralmonitor.app.api.NotFoundException;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.capability.ConnectionCheck;
+import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.springframework.stereotype.Controller;
@@ -95,6 +96,8 @@ class ConnectEndpointController {
         model.addAttribute("form", form);
         model.addAttribute("clinics", directory.clinics());
         model.addAttribute("defaultSchedule", ingest.defaultSchedule());
+        model.addAttribute("reconcileDays", ingest.pull().reconcileDays());
+        model.addAttribute("defaultConcurrency", Connection.DEFAULT.concurrency());
         return "endpoint-form";
     }
 

@@ -9,27 +9,39 @@ import org.referralmonitor.app.api.EndpointRequest;
 import org.referralmonitor.app.api.InvalidRequestException;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.Connection.AuthKind;
+import org.referralmonitor.ingest.endpoint.Connection.ExportLevel;
+import org.referralmonitor.ingest.endpoint.Connection.RosterSource;
 
 /**
  * The "Connect an EMR endpoint" form as typed: every field a string, so that whatever was entered
  * is shown again next to what is wrong with it. One secret reference serves whichever auth kind is
- * chosen (the password, token, client secret or private key).
+ * chosen (the password, token, client secret or private key). Lists (own organizations, roster
+ * patients, bulk types) are separated by commas or white space; empty fields take the defaults the
+ * API takes.
  */
 record EndpointForm(String id, String clinic, String name, String baseUrl, String strategy, String authKind,
         String username, String clientId, String tokenUrl, String secretRef, String keyId, String ownOrganizations,
-        String schedule, String validation, String pageSize, String rosterGroupId) {
+        String schedule, String validation, String pageSize, String rosterGroupId, String rosterSource,
+        String rosterPatientQuery, String rosterPatients, String bulkLevel, String bulkGroupId, String bulkTypes,
+        String concurrency, String reconcileSchedule, String scopes, String algorithm) {
 
-    /** An empty form for the clinic (if given): search, no auth, lenient validation, pages of 100. */
+    /**
+     * An empty form for the clinic (if given): search, no auth, lenient validation, pages of 100, the
+     * default concurrency; a roster read from a Group, a system-level export, RS384 signatures.
+     */
     static EndpointForm empty(String clinic) {
         return new EndpointForm(null, clinic, null, null, "search", AuthKind.NONE.name(), null, null, null, null, null,
-                null, null, "lenient", "100", null);
+                null, null, "lenient", "100", null, "group", null, null, "system", null, null,
+                String.valueOf(Connection.DEFAULT.concurrency()), null, null, "RS384");
     }
 
     /** The same request {@code POST /api/v1/endpoints} takes. */
     EndpointRequest toRequest() {
-        return new EndpointRequest(trimmed(id), trimmed(clinic), trimmed(name), baseUri(), pageSizeNumber(),
-                trimmed(schedule), true, trimmed(validation), trimmed(strategy), null, null, null, null,
-                organizations(), auth(), roster(), null, null);
+        return new EndpointRequest(trimmed(id), trimmed(clinic), trimmed(name), baseUri(),
+                wholeNumber(pageSize, "The page size must be a whole number between 1 and 1000"),
+                trimmed(schedule), true, trimmed(validation), trimmed(strategy),
+                wholeNumber(concurrency, "The concurrency (requests in flight) must be a whole number between 1 and 16"),
+                null, null, trimmed(reconcileSchedule), list(ownOrganizations), auth(), roster(), bulk(), null);
     }
 
     private URI baseUri() {
@@ -44,28 +56,66 @@ record EndpointForm(String id, String clinic, String name, String baseUrl, Strin
         }
     }
 
-    private Integer pageSizeNumber() {
-        String size = trimmed(pageSize);
-        if (size == null) {
+    private static Integer wholeNumber(String value, String message) {
+        String given = trimmed(value);
+        if (given == null) {
             return null;
         }
         try {
-            return Integer.valueOf(size);
+            return Integer.valueOf(given);
         } catch (NumberFormatException e) {
-            throw new InvalidRequestException("The page size must be a whole number between 1 and 1000; got '"
-                    + size + "'");
+            throw new InvalidRequestException(message + "; got '" + given + "'");
         }
     }
 
-    private List<String> organizations() {
-        String all = trimmed(ownOrganizations);
-        return all == null ? List.of() : Arrays.stream(all.split("[,\\s]+")).filter(s -> !s.isEmpty()).toList();
+    /**
+     * Strategy roster, or bulk for the types it does not export: the chosen source with its value;
+     * fields of other sources are ignored. A bulk endpoint given no value has no roster.
+     */
+    private Connection.Roster roster() {
+        if (!uses("roster") && !uses("bulk")) {
+            return null;
+        }
+        RosterSource source = source();
+        String group = source == RosterSource.GROUP ? trimmed(rosterGroupId) : null;
+        String query = source == RosterSource.PATIENT_SEARCH ? trimmed(rosterPatientQuery) : null;
+        List<String> patients = source == RosterSource.LIST ? list(rosterPatients) : List.of();
+        boolean given = group != null || query != null || !patients.isEmpty();
+        return given || uses("roster") ? new Connection.Roster(source, group, query, patients) : null;
     }
 
-    private Connection.Roster roster() {
-        String group = trimmed(rosterGroupId);
-        boolean crawls = !"search".equalsIgnoreCase(trimmed(strategy));
-        return crawls && group != null ? new Connection.Roster(Connection.RosterSource.GROUP, group, null, null) : null;
+    private RosterSource source() {
+        String value = trimmed(rosterSource);
+        return switch (value == null ? "group" : value.toLowerCase(Locale.ROOT)) {
+            case "group" -> RosterSource.GROUP;
+            case "patient-search" -> RosterSource.PATIENT_SEARCH;
+            case "list" -> RosterSource.LIST;
+            default -> throw new InvalidRequestException("Unknown roster source '" + value
+                    + "': choose group, patient-search or list");
+        };
+    }
+
+    /** Strategy bulk: the export's level, the Group at group level, the types (none: the defaults). */
+    private Connection.Bulk bulk() {
+        if (!uses("bulk")) {
+            return null;
+        }
+        ExportLevel level = level();
+        return new Connection.Bulk(level, level == ExportLevel.GROUP ? trimmed(bulkGroupId) : null, list(bulkTypes));
+    }
+
+    private ExportLevel level() {
+        String value = trimmed(bulkLevel);
+        return switch (value == null ? "system" : value.toLowerCase(Locale.ROOT)) {
+            case "system" -> ExportLevel.SYSTEM;
+            case "group" -> ExportLevel.GROUP;
+            default -> throw new InvalidRequestException("Unknown bulk export level '" + value
+                    + "': choose system or group");
+        };
+    }
+
+    private boolean uses(String pullStrategy) {
+        return pullStrategy.equalsIgnoreCase(trimmed(strategy));
     }
 
     /** The credentials of the chosen kind; fields of other kinds are ignored. */
@@ -73,6 +123,7 @@ record EndpointForm(String id, String clinic, String name, String baseUrl, Strin
         String ref = trimmed(secretRef);
         String url = trimmed(tokenUrl);
         String client = trimmed(clientId);
+        String scope = trimmed(scopes) == null ? null : String.join(" ", scopes.trim().split("\\s+"));
         return switch (kind()) {
             case NONE -> Connection.Auth.NONE;
             case BASIC -> new Connection.Auth(AuthKind.BASIC, required(username, "Basic auth needs a user name"),
@@ -84,11 +135,11 @@ record EndpointForm(String id, String clinic, String name, String baseUrl, Strin
             case CLIENT_SECRET -> new Connection.Auth(AuthKind.CLIENT_SECRET, null, null, null, url,
                     required(client, "Client secret auth needs a client id"),
                     required(ref, "Client secret auth needs a secret reference to the client secret"),
-                    null, null, null, null, null);
+                    null, scope, null, null, null);
             case SMART_BACKEND -> new Connection.Auth(AuthKind.SMART_BACKEND, null, null, null, url,
-                    required(client, "SMART Backend Services need a client id"), null, null, null,
+                    required(client, "SMART Backend Services need a client id"), null, null, scope,
                     required(ref, "SMART Backend Services need a secret reference to the private key"),
-                    trimmed(keyId), null);
+                    trimmed(keyId), trimmed(algorithm));
         };
     }
 
@@ -99,6 +150,11 @@ record EndpointForm(String id, String clinic, String name, String baseUrl, Strin
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("Unknown auth kind '" + value + "'");
         }
+    }
+
+    private static List<String> list(String values) {
+        String all = trimmed(values);
+        return all == null ? List.of() : Arrays.stream(all.split("[,\\s]+")).filter(s -> !s.isEmpty()).toList();
     }
 
     private static String required(String value, String message) {
