@@ -161,6 +161,47 @@ class ConnectEndpointBrowserIT {
     }
 
     @Test
+    void anAdministratorConnectsAGroupLevelBulkExportOfSomeTypes() throws Exception {
+        signIn("demo", "demo");
+        submit(browser.findElement(By.id("connect-endpoint")));
+        fillIn("harbor-bulk", "Harbor bulk", baseUrl(HARBOR));
+        new Select(browser.findElement(By.id("strategy"))).selectByValue("bulk");
+        new Select(browser.findElement(By.id("bulkLevel"))).selectByValue("group");
+        browser.findElement(By.id("bulkTypes")).sendKeys("ServiceRequest, Encounter");
+        browser.findElement(By.id("concurrency")).clear();
+        browser.findElement(By.id("concurrency")).sendKeys("3");
+        browser.findElement(By.id("reconcileSchedule")).sendKeys("0 0 4 * * SUN");
+        submit(browser.findElement(By.id("connect")));
+
+        assertThat(waitFor(By.id("form-error")).getText())
+                .isEqualTo("bulk level group needs a group id (bulk.groupId): the Group exported by Group/[id]/$export");
+        assertThat(new Select(browser.findElement(By.id("strategy"))).getFirstSelectedOption().getAttribute("value"))
+                .isEqualTo("bulk");
+        assertThat(new Select(browser.findElement(By.id("bulkLevel"))).getFirstSelectedOption().getAttribute("value"))
+                .isEqualTo("group");
+        assertThat(browser.findElement(By.id("bulkTypes")).getAttribute("value")).isEqualTo("ServiceRequest, Encounter");
+        assertThat(browser.findElement(By.id("concurrency")).getAttribute("value")).isEqualTo("3");
+        assertThat(browser.findElement(By.id("reconcileSchedule")).getAttribute("value")).isEqualTo("0 0 4 * * SUN");
+        assertThat(directory.endpoint("harbor-bulk")).as("an invalid endpoint is not connected").isEmpty();
+        screenshot("connect-endpoint-bulk-invalid.png");
+
+        browser.findElement(By.id("bulkGroupId")).sendKeys(HARBOR + "-patients");
+        submit(browser.findElement(By.id("connect")));
+
+        assertThat(waitFor(By.cssSelector("p.notice")).getText()).startsWith("Connected Harbor bulk (harbor-bulk).");
+        assertThat(feedRow("harbor-bulk").findElement(By.className("health")).getText()).isEqualTo("NEVER SYNCED");
+        Connection stored = directory.endpoint("harbor-bulk").orElseThrow().connection();
+        assertThat(stored.strategy().name()).isEqualTo("BULK");
+        assertThat(stored.bulk()).isEqualTo(new Connection.Bulk(Connection.ExportLevel.GROUP, HARBOR + "-patients",
+                List.of("ServiceRequest", "Encounter")));
+        assertThat(stored.roster()).as("both types exported: nothing crawled").isEqualTo(Connection.Roster.NONE);
+        assertThat(stored.concurrency()).isEqualTo(3);
+        assertThat(stored.reconcileSchedule()).isEqualTo("0 0 4 * * SUN");
+        assertThat(stored.ownOrganizations()).containsExactly("Organization/org-self");
+        screenshot("connect-endpoint-bulk-connected.png");
+    }
+
+    @Test
     void aFailingFeedIsMarkedWithItsLastError() throws Exception {
         EmrEndpoint search = new EmrEndpoint("harbor-search", HARBOR, "Harbor by search", sandbox.endpoints().stream()
                 .filter(e -> e.clinicId().equals(HARBOR)).findFirst().orElseThrow().baseUrl(), 100, "-", true,
