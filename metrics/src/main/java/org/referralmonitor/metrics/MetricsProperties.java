@@ -43,7 +43,8 @@ public record MetricsProperties(
         @Min(1) @Max(10000) @DefaultValue("500") int chunkSize,
         @NotBlank @DefaultValue("0 0 3 1 * *") String monthlyCloseSchedule,
         @DefaultValue("true") boolean recomputeAfterSync,
-        @Min(1) @Max(120) @DefaultValue("13") int recomputeMonths) {
+        @Min(1) @Max(120) @DefaultValue("13") int recomputeMonths,
+        @Min(1) @Max(16) @DefaultValue("2") int jobConcurrency) {
 
     public MetricsProperties {
         clinics = clinics == null ? List.of() : List.copyOf(clinics);

@@ -25,7 +25,7 @@ public record EndpointRequest(String id, String clinic, String name, URI baseUrl
         Connection.Roster roster, Connection.Bulk bulk, Connection.ReferralRule referralRule) {
 
     /** What a bulk sync exports; it ignores other types (see the ingest module's BulkPull). */
-    private static final List<String> EXPORTABLE_TYPES = List.of("ServiceRequest", "Encounter");
+    private static final List<String> EXPORTABLE_TYPES = Connection.PULLED_TYPES;
 
     /** The algorithms SMART Backend Services sign their client assertion with. */
     private static final List<String> SIGNING_ALGORITHMS = List.of("RS384", "ES384");

@@ -26,6 +26,9 @@ public record Connection(
         Bulk bulk,
         ReferralRule referralRule) {
 
+    /** The resource types every strategy pulls: the referrals and the visits they became. */
+    public static final List<String> PULLED_TYPES = List.of("ServiceRequest", "Encounter");
+
     public static final Connection DEFAULT = new Connection(PullStrategy.SEARCH, 2, Duration.ofMinutes(5),
             Duration.ofSeconds(30), "-", List.of(), Auth.NONE, Roster.NONE, Bulk.DEFAULT, ReferralRule.DEFAULT);
 

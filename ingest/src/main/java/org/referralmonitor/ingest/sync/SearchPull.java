@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.capability.ServerCapabilities;
+import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.fhir.BundlePageParser;
 import org.referralmonitor.ingest.fhir.ParsedPage;
 import org.referralmonitor.ingest.http.FhirHttpClient;
@@ -39,7 +40,7 @@ class SearchPull {
 
     private static final Logger log = LoggerFactory.getLogger(SearchPull.class);
 
-    static final List<String> TYPES = List.of("ServiceRequest", "Encounter");
+    static final List<String> TYPES = Connection.PULLED_TYPES;
     private static final DateTimeFormatter INSTANT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
 
     /** More unlisted resources than this in one window looks like a server problem, not deletions. */

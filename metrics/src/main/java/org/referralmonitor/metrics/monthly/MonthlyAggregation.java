@@ -212,36 +212,50 @@ class MonthlyAggregation {
                 SELECT m.*, LAG(m.idx) OVER (PARTITION BY m.org_key, m.practitioner_key ORDER BY m.idx) AS prev_idx
                 FROM monthly m
             ), ranged AS (
-                -- a source's months with referrals in a run month's window, deseasonalized (d) in baseline months
-                SELECT f.target_index AS target_idx, f.k, f.in_base, f.factor, f.exposure, f.month_start,
-                       f.horizon_days AS horizon, f.provisional, f.month_factor, f.recent_factor_sum, m.org_key,
-                       m.practitioner_key, m.idx,
-                       m.referrals, m.converted, m.decided, m.decided_converted, m.last_date, m.prev_idx,
-                       CASE WHEN f.in_base = 1 THEN m.referrals / f.factor END AS d
+                -- per run month and source with referrals in its window, in one pass (GROUP BY): the
+                -- baseline months deseasonalized (referrals / factor), and the recent months one by one
+                -- (r0..r5 with their expected shares f0..f5; sustained-months is at most 6)
+                SELECT f.target_index AS target_idx, m.org_key, m.practitioner_key,
+                       MIN(f.month_start) AS month_start, MIN(f.exposure) AS exposure, MIN(f.horizon_days) AS horizon,
+                       MIN(f.provisional) AS provisional, MIN(f.month_factor) AS month_factor,
+                       MIN(f.recent_factor_sum) AS recent_factor_sum,
+                       -- the newest month with referrals before the baseline months
+                       MAX(CASE WHEN f.k > CAST(:baselineMonths AS INTEGER) THEN m.idx
+                                WHEN m.prev_idx < f.target_index - CAST(:baselineMonths AS INTEGER) THEN m.prev_idx END)
+                           AS before_idx,
+                       MIN(CASE WHEN f.in_base = 1 THEN m.idx END) AS first_idx,
+                       SUM(f.in_base) AS present,
+                       COALESCE(SUM(CASE WHEN f.in_base = 1 THEN m.referrals / f.factor END), 0) AS sum_d,
+                       MAX(CASE WHEN f.in_base = 1 THEN m.referrals / f.factor END) AS max_d,
+                       MIN(CASE WHEN f.in_base = 1 THEN m.referrals / f.factor END) AS min_d,
+                       SUM(CASE WHEN f.in_base = 1 THEN (m.referrals / f.factor) * (m.referrals / f.factor) ELSE 0 END)
+                           AS sumsq_d,
+                       MAX(m.last_date) AS last_date,
+                       SUM(CASE WHEN f.k = 0 THEN m.referrals ELSE 0 END) AS referrals,
+                       SUM(CASE WHEN f.k = 0 OR f.in_base = 1 THEN m.referrals ELSE 0 END) AS window_referrals,
+                       SUM(f.in_base * m.referrals) AS baseline_referrals,
+                       SUM(f.in_base * m.converted) AS baseline_converted,
+                       SUM(f.in_base * m.decided) AS decided,
+                       SUM(f.in_base * m.decided_converted) AS decided_converted,
+                       SUM(CASE WHEN f.k < CAST(:recentMonths AS INTEGER) THEN 1 ELSE 0 END) AS recent_present,
+                       SUM(CASE WHEN f.k < CAST(:recentMonths AS INTEGER) THEN m.referrals ELSE 0 END) AS recent_referrals,
+                       MAX(CASE WHEN f.k = 0 THEN m.referrals END) AS r0, MAX(CASE WHEN f.k = 0 THEN f.factor * f.exposure END) AS f0,
+                       MAX(CASE WHEN f.k = 1 THEN m.referrals END) AS r1, MAX(CASE WHEN f.k = 1 THEN f.factor END) AS f1,
+                       MAX(CASE WHEN f.k = 2 THEN m.referrals END) AS r2, MAX(CASE WHEN f.k = 2 THEN f.factor END) AS f2,
+                       MAX(CASE WHEN f.k = 3 THEN m.referrals END) AS r3, MAX(CASE WHEN f.k = 3 THEN f.factor END) AS f3,
+                       MAX(CASE WHEN f.k = 4 THEN m.referrals END) AS r4, MAX(CASE WHEN f.k = 4 THEN f.factor END) AS f4,
+                       MAX(CASE WHEN f.k = 5 THEN m.referrals END) AS r5, MAX(CASE WHEN f.k = 5 THEN f.factor END) AS f5
                 FROM sequenced m
                 JOIN metrics_target_month f ON f.job_execution_id = :jobExecutionId AND f.month_index = m.idx
-            ), windowed AS (
-                -- per run month and source (window functions, so no join between large intermediate results)
-                SELECT r.*,
-                       -- the newest month with referrals before the baseline months
-                       MAX(CASE WHEN r.k > CAST(:baselineMonths AS INTEGER) THEN r.idx
-                                WHEN r.prev_idx < r.target_idx - CAST(:baselineMonths AS INTEGER) THEN r.prev_idx END)
-                           OVER w AS before_idx,
-                       MIN(CASE WHEN r.in_base = 1 THEN r.idx END) OVER w AS first_idx,
-                       SUM(r.in_base) OVER w AS present,
-                       COALESCE(SUM(r.d) OVER w, 0) AS sum_d,
-                       MAX(r.d) OVER w AS max_d,
-                       MIN(r.d) OVER w AS min_d
-                FROM ranged r
-                WINDOW w AS (PARTITION BY r.target_idx, r.org_key, r.practitioner_key)
+                GROUP BY f.target_index, m.org_key, m.practitioner_key
             ), aged AS (
                 -- complete months of history: all of the window when the source sent referrals before it
                 -- (within the 24 months read), else since its first month in it; 0 without an earlier month
-                SELECT w.*, CAST(CASE WHEN w.before_idx >= w.target_idx - CAST(:scanMonths AS INTEGER)
+                SELECT r.*, CAST(CASE WHEN r.before_idx >= r.target_idx - CAST(:scanMonths AS INTEGER)
                                       THEN CAST(:baselineMonths AS INTEGER)
-                                      WHEN w.first_idx IS NULL THEN 0
-                                      ELSE w.target_idx - w.first_idx END AS INTEGER) AS n
-                FROM windowed w
+                                      WHEN r.first_idx IS NULL THEN 0
+                                      ELSE r.target_idx - r.first_idx END AS INTEGER) AS n
+                FROM ranged r
             ), spread AS (
                 SELECT a.*, COALESCE(a.max_d, 0) AS hi,
                        CASE WHEN a.present < a.n THEN 0 ELSE COALESCE(a.min_d, 0) END AS lo,
@@ -254,28 +268,20 @@ class MonthlyAggregation {
                             ELSE s.sum_d / s.n END AS average
                 FROM spread s
             ), history AS (
-                SELECT target_idx, org_key, practitioner_key, MIN(month_start) AS month_start,
-                       MIN(exposure) AS exposure, MIN(horizon) AS horizon, MIN(provisional) AS provisional,
-                       MIN(month_factor) AS month_factor, MIN(recent_factor_sum) AS recent_factor_sum,
-                       MIN(n) AS n, MIN(average) AS average,
-                       MIN(trim_on) AS trim_on, MIN(sum_d) AS sum_d, MIN(hi) AS hi, MIN(lo) AS lo,
-                       SUM(CASE WHEN in_base = 1 THEN d * d ELSE 0 END) AS sumsq_d,
-                       MAX(last_date) AS last_date,
-                       SUM(CASE WHEN k = 0 THEN referrals ELSE 0 END) AS referrals,
-                       SUM(CASE WHEN k = 0 OR in_base = 1 THEN referrals ELSE 0 END) AS window_referrals,
-                       SUM(in_base * referrals) AS baseline_referrals,
-                       SUM(in_base * converted) AS baseline_converted,
-                       SUM(in_base * decided) AS decided,
-                       SUM(in_base * decided_converted) AS decided_converted,
-                       -- the recent months (sustained decline): present, their referrals, and those well below
-                       SUM(CASE WHEN k < CAST(:recentMonths AS INTEGER) THEN 1 ELSE 0 END) AS recent_present,
-                       SUM(CASE WHEN k < CAST(:recentMonths AS INTEGER) THEN referrals ELSE 0 END) AS recent_referrals,
-                       SUM(CASE WHEN k < CAST(:recentMonths AS INTEGER) AND average IS NOT NULL
-                                     AND referrals <= (1 - CAST(:sustainedDrop AS DOUBLE PRECISION)) * average * factor
-                                         * (CASE WHEN k = 0 THEN exposure ELSE 1 END)
-                                THEN 1 ELSE 0 END) AS recent_below
-                FROM base
-                GROUP BY target_idx, org_key, practitioner_key
+                -- the recent months well below expected (sustained decline): those with referrals counted here
+                SELECT b.target_idx, b.org_key, b.practitioner_key, b.month_start, b.exposure, b.horizon,
+                       b.provisional, b.month_factor, b.recent_factor_sum, b.n, b.average, b.trim_on, b.sum_d, b.hi,
+                       b.lo, b.sumsq_d, b.last_date, b.referrals, b.window_referrals, b.baseline_referrals,
+                       b.baseline_converted, b.decided, b.decided_converted, b.recent_present, b.recent_referrals,
+                       CASE WHEN b.average IS NULL THEN 0
+                            ELSE CASE WHEN CAST(:recentMonths AS INTEGER) > 0 AND b.r0 <= b.low * b.f0 THEN 1 ELSE 0 END
+                              + CASE WHEN CAST(:recentMonths AS INTEGER) > 1 AND b.r1 <= b.low * b.f1 THEN 1 ELSE 0 END
+                              + CASE WHEN CAST(:recentMonths AS INTEGER) > 2 AND b.r2 <= b.low * b.f2 THEN 1 ELSE 0 END
+                              + CASE WHEN CAST(:recentMonths AS INTEGER) > 3 AND b.r3 <= b.low * b.f3 THEN 1 ELSE 0 END
+                              + CASE WHEN CAST(:recentMonths AS INTEGER) > 4 AND b.r4 <= b.low * b.f4 THEN 1 ELSE 0 END
+                              + CASE WHEN CAST(:recentMonths AS INTEGER) > 5 AND b.r5 <= b.low * b.f5 THEN 1 ELSE 0 END
+                       END AS recent_below
+                FROM (SELECT base.*, (1 - CAST(:sustainedDrop AS DOUBLE PRECISION)) * base.average AS low FROM base) b
             ), late AS (
                 -- conversions of baseline months after a run month's horizon (months not yet past the window)
                 SELECT t.month_index AS target_idx, l.org_key, l.practitioner_key, COUNT(*) AS late

@@ -6,9 +6,14 @@ import java.time.YearMonth;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.sync.SyncFinishedEvent;
@@ -29,8 +34,10 @@ import org.springframework.stereotype.Service;
 /**
  * Starts the monthly metrics job: on demand, at the monthly close, and after each sync that
  * changed data (only the months that sync touched, plus the months due: provisional ones and
- * ones just become final; consecutive months in one run). Jobs run one at a time on a background thread, so a burst of syncs
- * never computes the same month twice at once; the job's identity (clinic, month, data version)
+ * ones just become final; consecutive months in one run). Queued runs of different clinics run
+ * job-concurrency at a time; one clinic's runs run one at a time, in the order asked (a queue per
+ * clinic, and a lock that also holds runs started directly), so a burst of syncs never computes a
+ * clinic's months twice at once; the job's identity (clinic, month, data version)
  * makes a repeated request on unchanged data a no-op, and a request after a failure a restart.
  */
 @Service
@@ -45,14 +52,20 @@ public class MonthlyMetricsRunner {
     private final MetricsProperties properties;
     private final MonthContexts contexts;
     private final AtomicLong lastRecompute = new AtomicLong();
-    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "monthly-metrics");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService background;
+    /** Per clinic, the last run queued: the next one starts after it (and after it failed). */
+    private final ConcurrentMap<String, CompletableFuture<?>> queues = new ConcurrentHashMap<>();
+    /** Per clinic: one run at a time, queued or started directly (fixing a baseline). */
+    private final ConcurrentMap<String, ReentrantLock> running = new ConcurrentHashMap<>();
 
     MonthlyMetricsRunner(JobOperator jobOperator, Job monthlyMetricsJob, EndpointDirectory directory, JdbcClient jdbc,
             MetricsProperties properties, MonthContexts contexts) {
+        AtomicInteger threads = new AtomicInteger();
+        this.background = Executors.newFixedThreadPool(properties.jobConcurrency(), r -> {
+            Thread t = new Thread(r, "monthly-metrics-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.jobOperator = jobOperator;
         this.job = monthlyMetricsJob;
         this.directory = directory;
@@ -104,6 +117,8 @@ public class MonthlyMetricsRunner {
                     lastRecompute.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis())), true);
         }
         JobParameters parameters = params.toJobParameters();
+        ReentrantLock clinicLock = running.computeIfAbsent(clinicId, k -> new ReentrantLock());
+        clinicLock.lock();
         try {
             JobExecution execution = jobOperator.start(job, parameters);
             log.info("Monthly metrics {} {}: {}", clinicId, label, execution.getStatus());
@@ -115,6 +130,8 @@ public class MonthlyMetricsRunner {
             log.error("Monthly metrics {} {} could not start: {}", clinicId, label, e.getMessage());
             return new MetricsJobRun(null, clinicId, label, "NOT_STARTED", null, null, e.getMessage(),
                     trigger(trigger));
+        } finally {
+            clinicLock.unlock();
         }
     }
 
@@ -135,7 +152,16 @@ public class MonthlyMetricsRunner {
         if (from.isAfter(to)) {
             throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
         }
-        background.submit(() -> run(clinicId, from, to, recompute, trigger));
+        // after the clinic's previous run, whatever its outcome
+        Runnable task = () -> {
+            try {
+                run(clinicId, from, to, recompute, trigger);
+            } catch (RuntimeException e) {
+                log.error("Monthly metrics {} {}/{} failed before its job started", clinicId, from, to, e);
+            }
+        };
+        queues.compute(clinicId, (k, previous) -> (previous == null ? CompletableFuture.completedFuture(null)
+                : previous).thenRunAsync(task, background));
         return new MetricsJobRun(null, clinicId, label(from.toString(), to.toString()), "QUEUED", null, null, null,
                 trigger(trigger));
     }

@@ -131,6 +131,9 @@ class IncrementalRecomputeIT {
         });
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
                 .until(() -> runsAfter(lastExecutionBefore).size() == months.length);
+        assertThat(runsAfter(lastExecutionBefore).stream().sorted(java.util.Comparator.comparing(
+                MetricsJobRun::executionId)).map(MetricsJobRun::firstMonth).toList())
+                .as("one clinic's queued runs start in the order asked, oldest months first").isSorted();
         assertThat(runsAfter(lastExecutionBefore)).extracting(MetricsJobRun::trigger)
                 .allMatch(t -> t.matches("after sync \\d+ of late-emr"), "after sync N of late-emr");
     }
