@@ -258,6 +258,24 @@ public final class SandboxFhirServer implements AutoCloseable {
             List<String> deleted, AtomicInteger pollsLeft, int pollsTotal) {
     }
 
+    /** One {@code _lastUpdated} value: its prefix (eq when none) and instant. */
+    private record Bound(String prefix, Instant at) {
+
+        static Bound parse(String value) {
+            boolean prefixed = value.length() > 2 && Character.isLetter(value.charAt(0));
+            String prefix = prefixed ? value.substring(0, 2) : "eq";
+            String instantText = prefixed ? value.substring(2) : value;
+            if (!List.of("eq", "ge", "gt", "le", "lt").contains(prefix)) {
+                throw new IllegalArgumentException("_lastUpdated prefix '" + prefix + "' is not supported");
+            }
+            try {
+                return new Bound(prefix, OffsetDateTime.parse(instantText).toInstant());
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("_lastUpdated '" + value + "' is not an instant with a time zone");
+            }
+        }
+    }
+
     private final class Responder implements ResponseDefinitionTransformerV2 {
 
         @Override
@@ -362,8 +380,13 @@ public final class SandboxFhirServer implements AutoCloseable {
             } else if (!data.behavior.populationSearch() && PATIENT_COMPARTMENT.contains(type)) {
                 return outcome(data, 400, "required", "A " + type + " search requires the patient parameter");
             }
-            filter = filter.and(lastUpdatedFilter(request));
-            List<SandboxWorld.Resource> matches = data.sorted(type).stream().filter(filter).toList();
+            List<SandboxWorld.Resource> matches;
+            if (ids == null && practitioners == null && patients == null) {
+                // a population search: the resources are sorted by lastUpdated, the window is a range of them
+                matches = lastUpdatedRange(data.sorted(type), request);
+            } else {
+                matches = data.sorted(type).stream().filter(filter.and(lastUpdatedFilter(request))).toList();
+            }
             ResponseDefinition page = bundle(request, data, type, matches.size(), offset, count,
                     matches.subList(Math.min(offset, matches.size()), Math.min(offset + count, matches.size()))
                             .stream().map(r -> new Entry(type, r.id(), r.json())).toList());
@@ -552,15 +575,49 @@ public final class SandboxFhirServer implements AutoCloseable {
             return filter;
         }
 
-        private Predicate<SandboxWorld.Resource> lastUpdatedFilter(String value) {
-            String prefix = value.length() > 2 && Character.isLetter(value.charAt(0)) ? value.substring(0, 2) : "eq";
-            String instantText = prefix.equals("eq") ? value : value.substring(2);
-            Instant at;
-            try {
-                at = OffsetDateTime.parse(instantText).toInstant();
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("_lastUpdated '" + value + "' is not an instant with a time zone");
+        /** The resources, sorted by lastUpdated, within the request's _lastUpdated bounds (binary search). */
+        private List<SandboxWorld.Resource> lastUpdatedRange(List<SandboxWorld.Resource> sorted, Request request) {
+            int from = 0;
+            int to = sorted.size();
+            QueryParameter lastUpdated = request.queryParameter("_lastUpdated");
+            for (String value : lastUpdated.isPresent() ? lastUpdated.values() : List.<String>of()) {
+                Bound bound = Bound.parse(value);
+                int atOrAfter = firstIndex(sorted, bound.at(), false);
+                int after = firstIndex(sorted, bound.at(), true);
+                switch (bound.prefix()) {
+                    case "ge" -> from = Math.max(from, atOrAfter);
+                    case "gt" -> from = Math.max(from, after);
+                    case "le" -> to = Math.min(to, after);
+                    case "lt" -> to = Math.min(to, atOrAfter);
+                    default -> {
+                        from = Math.max(from, atOrAfter);
+                        to = Math.min(to, after);
+                    }
+                }
             }
+            return from >= to ? List.of() : sorted.subList(from, to);
+        }
+
+        /** The first index whose lastUpdated is at or after (or, strictly, after) the instant. */
+        private static int firstIndex(List<SandboxWorld.Resource> sorted, Instant at, boolean strictly) {
+            int lo = 0;
+            int hi = sorted.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                int c = sorted.get(mid).lastUpdated().compareTo(at);
+                if (c < 0 || (strictly && c == 0)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        private Predicate<SandboxWorld.Resource> lastUpdatedFilter(String value) {
+            Bound bound = Bound.parse(value);
+            String prefix = bound.prefix();
+            Instant at = bound.at();
             return switch (prefix) {
                 case "ge" -> r -> !r.lastUpdated().isBefore(at);
                 case "gt" -> r -> r.lastUpdated().isAfter(at);
