@@ -102,10 +102,16 @@ class CrashRecoveryIT {
         assertThat(rows(crashed, "bulk_export")).as("no export left behind").isEmpty();
     }
 
+    /**
+     * Slow enough that the three syncs are all under way at once for several seconds, even on a busy
+     * machine: the search's 66 pages take at least 16 s, the export is polled 20 times a second
+     * apart, and the roster commits its first batch of patients within a few seconds.
+     */
     private static void slow(boolean slow) {
         for (String clinic : List.of("lakeside-ortho", "harbor-behavioral")) {
-            SandboxFhirServer.Behavior b = emr.behavior(clinic).delay(slow ? 60 : 0);
-            emr.behave(clinic, slow ? b.export(6, 1, 3, Set.of("ServiceRequest", "Encounter", "Organization",
+            int delayMs = !slow ? 0 : clinic.equals("lakeside-ortho") ? 250 : 60;
+            SandboxFhirServer.Behavior b = emr.behavior(clinic).delay(delayMs);
+            emr.behave(clinic, slow ? b.export(20, 1, 3, Set.of("ServiceRequest", "Encounter", "Organization",
                     "Practitioner", "PractitionerRole")) : b);
         }
     }
