@@ -349,9 +349,8 @@ class DashboardBrowserIT {
                 .contains("names a performer only by display text", "validation: lenient");
         List<WebElement> health = browser.findElements(By.cssSelector("#feeds tr.feed .health"));
         assertThat(health).extracting(WebElement::getText).containsExactly("OK");
-        // stamped by the real clock when the sandbox sync finished (the fixed test clock only dates the metrics)
         assertThat(browser.findElement(By.cssSelector("#feeds tr.feed .last-success")).getText())
-                .matches("Last success \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} · lag .*");
+                .startsWith("Last success 2026-11-23 ");
         screenshot("clinic.png");
 
         alerts.get(0).findElement(By.tagName("button")).click();

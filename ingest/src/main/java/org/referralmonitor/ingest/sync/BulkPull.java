@@ -61,11 +61,12 @@ class BulkPull {
     private final IngestProperties properties;
     private final SyncSteps steps;
     private final RosterPull roster;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     BulkPull(BulkExports exports, Watermarks watermarks, PageFetcher fetcher, BundlePageParser parser,
             Tombstones tombstones, SyncRunRepository runs, TransactionTemplate tx, IngestProperties properties,
-            @Lazy SyncSteps steps, RosterPull roster) {
+            @Lazy SyncSteps steps, RosterPull roster, Optional<Clock> clock) {
+        this.clock = clock.orElse(Clock.systemUTC());
         this.exports = exports;
         this.watermarks = watermarks;
         this.fetcher = fetcher;

@@ -2,6 +2,7 @@ package org.referralmonitor.ingest.sync;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import org.referralmonitor.ingest.fhir.ParsedPage;
@@ -31,10 +32,11 @@ class PageCommitter {
     private final IssueLog issues;
     private final SyncRunRepository runs;
     private final TransactionTemplate tx;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     PageCommitter(ResourceWriter writer, ReviewQueue review, IssueLog issues, SyncRunRepository runs,
-            TransactionTemplate tx) {
+            TransactionTemplate tx, Optional<Clock> clock) {
+        this.clock = clock.orElse(Clock.systemUTC());
         this.writer = writer;
         this.review = review;
         this.issues = issues;

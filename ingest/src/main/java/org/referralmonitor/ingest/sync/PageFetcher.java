@@ -6,6 +6,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import org.referralmonitor.ingest.IngestProperties;
@@ -34,9 +35,10 @@ class PageFetcher {
 
     private final BundlePageParser parser;
     private final IngestProperties properties;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
-    PageFetcher(BundlePageParser parser, IngestProperties properties) {
+    PageFetcher(BundlePageParser parser, IngestProperties properties, Optional<Clock> clock) {
+        this.clock = clock.orElse(Clock.systemUTC());
         this.parser = parser;
         this.properties = properties;
     }

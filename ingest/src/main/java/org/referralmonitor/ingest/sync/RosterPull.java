@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +50,11 @@ class RosterPull {
     private final TransactionTemplate tx;
     private final IngestProperties properties;
     private final SyncSteps steps;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     RosterPull(PageFetcher fetcher, PageCommitter committer, SyncRunRepository runs, Watermarks watermarks,
-            TransactionTemplate tx, IngestProperties properties, @Lazy SyncSteps steps) {
+            TransactionTemplate tx, IngestProperties properties, @Lazy SyncSteps steps, Optional<Clock> clock) {
+        this.clock = clock.orElse(Clock.systemUTC());
         this.fetcher = fetcher;
         this.committer = committer;
         this.runs = runs;

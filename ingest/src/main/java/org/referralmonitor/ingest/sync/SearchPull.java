@@ -56,11 +56,12 @@ class SearchPull {
     private final BundlePageParser parser;
     private final PageCommitter committer;
     private final SyncSteps steps;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     SearchPull(Watermarks watermarks, SyncRunRepository runs, Tombstones tombstones, MissedChanges missed,
             TransactionTemplate tx, IngestProperties properties, PageFetcher fetcher, BundlePageParser parser,
-            PageCommitter committer, @Lazy SyncSteps steps) {
+            PageCommitter committer, @Lazy SyncSteps steps, Optional<Clock> clock) {
+        this.clock = clock.orElse(Clock.systemUTC());
         this.watermarks = watermarks;
         this.runs = runs;
         this.tombstones = tombstones;

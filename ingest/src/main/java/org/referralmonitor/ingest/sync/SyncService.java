@@ -1,6 +1,7 @@
 package org.referralmonitor.ingest.sync;
 
 import jakarta.annotation.PostConstruct;
+import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
@@ -33,8 +34,11 @@ public class SyncService {
     private final SyncRunRepository runs;
     private final TransactionTemplate tx;
     private final ProducerTemplate producer;
+    private final Clock clock;
 
-    SyncService(EndpointDirectory directory, SyncRunRepository runs, TransactionTemplate tx, ProducerTemplate producer) {
+    SyncService(EndpointDirectory directory, SyncRunRepository runs, TransactionTemplate tx, ProducerTemplate producer,
+            Optional<Clock> clock) {
+        this.clock = clock.orElse(Clock.systemUTC());
         this.directory = directory;
         this.runs = runs;
         this.tx = tx;
@@ -43,7 +47,7 @@ public class SyncService {
 
     @PostConstruct
     void failInterruptedRuns() {
-        int interrupted = runs.failInterrupted(OffsetDateTime.now());
+        int interrupted = runs.failInterrupted(OffsetDateTime.now(clock));
         if (interrupted > 0) {
             log.warn("{} sync(s) were interrupted by the last shutdown and are marked FAILED", interrupted);
         }
@@ -68,7 +72,7 @@ public class SyncService {
                         + active.requestedAt() + ")", active);
             });
             long id = runs.insertQueued(endpointId, trigger, endpoint.connection().strategy().name(),
-                    OffsetDateTime.now());
+                    OffsetDateTime.now(clock));
             return runs.find(id).orElseThrow();
         });
         producer.sendBodyAndHeader(SyncRoutes.queueUri(endpointId, endpoint.connection().strategy()), null, RUN_ID_HEADER, run.id());
@@ -95,7 +99,7 @@ public class SyncService {
         String health = lastFinished.isEmpty() ? EndpointStatus.NEVER_SYNCED
                 : SyncRun.FAILED.equals(lastFinished.get().status()) ? EndpointStatus.FAILING : EndpointStatus.OK;
         OffsetDateTime at = success.map(SyncRun::finishedAt).orElse(null);
-        Long lag = at == null ? null : java.time.Duration.between(at, OffsetDateTime.now()).toMinutes();
+        Long lag = at == null ? null : java.time.Duration.between(at, OffsetDateTime.now(clock)).toMinutes();
         int missed = recent.stream().filter(r -> TRIGGER_RECONCILE.equals(r.trigger()) && SyncRun.SUCCEEDED.equals(r.status()))
                 .findFirst().map(SyncRun::missed).orElse(0);
         return new EndpointStatus(health, at, lag, failures,

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -62,12 +63,13 @@ class SyncSteps {
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
     private final IngestProperties properties;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     SyncSteps(EndpointDirectory directory, SyncRunRepository runs, ConnectionCheck check, FhirHttpClient http,
             PageFetcher fetcher, PageCommitter committer, DirectoryGaps gaps,
             SourceResolver resolver, Tombstones tombstones, ConversionLinker conversions, Reclassifier reclassifier,
-            TransactionTemplate tx, ApplicationEventPublisher events, IngestProperties properties) {
+            TransactionTemplate tx, ApplicationEventPublisher events, IngestProperties properties, Optional<Clock> clock) {
+        this.clock = clock.orElse(Clock.systemUTC());
         this.directory = directory;
         this.runs = runs;
         this.check = check;
