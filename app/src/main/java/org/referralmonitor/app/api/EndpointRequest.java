@@ -24,9 +24,6 @@ public record EndpointRequest(String id, String clinic, String name, URI baseUrl
         Duration windowLag, String reconcileSchedule, List<String> ownOrganizations, Connection.Auth auth,
         Connection.Roster roster, Connection.Bulk bulk, Connection.ReferralRule referralRule) {
 
-    /** What a bulk sync exports; it ignores other types (see the ingest module's BulkPull). */
-    private static final List<String> EXPORTABLE_TYPES = Connection.PULLED_TYPES;
-
     /** The algorithms SMART Backend Services sign their client assertion with. */
     private static final List<String> SIGNING_ALGORITHMS = List.of("RS384", "ES384");
 
@@ -143,10 +140,11 @@ public record EndpointRequest(String id, String clinic, String name, URI baseUrl
             throw new InvalidRequestException("bulk level group needs a group id (bulk.groupId): the Group exported "
                     + "by Group/[id]/$export");
         }
+        // what a bulk sync exports: the types every strategy pulls; it ignores others
         for (String type : bulk.types()) {
-            if (!EXPORTABLE_TYPES.contains(type)) {
+            if (!Connection.PULLED_TYPES.contains(type)) {
                 throw new InvalidRequestException("bulk.types: '" + type + "' is not exported; list "
-                        + String.join(" and/or ", EXPORTABLE_TYPES) + ", or none for both");
+                        + String.join(" and/or ", Connection.PULLED_TYPES) + ", or none for both");
             }
         }
     }

@@ -380,13 +380,10 @@ public final class SandboxFhirServer implements AutoCloseable {
             } else if (!data.behavior.populationSearch() && PATIENT_COMPARTMENT.contains(type)) {
                 return outcome(data, 400, "required", "A " + type + " search requires the patient parameter");
             }
-            List<SandboxWorld.Resource> matches;
-            if (ids == null && practitioners == null && patients == null) {
-                // a population search: the resources are sorted by lastUpdated, the window is a range of them
-                matches = lastUpdatedRange(data.sorted(type), request);
-            } else {
-                matches = data.sorted(type).stream().filter(filter.and(lastUpdatedFilter(request))).toList();
-            }
+            // sorted by lastUpdated: the window is a range of them, then the other parameters filter it
+            List<SandboxWorld.Resource> window = lastUpdatedRange(data.sorted(type), request);
+            List<SandboxWorld.Resource> matches = ids == null && practitioners == null && patients == null ? window
+                    : window.stream().filter(filter).toList();
             ResponseDefinition page = bundle(request, data, type, matches.size(), offset, count,
                     matches.subList(Math.min(offset, matches.size()), Math.min(offset + count, matches.size()))
                             .stream().map(r -> new Entry(type, r.id(), r.json())).toList());
@@ -564,17 +561,6 @@ public final class SandboxFhirServer implements AutoCloseable {
             return (kept.isEmpty() ? "" : kept + "&") + "_offset=" + offset;
         }
 
-        private Predicate<SandboxWorld.Resource> lastUpdatedFilter(Request request) {
-            Predicate<SandboxWorld.Resource> filter = r -> true;
-            QueryParameter lastUpdated = request.queryParameter("_lastUpdated");
-            if (lastUpdated.isPresent()) {
-                for (String value : lastUpdated.values()) {
-                    filter = filter.and(lastUpdatedFilter(value));
-                }
-            }
-            return filter;
-        }
-
         /** The resources, sorted by lastUpdated, within the request's _lastUpdated bounds (binary search). */
         private List<SandboxWorld.Resource> lastUpdatedRange(List<SandboxWorld.Resource> sorted, Request request) {
             int from = 0;
@@ -612,20 +598,6 @@ public final class SandboxFhirServer implements AutoCloseable {
                 }
             }
             return lo;
-        }
-
-        private Predicate<SandboxWorld.Resource> lastUpdatedFilter(String value) {
-            Bound bound = Bound.parse(value);
-            String prefix = bound.prefix();
-            Instant at = bound.at();
-            return switch (prefix) {
-                case "ge" -> r -> !r.lastUpdated().isBefore(at);
-                case "gt" -> r -> r.lastUpdated().isAfter(at);
-                case "le" -> r -> !r.lastUpdated().isAfter(at);
-                case "lt" -> r -> r.lastUpdated().isBefore(at);
-                case "eq" -> r -> r.lastUpdated().equals(at);
-                default -> throw new IllegalArgumentException("_lastUpdated prefix '" + prefix + "' is not supported");
-            };
         }
 
         private int intParam(Request request, String name, int fallback, int min, int max) {
