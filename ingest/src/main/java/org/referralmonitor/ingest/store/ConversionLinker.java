@@ -1,6 +1,8 @@
 package org.referralmonitor.ingest.store;
 
+import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.TreeSet;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -12,6 +14,11 @@ import org.springframework.stereotype.Repository;
  * that no referral claims through basedOn (PATIENT_WINDOW, confidence 0.7). Cancelled, entered-in-error
  * and deleted visits never convert. A visit is "with the clinic" when its service provider is one of
  * the clinic's own organizations, or any visit of the endpoint when none is configured.
+ *
+ * <p>The first linking of an endpoint links every referral; after that, a sync relinks only the
+ * referrals its changes can affect ({@link ChangeScope}, recorded with each change), unless the
+ * conversion window or the clinic's own organizations changed since (their ids are kept with the
+ * links in {@code conversion_link_state}).
  */
 @Repository
 public class ConversionLinker {
@@ -21,7 +28,29 @@ public class ConversionLinker {
 
     private static final String DELETE = "DELETE FROM referral_conversion WHERE endpoint_id = :endpointId";
 
-    private static final String INSERT = """
+    /** The referrals a sync's changes can give another visit, from {@link ChangeScope}. */
+    private static final String SCOPED_REFERRALS = """
+            SELECT s.item FROM change_scope s WHERE s.endpoint_id = :endpointId AND s.kind = 'R'
+            UNION
+            SELECT sr.resource_id FROM change_scope s
+            JOIN referral sr ON sr.endpoint_id = s.endpoint_id AND sr.patient_hash = s.item
+            WHERE s.endpoint_id = :endpointId AND s.kind = 'P'""";
+
+    private static final String DELETE_SCOPED = """
+            DELETE FROM referral_conversion WHERE endpoint_id = :endpointId AND referral_id IN (%s)
+            """.formatted(SCOPED_REFERRALS);
+
+    private static final String STATE = "SELECT settings FROM conversion_link_state WHERE endpoint_id = :endpointId";
+
+    private static final String FORGET = "DELETE FROM conversion_link_state WHERE endpoint_id = :endpointId";
+
+    private static final String REMEMBER = """
+            INSERT INTO conversion_link_state (endpoint_id, settings, linked_at, sync_run_id)
+            VALUES (:endpointId, :settings, :linkedAt, :runId)
+            """;
+
+    /** Every referral of the endpoint ({@code %1$s} empty), or those in scope. */
+    private static final String INSERT_TEMPLATE = """
             INSERT INTO referral_conversion (endpoint_id, referral_id, visit_id, method, confidence, days_to_visit)
             SELECT endpoint_id, referral_id, visit_id, method, confidence, days_to_visit FROM (
                 SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.referral_id ORDER BY c.preference, c.visit_start,
@@ -33,7 +62,7 @@ public class ConversionLinker {
                     FROM referral r
                     JOIN visit_based_on vb ON vb.endpoint_id = r.endpoint_id AND vb.referral_id = r.resource_id
                     JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
-                    WHERE r.endpoint_id = :endpointId AND v.status NOT IN (:notAVisit) AND v.deleted_at IS NULL
+                    WHERE r.endpoint_id = :endpointId AND v.status NOT IN (:notAVisit) AND v.deleted_at IS NULL%1$s
                     UNION ALL
                     SELECT r.endpoint_id, r.resource_id, v.resource_id, 'PATIENT_WINDOW', 0.70, 2, v.period_start,
                            CAST(v.start_date - r.authored_date AS INTEGER)
@@ -45,26 +74,60 @@ public class ConversionLinker {
                       AND v.start_date <= r.authored_date + CAST(:windowDays AS INTEGER)
                       AND (CAST(:anyProvider AS BOOLEAN) OR v.service_provider_id IN (:ownOrganizations))
                       AND NOT EXISTS (SELECT 1 FROM visit_based_on vb
-                                      WHERE vb.endpoint_id = v.endpoint_id AND vb.visit_id = v.resource_id)
+                                      WHERE vb.endpoint_id = v.endpoint_id AND vb.visit_id = v.resource_id)%1$s
                 ) c
             ) ranked
             WHERE choice = 1
             """;
 
+    private static final String INSERT = INSERT_TEMPLATE.formatted("");
+
+    private static final String INSERT_SCOPED = INSERT_TEMPLATE.formatted("""
+
+                      AND r.resource_id IN (%s)""".formatted(SCOPED_REFERRALS));
+
+    /**
+     * What a linking did.
+     *
+     * @param full whether every referral of the endpoint was linked again (else those in scope)
+     * @param linked how many of the referrals linked again are linked to a visit
+     */
+    public record Linked(boolean full, int linked) {
+    }
+
     private final NamedParameterJdbcTemplate jdbc;
+    private final ChangeScope scope;
 
     public ConversionLinker(NamedParameterJdbcTemplate jdbc) {
         this.jdbc = jdbc;
+        this.scope = new ChangeScope(jdbc);
     }
 
     /**
-     * Links every referral of the endpoint to the visit it became, replacing the previous links.
+     * Whether the endpoint's referrals were linked before, so that a sync should record what it
+     * changes ({@link ResourceWriter#write(List, long, java.time.OffsetDateTime, boolean)}) and have
+     * only that relinked.
+     */
+    public boolean hasLinks(String endpointId) {
+        return !jdbc.queryForList(STATE, new MapSqlParameterSource("endpointId", endpointId), String.class).isEmpty();
+    }
+
+    /** The next linking of the endpoint links every referral (say, after the referral rule changed). */
+    public void forget(String endpointId) {
+        jdbc.update(FORGET, new MapSqlParameterSource("endpointId", endpointId));
+    }
+
+    /**
+     * Links the endpoint's referrals to the visits they became, replacing their previous links: only
+     * the referrals in scope when the endpoint was linked before with the same settings and the sync
+     * recorded its changes, else every referral. Call inside a transaction.
      *
      * @param ownOrganizations the clinic's own organizations, as "Organization/id" or "npi:1234567893";
      *     empty: a visit with any provider counts
-     * @return how many referrals are linked to a visit
+     * @param scopeRecorded whether every change since the last linking recorded its scope
      */
-    public int link(String endpointId, int windowDays, List<String> ownOrganizations) {
+    public Linked link(String endpointId, int windowDays, List<String> ownOrganizations, boolean scopeRecorded,
+            long syncRunId, OffsetDateTime now) {
         List<String> ids = organizationIds(endpointId, ownOrganizations);
         boolean any = ownOrganizations.isEmpty();
         MapSqlParameterSource params = new MapSqlParameterSource("endpointId", endpointId)
@@ -72,8 +135,22 @@ public class ConversionLinker {
                 .addValue("notAVisit", NOT_A_VISIT)
                 .addValue("anyProvider", any)
                 .addValue("ownOrganizations", ids.isEmpty() ? List.of("") : ids);
-        jdbc.update(DELETE, params);
-        return jdbc.update(INSERT, params);
+        String settings = "window-days=" + windowDays + ";own=" + (any ? "*" : String.join(",", new TreeSet<>(ids)));
+        List<String> stored = jdbc.queryForList(STATE, params, String.class);
+        boolean full = !scopeRecorded || stored.isEmpty() || !stored.get(0).equals(settings);
+        int linked;
+        if (full) {
+            jdbc.update(DELETE, params);
+            linked = jdbc.update(INSERT, params);
+        } else {
+            jdbc.update(DELETE_SCOPED, params);
+            linked = jdbc.update(INSERT_SCOPED, params);
+        }
+        scope.clear(endpointId);
+        jdbc.update(FORGET, params);
+        jdbc.update(REMEMBER, params.addValue("settings", settings).addValue("linkedAt", now)
+                .addValue("runId", syncRunId));
+        return new Linked(full, linked);
     }
 
     /** Organization ids on this endpoint for "Organization/id" and "npi:..." entries. */

@@ -36,10 +36,12 @@ public class ResourceWriter {
 
     private final NamedParameterJdbcTemplate jdbc;
     private final Upserts upserts;
+    private final ChangeScope scope;
 
     public ResourceWriter(NamedParameterJdbcTemplate jdbc) {
         this.jdbc = jdbc;
         this.upserts = Upserts.forDatabase(jdbc.getJdbcTemplate().getDataSource());
+        this.scope = new ChangeScope(jdbc);
     }
 
     /** Refreshes the database's statistics of the tables that hold these resource types (after a large write). */
@@ -47,34 +49,90 @@ public class ResourceWriter {
         upserts.analyze(resourceTypes).forEach(jdbc.getJdbcTemplate()::execute);
     }
 
-    /** Writes one batch (typically one page). Call inside a transaction. */
+    /** Writes one batch (typically one page), recording no conversion scope. Call inside a transaction. */
     public WriteResult write(List<MappedResource> resources, long syncRunId, OffsetDateTime seenAt) {
+        return write(resources, syncRunId, seenAt, false);
+    }
+
+    /**
+     * Writes one batch (typically one page). Call inside a transaction.
+     *
+     * @param recordChangeScope record what changed ({@link ChangeScope}), for finishing the sync in
+     *     proportion to its changes (needless before the endpoint's first finished sync, which
+     *     credits and links every referral)
+     */
+    public WriteResult write(List<MappedResource> resources, long syncRunId, OffsetDateTime seenAt,
+            boolean recordChangeScope) {
         Map<String, List<MappedResource>> byType = new LinkedHashMap<>();
         for (MappedResource r : newestPerId(resources)) {
             byType.computeIfAbsent(r.resourceType(), k -> new ArrayList<>()).add(r);
         }
         WriteResult result = WriteResult.NONE;
+        List<ReferralRow> changedReferrals = new ArrayList<>();
+        List<VisitRow> changedVisits = new ArrayList<>();
+        Map<String, String> providersBefore = Map.of();
         for (Map.Entry<String, List<MappedResource>> batch : byType.entrySet()) {
             List<MappedResource> rows = batch.getValue();
             result = result.plus(switch (batch.getKey()) {
-                case "ServiceRequest" -> merge(upserts.referral(), rows, r -> referral((ReferralRow) r, syncRunId, seenAt), false);
-                case "Encounter" -> {
-                    int[] counts = jdbc.batchUpdate(upserts.visit(), params(rows, r -> visit((VisitRow) r, syncRunId, seenAt)));
-                    writeBasedOn(rows, counts);
+                case "ServiceRequest" -> {
+                    int[] counts = jdbc.batchUpdate(upserts.referral(),
+                            params(rows, r -> referral((ReferralRow) r, syncRunId, seenAt)));
+                    collectChanged(rows, counts, ReferralRow.class, changedReferrals);
                     yield tally(counts, false);
                 }
-                case "Organization" -> merge(upserts.organization(), rows, r -> directory((DirectoryRow) r, seenAt), true);
-                case "Practitioner" -> merge(upserts.practitioner(), rows, r -> directory((DirectoryRow) r, seenAt), true);
-                case "PractitionerRole" -> merge(upserts.role(), rows, r -> role((RoleRow) r, seenAt), true);
+                case "Encounter" -> {
+                    if (recordChangeScope) {
+                        providersBefore = scope.visitProvidersBefore(((VisitRow) rows.get(0)).endpointId(),
+                                rows.stream().map(MappedResource::resourceId).toList());
+                    }
+                    int[] counts = jdbc.batchUpdate(upserts.visit(), params(rows, r -> visit((VisitRow) r, syncRunId, seenAt)));
+                    writeBasedOn(rows, counts);
+                    collectChanged(rows, counts, VisitRow.class, changedVisits);
+                    yield tally(counts, false);
+                }
+                case "Organization", "Practitioner" -> {
+                    int[] counts = jdbc.batchUpdate(batch.getKey().equals("Organization") ? upserts.organization()
+                            : upserts.practitioner(), params(rows, r -> directory((DirectoryRow) r, seenAt)));
+                    if (recordChangeScope) {
+                        List<DirectoryRow> changed = new ArrayList<>();
+                        collectChanged(rows, counts, DirectoryRow.class, changed);
+                        if (!changed.isEmpty()) {
+                            scope.directoryWritten(changed.get(0).endpointId(), changed);
+                        }
+                    }
+                    yield tally(counts, true);
+                }
+                case "PractitionerRole" -> {
+                    String endpointId = ((RoleRow) rows.get(0)).endpointId();
+                    Map<String, String[]> before = recordChangeScope
+                            ? scope.rolesBefore(endpointId, rows.stream().map(MappedResource::resourceId).toList())
+                            : Map.of();
+                    int[] counts = jdbc.batchUpdate(upserts.role(), params(rows, r -> role((RoleRow) r, seenAt)));
+                    if (recordChangeScope) {
+                        List<RoleRow> changed = new ArrayList<>();
+                        collectChanged(rows, counts, RoleRow.class, changed);
+                        scope.rolesWritten(endpointId, changed, before);
+                    }
+                    yield tally(counts, true);
+                }
                 default -> throw new IllegalArgumentException("No table for " + batch.getKey());
             });
+        }
+        if (recordChangeScope && !(changedReferrals.isEmpty() && changedVisits.isEmpty())) {
+            String endpointId = changedReferrals.isEmpty() ? changedVisits.get(0).endpointId()
+                    : changedReferrals.get(0).endpointId();
+            scope.written(endpointId, changedReferrals, changedVisits, providersBefore);
         }
         return result;
     }
 
-    private WriteResult merge(String sql, List<MappedResource> rows, Function<MappedResource, SqlParameterSource> params,
-            boolean directory) {
-        return tally(jdbc.batchUpdate(sql, params(rows, params)), directory);
+    private static <T extends MappedResource> void collectChanged(List<MappedResource> rows, int[] counts,
+            Class<T> type, List<T> changed) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (counts[i] > 0) {
+                changed.add(type.cast(rows.get(i)));
+            }
+        }
     }
 
     private static WriteResult tally(int[] counts, boolean directory) {

@@ -8,7 +8,8 @@ import org.springframework.stereotype.Repository;
 /**
  * Credits each referral to a referring practice (organization) and provider (practitioner), in
  * set-based statements run after a sync, because the directory resources a referral points at
- * may arrive after it. Only referrals not yet resolved are touched, unless the directory changed.
+ * may arrive after it. Only referrals not yet resolved are touched, and those whose practice,
+ * provider or role changed ({@link ChangeScope}).
  *
  * <p>The paths, in order, each recorded in {@code source_resolution}:
  * <ol>
@@ -32,6 +33,42 @@ public class SourceResolver {
     private static final String INVALIDATE_ALL = """
             UPDATE referral SET source_resolution = NULL
             WHERE endpoint_id = :endpointId AND source_resolution IS NOT NULL
+            """;
+
+    private static final String DIRECTORY_CHANGED = """
+            SELECT COUNT(*) FROM change_scope WHERE endpoint_id = :endpointId AND kind IN ('O', 'N', 'L')
+            """;
+
+    private static final String ENCOUNTERS_CHANGED = """
+            SELECT COUNT(*) FROM change_scope WHERE endpoint_id = :endpointId AND kind = 'E'
+            """;
+
+    /**
+     * Referrals requested by a provider during an encounter that arrived or moved to another practice
+     * (through the index on the resolution: only provider-credited referrals are read).
+     */
+    private static final String INVALIDATE_ENCOUNTERS = """
+            UPDATE referral r SET source_resolution = NULL
+            WHERE r.endpoint_id = :endpointId
+              AND r.source_resolution IN ('PRACTITIONER_ENCOUNTER', 'PRACTITIONER_SINGLE_ROLE', 'PRACTITIONER_ONLY')
+              AND r.encounter_id IN (SELECT s.item FROM change_scope s WHERE s.endpoint_id = :endpointId AND s.kind = 'E')
+            """;
+
+    /** The referrals whose credit a change of practices, providers or roles can change ({@link ChangeScope}). */
+    private static final String INVALIDATE_CHANGED = """
+            UPDATE referral r SET source_resolution = NULL
+            WHERE r.endpoint_id = :endpointId AND r.source_resolution IS NOT NULL
+              AND (r.requester_id IN (SELECT s.item FROM change_scope s
+                                      WHERE s.endpoint_id = :endpointId AND s.kind IN ('O', 'N', 'L'))
+                   OR r.requester_id IN (SELECT pr.resource_id FROM practitioner_role pr
+                                         JOIN change_scope s ON s.endpoint_id = pr.endpoint_id
+                                              AND ((s.kind = 'N' AND s.item = pr.practitioner_id)
+                                                   OR (s.kind = 'O' AND s.item = pr.organization_id))
+                                         WHERE pr.endpoint_id = :endpointId)
+                   OR r.encounter_id IN (SELECT v.resource_id FROM visit v
+                                         JOIN change_scope s ON s.endpoint_id = v.endpoint_id AND s.kind = 'O'
+                                              AND s.item = v.service_provider_id
+                                         WHERE v.endpoint_id = :endpointId))
             """;
 
     private static final String BY_ROLE = """
@@ -139,14 +176,25 @@ public class SourceResolver {
     }
 
     /**
-     * @param directoryChanged re-credit every referral of the endpoint, because a practice, provider
-     *     or role changed
+     * Credits the endpoint's referrals not credited yet, and those a change of the directory can
+     * credit otherwise. Call inside a transaction, before {@link ConversionLinker#link} uses up the
+     * changes.
+     *
+     * @param everything credit every referral of the endpoint again (the changes were not recorded:
+     *     no sync of the endpoint finished yet, or its links were forgotten)
      * @return how many referrals were (re)credited
      */
-    public int resolve(String endpointId, boolean directoryChanged) {
+    public int resolve(String endpointId, boolean everything) {
         MapSqlParameterSource params = new MapSqlParameterSource("endpointId", endpointId);
-        if (directoryChanged) {
+        if (everything) {
             jdbc.update(INVALIDATE_ALL, params);
+        } else {
+            if (jdbc.queryForObject(DIRECTORY_CHANGED, params, Integer.class) > 0) {
+                jdbc.update(INVALIDATE_CHANGED, params);
+            }
+            if (jdbc.queryForObject(ENCOUNTERS_CHANGED, params, Integer.class) > 0) {
+                jdbc.update(INVALIDATE_ENCOUNTERS, params);
+            }
         }
         int resolved = 0;
         for (String path : PATHS) {

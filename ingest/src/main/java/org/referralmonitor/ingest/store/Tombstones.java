@@ -19,9 +19,11 @@ public class Tombstones {
     public static final String ENTERED_IN_ERROR = "ENTERED_IN_ERROR";
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final ChangeScope scope;
 
     public Tombstones(NamedParameterJdbcTemplate jdbc) {
         this.jdbc = jdbc;
+        this.scope = new ChangeScope(jdbc);
     }
 
     /** Marks entered-in-error referrals and visits; returns how many were newly marked. */
@@ -34,11 +36,20 @@ public class Tombstones {
         return n;
     }
 
-    /** Marks resources the server deleted. */
+    /**
+     * Marks resources the server deleted, and records the referrals whose visit that can change for
+     * the next conversion linking.
+     */
     public int markDeleted(String endpointId, String resourceType, Collection<String> ids, OffsetDateTime at) {
-        Sql sql = TABLE_SQL.get(table(resourceType));
+        String table = table(resourceType);
+        Sql sql = TABLE_SQL.get(table);
         if (sql == null || ids.isEmpty()) {
             return 0;
+        }
+        if ("referral".equals(table)) {
+            scope.referralsDeleted(endpointId, ids);
+        } else {
+            scope.visitsDeleted(endpointId, ids);
         }
         return jdbc.update(sql.deleted(), new MapSqlParameterSource("endpointId", endpointId)
                 .addValue("ids", List.copyOf(ids)).addValue("at", at));

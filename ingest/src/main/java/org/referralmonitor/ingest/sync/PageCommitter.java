@@ -54,7 +54,6 @@ class PageCommitter {
             runs.recordProgress(ctx.runId, ctx.counters());
             return total;
         });
-        ctx.directoryChanged |= result.directoryChanged();
         refreshStatistics(ctx, false);
     }
 
@@ -85,11 +84,22 @@ class PageCommitter {
         }
     }
 
+    /**
+     * After finishing credited many referrals: their statistics again, which said the source columns
+     * were empty (so the next sync's crediting, looking for referrals not credited yet, would scan
+     * them all instead of using the index, and the monthly figures be planned for no sources).
+     */
+    void refreshCredited(int credited) {
+        if (credited >= LARGE_WRITE / 10) {
+            writer.refreshStatistics(List.of("ServiceRequest"));
+        }
+    }
+
     private WriteResult write(SyncContext ctx, SyncContext.Fetched fetched, OffsetDateTime now) {
         ParsedPage page = fetched.page();
         String url = fetched.request().url().toString();
         String type = fetched.request().resourceType();
-        WriteResult written = writer.write(page.resources(), ctx.runId, now);
+        WriteResult written = writer.write(page.resources(), ctx.runId, now, ctx.recordChangeScope);
         review.record(ctx.endpoint.id(), ctx.runId, url, page.rejections(), now);
         review.resolveAccepted(ctx.endpoint.id(), page.resources());
         issues.replace(ctx.endpoint.id(), ctx.runId, page.resources(), page.issues(), now);

@@ -69,7 +69,8 @@ final class SyncContext implements AutoCloseable {
     int tombstoned;
     int attemptsOnCurrentPage;
     int directoryRounds;
-    boolean directoryChanged;
+    /** Whether written referrals and visits record their conversion scope (the endpoint was linked before). */
+    boolean recordChangeScope;
     Fetched fetched;
     /** A window whose pass just ended with the page written last, for {@link SearchPull#afterPage}. */
     SearchWindow passDone;

@@ -129,7 +129,13 @@ class SyncSteps {
         FhirSession session = new FhirSession(endpoint.base(), http, check.authenticator(endpoint, report.capabilities()));
         MappingContext mapping = new MappingContext(endpoint.id(), endpoint.base(), clinic.timeZone(),
                 endpoint.validationLevel(), endpoint.connection().referralRule());
-        int reclassified = reclassifier.reclassify(endpoint.id(), mapping.rule(), mapping.zone());
+        int reclassified = tx.execute(status -> {
+            int n = reclassifier.reclassify(endpoint.id(), mapping.rule(), mapping.zone());
+            if (n > 0) {
+                conversions.forget(endpoint.id()); // what is a referral changed: link them all again
+            }
+            return n;
+        });
         if (reclassified > 0) {
             log.info("{}: {} stored request(s) classified again by referral rule {}", endpointId, reclassified,
                     mapping.rule().label());
@@ -137,6 +143,7 @@ class SyncSteps {
         runs.recordServerTime(runId, serverNow);
         SyncContext ctx = new SyncContext(runId, run.trigger(), endpoint, clinic, mapping, session,
                 report.capabilities(), serverNow);
+        ctx.recordChangeScope = conversions.hasLinks(endpoint.id());
         exchange.setProperty(SyncContext.PROPERTY, ctx);
         exchange.setProperty(SyncContext.WAIT_PROPERTY, 0L);
         log.info("Sync {} of {} started: {} {} ({}), server time {}", runId, endpoint.id(),
@@ -306,21 +313,24 @@ class SyncSteps {
         int[] done = tx.execute(status -> {
             int tombstoned = tombstones.markEnteredInError(ctx.endpoint.id(), now);
             long step = System.nanoTime();
-            int credited = resolver.resolve(ctx.endpoint.id(), ctx.directoryChanged);
+            int credited = resolver.resolve(ctx.endpoint.id(), !ctx.recordChangeScope);
             took[0] = (System.nanoTime() - step) / 1_000_000;
             step = System.nanoTime();
-            int converted = conversions.link(ctx.endpoint.id(), properties.pull().conversionWindowDays(),
-                    ctx.endpoint.connection().ownOrganizations());
+            ConversionLinker.Linked linked = conversions.link(ctx.endpoint.id(),
+                    properties.pull().conversionWindowDays(), ctx.endpoint.connection().ownOrganizations(),
+                    ctx.recordChangeScope, ctx.runId, now);
             took[1] = (System.nanoTime() - step) / 1_000_000;
-            return new int[] {tombstoned, credited, converted};
+            return new int[] {tombstoned, credited, linked.linked(), linked.full() ? 1 : 0};
         });
         ctx.tombstoned += done[0];
+        committer.refreshCredited(done[1]);
         runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now());
         log.info("Sync {} of {} succeeded: {} pages, {} resources received, {} written, {} unchanged, {} rejected, "
                         + "{} retries, {} count mismatches, {} missed, {} tombstoned, {} referrals credited, "
-                        + "{} converted (finishing took {} ms: sources {} ms, conversions {} ms)", ctx.runId,
+                        + "{} {} (finishing took {} ms: sources {} ms, conversions {} ms)", ctx.runId,
                 ctx.endpoint.id(), ctx.pages, ctx.received, ctx.written, ctx.unchanged, ctx.rejected, ctx.retries,
                 ctx.countMismatch, ctx.missed, ctx.tombstoned, done[1], done[2],
+                done[3] == 1 ? "converted (every referral linked)" : "converted of the referrals the sync changed",
                 (System.nanoTime() - finishStart) / 1_000_000, took[0], took[1]);
         ctx.close();
         events.publishEvent(new SyncFinishedEvent(ctx.endpoint.id(), ctx.endpoint.clinicId(), ctx.runId, true,

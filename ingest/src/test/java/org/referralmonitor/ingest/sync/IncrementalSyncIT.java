@@ -13,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,7 @@ import org.referralmonitor.ingest.sandbox.SandboxFhirServer;
 import org.referralmonitor.ingest.sandbox.SandboxSpec;
 import org.referralmonitor.ingest.sandbox.SandboxWorld;
 import org.referralmonitor.ingest.sandbox.SandboxWorldGenerator;
+import org.referralmonitor.ingest.store.ConversionLinker;
 import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 import org.referralmonitor.ingest.testsupport.SyncAwait;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -82,6 +84,9 @@ class IncrementalSyncIT {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    ConversionLinker conversions;
+
     private SandboxFhirServer.Behavior original;
 
     @BeforeEach
@@ -122,6 +127,35 @@ class IncrementalSyncIT {
         assertThat(jdbc.sql("SELECT passes FROM sync_window WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
                 .param("id", run.id()).query(Integer.class).single()).isEqualTo(2);
         assertThat(run.countMismatch()).isZero();
+    }
+
+    @Test
+    void anIncrementalSyncLinksAndCreditsWhatChangedAsIfItDidEverythingAgain() {
+        SyncAwait.sync(syncs, "lakeside");
+        // inside the next window's overlap, whenever that sync starts
+        Instant changedAt = watermark("lakeside", "Encounter").toInstant().minusSeconds(1);
+        // visits that referrals turned into are cancelled: those referrals did not convert after all
+        List<String> cancelled = jdbc.sql("""
+                SELECT visit_id FROM referral_conversion WHERE endpoint_id = 'lakeside' ORDER BY visit_id LIMIT 6
+                """).query(String.class).list();
+        assertThat(cancelled).hasSize(6);
+        for (String id : cancelled) {
+            SANDBOX.put(CLINIC, updated(SANDBOX.find(CLINIC, "Encounter", id).orElseThrow(), changedAt, "cancelled"));
+        }
+
+        SyncRun run = SyncAwait.sync(syncs, "lakeside");
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.resourcesWritten()).isEqualTo(6);
+        Map<String, String> incremental = finished("lakeside");
+        assertThat(jdbc.sql("SELECT count(*) FROM referral_conversion WHERE endpoint_id = 'lakeside' AND visit_id IN (:v)")
+                .param("v", cancelled).query(Integer.class).single()).as("cancelled visits convert nothing").isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM change_scope").query(Integer.class).single()).isZero();
+
+        conversions.forget("lakeside");
+        SyncRun everything = SyncAwait.sync(syncs, "lakeside");
+        assertThat(everything.status()).as(everything.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(finished("lakeside")).as("credits and links after the incremental sync equal those of a sync "
+                + "that credits and links every referral").isEqualTo(incremental);
     }
 
     @Test
@@ -231,6 +265,19 @@ class IncrementalSyncIT {
     private List<String> stored(String table, String endpoint) {
         return jdbc.sql("SELECT resource_id FROM " + table + " WHERE endpoint_id = :e").param("e", endpoint)
                 .query(String.class).list();
+    }
+
+    /** What finishing a sync decides per referral: its source and the visit it became. */
+    private Map<String, String> finished(String endpoint) {
+        Map<String, String> finished = new java.util.TreeMap<>();
+        jdbc.sql("""
+                SELECT r.resource_id, r.source_resolution || ' ' || COALESCE(r.source_org_key, '-') || ' '
+                       || COALESCE(r.source_practitioner_key, '-') || ' ' || COALESCE(c.visit_id || ' ' || c.method, '-')
+                FROM referral r
+                LEFT JOIN referral_conversion c ON c.endpoint_id = r.endpoint_id AND c.referral_id = r.resource_id
+                WHERE r.endpoint_id = :e
+                """).param("e", endpoint).query((rs, n) -> finished.put(rs.getString(1), rs.getString(2))).list();
+        return finished;
     }
 
     /** Every resource received: stored, or (when it cannot be counted) in the review table. */

@@ -1,0 +1,195 @@
+package org.referralmonitor.ingest.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.fhir.MappedResource;
+import org.referralmonitor.ingest.fhir.MappedResource.DirectoryRow;
+import org.referralmonitor.ingest.fhir.MappedResource.ReferralRow;
+import org.referralmonitor.ingest.fhir.MappedResource.RoleRow;
+import org.referralmonitor.ingest.fhir.MappedResource.VisitRow;
+import org.referralmonitor.ingest.fhir.Ref;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/**
+ * Crediting again only what a directory change can touch gives what crediting every referral gives.
+ * A seeded world of practices, providers and roles with referrals requested by roles, providers
+ * (credited through their encounter or their single active role) and practices is credited once;
+ * then, round after round, practices and providers change their keys (an NPI found or corrected),
+ * roles move to another provider or practice, end or appear, new ones arrive, and the encounters
+ * referrals were made during arrive or move to another practice; each round is
+ * credited from the recorded changes, and must equal crediting every referral of the same data.
+ */
+class SourceResolverIT {
+
+    private static final String ENDPOINT = "emr-sources";
+    private static final OffsetDateTime T0 = OffsetDateTime.of(2026, 1, 5, 8, 0, 0, 0, ZoneOffset.UTC);
+
+    private NamedParameterJdbcTemplate jdbc;
+    private ResourceWriter writer;
+    private SourceResolver resolver;
+    private SplittableRandom rng;
+    private final List<String> organizations = new ArrayList<>();
+    private final List<String> practitioners = new ArrayList<>();
+    private final Map<String, RoleRow> roles = new LinkedHashMap<>();
+    private int version;
+    private long run;
+
+    @BeforeEach
+    void database() {
+        jdbc = StoreDatabase.create(ENDPOINT, T0);
+        writer = new ResourceWriter(jdbc);
+        resolver = new SourceResolver(jdbc);
+        rng = new SplittableRandom(Long.getLong("sources.seed", 20261202));
+    }
+
+    @Test
+    void creditingWhatTheDirectoryChangesTouchEqualsCreditingEveryReferral() {
+        List<MappedResource> first = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            organizations.add("org" + i);
+            first.add(directory("Organization", "org" + i));
+        }
+        for (int i = 0; i < 20; i++) {
+            practitioners.add("pr" + i);
+            first.add(directory("Practitioner", "pr" + i));
+        }
+        for (int i = 0; i < 25; i++) {
+            first.add(role("role" + i));
+        }
+        for (int i = 0; i < 30; i++) {
+            first.add(visit("enc" + i));
+        }
+        for (int i = 0; i < 200; i++) {
+            first.add(referral("sr" + i));
+        }
+        writer.write(first, ++run, T0, false);
+        int all = resolver.resolve(ENDPOINT, true);
+        assertThat(all).isEqualTo(200);
+        assertThat(jdbc.getJdbcTemplate().queryForList("SELECT DISTINCT source_resolution FROM referral", String.class))
+                .as("every path of the resolver is taken").contains("ROLE", "PRACTITIONER_ENCOUNTER",
+                        "PRACTITIONER_SINGLE_ROLE", "PRACTITIONER_ONLY", "ORGANIZATION", "UNRESOLVED");
+
+        int touchedAtMost = 0;
+        for (int round = 1; round <= 12; round++) {
+            List<MappedResource> page = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                int what = rng.nextInt(8);
+                if (what == 0) {
+                    page.add(directory("Organization", organizations.get(rng.nextInt(organizations.size()))));
+                } else if (what == 1) {
+                    page.add(directory("Practitioner", practitioners.get(rng.nextInt(practitioners.size()))));
+                } else if (what < 4) {
+                    List<String> ids = new ArrayList<>(roles.keySet());
+                    page.add(role(ids.get(rng.nextInt(ids.size()))));
+                } else if (what == 4) {
+                    page.add(role("role-r" + round + "-" + k));
+                } else if (what >= 6) {
+                    page.add(visit("enc" + rng.nextInt(40))); // a visit arrives, or moves to another practice
+                } else {
+                    String id = "org-r" + round + "-" + k;
+                    organizations.add(id);
+                    page.add(directory("Organization", id));
+                }
+            }
+            writer.write(page, ++run, T0.plusDays(round), true);
+            int touched = resolver.resolve(ENDPOINT, false);
+            new ChangeScope(jdbc).clear(ENDPOINT);
+            Map<String, String> scoped = credits();
+
+            resolver.resolve(ENDPOINT, true);
+            assertThat(scoped).as("round %d: crediting what changed equals crediting everything", round)
+                    .isEqualTo(credits());
+            assertThat(touched).as("round %d credits only what its changes touch", round).isLessThan(all);
+            touchedAtMost = Math.max(touchedAtMost, touched);
+        }
+        assertThat(touchedAtMost).as("the rounds touched credited referrals at all").isPositive();
+    }
+
+    @Test
+    void nothingChangedCreditsNothingAgain() {
+        List<MappedResource> first = new ArrayList<>(List.of(directory("Organization", "org0"),
+                directory("Practitioner", "pr0")));
+        organizations.add("org0");
+        practitioners.add("pr0");
+        first.add(role("role0"));
+        for (int i = 0; i < 20; i++) {
+            first.add(referral("sr" + i));
+        }
+        writer.write(first, ++run, T0, false);
+        assertThat(resolver.resolve(ENDPOINT, true)).isEqualTo(20);
+        writer.write(List.of(referral("sr-new")), ++run, T0.plusDays(1), true);
+        assertThat(resolver.resolve(ENDPOINT, false)).as("only the new referral").isEqualTo(1);
+    }
+
+    private DirectoryRow directory(String type, String id) {
+        int v = ++version;
+        String key = rng.nextBoolean() ? "npi:" + (1000000000L + rng.nextInt(5)) : ENDPOINT + "/" + type + "/" + id;
+        return new DirectoryRow(type, ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), id, null, true, key,
+                "hash-" + v);
+    }
+
+    private RoleRow role(String id) {
+        int v = ++version;
+        RoleRow row = new RoleRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v),
+                practitioners.get(rng.nextInt(practitioners.size())), organizations.get(rng.nextInt(organizations.size())),
+                rng.nextInt(6) != 0, "hash-" + v);
+        roles.put(id, row);
+        return row;
+    }
+
+    private VisitRow visit(String id) {
+        int v = ++version;
+        LocalDate day = LocalDate.of(2025, 3, 1).plusDays(rng.nextInt(100));
+        return new VisitRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), "finished", "AMB", "patient",
+                day.atTime(9, 0).atOffset(ZoneOffset.UTC), day,
+                rng.nextInt(4) == 0 ? null : organizations.get(rng.nextInt(organizations.size())), List.of(),
+                "hash-" + v, "{}");
+    }
+
+    /** A referral requested by a role, a provider (with or without an encounter), a practice, or nobody known. */
+    private ReferralRow referral(String id) {
+        int v = ++version;
+        LocalDate day = LocalDate.of(2025, 3, 1).plusDays(rng.nextInt(100));
+        int kind = rng.nextInt(10);
+        Ref requester;
+        if (kind < 4) {
+            List<String> ids = new ArrayList<>(roles.keySet());
+            requester = new Ref("PractitionerRole", rng.nextInt(12) == 0 ? "role-not-received"
+                    : ids.get(rng.nextInt(ids.size())), null, Ref.Form.RELATIVE);
+        } else if (kind < 8) {
+            requester = new Ref("Practitioner", practitioners.get(rng.nextInt(practitioners.size())), null,
+                    Ref.Form.RELATIVE);
+        } else if (kind < 9) {
+            requester = new Ref("Organization", organizations.get(rng.nextInt(organizations.size())), null,
+                    Ref.Form.RELATIVE);
+        } else {
+            requester = Ref.NONE;
+        }
+        // encounters enc30 to enc39 arrive later
+        String encounter = kind >= 4 && kind < 7 ? "enc" + rng.nextInt(40) : null;
+        return new ReferralRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), "active", "order",
+                day.atStartOfDay().atOffset(ZoneOffset.UTC), day, "patient", requester, Ref.NONE, encounter, true,
+                "test-rule", "hash-" + v, "{}", null);
+    }
+
+    private Map<String, String> credits() {
+        Map<String, String> credits = new LinkedHashMap<>();
+        jdbc.getJdbcTemplate().query("""
+                SELECT resource_id, source_resolution, source_org_key, source_practitioner_key FROM referral
+                WHERE endpoint_id = ? ORDER BY resource_id
+                """, rs -> {
+            credits.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
+        }, ENDPOINT);
+        return credits;
+    }
+}
