@@ -258,10 +258,11 @@ final class IngestBenchmark {
                 full GC): %,d MB, most of it the FHIR validator's definitions (HAPI keeps the R4 definitions
                 and their R5 conversions), a fixed cost whatever the number of resources.
 
-                A sync right after it, the server unchanged (its window only the overlap, %,d resources
-                received again): **%.1f s**, of which finishing %.1f s: the conversions of the referrals
-                it changed are linked again, none here. The same sync with the endpoint's links forgotten,
-                so that every referral is linked again (what every sync did before incremental linking):
+                A sync right after it, the server unchanged (its windows only the overlap, %,d resources
+                received again): **%.1f s**, of which finishing %.1f s: only the referrals its changes can
+                affect are credited and linked again, none here. The same sync with the endpoint's links
+                forgotten, so that every referral is credited and linked again (what a sync cost before
+                finishing was made incremental, whenever a new practice, provider or role had arrived):
                 %.1f s, of which finishing %.1f s.
 
                 Stored: %s.
