@@ -9,6 +9,8 @@ public sealed interface MappedResource {
 
     String resourceType();
 
+    String endpointId();
+
     String resourceId();
 
     /**

@@ -2,8 +2,10 @@ package org.referralmonitor.ingest.store;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.referralmonitor.ingest.fhir.MappedResource.DirectoryRow;
 import org.referralmonitor.ingest.fhir.MappedResource.ReferralRow;
 import org.referralmonitor.ingest.fhir.MappedResource.RoleRow;
@@ -46,10 +48,10 @@ class ChangeScope {
             INSERT INTO change_scope (endpoint_id, kind, item)
             SELECT DISTINCT :endpointId, 'R', x.referral_id FROM (
                 SELECT vb.referral_id FROM visit_based_on vb
-                WHERE vb.endpoint_id = :endpointId AND vb.visit_id IN (:visitIds)
+                WHERE vb.endpoint_id = :endpointId AND vb.visit_id IN (:ids)
                 UNION ALL
                 SELECT rc.referral_id FROM referral_conversion rc
-                WHERE rc.endpoint_id = :endpointId AND rc.visit_id IN (:visitIds)) x
+                WHERE rc.endpoint_id = :endpointId AND rc.visit_id IN (:ids)) x
             """;
 
     private static final String ADD_PATIENTS_OF_REFERRALS = """
@@ -85,7 +87,7 @@ class ChangeScope {
 
     /** The practice (service provider) of the visits about to be written that we hold, by visit id. */
     Map<String, String> visitProvidersBefore(String endpointId, List<String> visitIds) {
-        Map<String, String> before = new java.util.HashMap<>();
+        Map<String, String> before = new HashMap<>();
         if (!visitIds.isEmpty()) {
             jdbc.query(VISIT_PROVIDERS_BEFORE, new MapSqlParameterSource("endpointId", endpointId)
                     .addValue("ids", visitIds), rs -> {
@@ -111,7 +113,7 @@ class ChangeScope {
         }
         for (VisitRow v : visits) {
             if (!providersBefore.containsKey(v.resourceId())
-                    || !java.util.Objects.equals(providersBefore.get(v.resourceId()), v.serviceProviderId())) {
+                    || !Objects.equals(providersBefore.get(v.resourceId()), v.serviceProviderId())) {
                 rows.add(item(endpointId, ENCOUNTER, v.resourceId()));
             }
             if (v.patientHash() != null) {
@@ -121,7 +123,7 @@ class ChangeScope {
         add(rows);
         if (!visits.isEmpty()) {
             jdbc.update(ADD_REFERRALS_OF_VISITS, new MapSqlParameterSource("endpointId", endpointId)
-                    .addValue("visitIds", visits.stream().map(VisitRow::resourceId).toList()));
+                    .addValue("ids", visits.stream().map(VisitRow::resourceId).toList()));
         }
     }
 
@@ -133,7 +135,7 @@ class ChangeScope {
 
     /** Where the roles about to be written point now, by role id: [practitioner, organization]. */
     Map<String, String[]> rolesBefore(String endpointId, List<String> roleIds) {
-        Map<String, String[]> before = new java.util.HashMap<>();
+        Map<String, String[]> before = new HashMap<>();
         if (!roleIds.isEmpty()) {
             jdbc.query(ROLES_BEFORE, new MapSqlParameterSource("endpointId", endpointId).addValue("ids", roleIds),
                     rs -> {
@@ -173,7 +175,7 @@ class ChangeScope {
     /** Visits tombstoned because the server deleted them. */
     void visitsDeleted(String endpointId, Collection<String> ids) {
         MapSqlParameterSource params = new MapSqlParameterSource("endpointId", endpointId)
-                .addValue("ids", List.copyOf(ids)).addValue("visitIds", List.copyOf(ids));
+                .addValue("ids", List.copyOf(ids));
         jdbc.update(ADD_PATIENTS_OF_VISITS, params);
         jdbc.update(ADD_REFERRALS_OF_VISITS, params);
     }

@@ -49,7 +49,7 @@ public class ResourceWriter {
         upserts.analyze(resourceTypes).forEach(jdbc.getJdbcTemplate()::execute);
     }
 
-    /** Writes one batch (typically one page), recording no conversion scope. Call inside a transaction. */
+    /** Writes one batch (typically one page), recording no change scope. Call inside a transaction. */
     public WriteResult write(List<MappedResource> resources, long syncRunId, OffsetDateTime seenAt) {
         return write(resources, syncRunId, seenAt, false);
     }
@@ -70,77 +70,66 @@ public class ResourceWriter {
         WriteResult result = WriteResult.NONE;
         List<ReferralRow> changedReferrals = new ArrayList<>();
         List<VisitRow> changedVisits = new ArrayList<>();
+        List<DirectoryRow> changedDirectory = new ArrayList<>();
+        List<RoleRow> changedRoles = new ArrayList<>();
         Map<String, String> providersBefore = Map.of();
+        Map<String, String[]> rolesBefore = Map.of();
         for (Map.Entry<String, List<MappedResource>> batch : byType.entrySet()) {
             List<MappedResource> rows = batch.getValue();
+            String endpointId = rows.get(0).endpointId();
+            List<String> ids = rows.stream().map(MappedResource::resourceId).toList();
             result = result.plus(switch (batch.getKey()) {
                 case "ServiceRequest" -> {
                     int[] counts = jdbc.batchUpdate(upserts.referral(),
                             params(rows, r -> referral((ReferralRow) r, syncRunId, seenAt)));
-                    collectChanged(rows, counts, ReferralRow.class, changedReferrals);
-                    yield tally(counts, false);
+                    yield tally(collectChanged(rows, counts, ReferralRow.class, changedReferrals), counts);
                 }
                 case "Encounter" -> {
                     if (recordChangeScope) {
-                        providersBefore = scope.visitProvidersBefore(((VisitRow) rows.get(0)).endpointId(),
-                                rows.stream().map(MappedResource::resourceId).toList());
+                        providersBefore = scope.visitProvidersBefore(endpointId, ids);
                     }
                     int[] counts = jdbc.batchUpdate(upserts.visit(), params(rows, r -> visit((VisitRow) r, syncRunId, seenAt)));
                     writeBasedOn(rows, counts);
-                    collectChanged(rows, counts, VisitRow.class, changedVisits);
-                    yield tally(counts, false);
+                    yield tally(collectChanged(rows, counts, VisitRow.class, changedVisits), counts);
                 }
                 case "Organization", "Practitioner" -> {
                     int[] counts = jdbc.batchUpdate(batch.getKey().equals("Organization") ? upserts.organization()
                             : upserts.practitioner(), params(rows, r -> directory((DirectoryRow) r, seenAt)));
-                    if (recordChangeScope) {
-                        List<DirectoryRow> changed = new ArrayList<>();
-                        collectChanged(rows, counts, DirectoryRow.class, changed);
-                        if (!changed.isEmpty()) {
-                            scope.directoryWritten(changed.get(0).endpointId(), changed);
-                        }
-                    }
-                    yield tally(counts, true);
+                    yield tally(collectChanged(rows, counts, DirectoryRow.class, changedDirectory), counts);
                 }
                 case "PractitionerRole" -> {
-                    String endpointId = ((RoleRow) rows.get(0)).endpointId();
-                    Map<String, String[]> before = recordChangeScope
-                            ? scope.rolesBefore(endpointId, rows.stream().map(MappedResource::resourceId).toList())
-                            : Map.of();
-                    int[] counts = jdbc.batchUpdate(upserts.role(), params(rows, r -> role((RoleRow) r, seenAt)));
                     if (recordChangeScope) {
-                        List<RoleRow> changed = new ArrayList<>();
-                        collectChanged(rows, counts, RoleRow.class, changed);
-                        scope.rolesWritten(endpointId, changed, before);
+                        rolesBefore = scope.rolesBefore(endpointId, ids);
                     }
-                    yield tally(counts, true);
+                    int[] counts = jdbc.batchUpdate(upserts.role(), params(rows, r -> role((RoleRow) r, seenAt)));
+                    yield tally(collectChanged(rows, counts, RoleRow.class, changedRoles), counts);
                 }
                 default -> throw new IllegalArgumentException("No table for " + batch.getKey());
             });
         }
-        if (recordChangeScope && !(changedReferrals.isEmpty() && changedVisits.isEmpty())) {
-            String endpointId = changedReferrals.isEmpty() ? changedVisits.get(0).endpointId()
-                    : changedReferrals.get(0).endpointId();
+        if (recordChangeScope && !resources.isEmpty()) {
+            String endpointId = resources.get(0).endpointId();
             scope.written(endpointId, changedReferrals, changedVisits, providersBefore);
+            scope.directoryWritten(endpointId, changedDirectory);
+            scope.rolesWritten(endpointId, changedRoles, rolesBefore);
         }
         return result;
     }
 
-    private static <T extends MappedResource> void collectChanged(List<MappedResource> rows, int[] counts,
+    /** Adds the rows the batch inserted or changed to {@code changed}; returns how many. */
+    private static <T extends MappedResource> int collectChanged(List<MappedResource> rows, int[] counts,
             Class<T> type, List<T> changed) {
+        int before = changed.size();
         for (int i = 0; i < rows.size(); i++) {
             if (counts[i] > 0) {
                 changed.add(type.cast(rows.get(i)));
             }
         }
+        return changed.size() - before;
     }
 
-    private static WriteResult tally(int[] counts, boolean directory) {
-        int written = 0;
-        for (int c : counts) {
-            written += c > 0 ? 1 : 0;
-        }
-        return new WriteResult(written, counts.length - written, directory && written > 0);
+    private static WriteResult tally(int written, int[] counts) {
+        return new WriteResult(written, counts.length - written);
     }
 
     private void writeBasedOn(List<MappedResource> visits, int[] counts) {

@@ -35,13 +35,8 @@ public class SourceResolver {
             WHERE endpoint_id = :endpointId AND source_resolution IS NOT NULL
             """;
 
-    private static final String DIRECTORY_CHANGED = """
-            SELECT COUNT(*) FROM change_scope WHERE endpoint_id = :endpointId AND kind IN ('O', 'N', 'L')
-            """;
-
-    private static final String ENCOUNTERS_CHANGED = """
-            SELECT COUNT(*) FROM change_scope WHERE endpoint_id = :endpointId AND kind = 'E'
-            """;
+    /** Which kinds of change the scope holds: each invalidation below runs only when it has work. */
+    private static final String SCOPE_KINDS = "SELECT DISTINCT kind FROM change_scope WHERE endpoint_id = :endpointId";
 
     /**
      * Referrals requested by a provider during an encounter that arrived or moved to another practice
@@ -189,10 +184,12 @@ public class SourceResolver {
         if (everything) {
             jdbc.update(INVALIDATE_ALL, params);
         } else {
-            if (jdbc.queryForObject(DIRECTORY_CHANGED, params, Integer.class) > 0) {
+            List<String> kinds = jdbc.queryForList(SCOPE_KINDS, params, String.class);
+            if (kinds.contains(ChangeScope.ORGANIZATION) || kinds.contains(ChangeScope.PRACTITIONER)
+                    || kinds.contains(ChangeScope.ROLE)) {
                 jdbc.update(INVALIDATE_CHANGED, params);
             }
-            if (jdbc.queryForObject(ENCOUNTERS_CHANGED, params, Integer.class) > 0) {
+            if (kinds.contains(ChangeScope.ENCOUNTER)) {
                 jdbc.update(INVALIDATE_ENCOUNTERS, params);
             }
         }

@@ -5,14 +5,12 @@ package org.referralmonitor.ingest.store;
  *
  * @param written rows inserted or changed
  * @param unchanged rows received again without change (or older than what we hold)
- * @param directoryChanged whether a practice, provider or role changed, so referrals need re-crediting
  */
-public record WriteResult(int written, int unchanged, boolean directoryChanged) {
+public record WriteResult(int written, int unchanged) {
 
-    public static final WriteResult NONE = new WriteResult(0, 0, false);
+    public static final WriteResult NONE = new WriteResult(0, 0);
 
     public WriteResult plus(WriteResult other) {
-        return new WriteResult(written + other.written, unchanged + other.unchanged,
-                directoryChanged || other.directoryChanged);
+        return new WriteResult(written + other.written, unchanged + other.unchanged);
     }
 }

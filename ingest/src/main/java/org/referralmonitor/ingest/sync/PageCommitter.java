@@ -46,13 +46,11 @@ class PageCommitter {
 
     void commit(SyncContext ctx, List<SyncContext.Fetched> pages) {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        WriteResult result = tx.execute(status -> {
-            WriteResult total = WriteResult.NONE;
+        tx.executeWithoutResult(status -> {
             for (SyncContext.Fetched fetched : pages) {
-                total = total.plus(write(ctx, fetched, now));
+                write(ctx, fetched, now);
             }
             runs.recordProgress(ctx.runId, ctx.counters());
-            return total;
         });
         refreshStatistics(ctx, false);
     }
