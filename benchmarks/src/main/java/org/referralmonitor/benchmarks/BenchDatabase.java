@@ -10,7 +10,10 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
-/** A PostgreSQL database of the benchmark's own, with the monitor's schema; dropped by {@link #close()}. */
+/**
+ * A PostgreSQL database of the benchmark's own, with the monitor's schema; dropped by {@link #close()}
+ * unless RM_BENCH_KEEP_DATABASE is set or it was an existing database opened again ({@link #reopen}).
+ */
 final class BenchDatabase implements AutoCloseable {
 
     private final String adminUrl;
@@ -19,14 +22,42 @@ final class BenchDatabase implements AutoCloseable {
     final String url;
     private final String name;
     final SingleConnectionDataSource dataSource;
+    private final boolean reopened;
+    /** Kept by {@link #close()}: opened again, asked to ({@link #keep()}), or RM_BENCH_KEEP_DATABASE set. */
+    private boolean kept;
 
     BenchDatabase() throws SQLException {
+        this(null);
+    }
+
+    /**
+     * A kept database of an earlier run (its name, as that run printed it), migrated to the current
+     * schema; or a new one when {@code existing} is null.
+     */
+    static BenchDatabase reopen(String existing) throws SQLException {
+        return new BenchDatabase(existing);
+    }
+
+    private BenchDatabase(String existing) throws SQLException {
         adminUrl = env("RM_BENCH_DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
         user = env("RM_BENCH_DATABASE_USER", "postgres");
         password = env("RM_BENCH_DATABASE_PASSWORD", "");
-        name = "rm_bench_" + System.currentTimeMillis();
+        reopened = existing != null;
+        kept = reopened || System.getenv("RM_BENCH_KEEP_DATABASE") != null;
+        name = reopened ? existing : "rm_bench_" + System.currentTimeMillis();
+        if (reopened && !name.matches("rm_bench_[0-9]+")) {
+            throw new IllegalArgumentException("Not a benchmark database: '" + name + "' (expected rm_bench_<digits>)");
+        }
         try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE " + name);
+            if (reopened) {
+                try (var rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+                    if (!rs.next()) {
+                        throw new SQLException("No database " + name + " at " + adminUrl + " to open again");
+                    }
+                }
+            } else {
+                st.execute("CREATE DATABASE " + name);
+            }
         } catch (SQLException e) {
             throw new SQLException("No PostgreSQL for the benchmark at " + adminUrl + " (set RM_BENCH_DATABASE_URL): "
                     + e.getMessage(), e);
@@ -38,6 +69,15 @@ final class BenchDatabase implements AutoCloseable {
                 .load().migrate();
     }
 
+    /** Keep the database when closed. */
+    void keep() {
+        kept = true;
+    }
+
+    String name() {
+        return name;
+    }
+
     DataSource dataSource() {
         return dataSource;
     }
@@ -45,8 +85,8 @@ final class BenchDatabase implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         dataSource.destroy();
-        if (System.getenv("RM_BENCH_KEEP_DATABASE") != null) {
-            System.out.println("Kept database " + name + " (RM_BENCH_KEEP_DATABASE is set): drop it when done");
+        if (kept) {
+            System.out.println("Kept database " + name + ": drop it when done");
             return;
         }
         try (Connection c = DriverManager.getConnection(adminUrl, user, password); Statement st = c.createStatement()) {

@@ -12,7 +12,13 @@ import java.util.List;
  * <pre>
  * ./mvnw -B -q -pl benchmarks -am package -DskipTests
  * java -Xmx512m -jar benchmarks/target/benchmarks.jar validation|ingest|metrics [--docs docs/benchmarks.md] [--scale 1.0]
+ * java -jar benchmarks/target/benchmarks.jar metrics --generate-only [--scale 1.0]
+ * java -Xmx512m -jar benchmarks/target/benchmarks.jar metrics --world rm_bench_NNN [--scale 1.0]
  * </pre>
+ *
+ * The metrics world at scale 1.0 takes an hour to generate: {@code --generate-only} generates it,
+ * keeps its database and prints its name; {@code --world NAME} measures on a kept world again (the
+ * schema migrated to the current one, the figures written as usual; drop the database when done).
  *
  * PostgreSQL comes from RM_BENCH_DATABASE_URL (default jdbc:postgresql://127.0.0.1:5432/postgres,
  * user RM_BENCH_DATABASE_USER or postgres); each run creates and drops its own database (kept when
@@ -27,10 +33,14 @@ public final class Benchmarks {
         List<String> names = new ArrayList<>();
         Path docs = Path.of("docs", "benchmarks.md");
         double scale = 1.0;
+        String world = null;
+        boolean generateOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--docs" -> docs = Path.of(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
+                case "--world" -> world = args[++i];
+                case "--generate-only" -> generateOnly = true;
                 default -> names.add(args[i]);
             }
         }
@@ -39,17 +49,21 @@ public final class Benchmarks {
             System.exit(0);
         }
         if (names.isEmpty()) {
-            System.err.println("usage: java -Xmx512m -jar benchmarks.jar validation|ingest|metrics [--docs FILE] [--scale F]");
+            System.err.println("usage: java -Xmx512m -jar benchmarks.jar validation|ingest|metrics [--docs FILE] [--scale F]"
+                    + " [--generate-only | --world rm_bench_NNN]");
             System.exit(2);
         }
         for (String name : names) {
             String section = switch (name) {
                 case "validation" -> new ValidationBenchmark(scale).run();
                 case "ingest" -> new IngestBenchmark(scale).run();
-                case "metrics" -> new MetricsBenchmark(scale).run();
+                case "metrics" -> new MetricsBenchmark(scale, world, generateOnly).run();
                 default -> throw new IllegalArgumentException("No benchmark '" + name + "'; known: "
                         + Arrays.asList("validation", "ingest", "metrics"));
             };
+            if (section == null) {
+                continue;
+            }
             System.out.println(section);
             Docs.replaceSection(docs, name, section);
             System.out.println("Written to " + docs.toAbsolutePath());

@@ -552,6 +552,43 @@ final class MetricsWorld {
         step("referral_conversion", CONVERSIONS.replace("${staging}", staging), true);
     }
 
+    /**
+     * Keeps what made this world in its database (scale, months, the generation's steps and time),
+     * so that a later run can measure on it again ({@link #restore}) without the hour it takes.
+     */
+    void record(double scale, double seconds) {
+        sql.execute("CREATE TABLE bench_world (scale DOUBLE PRECISION, last_month DATE, generation_seconds DOUBLE PRECISION)");
+        sql.update("INSERT INTO bench_world VALUES (?, ?, ?)", scale, lastMonth.atDay(1), seconds);
+        sql.execute("CREATE TABLE bench_generation_step (position INTEGER, name VARCHAR(200), row_count BIGINT, "
+                + "seconds DOUBLE PRECISION)");
+        for (int i = 0; i < generationSteps.size(); i++) {
+            Step s = generationSteps.get(i);
+            sql.update("INSERT INTO bench_generation_step VALUES (?, ?, ?, ?)", i, s.name(), s.rows(), s.seconds());
+        }
+    }
+
+    /**
+     * The generation that made this (kept) world: its steps, and its time in seconds. Refuses a
+     * world of another scale or whose months end elsewhere.
+     */
+    double restore(double scale) {
+        Map<String, Object> world;
+        try {
+            world = sql.queryForMap("SELECT scale, last_month, generation_seconds FROM bench_world");
+        } catch (org.springframework.dao.DataAccessException e) {
+            throw new IllegalStateException("Not a kept metrics world (no bench_world table): " + e.getMessage(), e);
+        }
+        double kept = ((Number) world.get("scale")).doubleValue();
+        YearMonth keptLast = YearMonth.from(((java.sql.Date) world.get("last_month")).toLocalDate());
+        if (kept != scale || !keptLast.equals(lastMonth)) {
+            throw new IllegalStateException("The kept world is of scale " + kept + " up to " + keptLast
+                    + "; this run asks for scale " + scale + " up to " + lastMonth);
+        }
+        generationSteps = sql.query("SELECT name, row_count, seconds FROM bench_generation_step ORDER BY position",
+                (rs, n) -> new Step(rs.getString(1), rs.getLong(2), rs.getDouble(3)));
+        return ((Number) world.get("generation_seconds")).doubleValue();
+    }
+
     /** A late batch: what a sync brings into an old month of one clinic. */
     record LateBatch(long syncRunId, String clinicId, YearMonth month, int requests, int counted, double seconds) {
     }
@@ -571,7 +608,12 @@ final class MetricsWorld {
                 FROM bench_source_month WHERE clinic_no = ${clinic} AND month_no = ${month}
                 """).replace("${size}", Integer.toString(size)).replace("${clinic}", Integer.toString(clinicNo))
                 .replace("${month}", Integer.toString(monthNo)));
-        staged("bench_late_counts", "bench_late", 900_000_000L);
+        // numbers of their own (9 digits), also on a kept world that already has late batches
+        sql.execute("ALTER TABLE bench_world ADD COLUMN IF NOT EXISTS late_batches INTEGER NOT NULL DEFAULT 0");
+        int batch = sql.queryForObject("UPDATE bench_world SET late_batches = late_batches + 1 RETURNING late_batches",
+                Integer.class);
+        long offset = 900_000_000L + 1_000_000L * (batch - 1);
+        staged("bench_late_counts", "bench_late", offset);
         Long runId = sql.queryForObject("""
                 INSERT INTO sync_run (endpoint_id, trigger_kind, status, requested_at, started_at, finished_at, strategy,
                                       server_time)

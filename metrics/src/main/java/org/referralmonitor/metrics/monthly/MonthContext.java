@@ -18,7 +18,9 @@ import org.referralmonitor.metrics.MetricsProperties.ClinicSettings;
  * @param provisional younger than provisional-days after its end (or not over): shown, recomputed, not alerted
  * @param alertable source and feed alerts may be raised for this month
  * @param exposure share of the month elapsed: 1 when over; scales what is expected of a month in progress
- * @param horizonDays every referral of the month has had at least this many days to convert (capped at the window)
+ * @param horizonDays every referral of the month has had at least this many days to convert: the window, or
+ *     the days since the month ended rounded down to a step of {@link #HORIZON_STEPS} (the conversions
+ *     of earlier months are kept counted at those steps)
  * @param decidedBefore referrals authored before this day have had their whole window
  */
 record MonthContext(String clinicId, YearMonth month, LocalDate asOf, ClinicSettings settings, int windowDays,
@@ -36,9 +38,26 @@ record MonthContext(String clinicId, YearMonth month, LocalDate asOf, ClinicSett
         boolean alertable = complete && recentEnough && (!provisional || properties.alertProvisional());
         double exposure = complete ? 1.0
                 : month.isAfter(YearMonth.from(asOf)) ? 0.0 : asOf.getDayOfMonth() / (double) month.lengthOfMonth();
-        int horizon = (int) Math.max(0, Math.min(windowDays, sinceEnd - 1));
+        int horizon = horizon(sinceEnd - 1, windowDays);
         return new MonthContext(clinicId, month, asOf, properties.forClinic(clinicId), windowDays, complete,
                 provisional, alertable, exposure, horizon, asOf.minusDays(windowDays));
+    }
+
+    /** Days a month's horizon is rounded down to, short of the whole window (metrics_month_count's columns). */
+    static final int[] HORIZON_STEPS = {0, 7, 14, 30, 60, 90, 180};
+
+    /** The window when {@code days} reach it, else the largest step not above {@code days}. */
+    static int horizon(long days, int windowDays) {
+        if (days >= windowDays) {
+            return windowDays;
+        }
+        int horizon = 0;
+        for (int step : HORIZON_STEPS) {
+            if (step <= days) {
+                horizon = step;
+            }
+        }
+        return horizon;
     }
 
     /** A month is provisional until provisional-days have passed since its last day. */

@@ -1,7 +1,10 @@
 package org.referralmonitor.metrics.monthly;
 
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.util.List;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.metrics.MetricsProperties;
 import org.referralmonitor.profiles.ReferralCodes;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -9,10 +12,12 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 /**
- * The set-based part of the monthly job: one statement replaces a clinic-month's facts per
- * referring practice and per referring provider, with their baselines and the inputs of every
- * flag, straight from the stored referrals, visits and conversions. Running it twice gives the
- * same rows.
+ * The set-based part of the monthly job: it replaces a clinic-month's facts per referring practice
+ * and per referring provider, with their baselines and the inputs of every flag. First one statement
+ * counts, from the stored referrals, visits and conversions, the months whose kept counts
+ * ({@code metrics_month_count}) cannot be reused: the run's own months and earlier ones not settled,
+ * counted under other settings or changed by a sync since. Then one statement computes every run
+ * month from the counts. Running it twice gives the same rows.
  *
  * <p>What it counts, month M, in the clinic's time zone:
  * <ul>
@@ -56,16 +61,161 @@ class MonthlyAggregation {
     /** The clinic's received referrals per month over the months the run reads (seasonal factors). */
     private static final String INSERT_CLINIC_MONTHS = """
             INSERT INTO metrics_clinic_month (job_execution_id, month_index, referrals)
-            SELECT :jobExecutionId, m.idx, COUNT(*)
-            FROM (SELECT CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
-                             AS idx
-                  FROM referral r
-                  JOIN emr_endpoint e ON e.id = r.endpoint_id
-                  WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
-                    AND r.deleted_at IS NULL
-                    AND r.authored_month >= CAST(:scanFrom AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
-                    AND (r.source_org_key IS NULL OR r.source_org_key NOT IN (:ownKeys))) m
-            GROUP BY m.idx
+            SELECT :jobExecutionId, month_index, SUM(referrals)
+            FROM metrics_month_count
+            WHERE clinic_id = :clinicId AND practitioner_key = '*'
+              AND month_index >= :scanFromIndex AND month_index <= :lastIndex
+            GROUP BY month_index
+            HAVING SUM(referrals) > 0
+            """;
+
+    /**
+     * The months whose kept counts a run can use instead of reading their referrals: settled (every
+     * referral's window was over when they were counted), counted under the same settings, and not
+     * changed by a sync since.
+     */
+    private static final String REUSABLE_MONTHS = """
+            SELECT s.month_index FROM metrics_month_state s
+            WHERE s.clinic_id = :clinicId AND s.month_index >= :scanFromIndex AND s.month_index < :firstIndex
+              AND s.settled AND s.fingerprint = :fingerprint
+              AND NOT EXISTS (SELECT 1 FROM metrics_month_change c
+                              WHERE c.clinic_id = s.clinic_id AND c.month_index = s.month_index
+                                AND c.id > s.change_mark)
+            """;
+
+    private static final String DELETE_COUNTS =
+            "DELETE FROM metrics_month_count WHERE clinic_id = :clinicId AND month_index IN (:countIndexes)";
+
+    private static final String DELETE_COUNT_STATES =
+            "DELETE FROM metrics_month_state WHERE clinic_id = :clinicId AND month_index IN (:countIndexes)";
+
+    private static final String INSERT_COUNT_STATE = """
+            INSERT INTO metrics_month_state (clinic_id, month_index, month_start, settled, fingerprint, counted_at,
+                change_mark)
+            VALUES (:clinicId, :monthIndex, :monthStart, :settled, :fingerprint, :countedAt, :changeMark)
+            """;
+
+    /** The newest change recorded: changes up to it are in the data the run reads next. */
+    private static final String CHANGE_MARK = "SELECT COALESCE(MAX(id), 0) FROM metrics_month_change";
+
+    /** Changes the new counts include. */
+    private static final String DELETE_COUNTED_CHANGES = """
+            DELETE FROM metrics_month_change WHERE clinic_id = :clinicId AND month_index IN (:countIndexes)
+              AND id <= :changeMark
+            """;
+
+    /**
+     * Counts the referrals of the months that cannot be reused (the run's own, and earlier ones not
+     * kept, not settled or changed since), per practice and per provider: what the baselines, the
+     * seasonal factors and the recent months read, and each month's own figures (outcomes, patients,
+     * days to the visit, providers). Referrals the clinic sent go to the performing practice's row.
+     */
+    private static final String INSERT_COUNTS = """
+            INSERT INTO metrics_month_count (clinic_id, month_index, org_key, practitioner_key, referrals, converted,
+                decided, decided_converted, converted_0, converted_7, converted_14, converted_30, converted_60,
+                converted_90, converted_180, last_date, sent, patients, cancelled, visit_missed, waiting, no_visit,
+                median_days, p90_days, active_providers)
+            WITH scoped AS (
+                SELECT r.endpoint_id, r.resource_id, r.authored_month,
+                       CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
+                           AS idx,
+                       r.authored_date, r.patient_hash, r.status,
+                       COALESCE(r.source_org_key, 'unknown') AS org_key, r.source_practitioner_key,
+                       r.performer_type, r.performer_id,
+                       CASE WHEN r.source_org_key IN (:ownKeys) THEN 1 ELSE 0 END AS outbound
+                FROM referral r
+                JOIN emr_endpoint e ON e.id = r.endpoint_id
+                WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
+                  AND r.deleted_at IS NULL
+                  AND r.authored_month >= CAST(:countFrom AS DATE) AND r.authored_month <= CAST(:countTo AS DATE)
+                  -- a filter the planner estimates well: all the months but the few reused in between
+                  AND r.authored_month NOT IN (:reusedMonths)
+            ), inbound AS (
+                SELECT s.idx, s.authored_date, s.org_key, s.source_practitioner_key, s.patient_hash,
+                       CASE WHEN s.status IN (:cancelledStatuses) THEN 1 ELSE 0 END AS cancelled,
+                       -- days to an attended visit (-1: attended, delay unknown), NULL: none attended
+                       CASE WHEN v.status IN (:attended) THEN COALESCE(rc.days_to_visit, -1) END AS attended_days,
+                       CASE WHEN v.status IN (:attended)
+                                 AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:windowDays AS INTEGER))
+                            THEN 1 ELSE 0 END AS converted,
+                       CASE WHEN v.status IN (:attended) AND rc.days_to_visit <= CAST(:windowDays AS INTEGER)
+                            THEN rc.days_to_visit END AS days_to_visit,
+                       -- only where it counts: a run month's referral neither converted nor cancelled
+                       CASE WHEN s.authored_month < CAST(:firstMonth AS DATE) THEN 0
+                            WHEN v.status IN (:attended)
+                                 AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:windowDays AS INTEGER))
+                            THEN 0
+                            WHEN s.status IN (:cancelledStatuses) THEN 0
+                            WHEN (v.resource_id IS NOT NULL AND v.status NOT IN (:attended)
+                                  AND v.start_date < CAST(:asOf AS DATE))
+                                 OR EXISTS (SELECT 1 FROM visit_based_on vb
+                                            JOIN visit bv ON bv.endpoint_id = vb.endpoint_id
+                                                         AND bv.resource_id = vb.visit_id
+                                            WHERE vb.endpoint_id = s.endpoint_id AND vb.referral_id = s.resource_id
+                                              AND bv.status IN (:missedVisit) AND bv.deleted_at IS NULL)
+                            THEN 1 ELSE 0 END AS visit_missed,
+                       CASE WHEN s.authored_date >= CAST(:decidedBefore AS DATE) THEN 1 ELSE 0 END AS window_open
+                FROM scoped s
+                LEFT JOIN referral_conversion rc ON rc.endpoint_id = s.endpoint_id AND rc.referral_id = s.resource_id
+                LEFT JOIN visit v ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
+                                 AND v.deleted_at IS NULL
+                WHERE s.outbound = 0
+                -- not merged into the query that reads it: its missed-visit probe runs once per referral,
+                -- not once per sum it feeds
+                OFFSET 0
+            ), leveled AS (
+                SELECT i.*, CASE WHEN l.lvl = 0 THEN '*' ELSE i.source_practitioner_key END AS practitioner_key
+                FROM inbound i CROSS JOIN (VALUES (0), (1)) AS l (lvl)
+                WHERE l.lvl = 0 OR i.source_practitioner_key IS NOT NULL
+            ), counted AS (
+                SELECT org_key, practitioner_key, idx, COUNT(*) AS referrals, SUM(converted) AS converted,
+                       SUM(1 - window_open) AS decided, SUM((1 - window_open) * converted) AS decided_converted,
+                       SUM(CASE WHEN converted = 1 AND attended_days <= 0 THEN 1 ELSE 0 END) AS converted_0,
+                       SUM(CASE WHEN converted = 1 AND attended_days <= 7 THEN 1 ELSE 0 END) AS converted_7,
+                       SUM(CASE WHEN converted = 1 AND attended_days <= 14 THEN 1 ELSE 0 END) AS converted_14,
+                       SUM(CASE WHEN converted = 1 AND attended_days <= 30 THEN 1 ELSE 0 END) AS converted_30,
+                       SUM(CASE WHEN converted = 1 AND attended_days <= 60 THEN 1 ELSE 0 END) AS converted_60,
+                       SUM(CASE WHEN converted = 1 AND attended_days <= 90 THEN 1 ELSE 0 END) AS converted_90,
+                       SUM(CASE WHEN converted = 1 AND attended_days <= 180 THEN 1 ELSE 0 END) AS converted_180,
+                       MAX(authored_date) AS last_date, 0 AS sent,
+                       COUNT(DISTINCT patient_hash) AS patients,
+                       SUM((1 - converted) * cancelled) AS cancelled,
+                       SUM((1 - converted) * (1 - cancelled) * visit_missed) AS visit_missed,
+                       SUM((1 - converted) * (1 - cancelled) * (1 - visit_missed) * window_open) AS waiting,
+                       SUM((1 - converted) * (1 - cancelled) * (1 - visit_missed) * (1 - window_open)) AS no_visit,
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_visit) AS median_days,
+                       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days_to_visit) AS p90_days,
+                       COUNT(DISTINCT source_practitioner_key) AS active_providers
+                FROM leveled GROUP BY org_key, practitioner_key, idx
+                UNION ALL
+                -- referrals the clinic sent, per performing practice and month
+                SELECT ob.org_key, '*', ob.idx, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CAST(NULL AS DATE), COUNT(*),
+                       0, 0, 0, 0, 0, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), 0
+                FROM (SELECT COALESCE(po.source_key, pro.source_key,
+                                 CASE WHEN s.performer_type = 'Organization' AND s.performer_id IS NOT NULL
+                                      THEN s.endpoint_id || '/Organization/' || s.performer_id
+                                      WHEN pr.organization_id IS NOT NULL
+                                      THEN s.endpoint_id || '/Organization/' || pr.organization_id END) AS org_key,
+                             s.idx
+                      FROM scoped s
+                      LEFT JOIN organization po ON s.performer_type = 'Organization' AND po.endpoint_id = s.endpoint_id
+                                               AND po.resource_id = s.performer_id
+                      LEFT JOIN practitioner_role pr ON s.performer_type = 'PractitionerRole'
+                                                    AND pr.endpoint_id = s.endpoint_id
+                                                    AND pr.resource_id = s.performer_id
+                      LEFT JOIN organization pro ON pro.endpoint_id = pr.endpoint_id
+                                                AND pro.resource_id = pr.organization_id
+                      WHERE s.outbound = 1) ob
+                WHERE ob.org_key IS NOT NULL AND ob.org_key NOT IN (:ownKeys)
+                GROUP BY ob.org_key, ob.idx
+            )
+            SELECT :clinicId, idx, org_key, practitioner_key, SUM(referrals), SUM(converted), SUM(decided),
+                   SUM(decided_converted), SUM(converted_0), SUM(converted_7), SUM(converted_14), SUM(converted_30),
+                   SUM(converted_60), SUM(converted_90), SUM(converted_180), MAX(last_date), SUM(sent),
+                   SUM(patients), SUM(cancelled), SUM(visit_missed), SUM(waiting), SUM(no_visit), MAX(median_days),
+                   MAX(p90_days), SUM(active_providers)
+            FROM counted
+            GROUP BY idx, org_key, practitioner_key
             """;
 
     /**
@@ -144,9 +294,10 @@ class MonthlyAggregation {
 
     /*
      * Every month of the run (metrics_target) at once. Month arithmetic on month indexes (year x 12 +
-     * month); a month's window is joined through OFFSETS. Per referral: its outcome, once; per source
-     * and month with referrals: counts (monthly), with the previous such month (sequenced); per run
-     * month: seasonal factors, baseline over the window, the recent months, the month itself, sent.
+     * month); a month's window is joined through OFFSETS. No referral is read here: per source and
+     * month with referrals, the kept counts (monthly), with the previous such month (sequenced); per
+     * run month: seasonal factors, baseline over the window, the recent months, the month itself
+     * (current_month), sent.
      */
     private static final String INSERT = """
             INSERT INTO source_month (clinic_id, month_start, org_key, practitioner_key, referrals, converted,
@@ -155,59 +306,12 @@ class MonthlyAggregation {
                 sent, sent_before, received_before, baseline_average, baseline_variance, seasonal_factor, exposure,
                 last_referral_date, recent_months_below, recent_referrals, recent_expected, horizon_days,
                 converted_horizon, baseline_referrals, baseline_converted_horizon, baseline_conversion, provisional)
-            WITH scoped AS (
-                SELECT r.endpoint_id, r.resource_id, r.authored_month,
-                       CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
-                           AS idx,
-                       r.authored_date, r.patient_hash, r.status,
-                       COALESCE(r.source_org_key, 'unknown') AS org_key, r.source_practitioner_key,
-                       r.performer_type, r.performer_id,
-                       CASE WHEN r.source_org_key IN (:ownKeys) THEN 1 ELSE 0 END AS outbound
-                FROM referral r
-                JOIN emr_endpoint e ON e.id = r.endpoint_id
-                WHERE e.clinic_id = :clinicId AND r.is_referral AND r.status NOT IN ('draft', 'entered-in-error')
-                  AND r.deleted_at IS NULL
-                  AND r.authored_month >= CAST(:scanFrom AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
-            ), inbound AS (
-                SELECT s.endpoint_id, s.resource_id, s.idx, s.authored_date, s.patient_hash, s.org_key,
-                       s.source_practitioner_key,
-                       CASE WHEN s.status IN (:cancelledStatuses) THEN 1 ELSE 0 END AS cancelled,
-                       -- days to an attended visit (-1: attended, delay unknown), NULL: none attended
-                       CASE WHEN v.status IN (:attended) THEN COALESCE(rc.days_to_visit, -1) END AS attended_days,
-                       CASE WHEN v.status IN (:attended)
-                                 AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:windowDays AS INTEGER))
-                            THEN 1 ELSE 0 END AS converted,
-                       CASE WHEN v.status IN (:attended) AND rc.days_to_visit <= CAST(:windowDays AS INTEGER)
-                            THEN rc.days_to_visit END AS days_to_visit,
-                       -- only where it counts: a run month's referral neither converted nor cancelled
-                       CASE WHEN s.authored_month < CAST(:firstMonth AS DATE) THEN 0
-                            WHEN v.status IN (:attended)
-                                 AND (rc.days_to_visit IS NULL OR rc.days_to_visit <= CAST(:windowDays AS INTEGER))
-                            THEN 0
-                            WHEN s.status IN (:cancelledStatuses) THEN 0
-                            WHEN (v.resource_id IS NOT NULL AND v.status NOT IN (:attended)
-                                  AND v.start_date < CAST(:asOf AS DATE))
-                                 OR EXISTS (SELECT 1 FROM visit_based_on vb
-                                            JOIN visit bv ON bv.endpoint_id = vb.endpoint_id
-                                                         AND bv.resource_id = vb.visit_id
-                                            WHERE vb.endpoint_id = s.endpoint_id AND vb.referral_id = s.resource_id
-                                              AND bv.status IN (:missedVisit) AND bv.deleted_at IS NULL)
-                            THEN 1 ELSE 0 END AS visit_missed,
-                       CASE WHEN s.authored_date >= CAST(:decidedBefore AS DATE) THEN 1 ELSE 0 END AS window_open
-                FROM scoped s
-                LEFT JOIN referral_conversion rc ON rc.endpoint_id = s.endpoint_id AND rc.referral_id = s.resource_id
-                LEFT JOIN visit v ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
-                                 AND v.deleted_at IS NULL
-                WHERE s.outbound = 0
-            ), leveled AS (
-                SELECT i.*, CASE WHEN l.lvl = 0 THEN '*' ELSE i.source_practitioner_key END AS practitioner_key
-                FROM inbound i CROSS JOIN (VALUES (0), (1)) AS l (lvl)
-                WHERE l.lvl = 0 OR i.source_practitioner_key IS NOT NULL
-            ), monthly AS (
-                SELECT org_key, practitioner_key, idx, COUNT(*) AS referrals, SUM(converted) AS converted,
-                       SUM(1 - window_open) AS decided, SUM((1 - window_open) * converted) AS decided_converted,
-                       MAX(authored_date) AS last_date
-                FROM leveled GROUP BY org_key, practitioner_key, idx
+            WITH monthly AS (
+                SELECT org_key, practitioner_key, month_index AS idx, referrals, converted, decided, decided_converted,
+                       last_date
+                FROM metrics_month_count
+                WHERE clinic_id = :clinicId AND month_index >= :scanFromIndex AND month_index <= :lastIndex
+                  AND referrals > 0
             ), sequenced AS (
                 SELECT m.*, LAG(m.idx) OVER (PARTITION BY m.org_key, m.practitioner_key ORDER BY m.idx) AS prev_idx
                 FROM monthly m
@@ -284,47 +388,36 @@ class MonthlyAggregation {
                 FROM (SELECT base.*, (1 - CAST(:sustainedDrop AS DOUBLE PRECISION)) * base.average AS low FROM base) b
             ), late AS (
                 -- conversions of baseline months after a run month's horizon (months not yet past the window)
-                SELECT t.month_index AS target_idx, l.org_key, l.practitioner_key, COUNT(*) AS late
+                SELECT t.month_index AS target_idx, c.org_key, c.practitioner_key,
+                       SUM(c.converted - CASE t.horizon_days WHEN 0 THEN c.converted_0 WHEN 7 THEN c.converted_7
+                                              WHEN 14 THEN c.converted_14 WHEN 30 THEN c.converted_30
+                                              WHEN 60 THEN c.converted_60 WHEN 90 THEN c.converted_90
+                                              WHEN 180 THEN c.converted_180 ELSE c.converted END) AS late
                 FROM metrics_target t
-                JOIN leveled l ON l.idx >= t.month_index - CAST(:baselineMonths AS INTEGER) AND l.idx < t.month_index
-                              AND l.attended_days > t.horizon_days AND l.attended_days <= CAST(:windowDays AS INTEGER)
+                JOIN metrics_month_count c ON c.clinic_id = :clinicId
+                                          AND c.month_index >= t.month_index - CAST(:baselineMonths AS INTEGER)
+                                          AND c.month_index < t.month_index AND c.referrals > 0
                 WHERE t.job_execution_id = :jobExecutionId AND t.horizon_days < CAST(:windowDays AS INTEGER)
-                GROUP BY t.month_index, l.org_key, l.practitioner_key
+                GROUP BY t.month_index, c.org_key, c.practitioner_key
             ), current_month AS (
-                SELECT t.month_index AS target_idx, l.org_key, l.practitioner_key,
-                       COUNT(DISTINCT l.patient_hash) AS patients, SUM(l.converted) AS converted,
-                       SUM(CASE WHEN l.attended_days <= t.horizon_days THEN 1 ELSE 0 END) AS converted_horizon,
-                       SUM((1 - l.converted) * l.cancelled) AS cancelled,
-                       SUM((1 - l.converted) * (1 - l.cancelled) * l.visit_missed) AS visit_missed,
-                       SUM((1 - l.converted) * (1 - l.cancelled) * (1 - l.visit_missed) * l.window_open) AS waiting,
-                       SUM((1 - l.converted) * (1 - l.cancelled) * (1 - l.visit_missed) * (1 - l.window_open))
-                           AS no_visit,
-                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY l.days_to_visit) AS median_days,
-                       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY l.days_to_visit) AS p90_days,
-                       COUNT(DISTINCT l.source_practitioner_key) AS active_providers
-                FROM leveled l
-                JOIN metrics_target t ON t.job_execution_id = :jobExecutionId AND t.month_index = l.idx
-                GROUP BY t.month_index, l.org_key, l.practitioner_key
+                -- the run months' own figures, counted with their referrals; conversions within the month's
+                -- horizon (looked up per row)
+                SELECT c.month_index AS target_idx, c.org_key, c.practitioner_key, c.patients, c.converted,
+                       CASE (SELECT t.horizon_days FROM metrics_target t
+                             WHERE t.job_execution_id = :jobExecutionId AND t.month_index = c.month_index)
+                            WHEN 0 THEN c.converted_0 WHEN 7 THEN c.converted_7 WHEN 14 THEN c.converted_14
+                            WHEN 30 THEN c.converted_30 WHEN 60 THEN c.converted_60 WHEN 90 THEN c.converted_90
+                            WHEN 180 THEN c.converted_180 ELSE c.converted END AS converted_horizon,
+                       c.cancelled, c.visit_missed, c.waiting, c.no_visit, c.median_days, c.p90_days,
+                       c.active_providers
+                FROM metrics_month_count c
+                WHERE c.clinic_id = :clinicId AND c.month_index >= :firstIndex AND c.month_index <= :lastIndex
+                  AND c.referrals > 0
             ), outbound AS (
                 -- referrals the clinic sent, per performing practice and month
-                SELECT ob.org_key, ob.idx, COUNT(*) AS sent
-                FROM (SELECT COALESCE(po.source_key, pro.source_key,
-                                 CASE WHEN s.performer_type = 'Organization' AND s.performer_id IS NOT NULL
-                                      THEN s.endpoint_id || '/Organization/' || s.performer_id
-                                      WHEN pr.organization_id IS NOT NULL
-                                      THEN s.endpoint_id || '/Organization/' || pr.organization_id END) AS org_key,
-                             s.idx
-                      FROM scoped s
-                      LEFT JOIN organization po ON s.performer_type = 'Organization' AND po.endpoint_id = s.endpoint_id
-                                               AND po.resource_id = s.performer_id
-                      LEFT JOIN practitioner_role pr ON s.performer_type = 'PractitionerRole'
-                                                    AND pr.endpoint_id = s.endpoint_id
-                                                    AND pr.resource_id = s.performer_id
-                      LEFT JOIN organization pro ON pro.endpoint_id = pr.endpoint_id
-                                                AND pro.resource_id = pr.organization_id
-                      WHERE s.outbound = 1 AND s.authored_month >= CAST(:baselineFrom AS DATE)) ob
-                WHERE ob.org_key IS NOT NULL AND ob.org_key NOT IN (:ownKeys)
-                GROUP BY ob.org_key, ob.idx
+                SELECT org_key, month_index AS idx, sent FROM metrics_month_count
+                WHERE clinic_id = :clinicId AND practitioner_key = '*' AND sent > 0
+                  AND month_index >= :baselineFromIndex AND month_index <= :lastIndex
             ), sent AS (
                 SELECT tm.target_index AS target_idx, ob.org_key, MIN(tm.month_start) AS month_start,
                        MIN(tm.exposure) AS exposure, MIN(tm.horizon_days) AS horizon, MIN(tm.provisional) AS provisional,
@@ -432,21 +525,118 @@ class MonthlyAggregation {
             GROUP BY r.authored_month, COALESCE(r.source_org_key, 'unknown'), COALESCE(r.status_reason, 'not given')
             """;
 
-    /** The clinic's first referral month (any status), through the (endpoint, month) index. */
+    /**
+     * The clinic's first referral month (any status): per endpoint, the first entry of the (endpoint,
+     * month) index that qualifies, not a scan of all of them.
+     */
     private static final String FIRST_MONTH = """
-            SELECT MIN(r.authored_month) FROM referral r
-            WHERE r.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId)
-              AND r.is_referral AND r.deleted_at IS NULL
+            SELECT MIN(x.first_month) FROM (
+                SELECT (SELECT MIN(r.authored_month) FROM referral r
+                        WHERE r.endpoint_id = e.id AND r.is_referral AND r.deleted_at IS NULL) AS first_month
+                FROM emr_endpoint e WHERE e.clinic_id = :clinicId) x
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
     private final MetricsProperties properties;
     private final OwnOrganizations own;
+    private final EndpointDirectory directory;
 
-    MonthlyAggregation(NamedParameterJdbcTemplate jdbc, MetricsProperties properties, OwnOrganizations own) {
+    MonthlyAggregation(NamedParameterJdbcTemplate jdbc, MetricsProperties properties, OwnOrganizations own,
+            EndpointDirectory directory) {
         this.jdbc = jdbc;
         this.properties = properties;
         this.own = own;
+        this.directory = directory;
+    }
+
+    /** year x 12 + month, as the statements compute it from a month's first day. */
+    static int index(YearMonth month) {
+        return month.getYear() * 12 + month.getMonthValue();
+    }
+
+    /**
+     * What a month's counts depend on besides the data: the conversion window, the clinic's own
+     * organizations, its time zone, and each of its endpoints' referral rule. Counts kept under
+     * another fingerprint are counted again.
+     */
+    String fingerprint(String clinicId, int windowDays, List<String> ownKeys) {
+        StringBuilder text = new StringBuilder("window=").append(windowDays).append(";own=")
+                .append(ownKeys.stream().sorted().toList());
+        directory.clinic(clinicId).ifPresent(c -> text.append(";zone=").append(c.timeZone().getId()));
+        directory.endpoints().stream().filter(e -> e.clinicId().equals(clinicId))
+                .sorted(java.util.Comparator.comparing(EmrEndpoint::id))
+                .forEach(e -> text.append(';').append(e.id()).append("=").append(e.connection().referralRule().label()));
+        if (text.length() <= 200) {
+            return text.toString();
+        }
+        try {
+            return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MonthlyAggregation.class);
+
+    /** Runs one statement, logging its time at debug level (where a run's time goes). */
+    private static int timed(String what, java.util.function.IntSupplier statement) {
+        long start = System.nanoTime();
+        int rows = statement.getAsInt();
+        log.debug("{}: {} rows in {} ms", what, rows, (System.nanoTime() - start) / 1_000_000);
+        return rows;
+    }
+
+    /** Months of the last run whose referrals were counted (the others' kept counts were read). */
+    private volatile int counted;
+
+    int lastCounted() {
+        return counted;
+    }
+
+    /**
+     * Brings the kept counts of every month the run reads up to date: those of its own months and of
+     * earlier months whose kept counts cannot be reused are counted from their referrals again.
+     *
+     * @return how many months were counted
+     */
+    private int countMonths(List<MonthContext> months, YearMonth scanFrom, MapSqlParameterSource params,
+            OffsetDateTime countedAt) {
+        MonthContext first = months.get(0);
+        String fingerprint = fingerprint(first.clinicId(), first.windowDays(), own.keys(first.clinicId()));
+        // read before the referrals: a sync that commits after this mark records its change with a later id
+        long changeMark = jdbc.queryForObject(CHANGE_MARK, params, Long.class);
+        params.addValue("fingerprint", fingerprint).addValue("countedAt", countedAt).addValue("changeMark", changeMark);
+        java.util.Set<Integer> reusable = new java.util.HashSet<>(jdbc.queryForList(REUSABLE_MONTHS, params,
+                Integer.class));
+        List<YearMonth> count = new java.util.ArrayList<>();
+        for (YearMonth m = scanFrom; !m.isAfter(months.get(months.size() - 1).month()); m = m.plusMonths(1)) {
+            if (!reusable.contains(index(m))) {
+                count.add(m);
+            }
+        }
+        List<java.time.LocalDate> reused = reusable.stream().sorted()
+                .map(i -> YearMonth.of((i - 1) / 12, (i - 1) % 12 + 1).atDay(1)).toList();
+        params.addValue("countFrom", count.get(0).atDay(1))
+                .addValue("countTo", count.get(count.size() - 1).atDay(1))
+                // never a month's first day: stands in for an empty list
+                .addValue("reusedMonths", reused.isEmpty() ? List.of(java.time.LocalDate.of(1, 1, 2)) : reused)
+                .addValue("countIndexes", count.stream().map(MonthlyAggregation::index).toList());
+        timed("delete counts", () -> jdbc.update(DELETE_COUNTS, params));
+        timed("count months", () -> jdbc.update(INSERT_COUNTS, params));
+        jdbc.update(DELETE_COUNT_STATES, params);
+        jdbc.batchUpdate(INSERT_COUNT_STATE, count.stream().map(m -> new MapSqlParameterSource()
+                .addValue("clinicId", first.clinicId())
+                .addValue("monthIndex", index(m))
+                .addValue("monthStart", m.atDay(1))
+                // every referral's window over: its counts no longer change unless its data does
+                .addValue("settled", m.atEndOfMonth().isBefore(first.decidedBefore()))
+                .addValue("fingerprint", fingerprint)
+                .addValue("countedAt", countedAt)
+                .addValue("changeMark", changeMark))
+                .toArray(MapSqlParameterSource[]::new));
+        jdbc.update(DELETE_COUNTED_CHANGES, params);
+        return count.size();
     }
 
     /**
@@ -492,6 +682,14 @@ class MonthlyAggregation {
                 .addValue("missedVisit", MISSED_VISIT_STATUSES)
                 .addValue("cancelledStatuses", CANCELLED_STATUSES);
         params.addValue("clinicFirstMonth", jdbc.queryForObject(FIRST_MONTH, params, java.time.LocalDate.class));
+        YearMonth scanFrom = first.month().minusMonths(scanMonths);
+        params.addValue("firstIndex", index(first.month()))
+                .addValue("lastIndex", index(last.month()))
+                .addValue("scanFromIndex", index(scanFrom))
+                .addValue("baselineFromIndex", index(first.month().minusMonths(baselineMonths)))
+                .addValue("runFrom", first.month().atDay(1))
+                .addValue("runTo", last.month().atDay(1));
+        counted = countMonths(months, scanFrom, params, computedAt);
         jdbc.update(DELETE_TARGET_MONTHS, params);
         jdbc.update(DELETE_CLINIC_MONTHS, params);
         jdbc.update(DELETE_TARGETS, params);
@@ -504,12 +702,12 @@ class MonthlyAggregation {
                 .addValue("horizonDays", m.horizonDays())
                 .addValue("provisional", m.provisional()))
                 .toArray(MapSqlParameterSource[]::new));
-        jdbc.update(INSERT_CLINIC_MONTHS, params);
-        jdbc.update(INSERT_TARGET_MONTHS, params);
-        jdbc.update(DELETE_REASONS, params);
-        jdbc.update(DELETE, params);
-        int rows = jdbc.update(INSERT, params);
-        jdbc.update(INSERT_REASONS, params);
+        timed("clinic months", () -> jdbc.update(INSERT_CLINIC_MONTHS, params));
+        timed("target months", () -> jdbc.update(INSERT_TARGET_MONTHS, params));
+        timed("delete reasons", () -> jdbc.update(DELETE_REASONS, params));
+        timed("delete rows", () -> jdbc.update(DELETE, params));
+        int rows = timed("facts", () -> jdbc.update(INSERT, params));
+        timed("reasons", () -> jdbc.update(INSERT_REASONS, params));
         jdbc.update(DELETE_TARGET_MONTHS, params);
         jdbc.update(DELETE_CLINIC_MONTHS, params);
         jdbc.update(DELETE_TARGETS, params);

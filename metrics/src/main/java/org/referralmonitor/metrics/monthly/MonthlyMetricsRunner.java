@@ -2,6 +2,7 @@ package org.referralmonitor.metrics.monthly;
 
 import jakarta.annotation.PreDestroy;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.List;
 import java.util.SortedSet;
@@ -120,19 +121,43 @@ public class MonthlyMetricsRunner {
         ReentrantLock clinicLock = running.computeIfAbsent(clinicId, k -> new ReentrantLock());
         clinicLock.lock();
         try {
-            JobExecution execution = jobOperator.start(job, parameters);
-            log.info("Monthly metrics {} {}: {}", clinicId, label, execution.getStatus());
-            return toRun(execution, clinicId, label, trigger(trigger));
-        } catch (JobInstanceAlreadyCompleteException e) {
-            return new MetricsJobRun(null, clinicId, label, "UP_TO_DATE", null, null,
-                    "Already computed on the same data; ask for a recompute to run it again", trigger(trigger));
-        } catch (Exception e) {
-            log.error("Monthly metrics {} {} could not start: {}", clinicId, label, e.getMessage());
-            return new MetricsJobRun(null, clinicId, label, "NOT_STARTED", null, null, e.getMessage(),
-                    trigger(trigger));
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    JobExecution execution = jobOperator.start(job, parameters);
+                    log.info("Monthly metrics {} {}: {}", clinicId, label, execution.getStatus());
+                    return toRun(execution, clinicId, label, trigger(trigger));
+                } catch (JobInstanceAlreadyCompleteException e) {
+                    return new MetricsJobRun(null, clinicId, label, "UP_TO_DATE", null, null,
+                            "Already computed on the same data; ask for a recompute to run it again", trigger(trigger));
+                } catch (Exception e) {
+                    if (attempt < START_ATTEMPTS && transientFailure(e)) {
+                        // another clinic's job being created at the same moment (PostgreSQL's serializable
+                        // check on the job repository): nothing was written, start again
+                        log.warn("Monthly metrics {} {}: start attempt {} failed ({}); starting again", clinicId,
+                                label, attempt, e.getMessage());
+                        continue;
+                    }
+                    log.error("Monthly metrics {} {} could not start: {}", clinicId, label, e.getMessage());
+                    return new MetricsJobRun(null, clinicId, label, "NOT_STARTED", null, null, e.getMessage(),
+                            trigger(trigger));
+                }
+            }
         } finally {
             clinicLock.unlock();
         }
+    }
+
+    /** Attempts to start a job whose creation in the job repository fails for a transient reason. */
+    static final int START_ATTEMPTS = 3;
+
+    static boolean transientFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.springframework.dao.TransientDataAccessException
+                    || (t instanceof java.sql.SQLException sql && "40001".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String trigger(String trigger) {
@@ -193,14 +218,33 @@ public class MonthlyMetricsRunner {
      */
     @EventListener
     void afterSync(SyncFinishedEvent event) {
-        if (properties.recomputeAfterSync() && event.succeeded() && event.resourcesWritten() > 0) {
-            long start = System.nanoTime();
+        if (event.resourcesWritten() <= 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        SortedSet<YearMonth> touched = touchedMonths(event.endpointId(), event.syncRunId());
+        // whether or not they are recomputed now, their kept counts are not reused (a failed sync too:
+        // what it committed stays)
+        recordChanged(event.clinicId(), touched, event.syncRunId());
+        if (properties.recomputeAfterSync() && event.succeeded()) {
             SortedSet<YearMonth> months = dueMonths(event.clinicId());
             YearMonth oldest = currentMonth(event.clinicId()).minusMonths(properties.recomputeMonths());
-            months.addAll(touchedMonths(event.endpointId(), event.syncRunId()).tailSet(oldest));
+            months.addAll(touched.tailSet(oldest));
             log.info("Sync {} of {}: recomputing {} for {} (found in {} ms)", event.syncRunId(), event.endpointId(),
                     months, event.clinicId(), (System.nanoTime() - start) / 1_000_000);
             submitRanges(event.clinicId(), months, "after sync " + event.syncRunId() + " of " + event.endpointId());
+        }
+    }
+
+    /** Records that the sync changed the months: their kept counts are counted again when next read. */
+    private void recordChanged(String clinicId, SortedSet<YearMonth> months, long syncRunId) {
+        OffsetDateTime now = OffsetDateTime.now(contexts.clock());
+        for (YearMonth m : months) {
+            jdbc.sql("""
+                    INSERT INTO metrics_month_change (clinic_id, month_index, changed_at, sync_run_id)
+                    VALUES (:clinic, :monthIndex, :changedAt, :run)
+                    """).param("clinic", clinicId).param("monthIndex", MonthlyAggregation.index(m))
+                    .param("changedAt", now).param("run", syncRunId).update();
         }
     }
 
@@ -252,8 +296,8 @@ public class MonthlyMetricsRunner {
 
     /**
      * The months (authored, in the clinic's time zone) of the referrals a sync changed or tombstoned,
-     * and of the referrals whose visits it changed (linked by basedOn, or the same patient's earlier
-     * referrals). When it changed the directory (practices, providers, roles), every month of the
+     * and of the referrals whose visits it changed (linked by basedOn, the encounter they were made
+     * in, or the same patient's earlier referrals). When it changed the directory (practices, providers, roles), every month of the
      * endpoint, because referrals may be credited anew. Oldest first.
      */
     SortedSet<YearMonth> touchedMonths(String endpointId, long syncRunId) {
@@ -286,6 +330,9 @@ public class MonthlyMetricsRunner {
                    OR EXISTS (SELECT 1 FROM visit_based_on vb
                               JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
                               WHERE vb.referral_id = r.resource_id AND vb.endpoint_id = r.endpoint_id
+                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
+                   OR EXISTS (SELECT 1 FROM visit v
+                              WHERE v.endpoint_id = r.endpoint_id AND v.resource_id = r.encounter_id
                                 AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
                    OR EXISTS (SELECT 1 FROM visit v
                               WHERE v.patient_hash = r.patient_hash AND v.endpoint_id = r.endpoint_id

@@ -30,7 +30,7 @@ import org.springframework.test.context.ContextConfiguration;
  * updates that month and its flags; a visit that arrives later updates its referral's month.
  */
 @SpringBootTest(classes = {MetricsTestApplication.class, MonthlyMetricsJobIT.FixedClock.class},
-        properties = "referral-monitor.metrics.provisional-days=0")
+        properties = {"referral-monitor.metrics.provisional-days=0", "referral-monitor.metrics.recompute-months=2"})
 @ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
 class IncrementalRecomputeIT {
 
@@ -108,6 +108,40 @@ class IncrementalRecomputeIT {
 
         assertRecomputed(before, "2026-09", "2026-11");
         assertThat(converted(SEPTEMBER)).isEqualTo(convertedBefore + 1);
+    }
+
+    /**
+     * A month older than recompute-months is not recomputed after the sync that changed it, but the
+     * months whose baselines include it no longer reuse its kept counts: they count it again.
+     */
+    @Test
+    void aSyncIntoAnOldMonthIsCountedAgainByTheMonthsWhoseBaselineHoldsIt() {
+        YearMonth november = OCTOBER.plusMonths(1);
+        YearMonth old = YearMonth.of(2025, 11);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        int baselineBefore = baselineReferrals(november);
+
+        long before = sync(() -> {
+            for (int day = 3; day < 9; day++) {
+                f.referral("late-emr", LAKESIDE, null, LocalDate.of(2025, 11, day), "active", null);
+            }
+        });
+
+        assertRecomputed(before, "2026-11");
+        assertThat(baselineReferrals(november)).as("November's baseline months hold November 2025")
+                .isEqualTo(baselineBefore + 6);
+        assertThat(jdbc.sql("SELECT referrals FROM metrics_month_count WHERE clinic_id = 'late' AND month_index = :m "
+                + "AND org_key = :org AND practitioner_key = '*'").param("m", MonthlyAggregation.index(old))
+                .param("org", LAKESIDE).query(Integer.class).single()).isEqualTo(16);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM metrics_month_change WHERE clinic_id = 'late' AND month_index = :m")
+                .param("m", MonthlyAggregation.index(old)).query(Integer.class).single())
+                .as("a change counted since is forgotten").isZero();
+    }
+
+    private int baselineReferrals(YearMonth month) {
+        return jdbc.sql("SELECT baseline_referrals FROM source_month WHERE clinic_id = 'late' AND month_start = :m "
+                + "AND org_key = :org AND practitioner_key = '*'").param("m", month.atDay(1)).param("org", LAKESIDE)
+                .query(Integer.class).single();
     }
 
     /** Writes data as a sync would and announces the sync; returns the last job execution before it. */

@@ -48,7 +48,8 @@ class MonthContextTest {
     @Test
     void knowsHowLongTheMonthsReferralsHaveHadToConvert() {
         MonthContext october = MonthContext.of("c", YearMonth.of(2026, 10), NOV_23, properties(45, false, 1), 90);
-        assertThat(october.horizonDays()).as("23 days since October 31, the last day not fully seen").isEqualTo(22);
+        assertThat(october.horizonDays()).as("23 days since October 31, the last day not fully seen: 22, rounded down")
+                .isEqualTo(14);
         assertThat(october.decidedBefore()).isEqualTo(LocalDate.of(2026, 8, 25));
         assertThat(october.exposure()).isEqualTo(1.0);
         MonthContext november = MonthContext.of("c", YearMonth.of(2026, 11), NOV_23, properties(45, false, 1), 90);
@@ -56,5 +57,23 @@ class MonthContextTest {
         assertThat(november.horizonDays()).isZero();
         assertThat(MonthContext.of("c", YearMonth.of(2025, 1), NOV_23, properties(45, false, 1), 90).horizonDays())
                 .as("capped at the window").isEqualTo(90);
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 8), NOV_23, properties(45, false, 1), 90).horizonDays())
+                .as("83 days: the 60-day step").isEqualTo(60);
+        assertThat(MonthContext.of("c", YearMonth.of(2026, 8), NOV_23, properties(45, false, 1), 30).horizonDays())
+                .as("a shorter window is reached first").isEqualTo(30);
+    }
+
+    @Test
+    void roundsAHorizonDownToAStepOrReachesTheWindow() {
+        assertThat(MonthContext.horizon(6, 90)).isZero();
+        assertThat(MonthContext.horizon(7, 90)).isEqualTo(7);
+        assertThat(MonthContext.horizon(29, 90)).isEqualTo(14);
+        assertThat(MonthContext.horizon(89, 90)).isEqualTo(60);
+        assertThat(MonthContext.horizon(90, 90)).isEqualTo(90);
+        assertThat(MonthContext.horizon(400, 90)).isEqualTo(90);
+        assertThat(MonthContext.horizon(44, 45)).isEqualTo(30);
+        assertThat(MonthContext.horizon(45, 45)).isEqualTo(45);
+        assertThat(MonthContext.horizon(300, 365)).isEqualTo(180);
+        assertThat(MonthContext.horizon(4, 5)).isZero();
     }
 }

@@ -57,6 +57,9 @@ abstract class MonthlyFactsContract {
     @Autowired
     FixedBaselines fixed;
 
+    @Autowired
+    MonthlyAggregation aggregation;
+
     @BeforeEach
     void seedOnce() {
         if (jdbc.sql("SELECT COUNT(*) FROM clinic WHERE id = 'facts'").query(Integer.class).single() > 0) {
@@ -261,6 +264,36 @@ abstract class MonthlyFactsContract {
         }
         assertThat(jdbc.sql("SELECT COUNT(*) FROM metrics_target").query(Integer.class).single())
                 .as("a run leaves no months behind").isZero();
+    }
+
+    /**
+     * A month reads the kept counts of earlier settled months instead of their referrals; what it
+     * writes must equal what it writes when every month is counted from the referrals again.
+     */
+    @Test
+    void aMonthReadingKeptCountsWritesWhatCountingEveryMonthAgainWrites() {
+        for (String clinic : List.of("facts", "seasons")) {
+            YearMonth from = YearMonth.of(2026, 6);
+            YearMonth to = OCTOBER.plusMonths(1);
+            for (YearMonth m = from; !m.isAfter(to); m = m.plusMonths(1)) {
+                jdbc.sql("DELETE FROM metrics_month_state").update();
+                assertThat(runner.run(clinic, m, true).status()).isEqualTo("COMPLETED");
+                assertThat(aggregation.lastCounted()).as("%s %s, nothing kept: its month and the 24 before", clinic, m)
+                        .isEqualTo(25);
+            }
+            List<Map<String, Object>> counted = rows(clinic);
+            List<Map<String, Object>> countedReasons = reasons(clinic);
+
+            assertThat(runner.run(clinic, from.minusMonths(24), to, true).status()).isEqualTo("COMPLETED");
+            for (YearMonth m = from; !m.isAfter(to); m = m.plusMonths(1)) {
+                assertThat(runner.run(clinic, m, true).status()).isEqualTo("COMPLETED");
+                // settled: authored before 2026-10-24 (30-day window), i.e. up to September
+                assertThat(aggregation.lastCounted()).as("%s %s: its own month, and earlier ones not settled", clinic, m)
+                        .isEqualTo(1 + Math.max(0, (int) OCTOBER.until(m, java.time.temporal.ChronoUnit.MONTHS)));
+            }
+            assertThat(rows(clinic)).as("%s from kept counts", clinic).isEqualTo(counted);
+            assertThat(reasons(clinic)).isEqualTo(countedReasons);
+        }
     }
 
     private List<Map<String, Object>> rows(String clinic) {

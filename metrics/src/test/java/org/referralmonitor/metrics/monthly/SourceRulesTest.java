@@ -30,7 +30,7 @@ class SourceRulesTest {
         int recentBelow = 0;
         int recentReferrals = 30;
         Double recentExpected = 30.0;
-        int horizon = 22;
+        int horizon = 14;
         /** Default: 70% of the referrals, the usual rate. */
         Integer convertedHorizon;
         int baselineReferrals = 120;
@@ -222,7 +222,7 @@ class SourceRulesTest {
         assertThat(e.status()).isEqualTo(Evaluation.Status.STEADY);
         assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.CONVERSION_COLLAPSE);
         assertThat(e.flags().get(0).explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 4 of 20 "
-                + "referrals in October 2026 were seen within 22 days (20%), vs 70% usually within that time (about 14 "
+                + "referrals in October 2026 were seen within 14 days (20%), vs 70% usually within that time (about 14 "
                 + "expected); a rate this low happens by chance less than 1 time in 1,000. Of those not converted: 9 "
                 + "cancelled, 4 still within the window, 3 no visit within the window. Revenue at risk: about $2,500 "
                 + "(10 fewer visits x $250).");
