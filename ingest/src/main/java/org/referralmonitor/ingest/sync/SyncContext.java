@@ -71,6 +71,8 @@ final class SyncContext implements AutoCloseable {
     int directoryRounds;
     /** Whether written referrals and visits record their conversion scope (the endpoint was linked before). */
     boolean recordChangeScope;
+    /** Requests classified again, or every referral linked again: every month may have changed. */
+    boolean everyReferralChanged;
     Fetched fetched;
     /** A window whose pass just ended with the page written last, for {@link SearchPull#afterPage}. */
     SearchWindow passDone;

@@ -105,6 +105,7 @@ class SyncSteps {
         if (!SyncRun.RUNNING.equals(run.status())) {
             runs.markRunning(runId, now());
         }
+        events.publishEvent(new SyncStartedEvent(endpoint.id(), endpoint.clinicId(), runId));
         ConnectionCheck.Report report;
         try {
             report = check.check(endpoint);
@@ -144,6 +145,7 @@ class SyncSteps {
         SyncContext ctx = new SyncContext(runId, run.trigger(), endpoint, clinic, mapping, session,
                 report.capabilities(), serverNow);
         ctx.recordChangeScope = conversions.hasLinks(endpoint.id());
+        ctx.everyReferralChanged = reclassified > 0;
         exchange.setProperty(SyncContext.PROPERTY, ctx);
         exchange.setProperty(SyncContext.WAIT_PROPERTY, 0L);
         log.info("Sync {} of {} started: {} {} ({}), server time {}", runId, endpoint.id(),
@@ -323,6 +325,7 @@ class SyncSteps {
             return new int[] {tombstoned, credited, linked.linked(), linked.full() ? 1 : 0};
         });
         ctx.tombstoned += done[0];
+        ctx.everyReferralChanged |= done[3] == 1;
         committer.refreshCredited(done[1]);
         runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now());
         log.info("Sync {} of {} succeeded: {} pages, {} resources received, {} written, {} unchanged, {} rejected, "
@@ -334,7 +337,7 @@ class SyncSteps {
                 (System.nanoTime() - finishStart) / 1_000_000, took[0], took[1]);
         ctx.close();
         events.publishEvent(new SyncFinishedEvent(ctx.endpoint.id(), ctx.endpoint.clinicId(), ctx.runId, true,
-                ctx.written));
+                ctx.written, ctx.tombstoned, ctx.everyReferralChanged));
         clearMdc();
     }
 
@@ -360,7 +363,8 @@ class SyncSteps {
             ctx.close();
         }
         directory.endpoint(endpointId).ifPresent(e -> events.publishEvent(new SyncFinishedEvent(endpointId,
-                e.clinicId(), runId == null ? 0 : runId, false, ctx == null ? 0 : ctx.written)));
+                e.clinicId(), runId == null ? 0 : runId, false, ctx == null ? 0 : ctx.written,
+                ctx == null ? 0 : ctx.tombstoned, ctx != null && ctx.everyReferralChanged)));
         clearMdc();
     }
 

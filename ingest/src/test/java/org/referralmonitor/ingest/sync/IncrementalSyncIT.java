@@ -41,9 +41,36 @@ import org.springframework.test.context.DynamicPropertySource;
  * reconciliation), entered-in-error tombstones; and a server that only allows patient-anchored
  * search, which refuses system-level search with the reason and is crawled by patient instead.
  */
-@SpringBootTest(classes = IngestTestApplication.class)
+@SpringBootTest(classes = {IngestTestApplication.class, IncrementalSyncIT.SyncEvents.class})
 @ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
 class IncrementalSyncIT {
+
+    /** The sync events published, whatever thread published them. */
+    static class SyncEvents {
+        final List<Object> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @org.springframework.context.event.EventListener
+        void started(SyncStartedEvent event) {
+            seen.add(event);
+        }
+
+        @org.springframework.context.event.EventListener
+        void finished(SyncFinishedEvent event) {
+            seen.add(event);
+        }
+
+        SyncFinishedEvent finishedOf(long runId) {
+            return seen.stream().filter(e -> e instanceof SyncFinishedEvent f && f.syncRunId() == runId)
+                    .map(SyncFinishedEvent.class::cast).findFirst().orElseThrow();
+        }
+
+        boolean startedOf(long runId) {
+            return seen.stream().anyMatch(e -> e instanceof SyncStartedEvent s && s.syncRunId() == runId);
+        }
+    }
+
+    @Autowired
+    SyncEvents syncEvents;
 
     private static final String CLINIC = "lakeside-ortho";
     private static final String PATIENT_ONLY = "harbor-behavioral";
@@ -150,10 +177,16 @@ class IncrementalSyncIT {
         assertThat(jdbc.sql("SELECT count(*) FROM referral_conversion WHERE endpoint_id = 'lakeside' AND visit_id IN (:v)")
                 .param("v", cancelled).query(Integer.class).single()).as("cancelled visits convert nothing").isZero();
         assertThat(jdbc.sql("SELECT count(*) FROM change_scope").query(Integer.class).single()).isZero();
+        assertThat(syncEvents.startedOf(run.id())).isTrue();
+        assertThat(syncEvents.finishedOf(run.id())).as("what metrics reads to know which months changed")
+                .extracting(SyncFinishedEvent::resourcesWritten, SyncFinishedEvent::everyReferralChanged)
+                .containsExactly(6, false);
 
         conversions.forget("lakeside");
         SyncRun everything = SyncAwait.sync(syncs, "lakeside");
         assertThat(everything.status()).as(everything.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(syncEvents.finishedOf(everything.id()).everyReferralChanged()).as("every referral linked again")
+                .isTrue();
         assertThat(finished("lakeside")).as("credits and links after the incremental sync equal those of a sync "
                 + "that credits and links every referral").isEqualTo(incremental);
     }

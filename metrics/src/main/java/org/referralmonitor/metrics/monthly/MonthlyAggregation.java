@@ -79,7 +79,9 @@ class MonthlyAggregation {
             WHERE s.clinic_id = :clinicId AND s.month_index >= :scanFromIndex AND s.month_index < :firstIndex
               AND s.settled AND s.fingerprint = :fingerprint
               AND NOT EXISTS (SELECT 1 FROM metrics_month_change c
-                              WHERE c.clinic_id = s.clinic_id AND c.month_index = s.month_index
+                              WHERE c.clinic_id = s.clinic_id
+                                -- the month, every month (0), or a sync under way (-1)
+                                AND (c.month_index = s.month_index OR c.month_index <= 0)
                                 AND c.id > s.change_mark)
             """;
 

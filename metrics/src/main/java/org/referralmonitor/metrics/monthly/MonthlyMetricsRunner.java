@@ -18,6 +18,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.sync.SyncFinishedEvent;
+import org.referralmonitor.ingest.sync.SyncStartedEvent;
 import org.referralmonitor.metrics.MetricsProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,7 +133,7 @@ public class MonthlyMetricsRunner {
                 } catch (Exception e) {
                     if (attempt < START_ATTEMPTS && transientFailure(e)) {
                         // another clinic's job being created at the same moment (PostgreSQL's serializable
-                        // check on the job repository): nothing was written, start again
+                        // check on the job repository): its creation was rolled back, start again
                         log.warn("Monthly metrics {} {}: start attempt {} failed ({}); starting again", clinicId,
                                 label, attempt, e.getMessage());
                         continue;
@@ -152,8 +153,11 @@ public class MonthlyMetricsRunner {
 
     static boolean transientFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.springframework.dao.TransientDataAccessException
-                    || (t instanceof java.sql.SQLException sql && "40001".equals(sql.getSQLState()))) {
+            // serialization failure or deadlock: the transaction that would have created the job was
+            // rolled back (not a timeout or an optimistic-lock failure, which may come after the job ran)
+            if (t instanceof org.springframework.dao.PessimisticLockingFailureException
+                    || (t instanceof java.sql.SQLException sql
+                        && ("40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState())))) {
                 return true;
             }
         }
@@ -218,15 +222,23 @@ public class MonthlyMetricsRunner {
      */
     @EventListener
     void afterSync(SyncFinishedEvent event) {
-        if (event.resourcesWritten() <= 0) {
-            return;
-        }
         long start = System.nanoTime();
-        SortedSet<YearMonth> touched = touchedMonths(event.endpointId(), event.syncRunId());
-        // whether or not they are recomputed now, their kept counts are not reused (a failed sync too:
-        // what it committed stays)
-        recordChanged(event.clinicId(), touched, event.syncRunId());
-        if (properties.recomputeAfterSync() && event.succeeded()) {
+        SortedSet<YearMonth> touched = new TreeSet<>();
+        if (event.changedData()) {
+            touched = touchedMonths(event.endpointId(), event.syncRunId());
+            // whether or not they are recomputed now, their kept counts are not reused (a failed sync
+            // too: what it committed stays)
+            recordChanged(event.clinicId(), touched, event.syncRunId());
+            if (event.everyReferralChanged()) {
+                recordChange(event.clinicId(), ALL_MONTHS, event.syncRunId());
+            }
+        }
+        // the months it changed are recorded: the clinic's other kept counts can be reused again
+        jdbc.sql("DELETE FROM metrics_month_change WHERE clinic_id = :clinic AND month_index = :inProgress "
+                + "AND sync_run_id = :run")
+                .param("clinic", event.clinicId()).param("inProgress", SYNC_IN_PROGRESS)
+                .param("run", event.syncRunId()).update();
+        if (properties.recomputeAfterSync() && event.succeeded() && event.changedData()) {
             SortedSet<YearMonth> months = dueMonths(event.clinicId());
             YearMonth oldest = currentMonth(event.clinicId()).minusMonths(properties.recomputeMonths());
             months.addAll(touched.tailSet(oldest));
@@ -236,16 +248,34 @@ public class MonthlyMetricsRunner {
         }
     }
 
+    /** metrics_month_change.month_index of a change to every month of the clinic. */
+    static final int ALL_MONTHS = 0;
+
+    /**
+     * metrics_month_change.month_index of a sync under way: until it has recorded the months it
+     * changed (and for good if it never does, a crash), no kept count of the clinic is reused.
+     */
+    static final int SYNC_IN_PROGRESS = -1;
+
+    /** Before a sync commits anything: kept counts read from now on may miss what it writes. */
+    @EventListener
+    void beforeSync(SyncStartedEvent event) {
+        recordChange(event.clinicId(), SYNC_IN_PROGRESS, event.syncRunId());
+    }
+
     /** Records that the sync changed the months: their kept counts are counted again when next read. */
     private void recordChanged(String clinicId, SortedSet<YearMonth> months, long syncRunId) {
-        OffsetDateTime now = OffsetDateTime.now(contexts.clock());
         for (YearMonth m : months) {
-            jdbc.sql("""
-                    INSERT INTO metrics_month_change (clinic_id, month_index, changed_at, sync_run_id)
-                    VALUES (:clinic, :monthIndex, :changedAt, :run)
-                    """).param("clinic", clinicId).param("monthIndex", MonthlyAggregation.index(m))
-                    .param("changedAt", now).param("run", syncRunId).update();
+            recordChange(clinicId, MonthlyAggregation.index(m), syncRunId);
         }
+    }
+
+    private void recordChange(String clinicId, int monthIndex, long syncRunId) {
+        jdbc.sql("""
+                INSERT INTO metrics_month_change (clinic_id, month_index, changed_at, sync_run_id)
+                VALUES (:clinic, :monthIndex, :changedAt, :run)
+                """).param("clinic", clinicId).param("monthIndex", monthIndex)
+                .param("changedAt", OffsetDateTime.now(contexts.clock())).param("run", syncRunId).update();
     }
 
     /** Queues consecutive months as one run each (a run reads each referral once), oldest first. */

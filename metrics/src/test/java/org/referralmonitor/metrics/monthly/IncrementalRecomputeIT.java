@@ -50,6 +50,9 @@ class IncrementalRecomputeIT {
     @Autowired
     ApplicationEventPublisher events;
 
+    @Autowired
+    MonthlyAggregation aggregation;
+
     ReferralFixture f;
 
     @BeforeEach
@@ -136,6 +139,60 @@ class IncrementalRecomputeIT {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM metrics_month_change WHERE clinic_id = 'late' AND month_index = :m")
                 .param("m", MonthlyAggregation.index(old)).query(Integer.class).single())
                 .as("a change counted since is forgotten").isZero();
+    }
+
+    /**
+     * Changes a sync makes without writing a resource are recorded too: referrals tombstoned in an
+     * old month, and requests classified again by a new rule (every month of the endpoint).
+     */
+    @Test
+    void tombstonesAndAReclassificationAreCountedAgainToo() {
+        YearMonth november = OCTOBER.plusMonths(1);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        int before = baselineReferrals(november);
+        List<String> three = jdbc.sql("""
+                SELECT resource_id FROM referral WHERE endpoint_id = 'late-emr' AND authored_month = :m
+                  AND deleted_at IS NULL AND is_referral ORDER BY resource_id LIMIT 3
+                """).param("m", YearMonth.of(2025, 12).atDay(1)).query(String.class).list();
+
+        long run = f.syncRun("late-emr", "SUCCEEDED", OffsetDateTime.of(2026, 11, 23, 10, 0, 0, 0, ZoneOffset.UTC), 0,
+                null);
+        jdbc.sql("UPDATE referral SET deleted_at = :at WHERE endpoint_id = 'late-emr' AND resource_id = :id")
+                .param("at", OffsetDateTime.of(2026, 11, 23, 10, 5, 0, 0, ZoneOffset.UTC)).param("id", three.get(0))
+                .update();
+        // a sync that failed after committing: its changes are recorded, nothing is recomputed in the background
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", run, false, 0, 1, false));
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(baselineReferrals(november)).isEqualTo(before - 1);
+
+        // a new referral rule: no resource written, no sync_run_id changed
+        long reclassifying = f.syncRun("late-emr", "SUCCEEDED", OffsetDateTime.of(2026, 11, 23, 11, 0, 0, 0,
+                ZoneOffset.UTC), 0, null);
+        jdbc.sql("UPDATE referral SET is_referral = FALSE WHERE endpoint_id = 'late-emr' AND resource_id IN (:ids)")
+                .param("ids", three.subList(1, 3)).update();
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", reclassifying, false, 0, 0, true));
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(baselineReferrals(november)).isEqualTo(before - 3);
+    }
+
+    /** While a sync is under way, no kept count of the clinic is reused; after it, those it left alone are. */
+    @Test
+    void noKeptCountIsReusedWhileASyncIsUnderWay() {
+        YearMonth november = OCTOBER.plusMonths(1);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        int reusing = aggregation.lastCounted();
+        assertThat(reusing).as("November and the unsettled months before it").isLessThan(25);
+
+        long run = f.syncRun("late-emr", "RUNNING", OffsetDateTime.of(2026, 11, 23, 12, 0, 0, 0, ZoneOffset.UTC), 0,
+                null);
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", run));
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).as("during a sync: every month").isEqualTo(25);
+
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", run, true, 0));
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).isEqualTo(reusing);
     }
 
     private int baselineReferrals(YearMonth month) {

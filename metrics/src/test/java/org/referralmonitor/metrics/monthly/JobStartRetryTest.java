@@ -24,5 +24,7 @@ class JobStartRetryTest {
                 .isFalse();
         assertThat(MonthlyMetricsRunner.transientFailure(new IllegalArgumentException("no such clinic"))).isFalse();
         assertThat(MonthlyMetricsRunner.transientFailure(new SQLException("syntax error", "42601"))).isFalse();
+        assertThat(MonthlyMetricsRunner.transientFailure(new org.springframework.dao.QueryTimeoutException("slow")))
+                .as("transient, but the job may have run").isFalse();
     }
 }
