@@ -612,13 +612,14 @@ class MonthlyAggregation {
         java.util.Set<Integer> reusable = new java.util.HashSet<>(jdbc.queryForList(REUSABLE_MONTHS, params,
                 Integer.class));
         List<YearMonth> count = new java.util.ArrayList<>();
+        List<java.time.LocalDate> reused = new java.util.ArrayList<>();
         for (YearMonth m = scanFrom; !m.isAfter(months.get(months.size() - 1).month()); m = m.plusMonths(1)) {
-            if (!reusable.contains(index(m))) {
+            if (reusable.contains(index(m))) {
+                reused.add(m.atDay(1));
+            } else {
                 count.add(m);
             }
         }
-        List<java.time.LocalDate> reused = reusable.stream().sorted()
-                .map(i -> YearMonth.of((i - 1) / 12, (i - 1) % 12 + 1).atDay(1)).toList();
         params.addValue("countFrom", count.get(0).atDay(1))
                 .addValue("countTo", count.get(count.size() - 1).atDay(1))
                 // never a month's first day: stands in for an empty list
@@ -698,7 +699,7 @@ class MonthlyAggregation {
         jdbc.batchUpdate(INSERT_TARGET, months.stream().map(m -> new MapSqlParameterSource()
                 .addValue("jobExecutionId", jobExecutionId)
                 .addValue("month", m.month().atDay(1))
-                .addValue("monthIndex", m.month().getYear() * 12 + m.month().getMonthValue())
+                .addValue("monthIndex", index(m.month()))
                 .addValue("seasonFrom", m.month().minusMonths(SEASON_MONTHS).atDay(1))
                 .addValue("exposure", m.exposure())
                 .addValue("horizonDays", m.horizonDays())
