@@ -26,6 +26,19 @@ record Upserts(String referral, String visit, String organization, String practi
             t.content_hash <> EXCLUDED.content_hash
                 AND (t.last_updated IS NULL OR EXCLUDED.last_updated IS NULL OR EXCLUDED.last_updated >= t.last_updated)""";
 
+    /**
+     * What a new version moved the row away from ({@code column}'s old value), kept in {@code movedFrom}
+     * for metrics, which counts whatever was counted under the old value again: the first value the
+     * row left in the sync writing it (one sync may write several versions), NULL when that sync's
+     * versions did not move it. {@code incoming} names the new values ({@code EXCLUDED} or the MERGE
+     * source); the assignments read the row as it was.
+     */
+    private static String moved(String column, String movedFrom, String incoming) {
+        return """
+                CASE WHEN t.sync_run_id = %3$s.sync_run_id AND t.%2$s IS NOT NULL THEN t.%2$s
+                     WHEN t.%1$s IS DISTINCT FROM %3$s.%1$s THEN t.%1$s END""".formatted(column, movedFrom, incoming);
+    }
+
     /** Per resource type, the PostgreSQL statement that refreshes the statistics of the tables holding it. */
     private static final java.util.Map<String, String> PG_ANALYZE = java.util.Map.of(
             "ServiceRequest", "ANALYZE referral, resource_issue",
@@ -70,12 +83,13 @@ record Upserts(String referral, String visit, String organization, String practi
                 performer_type = EXCLUDED.performer_type, performer_id = EXCLUDED.performer_id,
                 encounter_id = EXCLUDED.encounter_id, is_referral = EXCLUDED.is_referral,
                 classified_by = EXCLUDED.classified_by, content_hash = EXCLUDED.content_hash,
+                moved_from_month = %s,
                 sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
                 resource_json = EXCLUDED.resource_json, status_reason = EXCLUDED.status_reason,
                 deleted_at = NULL, tombstone_reason = NULL,
                 source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
             WHERE %s
-            """.formatted(PG_NEWER), """
+            """.formatted(moved("authored_month", "moved_from_month", "EXCLUDED"), PG_NEWER), """
             INSERT INTO visit AS t
                 (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash, period_start,
                  start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at, resource_json)
@@ -86,10 +100,11 @@ record Upserts(String referral, String visit, String organization, String practi
                 class_code = EXCLUDED.class_code, patient_hash = EXCLUDED.patient_hash,
                 period_start = EXCLUDED.period_start, start_date = EXCLUDED.start_date,
                 service_provider_id = EXCLUDED.service_provider_id, content_hash = EXCLUDED.content_hash,
+                moved_from_patient = %s,
                 sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
                 resource_json = EXCLUDED.resource_json, deleted_at = NULL, tombstone_reason = NULL
             WHERE %s
-            """.formatted(PG_NEWER), """
+            """.formatted(moved("patient_hash", "moved_from_patient", "EXCLUDED"), PG_NEWER), """
             INSERT INTO organization AS t
                 (endpoint_id, resource_id, version_id, last_updated, name, npi, active, source_key, content_hash,
                  updated_at)
@@ -170,6 +185,7 @@ record Upserts(String referral, String visit, String organization, String practi
                 requester_npi = s.requester_npi, requester_form = s.requester_form,
                 performer_type = s.performer_type, performer_id = s.performer_id, encounter_id = s.encounter_id,
                 is_referral = s.is_referral, classified_by = s.classified_by, content_hash = s.content_hash,
+                moved_from_month = %s,
                 sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
                 status_reason = s.status_reason, deleted_at = NULL, tombstone_reason = NULL,
                 source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
@@ -182,7 +198,7 @@ record Upserts(String referral, String visit, String organization, String practi
                  s.authored_date, s.authored_month, s.patient_hash, s.requester_type, s.requester_id, s.requester_npi,
                  s.requester_form, s.performer_type, s.performer_id, s.encounter_id, s.is_referral, s.classified_by,
                  s.content_hash, s.sync_run_id, s.seen_at, s.seen_at, s.resource_json, s.status_reason)
-            """.formatted(NEWER), """
+            """.formatted(NEWER, moved("authored_month", "moved_from_month", "s")), """
             MERGE INTO visit t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),
                            CAST(:versionId AS VARCHAR(64)), CAST(:lastUpdated AS TIMESTAMP WITH TIME ZONE),
@@ -198,6 +214,7 @@ record Upserts(String referral, String visit, String organization, String practi
                 version_id = s.version_id, last_updated = s.last_updated, status = s.status, class_code = s.class_code,
                 patient_hash = s.patient_hash, period_start = s.period_start, start_date = s.start_date,
                 service_provider_id = s.service_provider_id, content_hash = s.content_hash,
+                moved_from_patient = %s,
                 sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
                 deleted_at = NULL, tombstone_reason = NULL
             WHEN NOT MATCHED THEN INSERT
@@ -206,7 +223,7 @@ record Upserts(String referral, String visit, String organization, String practi
                 VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.class_code,
                  s.patient_hash, s.period_start, s.start_date, s.service_provider_id, s.content_hash, s.sync_run_id,
                  s.seen_at, s.seen_at, s.resource_json)
-            """.formatted(NEWER), H2_DIRECTORY.formatted("organization", NEWER),
+            """.formatted(NEWER, moved("patient_hash", "moved_from_patient", "s")), H2_DIRECTORY.formatted("organization", NEWER),
             H2_DIRECTORY.formatted("practitioner", NEWER), """
             MERGE INTO practitioner_role t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),

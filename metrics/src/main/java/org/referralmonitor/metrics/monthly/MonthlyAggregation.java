@@ -100,6 +100,21 @@ class MonthlyAggregation {
     /** The newest change recorded: changes up to it are in the data the run reads next. */
     private static final String CHANGE_MARK = "SELECT COALESCE(MAX(id), 0) FROM metrics_month_change";
 
+    /**
+     * The clinic's newest sync and how many of its syncs are queued or running: counts read while a
+     * sync may be writing can hold a state it left again (a referral moved twice), and are not kept as
+     * settled.
+     */
+    private static final String SYNCS = """
+            SELECT COALESCE(MAX(s.id), 0) AS newest,
+                   COALESCE(SUM(CASE WHEN s.status IN (:openSyncs) THEN 1 ELSE 0 END), 0) AS open
+            FROM sync_run s JOIN emr_endpoint e ON e.id = s.endpoint_id
+            WHERE e.clinic_id = :clinicId
+            """;
+
+    private static final List<String> OPEN_SYNCS =
+            List.of(org.referralmonitor.ingest.sync.SyncRun.QUEUED, org.referralmonitor.ingest.sync.SyncRun.RUNNING);
+
     /** Changes the new counts include. */
     private static final String DELETE_COUNTED_CHANGES = """
             DELETE FROM metrics_month_change WHERE clinic_id = :clinicId AND month_index IN (:countIndexes)
@@ -608,6 +623,8 @@ class MonthlyAggregation {
         String fingerprint = fingerprint(first.clinicId(), first.windowDays(), own.keys(first.clinicId()));
         // read before the referrals: a sync that commits after this mark records its change with a later id
         long changeMark = jdbc.queryForObject(CHANGE_MARK, params, Long.class);
+        params.addValue("openSyncs", OPEN_SYNCS);
+        long[] syncsBefore = syncs(params);
         params.addValue("fingerprint", fingerprint).addValue("countedAt", countedAt).addValue("changeMark", changeMark);
         java.util.Set<Integer> reusable = new java.util.HashSet<>(jdbc.queryForList(REUSABLE_MONTHS, params,
                 Integer.class));
@@ -627,19 +644,27 @@ class MonthlyAggregation {
                 .addValue("countIndexes", count.stream().map(MonthlyAggregation::index).toList());
         timed("delete counts", () -> jdbc.update(DELETE_COUNTS, params));
         timed("count months", () -> jdbc.update(INSERT_COUNTS, params));
+        long[] syncsAfter = syncs(params);
+        // no sync could write while the referrals were read: none open before or after, none new
+        boolean quiet = syncsBefore[1] == 0 && syncsAfter[1] == 0 && syncsAfter[0] == syncsBefore[0];
         jdbc.update(DELETE_COUNT_STATES, params);
         jdbc.batchUpdate(INSERT_COUNT_STATE, count.stream().map(m -> new MapSqlParameterSource()
                 .addValue("clinicId", first.clinicId())
                 .addValue("monthIndex", index(m))
                 .addValue("monthStart", m.atDay(1))
                 // every referral's window over: its counts no longer change unless its data does
-                .addValue("settled", m.atEndOfMonth().isBefore(first.decidedBefore()))
+                .addValue("settled", quiet && m.atEndOfMonth().isBefore(first.decidedBefore()))
                 .addValue("fingerprint", fingerprint)
                 .addValue("countedAt", countedAt)
                 .addValue("changeMark", changeMark))
                 .toArray(MapSqlParameterSource[]::new));
         jdbc.update(DELETE_COUNTED_CHANGES, params);
         return count.size();
+    }
+
+    /** The clinic's newest sync id and how many of its syncs are open. */
+    private long[] syncs(MapSqlParameterSource params) {
+        return jdbc.queryForObject(SYNCS, params, (rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)});
     }
 
     /**

@@ -326,9 +326,11 @@ public class MonthlyMetricsRunner {
 
     /**
      * The months (authored, in the clinic's time zone) of the referrals a sync changed or tombstoned,
-     * and of the referrals whose visits it changed (linked by basedOn, the encounter they were made
-     * in, or the same patient's earlier referrals). When it changed the directory (practices, providers, roles), every month of the
-     * endpoint, because referrals may be credited anew. Oldest first.
+     * the months its new versions moved referrals out of, and the months of the referrals whose visits
+     * it changed (linked by basedOn, the encounter they were made in, or the same patient, whose
+     * visits it changed or gave to another patient). When it changed the directory (practices,
+     * providers, roles), every month of the endpoint, because referrals may be credited anew. Oldest
+     * first.
      */
     SortedSet<YearMonth> touchedMonths(String endpointId, long syncRunId) {
         SortedSet<YearMonth> months = new TreeSet<>();
@@ -352,8 +354,12 @@ public class MonthlyMetricsRunner {
                                AND p.updated_at >= run.started)
                     OR EXISTS (SELECT 1 FROM practitioner_role pr WHERE pr.endpoint_id = :endpointId
                                AND pr.updated_at >= run.started)
+            ), moved_patients AS (
+                -- patients whose visits the sync gave to another patient (a merge of records in the EMR)
+                SELECT v.moved_from_patient AS patient_hash FROM visit v
+                WHERE v.endpoint_id = :endpointId AND v.sync_run_id = :run AND v.moved_from_patient IS NOT NULL
             )
-            SELECT DISTINCT r.authored_month FROM referral r CROSS JOIN run
+            SELECT r.authored_month FROM referral r CROSS JOIN run
             WHERE r.endpoint_id = :endpointId
               AND (r.sync_run_id = :run OR r.deleted_at >= run.started
                    OR EXISTS (SELECT 1 FROM directory_changed)
@@ -364,10 +370,15 @@ public class MonthlyMetricsRunner {
                    OR EXISTS (SELECT 1 FROM visit v
                               WHERE v.endpoint_id = r.endpoint_id AND v.resource_id = r.encounter_id
                                 AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
+                   -- any day: a visit moved to before the referral no longer converts it
                    OR EXISTS (SELECT 1 FROM visit v
                               WHERE v.patient_hash = r.patient_hash AND v.endpoint_id = r.endpoint_id
-                                AND v.start_date >= r.authored_date
-                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started)))
+                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
+                   OR r.patient_hash IN (SELECT patient_hash FROM moved_patients))
+            UNION
+            -- the months the sync's new versions moved referrals out of
+            SELECT r.moved_from_month FROM referral r
+            WHERE r.endpoint_id = :endpointId AND r.sync_run_id = :run AND r.moved_from_month IS NOT NULL
             """;
 
     /** Recent runs, newest first; for one clinic when given. */

@@ -123,6 +123,7 @@ class IncrementalRecomputeIT {
         YearMonth old = YearMonth.of(2025, 11);
         assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
         int baselineBefore = baselineReferrals(november);
+        int oldBefore = kept(old, "referrals");
 
         long before = sync(() -> {
             for (int day = 3; day < 9; day++) {
@@ -133,12 +134,73 @@ class IncrementalRecomputeIT {
         assertRecomputed(before, "2026-11");
         assertThat(baselineReferrals(november)).as("November's baseline months hold November 2025")
                 .isEqualTo(baselineBefore + 6);
-        assertThat(jdbc.sql("SELECT referrals FROM metrics_month_count WHERE clinic_id = 'late' AND month_index = :m "
-                + "AND org_key = :org AND practitioner_key = '*'").param("m", MonthlyAggregation.index(old))
-                .param("org", LAKESIDE).query(Integer.class).single()).isEqualTo(16);
+        assertThat(kept(old, "referrals")).isEqualTo(oldBefore + 6);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM metrics_month_change WHERE clinic_id = 'late' AND month_index = :m")
                 .param("m", MonthlyAggregation.index(old)).query(Integer.class).single())
                 .as("a change counted since is forgotten").isZero();
+    }
+
+    /**
+     * A new version that moves a referral to another month (its authored date changed), and a visit
+     * given to another patient (records merged in the EMR), change the months they leave too: those
+     * months' kept counts are counted again, though nothing in them was written.
+     */
+    @Test
+    void monthsAReferralOrAVisitMovedOutOfAreCountedAgain() {
+        YearMonth november = OCTOBER.plusMonths(1);
+        YearMonth left = YearMonth.of(2025, 11);
+        YearMonth merged = YearMonth.of(2025, 12);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        int baselineBefore = baselineReferrals(november);
+        int leftBefore = kept(left, "referrals");
+        int convertedBefore = kept(merged, "converted");
+        String moving = jdbc.sql("""
+                SELECT r.resource_id FROM referral r WHERE r.endpoint_id = 'late-emr' AND r.authored_month = :m
+                  AND r.deleted_at IS NULL AND r.is_referral
+                  AND NOT EXISTS (SELECT 1 FROM referral_conversion rc WHERE rc.endpoint_id = r.endpoint_id
+                                  AND rc.referral_id = r.resource_id)
+                ORDER BY r.resource_id LIMIT 1
+                """).param("m", left.atDay(1)).query(String.class).single();
+        String visit = jdbc.sql("""
+                SELECT rc.visit_id FROM referral_conversion rc
+                JOIN referral r ON r.endpoint_id = rc.endpoint_id AND r.resource_id = rc.referral_id
+                WHERE rc.endpoint_id = 'late-emr' AND r.authored_month = :m AND r.deleted_at IS NULL AND r.is_referral
+                ORDER BY rc.visit_id LIMIT 1
+                """).param("m", merged.atDay(1)).query(String.class).single();
+
+        long before = sync(() -> {
+            // as ingest's writer leaves them: the month or the patient they had before, the sync's run
+            jdbc.sql("""
+                    UPDATE referral SET authored_date = :day, authored_on = :on, authored_month = :month,
+                        moved_from_month = authored_month, sync_run_id = :run
+                    WHERE endpoint_id = 'late-emr' AND resource_id = :id
+                    """).param("day", LocalDate.of(2026, 11, 5))
+                    .param("on", OffsetDateTime.of(2026, 11, 5, 15, 0, 0, 0, ZoneOffset.UTC))
+                    .param("month", november.atDay(1)).param("run", f.runId).param("id", moving).update();
+            jdbc.sql("""
+                    UPDATE visit SET moved_from_patient = patient_hash, patient_hash = 'merged-elsewhere',
+                        sync_run_id = :run
+                    WHERE endpoint_id = 'late-emr' AND resource_id = :id
+                    """).param("run", f.runId).param("id", visit).update();
+            // and as the linker leaves them: the visit is no longer the referral's, nor based on it
+            jdbc.sql("DELETE FROM visit_based_on WHERE endpoint_id = 'late-emr' AND visit_id = :id")
+                    .param("id", visit).update();
+            jdbc.sql("DELETE FROM referral_conversion WHERE endpoint_id = 'late-emr' AND visit_id = :id")
+                    .param("id", visit).update();
+        });
+
+        assertRecomputed(before, "2026-11");
+        assertThat(kept(left, "referrals")).as("the month the referral left").isEqualTo(leftBefore - 1);
+        assertThat(baselineReferrals(november)).as("it left November's baseline for November itself")
+                .isEqualTo(baselineBefore - 1);
+        assertThat(kept(merged, "converted")).as("the referral the merged visit no longer converts")
+                .isEqualTo(convertedBefore - 1);
+    }
+
+    private int kept(YearMonth month, String column) {
+        return jdbc.sql("SELECT " + column + " FROM metrics_month_count WHERE clinic_id = 'late' AND month_index = :m "
+                + "AND org_key = :org AND practitioner_key = '*'").param("m", MonthlyAggregation.index(month))
+                .param("org", LAKESIDE).query(Integer.class).single();
     }
 
     /**
@@ -175,7 +237,11 @@ class IncrementalRecomputeIT {
         assertThat(baselineReferrals(november)).isEqualTo(before - 3);
     }
 
-    /** While a sync is under way, no kept count of the clinic is reused; after it, those it left alone are. */
+    /**
+     * While a sync is under way, no kept count of the clinic is reused, and what is counted then is not
+     * kept as settled (the sync may still move what was read); after it, the months it left alone are
+     * reused again once counted with no sync open.
+     */
     @Test
     void noKeptCountIsReusedWhileASyncIsUnderWay() {
         YearMonth november = OCTOBER.plusMonths(1);
@@ -190,7 +256,11 @@ class IncrementalRecomputeIT {
         assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
         assertThat(aggregation.lastCounted()).as("during a sync: every month").isEqualTo(25);
 
+        jdbc.sql("UPDATE sync_run SET status = 'SUCCEEDED' WHERE id = :id").param("id", run).update();
         events.publishEvent(new SyncFinishedEvent("late-emr", "late", run, true, 0));
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).as("counts read while the sync could write are not kept as settled")
+                .isEqualTo(25);
         assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
         assertThat(aggregation.lastCounted()).isEqualTo(reusing);
     }
