@@ -2,6 +2,12 @@ package org.referralmonitor.ingest.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.referralmonitor.ingest.sync.SyncDatabases.awaitSucceeded;
+import static org.referralmonitor.ingest.sync.SyncDatabases.counts;
+import static org.referralmonitor.ingest.sync.SyncDatabases.exists;
+import static org.referralmonitor.ingest.sync.SyncDatabases.lastRunId;
+import static org.referralmonitor.ingest.sync.SyncDatabases.rows;
+import static org.referralmonitor.ingest.sync.SyncDatabases.status;
 
 import ca.uhn.fhir.context.FhirContext;
 import java.nio.file.Path;
@@ -11,7 +17,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +41,6 @@ import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 class CrashRecoveryIT {
 
     private static final List<String> ENDPOINTS = List.of("crash-search", "crash-roster", "crash-bulk");
-    /** Columns that say when or in which run something was stored, not what: they differ between two runs. */
-    private static final Set<String> RUN_COLUMNS = Set.of("id", "sync_run_id", "first_seen_at", "updated_at",
-            "received_at", "seen_at", "page_url");
-    private static final List<String> TABLES = List.of("referral", "visit", "visit_based_on", "referral_conversion",
-            "organization", "practitioner", "practitioner_role", "rejected_resource", "resource_issue");
     private static final Path LOGS = Path.of("target", "crash-test");
 
     static SandboxFhirServer emr;
@@ -76,7 +76,7 @@ class CrashRecoveryIT {
         slow(false);
         long killedRuns = lastRunId(crashed);
         try (IngestProcess second = IngestProcess.start(properties(crashed), LOGS.resolve("second-run.log"))) {
-            awaitSucceeded(crashed, second, killedRuns);
+            awaitSucceeded(crashed, second, killedRuns, ENDPOINTS);
         }
         try (Connection c = crashed.connect(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM sync_run WHERE status = 'FAILED' "
@@ -88,13 +88,13 @@ class CrashRecoveryIT {
         PostgresTestDatabase.Database reference = PostgresTestDatabase.create();
         try (IngestProcess uninterrupted = IngestProcess.start(properties(reference),
                 LOGS.resolve("uninterrupted-run.log"))) {
-            awaitSucceeded(reference, uninterrupted, 0);
+            awaitSucceeded(reference, uninterrupted, 0, ENDPOINTS);
         }
 
         Map<String, Integer> expected = counts(reference);
         assertThat(atKill.get("referral")).as("killed with part of the referrals stored")
                 .isPositive().isLessThan(expected.get("referral"));
-        for (String table : TABLES) {
+        for (String table : SyncDatabases.TABLES) {
             assertThat(rows(crashed, table)).as("table %s after the crash and restart", table)
                     .containsExactlyElementsOf(rows(reference, table));
         }
@@ -162,91 +162,6 @@ class CrashRecoveryIT {
                             + "AND s.status = 'RUNNING' WHERE r.endpoint_id = 'crash-search'")
                     && exists(st, "SELECT 1 FROM referral r JOIN sync_run s ON s.endpoint_id = r.endpoint_id "
                             + "AND s.status = 'RUNNING' WHERE r.endpoint_id = 'crash-roster'");
-        }
-    }
-
-    private static boolean exists(Statement st, String sql) throws SQLException {
-        try (ResultSet rs = st.executeQuery(sql)) {
-            return rs.next();
-        }
-    }
-
-    /** Waits until every endpoint's latest sync after run {@code afterRun} succeeded. */
-    private static void awaitSucceeded(PostgresTestDatabase.Database db, IngestProcess process, long afterRun) {
-        await("every endpoint's latest sync succeeded (log: " + process.log() + ")")
-                .atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                    assertThat(process.isAlive()).as("the ingest process died; see %s", process.log()).isTrue();
-                    Map<String, String> status = status(db, afterRun);
-                    assertThat(status.values()).as("a sync failed; see %s", process.log())
-                            .doesNotContain(SyncRun.FAILED);
-                    return status.size() == ENDPOINTS.size()
-                            && status.values().stream().allMatch(SyncRun.SUCCEEDED::equals);
-                });
-    }
-
-    private static long lastRunId(PostgresTestDatabase.Database db) throws SQLException {
-        try (Connection c = db.connect(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM sync_run")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    /** The status of each endpoint's latest sync after run {@code afterRun}. */
-    private static Map<String, String> status(PostgresTestDatabase.Database db, long afterRun) throws SQLException {
-        Map<String, String> status = new LinkedHashMap<>();
-        try (Connection c = db.connect(); Statement st = c.createStatement()) {
-            if (!exists(st, "SELECT 1 FROM information_schema.tables WHERE table_name = 'sync_run'")) {
-                return status;
-            }
-            try (ResultSet rs = st.executeQuery("SELECT endpoint_id, status FROM sync_run s WHERE id > " + afterRun
-                    + " AND id = (SELECT max(id) FROM sync_run l WHERE l.endpoint_id = s.endpoint_id)")) {
-                while (rs.next()) {
-                    status.put(rs.getString(1), rs.getString(2));
-                }
-            }
-        }
-        return status;
-    }
-
-    private static Map<String, Integer> counts(PostgresTestDatabase.Database db) throws SQLException {
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        try (Connection c = db.connect(); Statement st = c.createStatement()) {
-            for (String table : TABLES) {
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
-                    rs.next();
-                    counts.put(table, rs.getInt(1));
-                }
-            }
-        }
-        return counts;
-    }
-
-    /** A table's rows without the columns that only say when or in which run they were written, sorted. */
-    private static List<String> rows(PostgresTestDatabase.Database db, String table) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (Connection c = db.connect(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT column_name FROM information_schema.columns WHERE table_name = '"
-                    + table + "' ORDER BY ordinal_position")) {
-                while (rs.next()) {
-                    if (!RUN_COLUMNS.contains(rs.getString(1))
-                            && !(table.equals("sync_watermark") && rs.getString(1).equals("watermark"))) {
-                        columns.add(rs.getString(1));
-                    }
-                }
-            }
-            String list = String.join(", ", columns);
-            List<String> rows = new ArrayList<>();
-            try (ResultSet rs = st.executeQuery("SELECT " + list + " FROM " + table + " ORDER BY " + list)) {
-                while (rs.next()) {
-                    StringBuilder row = new StringBuilder();
-                    for (int i = 1; i <= columns.size(); i++) {
-                        row.append(i == 1 ? "" : " | ").append(columns.get(i - 1)).append('=').append(rs.getString(i));
-                    }
-                    rows.add(row.toString());
-                }
-            }
-            return rows;
         }
     }
 }
