@@ -7,7 +7,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.referralmonitor.ingest.fhir.MappedResource.ReferralRow;
@@ -15,7 +14,6 @@ import org.referralmonitor.ingest.fhir.MappedResource.VisitRow;
 import org.referralmonitor.ingest.fhir.Ref;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * The writer remembers what a new version moved a row away from, on PostgreSQL (ON CONFLICT) and on
@@ -36,7 +34,8 @@ class MovedRowsIT {
     @ParameterizedTest
     @MethodSource("databases")
     void aNewVersionRemembersTheMonthAndThePatientItMovedAwayFrom(String database) {
-        NamedParameterJdbcTemplate jdbc = database.equals("h2") ? h2() : StoreDatabase.create(ENDPOINT, T0);
+        NamedParameterJdbcTemplate jdbc = database.equals("h2") ? StoreDatabase.createH2(ENDPOINT, T0)
+                : StoreDatabase.create(ENDPOINT, T0);
         ResourceWriter writer = new ResourceWriter(jdbc);
 
         writer.write(List.of(referral("2026-01-20", "p1"), visit("p1")), 1, T0);
@@ -58,21 +57,6 @@ class MovedRowsIT {
         writer.write(List.of(referral("2026-07-02", "p1"), visit("p5")), 5, T0.minusDays(1));
         assertThat(moved(jdbc)).as("an older version arriving later changes nothing")
                 .containsExactly("2026-04-01", "p3");
-    }
-
-    private static NamedParameterJdbcTemplate h2() {
-        DriverManagerDataSource dataSource = new DriverManagerDataSource("jdbc:h2:mem:moved-rows-" + System.nanoTime()
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1", "sa", "");
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/common", "classpath:db/migration/h2")
-                .load().migrate();
-        NamedParameterJdbcTemplate jdbc = new NamedParameterJdbcTemplate(dataSource);
-        jdbc.getJdbcTemplate().update("INSERT INTO clinic (id, name, time_zone, updated_at) VALUES ('c', 'Clinic', 'UTC', ?)",
-                T0);
-        jdbc.getJdbcTemplate().update("""
-                INSERT INTO emr_endpoint (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, updated_at)
-                VALUES (?, 'c', 'EMR', 'https://emr.example.org/fhir/', 100, '-', TRUE, 'CONFIG', ?)
-                """, ENDPOINT, T0);
-        return jdbc;
     }
 
     /** The referral's month left and the visit's patient left, as stored. */

@@ -17,7 +17,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -117,16 +116,9 @@ class CrashRecoveryIT {
     }
 
     private static Map<String, String> properties(PostgresTestDatabase.Database db) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("spring.datasource.url", db.url());
-        p.put("spring.datasource.username", db.user());
-        p.put("spring.datasource.password", db.password());
-        p.put("referral-monitor.ingest.sync-on-startup", "true");
-        p.put("referral-monitor.ingest.retry.max-retry-after", "2s");
+        Map<String, String> p = SyncDatabases.processProperties(db);
         p.put("referral-monitor.ingest.pull.bulk-poll-interval", "1s");
         p.put("referral-monitor.ingest.pull.bulk-max-poll-interval", "2s");
-        p.put("referral-monitor.profiles.warm-up-at-startup", "false");
-        p.put("logging.level.org.referralmonitor", "INFO");
         p.put("referral-monitor.ingest.clinics[0].id", "lakeside-ortho");
         p.put("referral-monitor.ingest.clinics[0].name", "Lakeside Orthopedics");
         p.put("referral-monitor.ingest.clinics[1].id", "harbor-behavioral");

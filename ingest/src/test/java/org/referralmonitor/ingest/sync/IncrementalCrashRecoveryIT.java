@@ -219,14 +219,7 @@ class IncrementalCrashRecoveryIT {
     }
 
     private static Map<String, String> properties(PostgresTestDatabase.Database db) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("spring.datasource.url", db.url());
-        p.put("spring.datasource.username", db.user());
-        p.put("spring.datasource.password", db.password());
-        p.put("referral-monitor.ingest.sync-on-startup", "true");
-        p.put("referral-monitor.ingest.retry.max-retry-after", "2s");
-        p.put("referral-monitor.profiles.warm-up-at-startup", "false");
-        p.put("logging.level.org.referralmonitor", "INFO");
+        Map<String, String> p = SyncDatabases.processProperties(db);
         p.put("referral-monitor.ingest.clinics[0].id", CLINIC);
         p.put("referral-monitor.ingest.clinics[0].name", "Lakeside Orthopedics");
         String key = "referral-monitor.ingest.endpoints[0].";

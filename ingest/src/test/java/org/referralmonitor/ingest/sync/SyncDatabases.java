@@ -38,6 +38,22 @@ final class SyncDatabases {
     private SyncDatabases() {
     }
 
+    /**
+     * The properties of an ingest process that syncs its endpoints once at startup into this database
+     * (waits on Retry-After at most 2 s; no validator warm-up); the test adds clinics and endpoints.
+     */
+    static Map<String, String> processProperties(PostgresTestDatabase.Database db) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("spring.datasource.url", db.url());
+        p.put("spring.datasource.username", db.user());
+        p.put("spring.datasource.password", db.password());
+        p.put("referral-monitor.ingest.sync-on-startup", "true");
+        p.put("referral-monitor.ingest.retry.max-retry-after", "2s");
+        p.put("referral-monitor.profiles.warm-up-at-startup", "false");
+        p.put("logging.level.org.referralmonitor", "INFO");
+        return p;
+    }
+
     static boolean exists(Statement st, String sql) throws SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {
             return rs.next();
