@@ -78,8 +78,9 @@ class IncrementalCrashRecoveryIT {
                 awaitSucceeded(db, first, 0, List.of(ENDPOINT));
             }
         }
-        Map<String, String> changed = change(Instant.ofEpochMilli(Math.min(watermark(crashed), watermark(reference)))
-                .minusSeconds(1));
+        // after both watermarks, before any later sync's window ends (server time minus the lag)
+        Instant at = Instant.ofEpochMilli(Math.max(watermark(crashed), watermark(reference)) + 1);
+        Map<String, String> changed = change(at);
 
         emr.behave(CLINIC, emr.behavior(CLINIC).delay(400));
         long firstRuns = lastRunId(crashed);
@@ -113,6 +114,8 @@ class IncrementalCrashRecoveryIT {
                     .containsExactlyElementsOf(rows(reference, table));
         }
         assertThat(rows(crashed, "sync_watermark")).isEqualTo(rows(reference, "sync_watermark"));
+        assertThat(Instant.ofEpochMilli(watermark(crashed))).as("the resumed sync advanced the watermarks past the changes")
+                .isAfter(at);
         assertThat(rows(crashed, "change_scope")).as("the killed sync's scope was finished by the next").isEmpty();
     }
 
@@ -197,7 +200,7 @@ class IncrementalCrashRecoveryIT {
         }
     }
 
-    /** The earliest of the endpoint's watermarks, in epoch milliseconds. */
+    /** The earliest of the endpoint's watermarks (one per resource type), in epoch milliseconds. */
     private static long watermark(PostgresTestDatabase.Database db) throws SQLException {
         try (Connection c = db.connect(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT min(watermark) FROM sync_watermark")) {
