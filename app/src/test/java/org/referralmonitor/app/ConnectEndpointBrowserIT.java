@@ -86,7 +86,7 @@ class ConnectEndpointBrowserIT {
 
     @BeforeEach
     void open() {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() ->
+        await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500)).until(() ->
                 sandbox.endpoints().stream().allMatch(e -> EndpointStatus.OK.equals(syncs.status(e.id()).health())));
         browser = Browser.start(profile);
     }
@@ -142,7 +142,7 @@ class ConnectEndpointBrowserIT {
 
         submit(feedRow("harbor-direct").findElement(By.className("sync-now")));
         assertThat(waitFor(By.cssSelector("p.notice")).getText()).contains("of Harbor direct queued");
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() ->
+        await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500)).until(() ->
                 !EndpointStatus.NEVER_SYNCED.equals(syncs.status("harbor-direct").health()));
         browser.navigate().refresh();
 
