@@ -172,10 +172,14 @@ class SyncSteps {
 
     private boolean planDirectoryRound(SyncContext ctx) {
         String endpointId = ctx.endpoint.id();
-        boolean planned = enqueueById(ctx, "PractitionerRole", gaps.missingRoles(endpointId), "_id");
-        planned |= enqueueById(ctx, "Practitioner", gaps.missingPractitioners(endpointId), "_id");
-        planned |= enqueueById(ctx, "Organization", gaps.missingOrganizations(endpointId), "_id");
-        planned |= enqueueById(ctx, "PractitionerRole", gaps.practitionersWithoutRoles(endpointId), "practitioner");
+        // what this sync (and any that died before finishing) wrote, once changes are recorded; every
+        // row on a first sync and on a reconciliation (which also asks again for what the EMR lacked)
+        boolean changedOnly = ctx.recordChangeScope && !ctx.reconciling();
+        boolean planned = enqueueById(ctx, "PractitionerRole", gaps.missingRoles(endpointId, changedOnly), "_id");
+        planned |= enqueueById(ctx, "Practitioner", gaps.missingPractitioners(endpointId, changedOnly), "_id");
+        planned |= enqueueById(ctx, "Organization", gaps.missingOrganizations(endpointId, changedOnly), "_id");
+        planned |= enqueueById(ctx, "PractitionerRole", gaps.practitionersWithoutRoles(endpointId, changedOnly),
+                "practitioner");
         return planned;
     }
 
