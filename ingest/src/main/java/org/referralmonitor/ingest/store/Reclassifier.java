@@ -17,7 +17,9 @@ import org.springframework.stereotype.Repository;
 
 /**
  * When an endpoint's referral rule changes (a new id or version), the referrals classified by the
- * old rule are classified again from their stored JSON, without fetching anything, in batches.
+ * old rule are classified again from their stored JSON, without fetching anything, in batches. The
+ * rule they were all classified by is recorded ({@code referral_rule_state}): while it is still the
+ * endpoint's rule, nothing is read (syncs write with the endpoint's current rule).
  */
 @Repository
 public class Reclassifier {
@@ -38,6 +40,13 @@ public class Reclassifier {
             WHERE endpoint_id = :endpointId AND resource_id = :resourceId
             """;
 
+    private static final String CLASSIFIED_BY = "SELECT label FROM referral_rule_state WHERE endpoint_id = :endpointId";
+
+    private static final String FORGET_STATE = "DELETE FROM referral_rule_state WHERE endpoint_id = :endpointId";
+
+    private static final String RECORD_STATE =
+            "INSERT INTO referral_rule_state (endpoint_id, label) VALUES (:endpointId, :label)";
+
     private record Row(String id, String json) {
     }
 
@@ -49,8 +58,16 @@ public class Reclassifier {
         this.classifier = classifier;
     }
 
-    /** @return how many referrals were classified again */
+    /**
+     * Call in a transaction: the rule is recorded with the requests it classified.
+     *
+     * @return how many referrals were classified again
+     */
     public int reclassify(String endpointId, ReferralRule rule, ZoneId zone) {
+        MapSqlParameterSource state = new MapSqlParameterSource("endpointId", endpointId).addValue("label", rule.label());
+        if (jdbc.queryForList(CLASSIFIED_BY, state, String.class).contains(rule.label())) {
+            return 0;
+        }
         int done = 0;
         String after = "";
         while (true) {
@@ -58,6 +75,8 @@ public class Reclassifier {
                     .addValue("label", rule.label()).addValue("after", after).addValue("batch", BATCH),
                     (rs, n) -> new Row(rs.getString(1), rs.getString(2)));
             if (rows.isEmpty()) {
+                jdbc.update(FORGET_STATE, state);
+                jdbc.update(RECORD_STATE, state);
                 return done;
             }
             List<SqlParameterSource> updates = new ArrayList<>(rows.size());
