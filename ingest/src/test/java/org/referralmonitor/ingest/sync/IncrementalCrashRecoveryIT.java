@@ -28,9 +28,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.referralmonitor.ingest.sandbox.SandboxFhirServer;
 import org.referralmonitor.ingest.sandbox.SandboxSpec;
 import org.referralmonitor.ingest.sandbox.SandboxWorld;
@@ -46,7 +47,10 @@ import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
  * of those changes is killed with SIGKILL once it has committed part of them (the changed
  * referrals stored, not yet credited or linked), then the process starts again; the other's runs
  * uninterrupted. Both must hold the same rows, and nothing left in the change scope: what the
- * killed sync committed is credited and linked by the one that resumes it.
+ * killed sync committed is credited and linked by the one that resumes it. Once per pull strategy:
+ * population search (windows on {@code _lastUpdated}), the patient-roster crawl (every patient read
+ * again, only the changes written) and Bulk export ({@code _since} the last manifest; killed between
+ * two NDJSON files, the export job left on the server for the resumed sync to finish).
  */
 class IncrementalCrashRecoveryIT {
 
@@ -55,27 +59,34 @@ class IncrementalCrashRecoveryIT {
     private static final Path LOGS = Path.of("target", "crash-test");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static SandboxFhirServer emr;
+    private SandboxFhirServer emr;
 
-    @BeforeAll
-    static void startEmr() {
-        // a fixed past "today": nothing in the EMR is younger than the sync windows' lag
+    @BeforeEach
+    void startEmr() {
+        // a fixed past "today": nothing in the EMR is younger than the sync windows' lag; a new EMR
+        // for each strategy, as the test changes its data
         emr = new SandboxFhirServer(new SandboxWorldGenerator(FhirContext.forR4Cached())
                 .generate(SandboxSpec.demo(4343, LocalDate.of(2026, 10, 20), 12, 6)));
+        // several NDJSON files per type, so that an export can be killed between two of them
+        emr.behave(CLINIC, emr.behavior(CLINIC).export(1, 1, 3, Set.of("ServiceRequest", "Encounter",
+                "Organization", "Practitioner", "PractitionerRole")));
     }
 
-    @AfterAll
-    static void stopEmr() {
+    @AfterEach
+    void stopEmr() {
         emr.close();
     }
 
-    @Test
-    void aKilledIncrementalSyncResumesToTheSameDatabaseAsAnUninterruptedOne() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"search", "roster", "bulk"})
+    void aKilledIncrementalSyncResumesToTheSameDatabaseAsAnUninterruptedOne(String strategy) throws Exception {
         PostgresTestDatabase.Database crashed = PostgresTestDatabase.create();
         PostgresTestDatabase.Database reference = PostgresTestDatabase.create();
-        for (PostgresTestDatabase.Database db : List.of(crashed, reference)) {
-            try (IngestProcess first = IngestProcess.start(properties(db), LOGS.resolve("incremental-first.log"))) {
-                awaitSucceeded(db, first, 0, List.of(ENDPOINT));
+        Map<String, String> crashedProperties = properties(crashed, strategy);
+        Map<String, String> referenceProperties = properties(reference, strategy);
+        for (Map<String, String> p : List.of(crashedProperties, referenceProperties)) {
+            try (IngestProcess first = IngestProcess.start(p, LOGS.resolve("incremental-" + strategy + "-first.log"))) {
+                awaitSucceeded(p == crashedProperties ? crashed : reference, first, 0, List.of(ENDPOINT));
             }
         }
         // after both watermarks, before any later sync's window ends (server time minus the lag)
@@ -84,7 +95,8 @@ class IncrementalCrashRecoveryIT {
 
         emr.behave(CLINIC, emr.behavior(CLINIC).delay(400));
         long firstRuns = lastRunId(crashed);
-        try (IngestProcess killed = IngestProcess.start(properties(crashed), LOGS.resolve("incremental-killed.log"))) {
+        try (IngestProcess killed = IngestProcess.start(crashedProperties,
+                LOGS.resolve("incremental-" + strategy + "-killed.log"))) {
             await("the incremental sync has stored some of the changed referrals (log: " + killed.log() + ")")
                     .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
                     .until(() -> midSync(crashed, killed, firstRuns));
@@ -97,12 +109,13 @@ class IncrementalCrashRecoveryIT {
 
         emr.behave(CLINIC, emr.behavior(CLINIC).delay(0));
         long killedRun = lastRunId(crashed);
-        try (IngestProcess resumed = IngestProcess.start(properties(crashed), LOGS.resolve("incremental-resumed.log"))) {
+        try (IngestProcess resumed = IngestProcess.start(crashedProperties,
+                LOGS.resolve("incremental-" + strategy + "-resumed.log"))) {
             awaitSucceeded(crashed, resumed, killedRun, List.of(ENDPOINT));
         }
         long referenceRun = lastRunId(reference);
-        try (IngestProcess uninterrupted = IngestProcess.start(properties(reference),
-                LOGS.resolve("incremental-uninterrupted.log"))) {
+        try (IngestProcess uninterrupted = IngestProcess.start(referenceProperties,
+                LOGS.resolve("incremental-" + strategy + "-uninterrupted.log"))) {
             awaitSucceeded(reference, uninterrupted, referenceRun, List.of(ENDPOINT));
         }
 
@@ -117,13 +130,14 @@ class IncrementalCrashRecoveryIT {
         assertThat(Instant.ofEpochMilli(watermark(crashed))).as("the resumed sync advanced the watermarks past the changes")
                 .isAfter(at);
         assertThat(rows(crashed, "change_scope")).as("the killed sync's scope was finished by the next").isEmpty();
+        assertThat(rows(crashed, "bulk_export")).as("no export left behind").isEmpty();
     }
 
     /**
      * Changes the EMR at {@code at} (inside both databases' next window): per referral changed, what
      * was done to it.
      */
-    private static Map<String, String> change(Instant at) {
+    private Map<String, String> change(Instant at) {
         List<SandboxWorld.Resource> referrals = current("ServiceRequest").stream()
                 .filter(r -> r.id().startsWith("sr-") && authoredBefore(r, LocalDate.of(2026, 8, 1))).toList();
         Map<String, String> changed = new LinkedHashMap<>();
@@ -162,7 +176,7 @@ class IncrementalCrashRecoveryIT {
         return !authored.isEmpty() && OffsetDateTime.parse(authored).toLocalDate().isBefore(day);
     }
 
-    private static List<SandboxWorld.Resource> current(String type) {
+    private List<SandboxWorld.Resource> current(String type) {
         return emr.world().clinics().stream().filter(c -> c.id().equals(CLINIC)).flatMap(c -> c.resources().stream())
                 .filter(r -> r.type().equals(type)).map(r -> emr.find(CLINIC, type, r.id()).orElseThrow())
                 .sorted(Comparator.comparing(SandboxWorld.Resource::id)).toList();
@@ -221,8 +235,10 @@ class IncrementalCrashRecoveryIT {
         return String.join(", ", ids.stream().map(id -> "'" + id + "'").toList());
     }
 
-    private static Map<String, String> properties(PostgresTestDatabase.Database db) {
+    private Map<String, String> properties(PostgresTestDatabase.Database db, String strategy) {
         Map<String, String> p = SyncDatabases.processProperties(db);
+        p.put("referral-monitor.ingest.pull.bulk-poll-interval", "1s");
+        p.put("referral-monitor.ingest.pull.bulk-max-poll-interval", "2s");
         p.put("referral-monitor.ingest.clinics[0].id", CLINIC);
         p.put("referral-monitor.ingest.clinics[0].name", "Lakeside Orthopedics");
         String key = "referral-monitor.ingest.endpoints[0].";
@@ -230,8 +246,12 @@ class IncrementalCrashRecoveryIT {
         p.put(key + "clinic", CLINIC);
         p.put(key + "base-url", emr.baseUrl(CLINIC).toString());
         p.put(key + "page-size", "20");
-        p.put(key + "strategy", "search");
+        p.put(key + "strategy", strategy);
         p.put(key + "own-organizations[0]", "Organization/org-self");
+        if (strategy.equals("roster")) {
+            p.put(key + "roster.source", "group");
+            p.put(key + "roster.group-id", CLINIC + "-patients");
+        }
         return p;
     }
 }
