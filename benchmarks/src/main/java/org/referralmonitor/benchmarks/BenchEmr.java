@@ -73,6 +73,11 @@ final class BenchEmr implements AutoCloseable {
         throw new IOException("The benchmark EMR stopped before serving; see " + log.toAbsolutePath());
     }
 
+    /** The EMR's process, for its CPU time. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     @Override
     public void close() throws Exception {
         process.getOutputStream().close();

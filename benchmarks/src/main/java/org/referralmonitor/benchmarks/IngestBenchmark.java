@@ -75,11 +75,12 @@ final class IngestBenchmark {
             URI base = emr.content.baseUrl();
             System.out.println("EMR serving " + emr.content.countsByType() + " at " + base);
             try (ConfigurableApplicationContext app = monitor(db, base)) {
-                Sync sync = sync(app);
-                Sync again = sync(app);
+                ProcessHandle emrProcess = emr.handle();
+                Sync sync = sync(app, emrProcess);
+                Sync again = sync(app, emrProcess);
                 app.getBean(ConversionLinker.class).forget(ENDPOINT);
-                Sync relinked = sync(app);
-                Baselines baselines = baselines(app, db, base);
+                Sync relinked = sync(app, emrProcess);
+                Baselines baselines = baselines(app, db, base, emrProcess);
                 return report(emr.content, sync, again, relinked, baselines);
             }
         }
@@ -107,7 +108,7 @@ final class IngestBenchmark {
 
     /** What the full sync did. */
     private record Sync(SyncRun run, double seconds, long peakHeap, long maxHeap, long liveHeap,
-            Map<String, Integer> stored, Phases phases) {
+            Map<String, Integer> stored, Phases phases, CpuMeter.Reading windowsCpu, double windowsCpuSeconds) {
     }
 
     /** Where the sync's time went, from its page records: search windows, directory look-ups, finishing. */
@@ -126,7 +127,7 @@ final class IngestBenchmark {
             FROM sync_page p JOIN sync_run r ON r.id = p.sync_run_id WHERE r.id = ?
             """;
 
-    private static Sync sync(ConfigurableApplicationContext app) throws Exception {
+    private static Sync sync(ConfigurableApplicationContext app, ProcessHandle emrProcess) throws Exception {
         SyncService syncs = app.getBean(SyncService.class);
         CompletableFuture<SyncFinishedEvent> finished = new CompletableFuture<>();
         app.addApplicationListener(event -> {
@@ -140,7 +141,8 @@ final class IngestBenchmark {
         long end;
         SyncRun run;
         long peak;
-        try (HeapSampler heap = new HeapSampler()) {
+        CpuMeter.Sampler cpu = new CpuMeter.Sampler(emrProcess);
+        try (cpu; HeapSampler heap = new HeapSampler()) {
             start = System.nanoTime();
             long id = syncs.requestSync(ENDPOINT, SyncService.TRIGGER_API).id();
             finished.get(2, TimeUnit.HOURS);
@@ -161,17 +163,32 @@ final class IngestBenchmark {
         }
         Phases phases = sql.queryForObject(PHASES, (rs, n) -> new Phases(rs.getInt(1), rs.getDouble(2), rs.getInt(3),
                 rs.getDouble(4), rs.getDouble(5)), run.id());
-        return new Sync(run, (end - start) / 1e9, peak, HeapSampler.maxHeapBytes(), live, stored, phases);
+        long windowsEnd = start + (long) (phases.windowSeconds() * 1e9);
+        return new Sync(run, (end - start) / 1e9, peak, HeapSampler.maxHeapBytes(), live, stored, phases,
+                cpu.upTo(windowsEnd), cpu.secondsUpTo(windowsEnd));
     }
 
     /** The limits measured on a sample of the same pages, in the same JVM, right after the sync. */
     private record Baselines(int sampleResources, int samplePages, double fetchOnly, double parseOnly,
-            double writeOnly) {
+            double writeOnly, Cpu cpu) {
     }
 
-    private Baselines baselines(ConfigurableApplicationContext app, BenchDatabase db, URI base) throws Exception {
+    /**
+     * CPU time per resource of each stage measured alone, in core-seconds: fetching (the EMR's JVM
+     * serving plus this JVM's HTTP client), parsing (this JVM), writing (this JVM and PostgreSQL).
+     */
+    private record Cpu(double fetch, double parse, double writeJvm, double writePostgres) {
+
+        double total() {
+            return fetch + parse + writeJvm + writePostgres;
+        }
+    }
+
+    private Baselines baselines(ConfigurableApplicationContext app, BenchDatabase db, URI base,
+            ProcessHandle emrProcess) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         List<Page> pages = new ArrayList<>();
+        CpuMeter.Reading fetchCpu = CpuMeter.read(emrProcess);
         long fetchStart = System.nanoTime();
         for (String type : List.of("ServiceRequest", "Encounter")) {
             String url = base + type + "?_count=" + PAGE_SIZE;
@@ -185,6 +202,7 @@ final class IngestBenchmark {
             }
         }
         double fetchSeconds = (System.nanoTime() - fetchStart) / 1e9;
+        fetchCpu = CpuMeter.read(emrProcess).minus(fetchCpu);
 
         BundlePageParser parser = app.getBean(BundlePageParser.class);
         MappingContext ctx = new MappingContext(ENDPOINT, base, ZoneId.of("America/New_York"), ValidationLevel.LENIENT);
@@ -193,18 +211,21 @@ final class IngestBenchmark {
             parsed.add(parser.parse(page.body(), ctx));
         }
         int n = parsed.stream().mapToInt(p -> p.resources().size() + p.rejections().size()).sum();
+        CpuMeter.Reading parseCpu = CpuMeter.read(emrProcess);
         double parseOnly = Timing.rate(n, 1, 3, () -> {
             for (Page page : pages) {
                 parser.parse(page.body(), ctx);
             }
         });
 
+        parseCpu = CpuMeter.read(emrProcess).minus(parseCpu);
         ResourceWriter writer = app.getBean(ResourceWriter.class);
         ReviewQueue review = app.getBean(ReviewQueue.class);
         IssueLog issues = app.getBean(IssueLog.class);
         TransactionTemplate tx = new TransactionTemplate(app.getBean(PlatformTransactionManager.class));
         JdbcTemplate sql = app.getBean(JdbcTemplate.class);
         long runId = sql.queryForObject("SELECT max(id) FROM sync_run", Long.class);
+        CpuMeter.Reading writeCpu = CpuMeter.read(emrProcess);
         double writeOnly = Timing.rate(n, 1, 3, () -> {
             sql.execute("TRUNCATE referral_conversion, visit_based_on, referral, visit, rejected_resource, resource_issue");
             for (int i = 0; i < parsed.size(); i++) {
@@ -219,7 +240,34 @@ final class IngestBenchmark {
                 });
             }
         });
-        return new Baselines(n, pages.size(), n / fetchSeconds, parseOnly, writeOnly);
+        writeCpu = CpuMeter.read(emrProcess).minus(writeCpu);
+        // Timing.rate ran each workload 4 times (1 warm-up, 3 measured)
+        Cpu cpu = new Cpu((fetchCpu.emr() + fetchCpu.self()) / n, parseCpu.self() / (4.0 * n),
+                writeCpu.self() / (4.0 * n), writeCpu.postgres() / (4.0 * n));
+        return new Baselines(n, pages.size(), n / fetchSeconds, parseOnly, writeOnly, cpu);
+    }
+
+    /** Where the CPU went during the search windows, and the rate the cores allow the stages together. */
+    private static String cpu(Sync sync, Baselines b) {
+        CpuMeter.Reading w = sync.windowsCpu();
+        if (!CpuMeter.available() || w.machineTotal() <= 0 || b.cpu().total() <= 0) {
+            return "(CPU time not measured: no /proc on this system.)";
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        double bound = cores / b.cpu().total();
+        return String.format(Locale.US, """
+                **CPU**: during the search windows (the first %.0f s of the sync) the machine's %d cores were
+                %.0f%% busy: %.1f core-seconds in the monitor's JVM, %.1f in the EMR's JVM, %.1f in PostgreSQL,
+                %.1f other (kernel, processes that ended); %.1f µs of CPU per resource received. Measured alone
+                (same baseline runs), each stage costs per resource: fetch %.1f µs (the EMR serving and the
+                HTTP client), parse %.1f µs, write %.1f µs (%.1f µs in the monitor's JVM, %.1f µs in
+                PostgreSQL): %.1f µs in all, so %d cores can run all three at most at %s, every stage
+                overlapped and nothing else running: %.0f%% of the write-only limit.""",
+                sync.windowsCpuSeconds(), cores, 100 * w.busyShare(), w.self(), w.emr(), w.postgres(), w.other(),
+                1e6 * w.machineBusy() / sync.phases().windowResources(),
+                1e6 * b.cpu().fetch(), 1e6 * b.cpu().parse(), 1e6 * (b.cpu().writeJvm() + b.cpu().writePostgres()),
+                1e6 * b.cpu().writeJvm(), 1e6 * b.cpu().writePostgres(), 1e6 * b.cpu().total(), cores,
+                Timing.perSecond(bound), 100 * bound / b.writeOnly());
     }
 
     private static String report(BenchEmr.Content content, Sync sync, Sync again, Sync relinked, Baselines b) {
@@ -253,6 +301,9 @@ final class IngestBenchmark {
 
                 **The sync runs at %.0f%% of the slower limit (%s)** (target: at least 60%%); its search
                 windows alone at %.0f%%.
+
+                %s
+
                 **Peak heap during the sync: %,d MB** of the %,d MB allowed (sampled every 10 ms; used heap,
                 garbage included), target: a 1M-resource sync within 512 MB. Live heap after the sync (after a
                 full GC): %,d MB, most of it the FHIR validator's definitions (HAPI keeps the R4 definitions
@@ -282,7 +333,7 @@ final class IngestBenchmark {
                 Timing.perSecond(b.writeOnly()), Timing.micros(b.writeOnly()),
                 Timing.perSecond(b.fetchOnly()), Timing.micros(b.fetchOnly()),
                 Timing.perSecond(serial), Timing.micros(serial),
-                100 * syncRate / limit, limitName, 100 * windowRate / limit,
+                100 * syncRate / limit, limitName, 100 * windowRate / limit, cpu(sync, b),
                 sync.peakHeap() / (1024 * 1024), sync.maxHeap() / (1024 * 1024), sync.liveHeap() / (1024 * 1024),
                 again.run().resourcesReceived(), again.seconds(), again.phases().finishSeconds(), relinked.seconds(),
                 relinked.phases().finishSeconds(), sync.stored().toString().replaceAll("[{}]", ""));
