@@ -40,6 +40,13 @@ public record SyncRun(
         Long durationMs,
         String error) {
 
+    /**
+     * How the error of a run left QUEUED or RUNNING by a process that stopped (a crash, a kill) begins:
+     * such a run never published its {@link SyncFinishedEvent}, so the next run of its endpoint
+     * stands in for it.
+     */
+    public static final String INTERRUPTED = "Interrupted:";
+
     public static final String QUEUED = "QUEUED";
     public static final String RUNNING = "RUNNING";
     public static final String SUCCEEDED = "SUCCEEDED";

@@ -113,12 +113,11 @@ class SyncRunRepository {
     /** Runs left QUEUED or RUNNING by a process that stopped: they will never finish. */
     int failInterrupted(OffsetDateTime now) {
         return jdbc.sql("""
-                UPDATE sync_run SET status = 'FAILED', finished_at = :now,
-                    error_message = 'Interrupted: the application stopped before this sync finished; '
-                        || 'what it had committed is kept, its watermarks did not move, and the next sync '
-                        || 'pulls the same window again'
+                UPDATE sync_run SET status = 'FAILED', finished_at = :now, error_message = :message
                 WHERE status IN ('QUEUED', 'RUNNING')
-                """).param("now", now).update();
+                """).param("now", now).param("message", SyncRun.INTERRUPTED + " the application stopped before "
+                        + "this sync finished; what it had committed is kept, its watermarks did not move, and the "
+                        + "next sync pulls the same window again").update();
     }
 
     Optional<SyncRun> find(long id) {

@@ -4,6 +4,7 @@ import jakarta.annotation.PreDestroy;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -18,6 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.sync.SyncFinishedEvent;
+import org.referralmonitor.ingest.sync.SyncRun;
 import org.referralmonitor.ingest.sync.SyncStartedEvent;
 import org.referralmonitor.metrics.MetricsProperties;
 import org.slf4j.Logger;
@@ -224,8 +226,15 @@ public class MonthlyMetricsRunner {
     void afterSync(SyncFinishedEvent event) {
         long start = System.nanoTime();
         SortedSet<YearMonth> touched = new TreeSet<>();
-        if (event.changedData()) {
+        // runs of the endpoint killed since its last success published no event: this one stands in for
+        // them (it finished crediting and linking what they committed, maybe writing nothing itself)
+        List<Long> interrupted = interruptedRuns(event.endpointId(), event.syncRunId());
+        boolean changed = event.changedData() || !interrupted.isEmpty();
+        if (changed) {
             touched = touchedMonths(event.endpointId(), event.syncRunId());
+            for (long run : interrupted) {
+                touched.addAll(touchedMonths(event.endpointId(), run));
+            }
             // whether or not they are recomputed now, their kept counts are not reused (a failed sync
             // too: what it committed stays)
             recordChanged(event.clinicId(), touched, event.syncRunId());
@@ -234,11 +243,17 @@ public class MonthlyMetricsRunner {
             }
         }
         // the months it changed are recorded: the clinic's other kept counts can be reused again
+        List<Long> ended = new ArrayList<>(interrupted);
+        ended.add(event.syncRunId());
         jdbc.sql("DELETE FROM metrics_month_change WHERE clinic_id = :clinic AND month_index = :inProgress "
-                + "AND sync_run_id = :run")
+                + "AND sync_run_id IN (:runs)")
                 .param("clinic", event.clinicId()).param("inProgress", SYNC_IN_PROGRESS)
-                .param("run", event.syncRunId()).update();
-        if (properties.recomputeAfterSync() && event.succeeded() && event.changedData()) {
+                .param("runs", ended).update();
+        if (!interrupted.isEmpty()) {
+            log.info("Sync {} of {} stands in for interrupted sync(s) {}: the months they touched are {}",
+                    event.syncRunId(), event.endpointId(), interrupted, touched);
+        }
+        if (properties.recomputeAfterSync() && event.succeeded() && changed) {
             SortedSet<YearMonth> months = dueMonths(event.clinicId());
             YearMonth oldest = currentMonth(event.clinicId()).minusMonths(properties.recomputeMonths());
             months.addAll(touched.tailSet(oldest));
@@ -246,6 +261,22 @@ public class MonthlyMetricsRunner {
                     months, event.clinicId(), (System.nanoTime() - start) / 1_000_000);
             submitRanges(event.clinicId(), months, "after sync " + event.syncRunId() + " of " + event.endpointId());
         }
+    }
+
+    /**
+     * The endpoint's runs before this one that a stopped process left unfinished (marked interrupted at
+     * the next start, no event published), since its last successful run.
+     */
+    private List<Long> interruptedRuns(String endpointId, long syncRunId) {
+        return jdbc.sql("""
+                SELECT s.id FROM sync_run s
+                WHERE s.endpoint_id = :endpointId AND s.id < :run AND s.status = 'FAILED'
+                  AND s.error_message LIKE :interrupted
+                  AND s.id > COALESCE((SELECT MAX(p.id) FROM sync_run p
+                                       WHERE p.endpoint_id = :endpointId AND p.id < :run AND p.status = 'SUCCEEDED'), 0)
+                ORDER BY s.id
+                """).param("endpointId", endpointId).param("run", syncRunId)
+                .param("interrupted", SyncRun.INTERRUPTED + "%").query(Long.class).list();
     }
 
     /** metrics_month_change.month_index of a change to every month of the clinic. */

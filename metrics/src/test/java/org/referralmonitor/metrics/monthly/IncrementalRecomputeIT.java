@@ -197,6 +197,51 @@ class IncrementalRecomputeIT {
                 .isEqualTo(convertedBefore - 1);
     }
 
+    /**
+     * A sync killed with part of its changes committed publishes nothing; the next sync of the endpoint
+     * (marked succeeded, writing nothing itself: what the killed one wrote is already stored) stands in
+     * for it: the months the killed one touched or moved referrals out of are counted again, and its
+     * "sync under way" mark no longer stops kept counts from being reused.
+     */
+    @Test
+    void theSyncAfterAKilledOneRecomputesWhatTheKilledOneChanged() {
+        YearMonth november = OCTOBER.plusMonths(1);
+        YearMonth left = YearMonth.of(2025, 11);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        int baselineBefore = baselineReferrals(november);
+        int leftBefore = kept(left, "referrals");
+        long lastExecution = runner.history("late", 1).get(0).executionId();
+
+        long killed = f.syncRun("late-emr", "RUNNING", OffsetDateTime.of(2026, 11, 23, 9, 0, 0, 0, ZoneOffset.UTC),
+                0, null);
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", killed));
+        jdbc.sql("""
+                UPDATE referral SET authored_date = :day, authored_on = :on, authored_month = :month,
+                    moved_from_month = authored_month, sync_run_id = :run
+                WHERE endpoint_id = 'late-emr' AND resource_id = (
+                    SELECT MIN(resource_id) FROM referral WHERE endpoint_id = 'late-emr' AND authored_month = :left
+                      AND deleted_at IS NULL AND is_referral)
+                """).param("day", LocalDate.of(2026, 11, 5))
+                .param("on", OffsetDateTime.of(2026, 11, 5, 15, 0, 0, 0, ZoneOffset.UTC))
+                .param("month", november.atDay(1)).param("run", killed).param("left", left.atDay(1)).update();
+        // the process is killed; at the next start its run is marked interrupted, and no event is published
+        jdbc.sql("UPDATE sync_run SET status = 'FAILED', error_message = :error WHERE id = :id")
+                .param("error", org.referralmonitor.ingest.sync.SyncRun.INTERRUPTED + " the application stopped")
+                .param("id", killed).update();
+
+        long resumed = f.syncRun("late-emr", "SUCCEEDED", OffsetDateTime.of(2026, 11, 23, 10, 0, 0, 0,
+                ZoneOffset.UTC), 0, null);
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", resumed, true, 0));
+
+        assertRecomputed(lastExecution, "2026-11");
+        assertThat(kept(left, "referrals")).as("the month the killed sync moved a referral out of")
+                .isEqualTo(leftBefore - 1);
+        assertThat(baselineReferrals(november)).isEqualTo(baselineBefore - 1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM metrics_month_change WHERE sync_run_id = :run AND month_index = :m")
+                .param("run", killed).param("m", MonthlyMetricsRunner.SYNC_IN_PROGRESS).query(Integer.class).single())
+                .as("the killed sync's mark is gone").isZero();
+    }
+
     private int kept(YearMonth month, String column) {
         return jdbc.sql("SELECT " + column + " FROM metrics_month_count WHERE clinic_id = 'late' AND month_index = :m "
                 + "AND org_key = :org AND practitioner_key = '*'").param("m", MonthlyAggregation.index(month))
