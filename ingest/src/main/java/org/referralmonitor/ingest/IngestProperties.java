@@ -101,7 +101,8 @@ public record IngestProperties(
             @NotNull @DefaultValue("10s") Duration bulkPollInterval,
             @NotNull @DefaultValue("5m") Duration bulkMaxPollInterval,
             @NotNull @DefaultValue("6h") Duration bulkMaxWait,
-            @Min(10) @Max(100000) @DefaultValue("1000") int bulkChunk) {
+            @Min(10) @Max(100000) @DefaultValue("1000") int bulkChunk,
+            @NotNull @DefaultValue("24h") Duration directoryRecheck) {
     }
 
     public record Sandbox(

@@ -1,5 +1,6 @@
 package org.referralmonitor.ingest.store;
 
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -11,8 +12,9 @@ import org.springframework.stereotype.Repository;
  * since it last finished one ({@link ChangeScope}), so that an incremental sync looks in proportion
  * to what it wrote instead of reading every referral. A gap only appears when a row pointing at
  * something is written, and each written referral, new or re-homed visit and changed role is in the
- * scope; gaps a sync could not fill (the EMR no longer has the resource) are asked for again by the
- * next reconciliation, not by every sync.
+ * scope; gaps a sync could not fill (the EMR lacked the resource then) are asked for again by the
+ * next look among all rows, which a sync takes once the endpoint's last one is older than
+ * {@code directory-recheck} ({@code directory_scan_state}), not by every sync.
  */
 @Repository
 public class DirectoryGaps {
@@ -89,10 +91,32 @@ public class DirectoryGaps {
                 + "AND s.kind = '" + kind + "')";
     }
 
+    private static final String LAST_FULL_SCAN =
+            "SELECT scanned_at FROM directory_scan_state WHERE endpoint_id = :endpointId";
+
+    private static final String FORGET_FULL_SCAN = "DELETE FROM directory_scan_state WHERE endpoint_id = :endpointId";
+
+    private static final String RECORD_FULL_SCAN =
+            "INSERT INTO directory_scan_state (endpoint_id, scanned_at) VALUES (:endpointId, :at)";
+
     private final NamedParameterJdbcTemplate jdbc;
 
     public DirectoryGaps(NamedParameterJdbcTemplate jdbc) {
         this.jdbc = jdbc;
+    }
+
+    /** Whether the endpoint's last look among all its rows is older than {@code since}, or there was none. */
+    public boolean fullScanDue(String endpointId, OffsetDateTime since) {
+        List<OffsetDateTime> last = jdbc.queryForList(LAST_FULL_SCAN,
+                new MapSqlParameterSource("endpointId", endpointId), OffsetDateTime.class);
+        return last.isEmpty() || last.get(0).isBefore(since);
+    }
+
+    /** Records a look among all the endpoint's rows, in the transaction of the sync that finished it. */
+    public void recordFullScan(String endpointId, OffsetDateTime at) {
+        MapSqlParameterSource params = new MapSqlParameterSource("endpointId", endpointId).addValue("at", at);
+        jdbc.update(FORGET_FULL_SCAN, params);
+        jdbc.update(RECORD_FULL_SCAN, params);
     }
 
     /**

@@ -71,6 +71,11 @@ final class SyncContext implements AutoCloseable {
     int directoryRounds;
     /** Whether written referrals and visits record their conversion scope (the endpoint was linked before). */
     boolean recordChangeScope;
+    /**
+     * Whether directory gaps are looked for among all the endpoint's rows (a first sync, a
+     * reconciliation, or the last such look older than directory-recheck), not only among what it wrote.
+     */
+    boolean fullDirectoryScan;
     /** Requests classified again, or every referral linked again: every month may have changed. */
     boolean everyReferralChanged;
     Fetched fetched;

@@ -145,6 +145,8 @@ class SyncSteps {
         SyncContext ctx = new SyncContext(runId, run.trigger(), endpoint, clinic, mapping, session,
                 report.capabilities(), serverNow);
         ctx.recordChangeScope = conversions.hasLinks(endpoint.id());
+        ctx.fullDirectoryScan = !ctx.recordChangeScope || ctx.reconciling() || gaps.fullScanDue(endpoint.id(),
+                now().minus(properties.pull().directoryRecheck()));
         ctx.everyReferralChanged = reclassified > 0;
         exchange.setProperty(SyncContext.PROPERTY, ctx);
         exchange.setProperty(SyncContext.WAIT_PROPERTY, 0L);
@@ -173,8 +175,9 @@ class SyncSteps {
     private boolean planDirectoryRound(SyncContext ctx) {
         String endpointId = ctx.endpoint.id();
         // what this sync (and any that died before finishing) wrote, once changes are recorded; every
-        // row on a first sync and on a reconciliation (which also asks again for what the EMR lacked)
-        boolean changedOnly = ctx.recordChangeScope && !ctx.reconciling();
+        // row on a first sync, a reconciliation and once directory-recheck has passed since the last
+        // such look (which also asks again for what the EMR lacked)
+        boolean changedOnly = !ctx.fullDirectoryScan;
         boolean planned = enqueueById(ctx, "PractitionerRole", gaps.missingRoles(endpointId, changedOnly), "_id");
         planned |= enqueueById(ctx, "Practitioner", gaps.missingPractitioners(endpointId, changedOnly), "_id");
         planned |= enqueueById(ctx, "Organization", gaps.missingOrganizations(endpointId, changedOnly), "_id");
@@ -318,6 +321,9 @@ class SyncSteps {
         long[] took = new long[2];
         int[] done = tx.execute(status -> {
             int tombstoned = tombstones.markEnteredInError(ctx.endpoint.id(), now);
+            if (ctx.fullDirectoryScan) {
+                gaps.recordFullScan(ctx.endpoint.id(), now);
+            }
             long step = System.nanoTime();
             int credited = resolver.resolve(ctx.endpoint.id(), !ctx.recordChangeScope);
             took[0] = (System.nanoTime() - step) / 1_000_000;

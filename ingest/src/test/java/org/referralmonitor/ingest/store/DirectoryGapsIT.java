@@ -17,7 +17,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 /**
  * An incremental sync looks for the directory resources that only what it wrote points at (the
  * change scope): the gaps its referrals, visits and roles open, none of those left by earlier
- * syncs, which a first sync or a reconciliation (every row) finds.
+ * syncs, which a look among every row finds (a first sync, a reconciliation, or the first sync once
+ * directory-recheck has passed: {@code IncrementalSyncIT}).
  */
 class DirectoryGapsIT {
 

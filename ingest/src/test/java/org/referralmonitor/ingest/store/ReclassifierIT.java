@@ -57,8 +57,9 @@ class ReclassifierIT {
         assertThat(reclassifier.reclassify(ENDPOINT, NEW, ZoneOffset.UTC)).isZero();
         assertThat(reclassifier.reclassify(ENDPOINT, OLD, ZoneOffset.UTC)).as("back to the old rule: all again")
                 .isEqualTo(4);
-        assertThat(classified(jdbc)).containsValues("false " + OLD.label(), "false " + OLD.label(),
-                "false " + OLD.label(), "true " + OLD.label());
+        assertThat(classified(jdbc)).containsExactly(Map.entry("sr-lab", "false " + OLD.label()),
+                Map.entry("sr-proposal", "false " + OLD.label()), Map.entry("sr-proprietary", "false " + OLD.label()),
+                Map.entry("sr-referral", "true " + OLD.label()));
     }
 
     private static String recorded(NamedParameterJdbcTemplate jdbc) {

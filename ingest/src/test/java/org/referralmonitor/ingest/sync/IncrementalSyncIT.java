@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
@@ -226,6 +227,43 @@ class IncrementalSyncIT {
         assertThat(windowEnd.toInstant()).isAfter(Instant.now().plus(Duration.ofMinutes(2)));
         assertThat(jdbc.sql("SELECT version_id FROM referral WHERE endpoint_id = 'lakeside-clock' AND resource_id = :id")
                 .param("id", ahead.id()).query(String.class).single()).isEqualTo("updated");
+    }
+
+    /**
+     * Syncs after the first look for missing directory resources only among what they wrote; one the
+     * EMR lacked when it was first needed is asked for again once directory-recheck (24 h) has passed
+     * since the last look among all rows, without waiting for a reconciliation.
+     */
+    @Test
+    void aDirectoryResourceStillMissingIsAskedForAgainOnceDirectoryRecheckHasPassed() {
+        SyncAwait.sync(syncs, "lakeside");
+        String practitioner = jdbc.sql("""
+                SELECT MIN(pr.practitioner_id) FROM practitioner_role pr
+                JOIN practitioner p ON p.endpoint_id = pr.endpoint_id AND p.resource_id = pr.practitioner_id
+                WHERE pr.endpoint_id = 'lakeside'
+                """).query(String.class).single();
+        // as if the EMR had lacked it when its role arrived
+        jdbc.sql("DELETE FROM practitioner WHERE endpoint_id = 'lakeside' AND resource_id = :id")
+                .param("id", practitioner).update();
+
+        SyncRun between = SyncAwait.sync(syncs, "lakeside");
+        assertThat(between.status()).as(between.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(heldPractitioner(practitioner)).as("a sync within directory-recheck looks only among what it "
+                + "wrote").isFalse();
+
+        jdbc.sql("UPDATE directory_scan_state SET scanned_at = :at WHERE endpoint_id = 'lakeside'")
+                .param("at", OffsetDateTime.now(ZoneOffset.UTC).minusHours(25)).update();
+        SyncRun due = SyncAwait.sync(syncs, "lakeside");
+        assertThat(due.status()).as(due.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(heldPractitioner(practitioner)).as("asked for again once directory-recheck has passed").isTrue();
+        assertThat(jdbc.sql("SELECT scanned_at FROM directory_scan_state WHERE endpoint_id = 'lakeside'")
+                .query(OffsetDateTime.class).single()).as("the look among all rows is recorded")
+                .isAfter(OffsetDateTime.now(ZoneOffset.UTC).minusHours(1));
+    }
+
+    private boolean heldPractitioner(String id) {
+        return jdbc.sql("SELECT COUNT(*) FROM practitioner WHERE endpoint_id = 'lakeside' AND resource_id = :id")
+                .param("id", id).query(Integer.class).single() == 1;
     }
 
     @Test
