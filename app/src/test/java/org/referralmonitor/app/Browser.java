@@ -3,9 +3,14 @@ package org.referralmonitor.app;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** Debian's headless Chromium and ChromeDriver, as installed by .ci/run; no driver download. */
 final class Browser {
@@ -32,5 +37,26 @@ final class Browser {
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().implicitlyWait(Duration.ZERO);
         return driver;
+    }
+
+    /**
+     * Waits until the element's page was replaced. Like Selenium's {@code stalenessOf}, but also
+     * taking ChromeDriver's "Node with given id does not belong to the document" (which it reports
+     * instead of a stale element while the old document is being replaced) for what it is.
+     */
+    static void awaitReplaced(WebDriver browser, WebElement element, Duration timeout) {
+        new WebDriverWait(browser, timeout).until(d -> {
+            try {
+                element.isEnabled();
+                return false;
+            } catch (StaleElementReferenceException e) {
+                return true;
+            } catch (WebDriverException e) {
+                if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+                    return true;
+                }
+                throw e;
+            }
+        });
     }
 }

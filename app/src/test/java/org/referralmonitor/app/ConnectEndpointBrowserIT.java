@@ -279,7 +279,7 @@ class ConnectEndpointBrowserIT {
     /** Clicks and waits until the next page replaced this one, so nothing of the old page is read. */
     private void submit(WebElement button) {
         button.click();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(button));
+        Browser.awaitReplaced(browser, button, Duration.ofSeconds(30));
     }
 
     private void fillIn(String id, String name, String baseUrl) {

@@ -392,7 +392,7 @@ class DashboardBrowserIT {
     /** Clicks and waits until the next page replaced this one, so nothing of the old page is read. */
     private void submit(WebElement element) {
         element.click();
-        new WebDriverWait(browser, Duration.ofSeconds(60)).until(ExpectedConditions.stalenessOf(element));
+        Browser.awaitReplaced(browser, element, Duration.ofSeconds(60));
     }
 
     private WebElement sourceRow(String orgKey) {
@@ -453,7 +453,7 @@ class DashboardBrowserIT {
     private void signInAndWait() {
         WebElement signIn = browser.findElement(By.id("sign-in"));
         signIn.click();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(signIn));
+        Browser.awaitReplaced(browser, signIn, Duration.ofSeconds(30));
     }
 
     private String url(String path) {
