@@ -146,24 +146,22 @@ final class CpuMeter {
 
         /** From the first reading to the last one taken at or before {@code nanos} ({@link System#nanoTime()}). */
         Reading upTo(long nanos) {
-            Sample last = samples.get(0);
-            for (Sample s : samples) {
-                if (s.nanos() <= nanos) {
-                    last = s;
-                }
-            }
-            return last.reading().minus(samples.get(0).reading());
+            return lastAt(nanos).reading().minus(samples.get(0).reading());
         }
 
         /** Seconds from the first reading to the one {@link #upTo} picks. */
         double secondsUpTo(long nanos) {
+            return (lastAt(nanos).nanos() - samples.get(0).nanos()) / 1e9;
+        }
+
+        private Sample lastAt(long nanos) {
             Sample last = samples.get(0);
             for (Sample s : samples) {
                 if (s.nanos() <= nanos) {
                     last = s;
                 }
             }
-            return (last.nanos() - samples.get(0).nanos()) / 1e9;
+            return last;
         }
 
         @Override

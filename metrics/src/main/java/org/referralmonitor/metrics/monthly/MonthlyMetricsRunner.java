@@ -229,12 +229,11 @@ public class MonthlyMetricsRunner {
         // runs of the endpoint killed since its last success published no event: this one stands in for
         // them (it finished crediting and linking what they committed, maybe writing nothing itself)
         List<Long> interrupted = interruptedRuns(event.endpointId(), event.syncRunId());
+        List<Long> ended = new ArrayList<>(interrupted);
+        ended.add(event.syncRunId());
         boolean changed = event.changedData() || !interrupted.isEmpty();
         if (changed) {
-            touched = touchedMonths(event.endpointId(), event.syncRunId());
-            for (long run : interrupted) {
-                touched.addAll(touchedMonths(event.endpointId(), run));
-            }
+            touched = touchedMonths(event.endpointId(), ended);
             // whether or not they are recomputed now, their kept counts are not reused (a failed sync
             // too: what it committed stays)
             recordChanged(event.clinicId(), touched, event.syncRunId());
@@ -243,8 +242,6 @@ public class MonthlyMetricsRunner {
             }
         }
         // the months it changed are recorded: the clinic's other kept counts can be reused again
-        List<Long> ended = new ArrayList<>(interrupted);
-        ended.add(event.syncRunId());
         jdbc.sql("DELETE FROM metrics_month_change WHERE clinic_id = :clinic AND month_index = :inProgress "
                 + "AND sync_run_id IN (:runs)")
                 .param("clinic", event.clinicId()).param("inProgress", SYNC_IN_PROGRESS)
@@ -361,13 +358,13 @@ public class MonthlyMetricsRunner {
      * it changed (linked by basedOn, the encounter they were made in, or the same patient, whose
      * visits it changed or gave to another patient). When it changed the directory (practices,
      * providers, roles), every month of the endpoint, because referrals may be credited anew. Oldest
-     * first.
+     * first. Of several runs at once (a sync and the interrupted ones it stands in for), in one pass.
      */
-    SortedSet<YearMonth> touchedMonths(String endpointId, long syncRunId) {
+    SortedSet<YearMonth> touchedMonths(String endpointId, List<Long> syncRunIds) {
         SortedSet<YearMonth> months = new TreeSet<>();
         jdbc.sql(TOUCHED_MONTHS)
                 .param("endpointId", endpointId)
-                .param("run", syncRunId)
+                .param("runs", syncRunIds)
                 .query((rs, n) -> YearMonth.from(rs.getObject(1, LocalDate.class)))
                 .list()
                 .forEach(months::add);
@@ -377,7 +374,7 @@ public class MonthlyMetricsRunner {
     /** One pass over the endpoint's referrals, each checked by index lookups (basedOn, patient hash). */
     private static final String TOUCHED_MONTHS = """
             WITH run AS (
-                SELECT COALESCE(started_at, requested_at) AS started FROM sync_run WHERE id = :run
+                SELECT MIN(COALESCE(started_at, requested_at)) AS started FROM sync_run WHERE id IN (:runs)
             ), directory_changed AS (
                 SELECT 1 AS changed FROM run WHERE
                     EXISTS (SELECT 1 FROM organization o WHERE o.endpoint_id = :endpointId AND o.updated_at >= run.started)
@@ -388,28 +385,28 @@ public class MonthlyMetricsRunner {
             ), moved_patients AS (
                 -- patients whose visits the sync gave to another patient (a merge of records in the EMR)
                 SELECT v.moved_from_patient AS patient_hash FROM visit v
-                WHERE v.endpoint_id = :endpointId AND v.sync_run_id = :run AND v.moved_from_patient IS NOT NULL
+                WHERE v.endpoint_id = :endpointId AND v.sync_run_id IN (:runs) AND v.moved_from_patient IS NOT NULL
             )
             SELECT r.authored_month FROM referral r CROSS JOIN run
             WHERE r.endpoint_id = :endpointId
-              AND (r.sync_run_id = :run OR r.deleted_at >= run.started
+              AND (r.sync_run_id IN (:runs) OR r.deleted_at >= run.started
                    OR EXISTS (SELECT 1 FROM directory_changed)
                    OR EXISTS (SELECT 1 FROM visit_based_on vb
                               JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
                               WHERE vb.referral_id = r.resource_id AND vb.endpoint_id = r.endpoint_id
-                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
+                                AND (v.sync_run_id IN (:runs) OR v.deleted_at >= run.started))
                    OR EXISTS (SELECT 1 FROM visit v
                               WHERE v.endpoint_id = r.endpoint_id AND v.resource_id = r.encounter_id
-                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
+                                AND (v.sync_run_id IN (:runs) OR v.deleted_at >= run.started))
                    -- any day: a visit moved to before the referral no longer converts it
                    OR EXISTS (SELECT 1 FROM visit v
                               WHERE v.patient_hash = r.patient_hash AND v.endpoint_id = r.endpoint_id
-                                AND (v.sync_run_id = :run OR v.deleted_at >= run.started))
+                                AND (v.sync_run_id IN (:runs) OR v.deleted_at >= run.started))
                    OR r.patient_hash IN (SELECT patient_hash FROM moved_patients))
             UNION
             -- the months the sync's new versions moved referrals out of
             SELECT r.moved_from_month FROM referral r
-            WHERE r.endpoint_id = :endpointId AND r.sync_run_id = :run AND r.moved_from_month IS NOT NULL
+            WHERE r.endpoint_id = :endpointId AND r.sync_run_id IN (:runs) AND r.moved_from_month IS NOT NULL
             """;
 
     /** Recent runs, newest first; for one clinic when given. */
