@@ -19,7 +19,9 @@ import org.springframework.stereotype.Repository;
  * When an endpoint's referral rule changes (a new id or version), the referrals classified by the
  * old rule are classified again from their stored JSON, without fetching anything, in batches. The
  * rule they were all classified by is recorded ({@code referral_rule_state}): while it is still the
- * endpoint's rule, nothing is read (syncs write with the endpoint's current rule).
+ * endpoint's rule, nothing is read (syncs write with the endpoint's current rule). A request written
+ * under another rule (another process on the same database, an older configuration) drops the record
+ * ({@link ResourceWriter}), so the next sync under the recorded rule looks for such requests again.
  */
 @Repository
 public class Reclassifier {

@@ -34,6 +34,14 @@ public class ResourceWriter {
             INSERT INTO visit_based_on (endpoint_id, visit_id, referral_id) VALUES (:endpointId, :visitId, :referralId)
             """;
 
+    /**
+     * Requests written under another rule than the one recorded as having classified all of the
+     * endpoint's requests ({@link Reclassifier}; another process, an older configuration): the record
+     * no longer holds, and the next sync under that rule looks for them again.
+     */
+    private static final String FORGET_OTHER_RULE =
+            "DELETE FROM referral_rule_state WHERE endpoint_id = :endpointId AND label NOT IN (:labels)";
+
     private final NamedParameterJdbcTemplate jdbc;
     private final Upserts upserts;
     private final ChangeScope scope;
@@ -82,6 +90,9 @@ public class ResourceWriter {
                 case "ServiceRequest" -> {
                     int[] counts = jdbc.batchUpdate(upserts.referral(),
                             params(rows, r -> referral((ReferralRow) r, syncRunId, seenAt)));
+                    jdbc.update(FORGET_OTHER_RULE, new MapSqlParameterSource("endpointId", endpointId)
+                            .addValue("labels", rows.stream().map(r -> ((ReferralRow) r).classifiedBy()).distinct()
+                                    .toList()));
                     yield tally(collectChanged(rows, counts, ReferralRow.class, changedReferrals), counts);
                 }
                 case "Encounter" -> {

@@ -62,6 +62,38 @@ class ReclassifierIT {
                 Map.entry("sr-referral", "true " + OLD.label()));
     }
 
+    @Test
+    void aRequestWrittenUnderAnotherRuleMakesTheNextSyncLookAgain() {
+        NamedParameterJdbcTemplate jdbc = StoreDatabase.create(ENDPOINT, T0);
+        ResourceWriter writer = new ResourceWriter(jdbc);
+        writer.write(List.<MappedResource>of(request("sr-referral", "http://snomed.info/sct", "3457005", "order", true),
+                request("sr-proprietary", "urn:emr:orders", "REF-01", "order", false)), 1, T0);
+        Reclassifier reclassifier = new Reclassifier(jdbc, new ReferralClassifier());
+        assertThat(reclassifier.reclassify(ENDPOINT, NEW, ZoneOffset.UTC)).isEqualTo(2);
+        assertThat(recorded(jdbc)).isEqualTo(NEW.label());
+
+        // a request written under the new rule keeps the record
+        writer.write(List.<MappedResource>of(relabelled(request("sr-new", "urn:emr:orders", "REF-01", "order", true),
+                NEW.label())), 2, T0);
+        assertThat(recorded(jdbc)).isEqualTo(NEW.label());
+        assertThat(reclassifier.reclassify(ENDPOINT, NEW, ZoneOffset.UTC)).isZero();
+
+        // another process, still configured with the old rule, writes a request classified by it
+        writer.write(List.<MappedResource>of(request("sr-late", "urn:emr:orders", "REF-01", "order", false)), 3, T0);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM referral_rule_state WHERE endpoint_id = :e",
+                new MapSqlParameterSource("e", ENDPOINT), Integer.class)).as("the record no longer holds").isZero();
+        assertThat(reclassifier.reclassify(ENDPOINT, NEW, ZoneOffset.UTC)).as("only the request the record missed")
+                .isEqualTo(1);
+        assertThat(classified(jdbc)).containsEntry("sr-late", "true " + NEW.label());
+        assertThat(recorded(jdbc)).isEqualTo(NEW.label());
+    }
+
+    private static ReferralRow relabelled(ReferralRow r, String label) {
+        return new ReferralRow(r.endpointId(), r.resourceId(), r.versionId(), r.lastUpdated(), r.status(), r.intent(),
+                r.authoredOn(), r.authoredDate(), r.patientHash(), r.requester(), r.performer(), r.encounterId(),
+                r.referral(), label, r.contentHash(), r.json(), r.statusReason());
+    }
+
     private static String recorded(NamedParameterJdbcTemplate jdbc) {
         return jdbc.queryForObject("SELECT label FROM referral_rule_state WHERE endpoint_id = :e",
                 new MapSqlParameterSource("e", ENDPOINT), String.class);
