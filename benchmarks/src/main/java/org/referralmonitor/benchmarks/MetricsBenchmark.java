@@ -306,6 +306,7 @@ final class MetricsBenchmark {
     private static Full fullRecompute(ConfigurableApplicationContext app, JdbcTemplate sql, MetricsWorld world,
             int concurrency) throws InterruptedException {
         MonthlyMetricsRunner runner = app.getBean(MonthlyMetricsRunner.class);
+        steadyState(sql);
         List<Double> perRun = new ArrayList<>();
         long firstExecution = Long.MAX_VALUE;
         long lastExecution = 0;
@@ -450,6 +451,7 @@ final class MetricsBenchmark {
         MonthlyMetricsRunner runner = app.getBean(MonthlyMetricsRunner.class);
         ClinicDef clinic = MetricsWorld.CLINICS.get(0);
         YearMonth month = world.lastMonth.minusMonths(12);
+        steadyState(sql);
         Long before = monthTotal(sql, clinic.id(), month);
         LateBatch late = world.lateBatch(0, month, (int) Math.max(50, Math.round(500 * scale)));
         System.out.printf(Locale.ROOT, "Late batch: %d requests (%d counted) into %s %s by sync run %d%n",
@@ -528,10 +530,28 @@ final class MetricsBenchmark {
         }
     }
 
+    /** The tables the metrics job writes (rows replaced on every run). */
+    private static final String JOB_TABLES = "source_month, source_month_reason, metrics_month_count, "
+            + "metrics_month_state, metrics_month_change, metrics_target, metrics_target_month, metrics_clinic_month, "
+            + "alert, feed_check";
+
+    /**
+     * Vacuums and analyzes what the previous measured run left in the job's tables, as autovacuum would
+     * between two runs (the server here runs with autovacuum off): every measured run starts from the
+     * same steady state as the first, not from the dead rows of the run before it.
+     */
+    private static void steadyState(JdbcTemplate sql) {
+        long start = System.nanoTime();
+        sql.execute("VACUUM (ANALYZE) " + JOB_TABLES);
+        System.out.printf(Locale.ROOT, "VACUUM (ANALYZE) of the job's tables before the run: %.1f s%n",
+                (System.nanoTime() - start) / 1e9);
+    }
+
     private static Map<String, String> settings(JdbcTemplate sql) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("version", sql.queryForObject("SHOW server_version", String.class).split(" ")[0]);
-        for (String name : List.of("shared_buffers", "work_mem", "max_parallel_workers_per_gather", "jit")) {
+        for (String name : List.of("shared_buffers", "work_mem", "max_parallel_workers_per_gather", "jit",
+                "autovacuum")) {
             settings.put(name, sql.queryForObject("SHOW " + name, String.class));
         }
         return settings;
@@ -592,12 +612,14 @@ final class MetricsBenchmark {
                 ## Metrics (issue 6)
 
                 `java -Xmx512m -jar benchmarks/target/benchmarks.jar metrics%s` on %s (%d cores, Java %s), PostgreSQL %s
-                (shared_buffers %s, work_mem %s, max_parallel_workers_per_gather %s, jit %s), %s; load average %s.
+                (shared_buffers %s, work_mem %s, max_parallel_workers_per_gather %s, jit %s, autovacuum %s), %s; load
+                average %s. Before each measured run the job's tables are vacuumed and analyzed, as autovacuum would
+                between runs: each run starts from the steady state, not from the dead rows the run before left.
 
                 """, scale == 1.0 ? "" : " --scale " + scale, System.getProperty("os.name"),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), settings.get("version"),
                 settings.get("shared_buffers"), settings.get("work_mem"), settings.get("max_parallel_workers_per_gather"),
-                settings.get("jit"), LocalDate.now(ZoneOffset.UTC), settings.get("load")));
+                settings.get("jit"), settings.get("autovacuum"), LocalDate.now(ZoneOffset.UTC), settings.get("load")));
         if (scale != 1.0) {
             out.append(String.format(Locale.US, """
                     **Measured at scale %s of the issue's workload**: %,d referrals from %,d practices, where the
