@@ -36,6 +36,17 @@ public class ConversionLinker {
             JOIN referral sr ON sr.endpoint_id = s.endpoint_id AND sr.patient_hash = s.item
             WHERE s.endpoint_id = :endpointId AND s.kind = 'P'""";
 
+    /**
+     * The months of the referrals in scope as such: changed, or named by a changed or deleted visit
+     * ({@code basedOn}) or linked to it. A visit that stops naming a referral of another patient changes
+     * that referral's month, though neither the referral nor its patient's visits changed.
+     */
+    private static final String SCOPED_REFERRAL_MONTHS = """
+            SELECT DISTINCT r.authored_month FROM change_scope s
+            JOIN referral r ON r.endpoint_id = s.endpoint_id AND r.resource_id = s.item
+            WHERE s.endpoint_id = :endpointId AND s.kind = 'R' AND r.authored_month IS NOT NULL
+            ORDER BY r.authored_month""";
+
     private static final String DELETE_SCOPED = """
             DELETE FROM referral_conversion WHERE endpoint_id = :endpointId AND referral_id IN (%s)
             """.formatted(SCOPED_REFERRALS);
@@ -91,8 +102,14 @@ public class ConversionLinker {
      *
      * @param full whether every referral of the endpoint was linked again (else those in scope)
      * @param linked how many of the referrals linked again are linked to a visit
+     * @param months when not full: the authored months of the referrals in scope as such (see
+     *     {@link #SCOPED_REFERRAL_MONTHS}), oldest first
      */
-    public record Linked(boolean full, int linked) {
+    public record Linked(boolean full, int linked, List<java.time.LocalDate> months) {
+
+        public Linked {
+            months = List.copyOf(months);
+        }
     }
 
     private final NamedParameterJdbcTemplate jdbc;
@@ -139,10 +156,12 @@ public class ConversionLinker {
         List<String> stored = jdbc.queryForList(STATE, params, String.class);
         boolean full = !scopeRecorded || stored.isEmpty() || !stored.get(0).equals(settings);
         int linked;
+        List<java.time.LocalDate> months = List.of();
         if (full) {
             jdbc.update(DELETE, params);
             linked = jdbc.update(INSERT, params);
         } else {
+            months = jdbc.queryForList(SCOPED_REFERRAL_MONTHS, params, java.time.LocalDate.class);
             jdbc.update(DELETE_SCOPED, params);
             linked = jdbc.update(INSERT_SCOPED, params);
         }
@@ -150,7 +169,7 @@ public class ConversionLinker {
         jdbc.update(FORGET, params);
         jdbc.update(REMEMBER, params.addValue("settings", settings).addValue("linkedAt", now)
                 .addValue("runId", syncRunId));
-        return new Linked(full, linked);
+        return new Linked(full, linked, months);
     }
 
     /** Organization ids on this endpoint for "Organization/id" and "npi:..." entries. */

@@ -319,6 +319,7 @@ class SyncSteps {
         long finishStart = System.nanoTime();
         committer.refreshStatistics(ctx, true);
         long[] took = new long[2];
+        List<java.time.LocalDate> relinkedMonths = new java.util.ArrayList<>();
         int[] done = tx.execute(status -> {
             int tombstoned = tombstones.markEnteredInError(ctx.endpoint.id(), now);
             if (ctx.fullDirectoryScan) {
@@ -332,6 +333,8 @@ class SyncSteps {
                     properties.pull().conversionWindowDays(), ctx.endpoint.connection().ownOrganizations(),
                     ctx.recordChangeScope, ctx.runId, now);
             took[1] = (System.nanoTime() - step) / 1_000_000;
+            relinkedMonths.clear();
+            relinkedMonths.addAll(linked.months());
             return new int[] {tombstoned, credited, linked.linked(), linked.full() ? 1 : 0};
         });
         ctx.tombstoned += done[0];
@@ -347,7 +350,7 @@ class SyncSteps {
                 (System.nanoTime() - finishStart) / 1_000_000, took[0], took[1]);
         ctx.close();
         events.publishEvent(new SyncFinishedEvent(ctx.endpoint.id(), ctx.endpoint.clinicId(), ctx.runId, true,
-                ctx.written, ctx.tombstoned, ctx.everyReferralChanged));
+                ctx.written, ctx.tombstoned, ctx.everyReferralChanged, relinkedMonths));
         clearMdc();
     }
 

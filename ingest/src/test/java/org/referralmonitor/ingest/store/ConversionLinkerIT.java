@@ -139,6 +139,37 @@ class ConversionLinkerIT {
                 .as("forgotten").isTrue();
     }
 
+    /**
+     * A visit that stops naming a referral of another patient unlinks it, though neither the referral
+     * nor its patient's visits changed: the linking reports that referral's month.
+     */
+    @Test
+    void aVisitThatStopsNamingAnotherPatientsReferralReportsItsMonth() {
+        LocalDate day = LocalDate.of(2025, 3, 10);
+        ReferralRow named = new ReferralRow(ENDPOINT, "sr-named", "1", T0, "active", "order",
+                day.atStartOfDay().atOffset(ZoneOffset.UTC), day, "patient-a", Ref.NONE, Ref.NONE, null, true,
+                "test-rule", "hash-sr-1", "{}", null);
+        writer.write(List.of(named, visitOfAnotherChart("1", List.of("sr-named"))), ++run, T0, false);
+        assertThat(link(false).full()).isTrue();
+        assertThat(links()).containsKey("sr-named");
+
+        run++;
+        writer.write(List.of(visitOfAnotherChart("2", List.of())), run, T0.plusDays(1), true);
+        ConversionLinker.Linked linked = link(true);
+
+        assertThat(linked.full()).isFalse();
+        assertThat(links()).doesNotContainKey("sr-named");
+        assertThat(linked.months()).as("the month of the referral no longer named").containsExactly(day.withDayOfMonth(1));
+    }
+
+    /** A visit of patient-c (another chart than the referral's patient-a), with our clinic, on 2025-03-15. */
+    private static VisitRow visitOfAnotherChart(String version, List<String> basedOn) {
+        LocalDate day = LocalDate.of(2025, 3, 15);
+        return new VisitRow(ENDPOINT, "enc-other-chart", version, T0.plusSeconds(Long.parseLong(version)), "finished",
+                "AMB", "patient-c", day.atTime(9, 0).atOffset(ZoneOffset.UTC), day, "own", basedOn,
+                "hash-enc-" + version, "{}");
+    }
+
     private ConversionLinker.Linked link(boolean scopeRecorded) {
         return linker.link(ENDPOINT, 90, OWN, scopeRecorded, run, T0);
     }

@@ -167,6 +167,11 @@ class IncrementalSyncIT {
                 SELECT visit_id FROM referral_conversion WHERE endpoint_id = 'lakeside' ORDER BY visit_id LIMIT 6
                 """).query(String.class).list();
         assertThat(cancelled).hasSize(6);
+        List<java.time.LocalDate> convertedMonths = jdbc.sql("""
+                SELECT DISTINCT r.authored_month FROM referral_conversion rc
+                JOIN referral r ON r.endpoint_id = rc.endpoint_id AND r.resource_id = rc.referral_id
+                WHERE rc.endpoint_id = 'lakeside' AND rc.visit_id IN (:v)
+                """).param("v", cancelled).query(java.time.LocalDate.class).list();
         for (String id : cancelled) {
             SANDBOX.put(CLINIC, updated(SANDBOX.find(CLINIC, "Encounter", id).orElseThrow(), changedAt, "cancelled"));
         }
@@ -182,12 +187,15 @@ class IncrementalSyncIT {
         assertThat(syncEvents.finishedOf(run.id())).as("what metrics reads to know which months changed")
                 .extracting(SyncFinishedEvent::resourcesWritten, SyncFinishedEvent::everyReferralChanged)
                 .containsExactly(6, false);
+        assertThat(syncEvents.finishedOf(run.id()).relinkedMonths()).as("the months of the referrals linked again")
+                .containsAll(convertedMonths).isSorted();
 
         conversions.forget("lakeside");
         SyncRun everything = SyncAwait.sync(syncs, "lakeside");
         assertThat(everything.status()).as(everything.error()).isEqualTo(SyncRun.SUCCEEDED);
         assertThat(syncEvents.finishedOf(everything.id()).everyReferralChanged()).as("every referral linked again")
                 .isTrue();
+        assertThat(syncEvents.finishedOf(everything.id()).relinkedMonths()).as("every month: no list").isEmpty();
         assertThat(finished("lakeside")).as("credits and links after the incremental sync equal those of a sync "
                 + "that credits and links every referral").isEqualTo(incremental);
     }

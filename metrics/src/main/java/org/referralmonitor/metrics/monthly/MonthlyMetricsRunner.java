@@ -234,6 +234,11 @@ public class MonthlyMetricsRunner {
         boolean changed = event.changedData() || !interrupted.isEmpty();
         if (changed) {
             touched = touchedMonths(event.endpointId(), ended);
+            // referrals linked again whose own row and patient's visits did not change (a visit that stopped
+            // naming a referral of another patient): found by the linking, gone from the links since
+            for (LocalDate month : event.relinkedMonths()) {
+                touched.add(YearMonth.from(month));
+            }
             // whether or not they are recomputed now, their kept counts are not reused (a failed sync
             // too: what it committed stays)
             recordChanged(event.clinicId(), touched, event.syncRunId());

@@ -114,6 +114,39 @@ class IncrementalRecomputeIT {
     }
 
     /**
+     * A visit whose new version stops naming a referral of another patient (its basedOn) changes that
+     * referral's month, though neither the referral nor its patient's visits changed: ingest's linking
+     * reports the month ({@link SyncFinishedEvent#relinkedMonths()}), and it is counted again.
+     */
+    @Test
+    void aReferralAVisitStopsNamingIsCountedAgainInItsMonth() {
+        String visit = jdbc.sql("""
+                SELECT rc.visit_id FROM referral_conversion rc
+                JOIN referral r ON r.endpoint_id = rc.endpoint_id AND r.resource_id = rc.referral_id
+                WHERE rc.endpoint_id = 'late-emr' AND r.authored_month = :m AND r.deleted_at IS NULL AND r.is_referral
+                ORDER BY rc.visit_id LIMIT 1
+                """).param("m", SEPTEMBER.atDay(1)).query(String.class).single();
+        // stored so from the start: the visit is in another patient's chart, naming this patient's referral
+        jdbc.sql("UPDATE visit SET patient_hash = 'another-chart' WHERE endpoint_id = 'late-emr' AND resource_id = :id")
+                .param("id", visit).update();
+        assertThat(runner.run("late", SEPTEMBER, true).status()).isEqualTo("COMPLETED");
+        int convertedBefore = converted(SEPTEMBER);
+
+        long before = sync(() -> {
+            // its new version names no referral: as ingest's writer and linker leave it
+            jdbc.sql("UPDATE visit SET sync_run_id = :run WHERE endpoint_id = 'late-emr' AND resource_id = :id")
+                    .param("run", f.runId).param("id", visit).update();
+            jdbc.sql("DELETE FROM visit_based_on WHERE endpoint_id = 'late-emr' AND visit_id = :id")
+                    .param("id", visit).update();
+            jdbc.sql("DELETE FROM referral_conversion WHERE endpoint_id = 'late-emr' AND visit_id = :id")
+                    .param("id", visit).update();
+        }, SEPTEMBER.atDay(1));
+
+        assertRecomputed(before, "2026-09", "2026-11");
+        assertThat(converted(SEPTEMBER)).isEqualTo(convertedBefore - 1);
+    }
+
+    /**
      * A month older than recompute-months is not recomputed after the sync that changed it, but the
      * months whose baselines include it no longer reuse its kept counts: they count it again.
      */
@@ -317,14 +350,15 @@ class IncrementalRecomputeIT {
     }
 
     /** Writes data as a sync would and announces the sync; returns the last job execution before it. */
-    private long sync(Runnable write) {
+    /** Writes as a sync, then publishes its end, with the months its linking reports. */
+    private long sync(Runnable write, LocalDate... relinkedMonths) {
         long lastExecution = runner.history("late", 1).get(0).executionId();
         long run = f.syncRun("late-emr", "SUCCEEDED", OffsetDateTime.of(2026, 11, 23, 10, 0, 0, 0, ZoneOffset.UTC), 0,
                 null);
         f.runId = run;
         write.run();
         f.runId = 1;
-        events.publishEvent(new SyncFinishedEvent("late-emr", "late", run, true, 1));
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", run, true, 1, 0, false, List.of(relinkedMonths)));
         return lastExecution;
     }
 
