@@ -333,7 +333,6 @@ class SyncSteps {
                     properties.pull().conversionWindowDays(), ctx.endpoint.connection().ownOrganizations(),
                     ctx.recordChangeScope, ctx.runId, now);
             took[1] = (System.nanoTime() - step) / 1_000_000;
-            relinkedMonths.clear();
             relinkedMonths.addAll(linked.months());
             return new int[] {tombstoned, credited, linked.linked(), linked.full() ? 1 : 0};
         });
