@@ -127,6 +127,16 @@ class ChangeScope {
         }
     }
 
+    /**
+     * Of visits just written, only those new or with another practice than before: all that a
+     * referral's credit can depend on (for a sync that credits at insert without recording every change).
+     */
+    void visitPracticesWritten(String endpointId, List<VisitRow> visits, Map<String, String> providersBefore) {
+        add(visits.stream().filter(v -> !providersBefore.containsKey(v.resourceId())
+                        || !Objects.equals(providersBefore.get(v.resourceId()), v.serviceProviderId()))
+                .map(v -> item(endpointId, ENCOUNTER, v.resourceId())).toList());
+    }
+
     /** Organizations or practitioners just written (inserted or changed). */
     void directoryWritten(String endpointId, List<DirectoryRow> rows) {
         add(rows.stream().map(d -> item(endpointId, "Organization".equals(d.resourceType()) ? ORGANIZATION

@@ -27,6 +27,8 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class ResourceWriter {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ResourceWriter.class);
+
     private static final String DELETE_BASED_ON =
             "DELETE FROM visit_based_on WHERE endpoint_id = :endpointId AND visit_id = :visitId";
 
@@ -42,14 +44,47 @@ public class ResourceWriter {
     private static final String FORGET_OTHER_RULE =
             "DELETE FROM referral_rule_state WHERE endpoint_id = :endpointId AND label NOT IN (:labels)";
 
+    /**
+     * How a batch is written.
+     *
+     * @param recordChangeScope record every change ({@link ChangeScope}), for finishing the sync in
+     *     proportion to its changes (needless before the endpoint's first finished sync, which
+     *     credits and links every referral)
+     * @param crediting when not null, credit referrals to their practice and provider as they are
+     *     written ({@link SourceCredit}) from what is stored, instead of leaving them to finishing
+     * @param recordDirectoryScope record, even when not every change is recorded, the changes that can
+     *     change such a credit: practices, providers, roles, and visits arriving or moving to another
+     *     practice (a sync crediting at insert turns it on once it has written referrals)
+     */
+    public record Mode(boolean recordChangeScope, Crediting crediting, boolean recordDirectoryScope) {
+
+        public static final Mode PLAIN = new Mode(false, null, false);
+        public static final Mode SCOPED = new Mode(true, null, false);
+
+        public boolean creditReferrals() {
+            return crediting != null;
+        }
+    }
+
+    /**
+     * One sync's crediting at insert: its copy of the endpoint's directory, read at its first page of
+     * requests and again after it wrote a change to the directory.
+     */
+    public static final class Crediting {
+
+        SourceCredit.Directory directory;
+    }
+
     private final NamedParameterJdbcTemplate jdbc;
     private final Upserts upserts;
     private final ChangeScope scope;
+    private final SourceCredit credit;
 
     public ResourceWriter(NamedParameterJdbcTemplate jdbc) {
         this.jdbc = jdbc;
         this.upserts = Upserts.forDatabase(jdbc.getJdbcTemplate().getDataSource());
         this.scope = new ChangeScope(jdbc);
+        this.credit = new SourceCredit(jdbc);
     }
 
     /** Refreshes the database's statistics of the tables that hold these resource types (after a large write). */
@@ -63,14 +98,20 @@ public class ResourceWriter {
     }
 
     /**
-     * Writes one batch (typically one page). Call inside a transaction.
+     * Writes one batch (typically one page), leaving referrals to be credited by finishing. Call
+     * inside a transaction.
      *
-     * @param recordChangeScope record what changed ({@link ChangeScope}), for finishing the sync in
-     *     proportion to its changes (needless before the endpoint's first finished sync, which
-     *     credits and links every referral)
+     * @param recordChangeScope record what changed ({@link ChangeScope}), see {@link Mode}
      */
     public WriteResult write(List<MappedResource> resources, long syncRunId, OffsetDateTime seenAt,
             boolean recordChangeScope) {
+        return write(resources, syncRunId, seenAt, recordChangeScope ? Mode.SCOPED : Mode.PLAIN);
+    }
+
+    /** Writes one batch (typically one page) as {@code mode} says. Call inside a transaction. */
+    public WriteResult write(List<MappedResource> resources, long syncRunId, OffsetDateTime seenAt, Mode mode) {
+        boolean recordChangeScope = mode.recordChangeScope();
+        boolean directoryScope = recordChangeScope || mode.recordDirectoryScope();
         Map<String, List<MappedResource>> byType = new LinkedHashMap<>();
         for (MappedResource r : newestPerId(resources)) {
             byType.computeIfAbsent(r.resourceType(), k -> new ArrayList<>()).add(r);
@@ -88,15 +129,28 @@ public class ResourceWriter {
             List<String> ids = rows.stream().map(MappedResource::resourceId).toList();
             result = result.plus(switch (batch.getKey()) {
                 case "ServiceRequest" -> {
-                    int[] counts = jdbc.batchUpdate(upserts.referral(),
-                            params(rows, r -> referral((ReferralRow) r, syncRunId, seenAt)));
+                    List<ReferralRow> referrals = rows.stream().map(ReferralRow.class::cast).toList();
+                    long creditStart = System.nanoTime();
+                    List<SourceCredit.Credit> credits = mode.creditReferrals()
+                            ? credit.credit(endpointId, referrals, mode.crediting()) : null;
+                    if (credits != null && log.isDebugEnabled()) {
+                        log.debug("{} referrals credited as written in {} µs", referrals.size(),
+                                (System.nanoTime() - creditStart) / 1_000);
+                    }
+                    SqlParameterSource[] params = new SqlParameterSource[referrals.size()];
+                    for (int i = 0; i < params.length; i++) {
+                        params[i] = referral(referrals.get(i), credits == null ? NOT_CREDITED : credits.get(i),
+                                syncRunId, seenAt);
+                    }
+                    int[] counts = jdbc.batchUpdate(upserts.referral(), params);
                     jdbc.update(FORGET_OTHER_RULE, new MapSqlParameterSource("endpointId", endpointId)
                             .addValue("labels", rows.stream().map(r -> ((ReferralRow) r).classifiedBy()).distinct()
                                     .toList()));
-                    yield tally(collectChanged(rows, counts, ReferralRow.class, changedReferrals), counts);
+                    int changed = collectChanged(rows, counts, ReferralRow.class, changedReferrals);
+                    yield new WriteResult(changed, counts.length - changed, credits == null ? 0 : changed);
                 }
                 case "Encounter" -> {
-                    if (recordChangeScope) {
+                    if (directoryScope) {
                         providersBefore = scope.visitProvidersBefore(endpointId, ids);
                     }
                     int[] counts = jdbc.batchUpdate(upserts.visit(), params(rows, r -> visit((VisitRow) r, syncRunId, seenAt)));
@@ -109,7 +163,7 @@ public class ResourceWriter {
                     yield tally(collectChanged(rows, counts, DirectoryRow.class, changedDirectory), counts);
                 }
                 case "PractitionerRole" -> {
-                    if (recordChangeScope) {
+                    if (directoryScope) {
                         rolesBefore = scope.rolesBefore(endpointId, ids);
                     }
                     int[] counts = jdbc.batchUpdate(upserts.role(), params(rows, r -> role((RoleRow) r, seenAt)));
@@ -118,9 +172,16 @@ public class ResourceWriter {
                 default -> throw new IllegalArgumentException("No table for " + batch.getKey());
             });
         }
-        if (recordChangeScope && !resources.isEmpty()) {
+        if (mode.creditReferrals() && !(changedDirectory.isEmpty() && changedRoles.isEmpty())) {
+            mode.crediting().directory = null; // read again at the next page of requests
+        }
+        if (directoryScope && !resources.isEmpty()) {
             String endpointId = resources.get(0).endpointId();
-            scope.written(endpointId, changedReferrals, changedVisits, providersBefore);
+            if (recordChangeScope) {
+                scope.written(endpointId, changedReferrals, changedVisits, providersBefore);
+            } else {
+                scope.visitPracticesWritten(endpointId, changedVisits, providersBefore);
+            }
             scope.directoryWritten(endpointId, changedDirectory);
             scope.rolesWritten(endpointId, changedRoles, rolesBefore);
         }
@@ -194,7 +255,11 @@ public class ResourceWriter {
         return rows.stream().map(f).toArray(SqlParameterSource[]::new);
     }
 
-    private static MapSqlParameterSource referral(ReferralRow r, long syncRunId, OffsetDateTime seenAt) {
+    /** The source columns of a referral left to finishing. */
+    private static final SourceCredit.Credit NOT_CREDITED = new SourceCredit.Credit(null, null, null);
+
+    private static MapSqlParameterSource referral(ReferralRow r, SourceCredit.Credit credit, long syncRunId,
+            OffsetDateTime seenAt) {
         return new Params()
                 .text("endpointId", r.endpointId())
                 .text("resourceId", r.resourceId())
@@ -220,6 +285,9 @@ public class ResourceWriter {
                 .instant("seenAt", seenAt)
                 .text("json", r.json())
                 .text("statusReason", r.statusReason())
+                .text("sourceOrgKey", credit.orgKey())
+                .text("sourcePractitionerKey", credit.practitionerKey())
+                .text("sourceResolution", credit.resolution())
                 .source();
     }
 

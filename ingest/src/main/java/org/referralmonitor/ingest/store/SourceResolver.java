@@ -9,7 +9,9 @@ import org.springframework.stereotype.Repository;
  * Credits each referral to a referring practice (organization) and provider (practitioner), in
  * set-based statements run after a sync, because the directory resources a referral points at
  * may arrive after it. Only referrals not yet resolved are touched, and those whose practice,
- * provider or role changed ({@link ChangeScope}).
+ * provider or role changed ({@link ChangeScope}). A first sync that pulls the directory and visits
+ * first credits each referral as it writes it instead ({@link SourceCredit}, the same paths in Java):
+ * rewriting every referral here cost that sync more than writing them.
  *
  * <p>The paths, in order, each recorded in {@code source_resolution}:
  * <ol>
@@ -34,6 +36,9 @@ public class SourceResolver {
             UPDATE referral SET source_resolution = NULL
             WHERE endpoint_id = :endpointId AND source_resolution IS NOT NULL
             """;
+
+    private static final String HOLDS_ANY =
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM referral WHERE endpoint_id = :endpointId) THEN TRUE ELSE FALSE END";
 
     /** Which kinds of change the scope holds: each invalidation below runs only when it has work. */
     private static final String SCOPE_KINDS = "SELECT DISTINCT kind FROM change_scope WHERE endpoint_id = :endpointId";
@@ -170,13 +175,21 @@ public class SourceResolver {
         this.jdbc = jdbc;
     }
 
+    /** Whether the endpoint holds any request at all (a sync that starts with none can credit at insert). */
+    public boolean holdsReferrals(String endpointId) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(HOLDS_ANY, new MapSqlParameterSource("endpointId", endpointId),
+                Boolean.class));
+    }
+
     /**
      * Credits the endpoint's referrals not credited yet, and those a change of the directory can
      * credit otherwise. Call inside a transaction, before {@link ConversionLinker#link} uses up the
      * changes.
      *
      * @param everything credit every referral of the endpoint again (the changes were not recorded:
-     *     no sync of the endpoint finished yet, or its links were forgotten)
+     *     no sync of the endpoint finished yet, or its links were forgotten; false also for a sync that
+     *     credited every referral as it wrote it into an endpoint holding none before, recording the
+     *     changes after that could change a credit: {@link ResourceWriter.Mode})
      * @return how many referrals were (re)credited
      */
     public int resolve(String endpointId, boolean everything) {

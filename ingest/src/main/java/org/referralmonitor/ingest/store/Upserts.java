@@ -69,11 +69,13 @@ record Upserts(String referral, String visit, String organization, String practi
                 (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
-                 first_seen_at, updated_at, resource_json, status_reason)
+                 first_seen_at, updated_at, resource_json, status_reason, source_org_key, source_practitioner_key,
+                 source_resolution)
             VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :intent, :authoredOn, :authoredDate,
                  :authoredMonth, :patientHash, :requesterType, :requesterId, :requesterNpi, :requesterForm,
                  :performerType, :performerId, :encounterId, :isReferral, :classifiedBy, :contentHash, :syncRunId,
-                 :seenAt, :seenAt, CAST(:json AS JSONB), :statusReason)
+                 :seenAt, :seenAt, CAST(:json AS JSONB), :statusReason, :sourceOrgKey, :sourcePractitionerKey,
+                 :sourceResolution)
             ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
                 version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
                 intent = EXCLUDED.intent, authored_on = EXCLUDED.authored_on, authored_date = EXCLUDED.authored_date,
@@ -86,8 +88,9 @@ record Upserts(String referral, String visit, String organization, String practi
                 moved_from_month = %s,
                 sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
                 resource_json = EXCLUDED.resource_json, status_reason = EXCLUDED.status_reason,
-                deleted_at = NULL, tombstone_reason = NULL,
-                source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
+                deleted_at = NULL, tombstone_reason = NULL, source_org_key = EXCLUDED.source_org_key,
+                source_practitioner_key = EXCLUDED.source_practitioner_key,
+                source_resolution = EXCLUDED.source_resolution
             WHERE %s
             """.formatted(moved("authored_month", "moved_from_month", "EXCLUDED"), PG_NEWER), """
             INSERT INTO visit AS t
@@ -172,11 +175,14 @@ record Upserts(String referral, String visit, String organization, String practi
                            CAST(:encounterId AS VARCHAR(64)), CAST(:isReferral AS BOOLEAN),
                            CAST(:classifiedBy AS VARCHAR(64)), CAST(:contentHash AS VARCHAR(64)),
                            CAST(:syncRunId AS BIGINT), CAST(:seenAt AS TIMESTAMP WITH TIME ZONE),
-                           CAST(:json AS VARCHAR(1000000)) FORMAT JSON, CAST(:statusReason AS VARCHAR(200))))
+                           CAST(:json AS VARCHAR(1000000)) FORMAT JSON, CAST(:statusReason AS VARCHAR(200)),
+                           CAST(:sourceOrgKey AS VARCHAR(200)), CAST(:sourcePractitionerKey AS VARCHAR(200)),
+                           CAST(:sourceResolution AS VARCHAR(32))))
                 AS s (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                       authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                       performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash,
-                      sync_run_id, seen_at, resource_json, status_reason)
+                      sync_run_id, seen_at, resource_json, status_reason, source_org_key, source_practitioner_key,
+                      source_resolution)
             ON t.endpoint_id = s.endpoint_id AND t.resource_id = s.resource_id
             WHEN MATCHED AND %s THEN UPDATE SET
                 version_id = s.version_id, last_updated = s.last_updated, status = s.status, intent = s.intent,
@@ -188,16 +194,19 @@ record Upserts(String referral, String visit, String organization, String practi
                 moved_from_month = %s,
                 sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
                 status_reason = s.status_reason, deleted_at = NULL, tombstone_reason = NULL,
-                source_org_key = NULL, source_practitioner_key = NULL, source_resolution = NULL
+                source_org_key = s.source_org_key, source_practitioner_key = s.source_practitioner_key,
+                source_resolution = s.source_resolution
             WHEN NOT MATCHED THEN INSERT
                 (endpoint_id, resource_id, version_id, last_updated, status, intent, authored_on, authored_date,
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
-                 first_seen_at, updated_at, resource_json, status_reason)
+                 first_seen_at, updated_at, resource_json, status_reason, source_org_key, source_practitioner_key,
+                 source_resolution)
                 VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.intent, s.authored_on,
                  s.authored_date, s.authored_month, s.patient_hash, s.requester_type, s.requester_id, s.requester_npi,
                  s.requester_form, s.performer_type, s.performer_id, s.encounter_id, s.is_referral, s.classified_by,
-                 s.content_hash, s.sync_run_id, s.seen_at, s.seen_at, s.resource_json, s.status_reason)
+                 s.content_hash, s.sync_run_id, s.seen_at, s.seen_at, s.resource_json, s.status_reason,
+                 s.source_org_key, s.source_practitioner_key, s.source_resolution)
             """.formatted(NEWER, moved("authored_month", "moved_from_month", "s")), """
             MERGE INTO visit t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),

@@ -97,7 +97,12 @@ class PageCommitter {
         ParsedPage page = fetched.page();
         String url = fetched.request().url().toString();
         String type = fetched.request().resourceType();
-        WriteResult written = writer.write(page.resources(), ctx.runId, now, ctx.recordChangeScope);
+        // a sync crediting at insert records what can change a credit once it has written referrals
+        ResourceWriter.Mode mode = new ResourceWriter.Mode(ctx.recordChangeScope,
+                ctx.creditAtInsert ? ctx.crediting : null,
+                ctx.creditAtInsert && ctx.storedByType.containsKey("ServiceRequest"));
+        WriteResult written = writer.write(page.resources(), ctx.runId, now, mode);
+        ctx.creditedAtInsert += written.credited();
         review.record(ctx.endpoint.id(), ctx.runId, url, page.rejections(), now);
         review.resolveAccepted(ctx.endpoint.id(), page.resources());
         issues.replace(ctx.endpoint.id(), ctx.runId, page.resources(), page.issues(), now);

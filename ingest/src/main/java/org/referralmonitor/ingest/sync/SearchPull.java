@@ -17,6 +17,7 @@ import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.fhir.BundlePageParser;
 import org.referralmonitor.ingest.fhir.ParsedPage;
 import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.store.SourceResolver;
 import org.referralmonitor.ingest.store.Tombstones;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +42,15 @@ class SearchPull {
     private static final Logger log = LoggerFactory.getLogger(SearchPull.class);
 
     static final List<String> TYPES = Connection.PULLED_TYPES;
+    /** What a referral's credit is read from, pulled whole before the windows of a first sync. */
+    static final List<String> DIRECTORY_TYPES = List.of("PractitionerRole", "Practitioner", "Organization");
     private static final DateTimeFormatter INSTANT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
 
     /** More unlisted resources than this in one window looks like a server problem, not deletions. */
     private static final int MAX_CONFIRMATIONS = 1000;
 
     private final Watermarks watermarks;
+    private final SourceResolver sources;
     private final SyncRunRepository runs;
     private final Tombstones tombstones;
     private final MissedChanges missed;
@@ -60,7 +64,8 @@ class SearchPull {
 
     SearchPull(Watermarks watermarks, SyncRunRepository runs, Tombstones tombstones, MissedChanges missed,
             TransactionTemplate tx, IngestProperties properties, PageFetcher fetcher, BundlePageParser parser,
-            PageCommitter committer, @Lazy SyncSteps steps, Optional<Clock> clock) {
+            PageCommitter committer, @Lazy SyncSteps steps, SourceResolver sources, Optional<Clock> clock) {
+        this.sources = sources;
         this.clock = clock.orElse(Clock.systemUTC());
         this.watermarks = watermarks;
         this.runs = runs;
@@ -74,10 +79,29 @@ class SearchPull {
         this.steps = steps;
     }
 
-    /** Plans one window per type. */
+    /**
+     * Plans one window per type. A first sync of an endpoint that holds no request yet, on a server
+     * that allows searching practices, providers and roles, first pulls those whole and then the visits
+     * before the requests, so that each request is credited as it is written
+     * ({@link SyncContext#creditAtInsert}) instead of every one rewritten after the sync.
+     */
     public void plan(Exchange exchange) {
         SyncContext ctx = SyncSteps.context(exchange);
-        for (String type : TYPES) {
+        List<String> types = TYPES;
+        if (!ctx.recordChangeScope && !ctx.reconciling()
+                && DIRECTORY_TYPES.stream().allMatch(t -> ctx.capabilities.type(t).populationSearch())
+                && !sources.holdsReferrals(ctx.endpoint.id())) {
+            ctx.creditAtInsert = true;
+            for (String type : DIRECTORY_TYPES) {
+                ctx.enqueue(new SyncContext.PageRequest(type, ctx.endpoint.base().resolve(type + "?_count="
+                        + ctx.endpoint.pageSize()), SyncContext.Purpose.DIRECTORY_SEARCH, null));
+            }
+            types = TYPES.stream().sorted(java.util.Comparator.comparing((String t) -> !t.equals("Encounter")))
+                    .toList();
+            log.info("{}: first sync: practices, providers and roles first, then visits, then requests, each "
+                    + "request credited as it is written", ctx.endpoint.id());
+        }
+        for (String type : types) {
             SearchWindow window = window(ctx, type);
             window.firstPage = ctx.endpoint.base().resolve(type + "?" + query(ctx, type, window) + "_count="
                     + ctx.endpoint.pageSize());

@@ -23,7 +23,11 @@ import org.referralmonitor.ingest.http.FhirSession;
 final class SyncContext implements AutoCloseable {
 
     /** Why a page is fetched. */
-    enum Purpose { WINDOW, DIRECTORY, ROSTER }
+    /**
+     * Why a page is fetched: a search window; a directory look-up by id after the windows; the whole
+     * directory searched before the windows of a first sync ({@link SearchPull#plan}); a patient's roster.
+     */
+    enum Purpose { WINDOW, DIRECTORY, DIRECTORY_SEARCH, ROSTER }
 
     /** One page to fetch; {@code window} is set for pages of an incremental window. */
     record PageRequest(String resourceType, URI url, Purpose purpose, SearchWindow window) {
@@ -76,6 +80,17 @@ final class SyncContext implements AutoCloseable {
      * reconciliation, or the last such look older than directory-recheck), not only among what it wrote.
      */
     boolean fullDirectoryScan;
+    /**
+     * Whether referrals are credited as they are written (a first sync that pulled the directory and the
+     * visits before the requests, {@link SearchPull#plan}); finishing then credits only what changed
+     * after, instead of every referral.
+     */
+    boolean creditAtInsert;
+    /** While crediting at insert: the sync's copy of the endpoint's directory. */
+    final org.referralmonitor.ingest.store.ResourceWriter.Crediting crediting =
+            new org.referralmonitor.ingest.store.ResourceWriter.Crediting();
+    /** Referrals credited as they were written. */
+    int creditedAtInsert;
     /** Requests classified again, or every referral linked again: every month may have changed. */
     boolean everyReferralChanged;
     Fetched fetched;
@@ -140,6 +155,17 @@ final class SyncContext implements AutoCloseable {
     }
 
     /** The current page is written: drop it. */
+    /**
+     * Drops every queued search of the whole directory (the server refused one): the sync looks up
+     * what it lacks by id after the windows instead, and credits every referral when finishing.
+     */
+    void abandonDirectorySearch() {
+        queue.removeIf(r -> r.purpose() == Purpose.DIRECTORY_SEARCH);
+        creditAtInsert = false;
+        attemptsOnCurrentPage = 0;
+        fetched = null;
+    }
+
     PageRequest done() {
         PageRequest done = queue.removeFirst();
         attemptsOnCurrentPage = 0;

@@ -225,10 +225,21 @@ class SyncSteps {
             }
         } catch (RetryableSyncException e) {
             throw retrying(exchange, ctx, e);
+        } catch (SyncFailedException e) {
+            if (request.purpose() != SyncContext.Purpose.DIRECTORY_SEARCH) {
+                throw e;
+            }
+            // declared but refused (a search needing parameters, say): what the windows' referrals lack is
+            // looked up by id after them, as on any sync, and every referral credited when finishing
+            log.warn("{}: searching the whole directory was refused, so referrals are credited after the sync "
+                    + "instead of as they are written: {}", ctx.endpoint.id(), e.getMessage());
+            ctx.abandonDirectorySearch();
+            return;
         }
         ctx.fetched = fetched;
         SyncContext.PageRequest next = nextRequest(ctx, fetched);
-        if (next != null && next.purpose() == SyncContext.Purpose.WINDOW) {
+        if (next != null && (next.purpose() == SyncContext.Purpose.WINDOW
+                || next.purpose() == SyncContext.Purpose.DIRECTORY_SEARCH)) {
             ctx.prefetchFor = next;
             ctx.prefetch = ctx.workers.submit(() -> fetcher.fetch(ctx, next, 1));
         } else if (next == null && request.purpose() == SyncContext.Purpose.DIRECTORY) {
@@ -281,6 +292,9 @@ class SyncSteps {
     public void writePage(Exchange exchange) throws SyncFailedException {
         SyncContext ctx = context(exchange);
         SyncContext.Fetched fetched = ctx.fetched;
+        if (fetched == null) {
+            return; // nothing to write: a refused directory search, dropped from the queue
+        }
         String refused = ctx.refusedNext;
         ctx.refusedNext = null;
         commit(ctx, List.of(fetched));
@@ -326,7 +340,9 @@ class SyncSteps {
                 gaps.recordFullScan(ctx.endpoint.id(), now);
             }
             long step = System.nanoTime();
-            int credited = resolver.resolve(ctx.endpoint.id(), !ctx.recordChangeScope);
+            // every referral, unless changes were recorded or this sync credited its referrals as it wrote
+            // them (it then recorded what changed after)
+            int credited = resolver.resolve(ctx.endpoint.id(), !ctx.recordChangeScope && !ctx.creditAtInsert);
             took[0] = (System.nanoTime() - step) / 1_000_000;
             step = System.nanoTime();
             ConversionLinker.Linked linked = conversions.link(ctx.endpoint.id(),
@@ -341,10 +357,11 @@ class SyncSteps {
         committer.refreshCredited(done[1]);
         runs.finish(ctx.runId, SyncRun.SUCCEEDED, null, ctx.counters(), now());
         log.info("Sync {} of {} succeeded: {} pages, {} resources received, {} written, {} unchanged, {} rejected, "
-                        + "{} retries, {} count mismatches, {} missed, {} tombstoned, {} referrals credited, "
+                        + "{} retries, {} count mismatches, {} missed, {} tombstoned, {} referrals credited "
+                        + "as written and {} after, "
                         + "{} {} (finishing took {} ms: sources {} ms, conversions {} ms)", ctx.runId,
                 ctx.endpoint.id(), ctx.pages, ctx.received, ctx.written, ctx.unchanged, ctx.rejected, ctx.retries,
-                ctx.countMismatch, ctx.missed, ctx.tombstoned, done[1], done[2],
+                ctx.countMismatch, ctx.missed, ctx.tombstoned, ctx.creditedAtInsert, done[1], done[2],
                 done[3] == 1 ? "converted (every referral linked)" : "converted of the referrals the sync changed",
                 (System.nanoTime() - finishStart) / 1_000_000, took[0], took[1]);
         ctx.close();

@@ -1,6 +1,7 @@
 package org.referralmonitor.ingest.sync;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.referralmonitor.ingest.IngestTestApplication;
 import org.referralmonitor.ingest.testsupport.FhirFixtures;
@@ -63,6 +66,16 @@ class SearchSyncIT {
         return emr.baseUrl() + "/fhir/";
     }
 
+    /** Each test starts with an endpoint that holds nothing, as a first sync finds it (its runs are kept). */
+    @BeforeEach
+    void forgetWhatTheEndpointHolds() {
+        for (String table : List.of("referral_conversion", "visit_based_on", "change_scope", "conversion_link_state",
+                "directory_scan_state", "referral_rule_state", "resource_issue", "rejected_resource", "sync_watermark",
+                "referral", "visit", "practitioner_role", "practitioner", "organization")) {
+            jdbc.sql("DELETE FROM " + table + " WHERE endpoint_id = 'emr-a'").update();
+        }
+    }
+
     @BeforeEach
     void stubEmr() {
         emr.resetAll();
@@ -77,6 +90,9 @@ class SearchSyncIT {
                 .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-3.json", base()))));
         emr.stubFor(get(urlPathEqualTo("/fhir/Encounter"))
                 .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/encounter-page-1.json", base()))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/PractitionerRole")).withQueryParam("_id", absent())
+                .withQueryParam("practitioner", absent())
+                .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/practitionerroles.json"))));
         emr.stubFor(get(urlPathEqualTo("/fhir/PractitionerRole")).withQueryParam("_id", matching(".+"))
                 .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/practitionerrole-by-id.json"))));
         emr.stubFor(get(urlPathEqualTo("/fhir/PractitionerRole")).withQueryParam("practitioner", matching(".+"))
@@ -115,9 +131,31 @@ class SearchSyncIT {
         assertThat(snapshot()).isEqualTo(before);
     }
 
-    @Test
-    void creditsEachRequesterFormToAPracticeAndProvider() {
-        SyncAwait.sync(syncs, "emr-a");
+    /**
+     * A first sync searches practices, providers and roles whole, then visits, then requests, and
+     * credits each request as it writes it; a server refusing that search (though its capability
+     * statement declares it) gets the look-ups by id after the windows and every referral credited
+     * when finishing. Either way, the same credit.
+     */
+    @ParameterizedTest(name = "directory search refused: {0}")
+    @ValueSource(booleans = {false, true})
+    void creditsEachRequesterFormToAPracticeAndProvider(boolean refused) {
+        if (refused) {
+            emr.stubFor(get(urlPathEqualTo("/fhir/PractitionerRole")).withQueryParam("_id", absent())
+                    .withQueryParam("practitioner", absent()).atPriority(1)
+                    .willReturn(aResponse().withStatus(400).withHeader("Content-Type", FHIR)
+                            .withBody("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
+                                    + "\"code\":\"too-costly\"}]}")));
+        }
+        SyncRun run = SyncAwait.sync(syncs, "emr-a");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(refused ? 1 : 0, getRequestedFor(urlPathEqualTo("/fhir/PractitionerRole"))
+                .withQueryParam("_id", matching(".+")));
+        List<String> order = jdbc.sql("SELECT resource_type FROM sync_page WHERE sync_run_id = :id ORDER BY seq")
+                .param("id", run.id()).query(String.class).list();
+        assertThat(order.indexOf("Encounter")).as("visits before requests: %s", order)
+                .isLessThan(order.indexOf("ServiceRequest"));
 
         List<String> rows = jdbc.sql("""
                 SELECT resource_id || ' ' || source_resolution || ' ' || COALESCE(source_org_key, '-') || ' '
