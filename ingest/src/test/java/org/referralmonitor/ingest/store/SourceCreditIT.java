@@ -6,7 +6,6 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -14,10 +13,8 @@ import java.util.function.BiFunction;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.referralmonitor.ingest.fhir.MappedResource;
-import org.referralmonitor.ingest.fhir.MappedResource.DirectoryRow;
 import org.referralmonitor.ingest.fhir.MappedResource.ReferralRow;
 import org.referralmonitor.ingest.fhir.MappedResource.RoleRow;
-import org.referralmonitor.ingest.fhir.MappedResource.VisitRow;
 import org.referralmonitor.ingest.fhir.Ref;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
@@ -31,7 +28,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * providers, roles and visits arriving or changing between the pages, as directory look-ups after
  * a sync's windows do.
  */
-class SourceCreditIT {
+class SourceCreditIT extends SourceWorld {
 
     private static final String ENDPOINT = "emr-credit";
     private static final OffsetDateTime T0 = OffsetDateTime.of(2026, 1, 5, 8, 0, 0, 0, ZoneOffset.UTC);
@@ -40,11 +37,10 @@ class SourceCreditIT {
     private final ResourceWriter.Mode firstPage = new ResourceWriter.Mode(false, crediting, false);
     private final ResourceWriter.Mode laterPages = new ResourceWriter.Mode(false, crediting, true);
 
-    private SplittableRandom rng;
-    private final List<String> organizations = new ArrayList<>();
-    private final List<String> practitioners = new ArrayList<>();
-    private final Map<String, RoleRow> roles = new LinkedHashMap<>();
-    private int version;
+
+    SourceCreditIT() {
+        super(ENDPOINT, T0);
+    }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"PostgreSQL", "H2"})
@@ -56,21 +52,7 @@ class SourceCreditIT {
         rng = new SplittableRandom(Long.getLong("credit.seed", 20261203));
         assertThat(resolver.holdsReferrals(ENDPOINT)).isFalse();
 
-        List<MappedResource> directory = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            organizations.add("org" + i);
-            directory.add(directory("Organization", "org" + i));
-        }
-        for (int i = 0; i < 20; i++) {
-            practitioners.add("pr" + i);
-            directory.add(directory("Practitioner", "pr" + i));
-        }
-        for (int i = 0; i < 30; i++) {
-            directory.add(role("role" + i));
-        }
-        for (int i = 0; i < 30; i++) {
-            directory.add(visit("enc" + i));
-        }
+        List<MappedResource> directory = new ArrayList<>(world(12, 20, 30, 30, this::role));
         writer.write(directory, 1, T0, ResourceWriter.Mode.PLAIN);
 
         int received = 0;
@@ -111,21 +93,7 @@ class SourceCreditIT {
                 : StoreDatabase.create(ENDPOINT, T0);
         ResourceWriter writer = new ResourceWriter(jdbc);
         rng = new SplittableRandom(Long.getLong("credit.seed", 20261203) + 1);
-        List<MappedResource> directory = new ArrayList<>();
-        for (int i = 0; i < 15; i++) {
-            organizations.add("org" + i);
-            directory.add(directory("Organization", "org" + i));
-        }
-        for (int i = 0; i < 25; i++) {
-            practitioners.add("pr" + i);
-            directory.add(directory("Practitioner", "pr" + i));
-        }
-        for (int i = 0; i < 50; i++) {
-            directory.add(role("role" + i));
-        }
-        for (int i = 0; i < 30; i++) {
-            directory.add(visit("enc" + i));
-        }
+        List<MappedResource> directory = new ArrayList<>(world(15, 25, 50, 30, this::role));
         writer.write(directory, 1, T0, ResourceWriter.Mode.PLAIN);
         List<MappedResource> referrals = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
@@ -172,30 +140,11 @@ class SourceCreditIT {
         return changes;
     }
 
-    private DirectoryRow directory(String type, String id) {
-        int v = ++version;
-        String key = rng.nextBoolean() ? "npi:" + (1000000000L + rng.nextInt(5)) : ENDPOINT + "/" + type + "/" + id;
-        return new DirectoryRow(type, ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), id, null, true, key,
-                "hash-" + v);
-    }
-
+    /** A role with no provider or no practice now and then, and active, inactive or not saying. */
     private RoleRow role(String id) {
-        int v = ++version;
-        RoleRow row = new RoleRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v),
-                rng.nextInt(10) == 0 ? null : practitioners.get(rng.nextInt(practitioners.size())),
+        return role(id, rng.nextInt(10) == 0 ? null : practitioners.get(rng.nextInt(practitioners.size())),
                 rng.nextInt(10) == 0 ? null : organizations.get(rng.nextInt(organizations.size())),
-                rng.nextInt(6) == 0 ? Boolean.FALSE : rng.nextBoolean() ? Boolean.TRUE : null, "hash-" + v);
-        roles.put(id, row);
-        return row;
-    }
-
-    private VisitRow visit(String id) {
-        int v = ++version;
-        LocalDate day = LocalDate.of(2025, 3, 1).plusDays(rng.nextInt(100));
-        return new VisitRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), "finished", "AMB", "patient",
-                day.atTime(9, 0).atOffset(ZoneOffset.UTC), day,
-                rng.nextInt(4) == 0 ? null : organizations.get(rng.nextInt(organizations.size())), List.of(),
-                "hash-" + v, "{}");
+                rng.nextInt(6) == 0 ? Boolean.FALSE : rng.nextBoolean() ? Boolean.TRUE : null);
     }
 
     private ReferralRow referral(String id) {
@@ -226,16 +175,5 @@ class SourceCreditIT {
         return new ReferralRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), "active", "order",
                 day.atStartOfDay().atOffset(ZoneOffset.UTC), day, "patient", requester, Ref.NONE, encounter, true,
                 "test-rule", "hash-" + v, "{}", null);
-    }
-
-    private static Map<String, String> credits(NamedParameterJdbcTemplate jdbc) {
-        Map<String, String> credits = new LinkedHashMap<>();
-        jdbc.getJdbcTemplate().query("""
-                SELECT resource_id, source_resolution, source_org_key, source_practitioner_key FROM referral
-                WHERE endpoint_id = ? ORDER BY resource_id
-                """, rs -> {
-            credits.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
-        }, ENDPOINT);
-        return credits;
     }
 }

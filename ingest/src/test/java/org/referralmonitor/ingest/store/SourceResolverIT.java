@@ -6,17 +6,14 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.referralmonitor.ingest.fhir.MappedResource;
-import org.referralmonitor.ingest.fhir.MappedResource.DirectoryRow;
 import org.referralmonitor.ingest.fhir.MappedResource.ReferralRow;
 import org.referralmonitor.ingest.fhir.MappedResource.RoleRow;
-import org.referralmonitor.ingest.fhir.MappedResource.VisitRow;
 import org.referralmonitor.ingest.fhir.Ref;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
@@ -29,7 +26,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * referrals were made during arrive or move to another practice; each round is
  * credited from the recorded changes, and must equal crediting every referral of the same data.
  */
-class SourceResolverIT {
+class SourceResolverIT extends SourceWorld {
 
     private static final String ENDPOINT = "emr-sources";
     private static final OffsetDateTime T0 = OffsetDateTime.of(2026, 1, 5, 8, 0, 0, 0, ZoneOffset.UTC);
@@ -37,12 +34,11 @@ class SourceResolverIT {
     private NamedParameterJdbcTemplate jdbc;
     private ResourceWriter writer;
     private SourceResolver resolver;
-    private SplittableRandom rng;
-    private final List<String> organizations = new ArrayList<>();
-    private final List<String> practitioners = new ArrayList<>();
-    private final Map<String, RoleRow> roles = new LinkedHashMap<>();
-    private int version;
     private long run;
+
+    SourceResolverIT() {
+        super(ENDPOINT, T0);
+    }
 
     @BeforeEach
     void database() {
@@ -54,21 +50,7 @@ class SourceResolverIT {
 
     @Test
     void creditingWhatTheDirectoryChangesTouchEqualsCreditingEveryReferral() {
-        List<MappedResource> first = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            organizations.add("org" + i);
-            first.add(directory("Organization", "org" + i));
-        }
-        for (int i = 0; i < 20; i++) {
-            practitioners.add("pr" + i);
-            first.add(directory("Practitioner", "pr" + i));
-        }
-        for (int i = 0; i < 25; i++) {
-            first.add(role("role" + i));
-        }
-        for (int i = 0; i < 30; i++) {
-            first.add(visit("enc" + i));
-        }
+        List<MappedResource> first = new ArrayList<>(world(12, 20, 25, 30, this::role));
         for (int i = 0; i < 200; i++) {
             first.add(referral("sr" + i));
         }
@@ -104,11 +86,11 @@ class SourceResolverIT {
             writer.write(page, ++run, T0.plusDays(round), true);
             int touched = resolver.resolve(ENDPOINT, false);
             new ChangeScope(jdbc).clear(ENDPOINT);
-            Map<String, String> scoped = credits();
+            Map<String, String> scoped = credits(jdbc);
 
             resolver.resolve(ENDPOINT, true);
             assertThat(scoped).as("round %d: crediting what changed equals crediting everything", round)
-                    .isEqualTo(credits());
+                    .isEqualTo(credits(jdbc));
             assertThat(touched).as("round %d credits only what its changes touch", round).isLessThan(all);
             touchedAtMost = Math.max(touchedAtMost, touched);
         }
@@ -131,29 +113,9 @@ class SourceResolverIT {
         assertThat(resolver.resolve(ENDPOINT, false)).as("only the new referral").isEqualTo(1);
     }
 
-    private DirectoryRow directory(String type, String id) {
-        int v = ++version;
-        String key = rng.nextBoolean() ? "npi:" + (1000000000L + rng.nextInt(5)) : ENDPOINT + "/" + type + "/" + id;
-        return new DirectoryRow(type, ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), id, null, true, key,
-                "hash-" + v);
-    }
-
     private RoleRow role(String id) {
-        int v = ++version;
-        RoleRow row = new RoleRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v),
-                practitioners.get(rng.nextInt(practitioners.size())), organizations.get(rng.nextInt(organizations.size())),
-                rng.nextInt(6) != 0, "hash-" + v);
-        roles.put(id, row);
-        return row;
-    }
-
-    private VisitRow visit(String id) {
-        int v = ++version;
-        LocalDate day = LocalDate.of(2025, 3, 1).plusDays(rng.nextInt(100));
-        return new VisitRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), "finished", "AMB", "patient",
-                day.atTime(9, 0).atOffset(ZoneOffset.UTC), day,
-                rng.nextInt(4) == 0 ? null : organizations.get(rng.nextInt(organizations.size())), List.of(),
-                "hash-" + v, "{}");
+        return role(id, practitioners.get(rng.nextInt(practitioners.size())),
+                organizations.get(rng.nextInt(organizations.size())), rng.nextInt(6) != 0);
     }
 
     /** A referral requested by a role, a provider (with or without an encounter), a practice, or nobody known. */
@@ -180,16 +142,5 @@ class SourceResolverIT {
         return new ReferralRow(ENDPOINT, id, String.valueOf(v), T0.plusSeconds(v), "active", "order",
                 day.atStartOfDay().atOffset(ZoneOffset.UTC), day, "patient", requester, Ref.NONE, encounter, true,
                 "test-rule", "hash-" + v, "{}", null);
-    }
-
-    private Map<String, String> credits() {
-        Map<String, String> credits = new LinkedHashMap<>();
-        jdbc.getJdbcTemplate().query("""
-                SELECT resource_id, source_resolution, source_org_key, source_practitioner_key FROM referral
-                WHERE endpoint_id = ? ORDER BY resource_id
-                """, rs -> {
-            credits.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
-        }, ENDPOINT);
-        return credits;
     }
 }

@@ -69,10 +69,22 @@ class SearchSyncIT {
     /** Each test starts with an endpoint that holds nothing, as a first sync finds it (its runs are kept). */
     @BeforeEach
     void forgetWhatTheEndpointHolds() {
-        for (String table : List.of("referral_conversion", "visit_based_on", "change_scope", "conversion_link_state",
-                "directory_scan_state", "referral_rule_state", "resource_issue", "rejected_resource", "sync_watermark",
-                "referral", "visit", "practitioner_role", "practitioner", "organization")) {
-            jdbc.sql("DELETE FROM " + table + " WHERE endpoint_id = 'emr-a'").update();
+        for (String delete : List.of(
+                "DELETE FROM referral_conversion WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM visit_based_on WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM change_scope WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM conversion_link_state WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM directory_scan_state WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM referral_rule_state WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM resource_issue WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM rejected_resource WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM sync_watermark WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM referral WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM visit WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM practitioner_role WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM practitioner WHERE endpoint_id = 'emr-a'",
+                "DELETE FROM organization WHERE endpoint_id = 'emr-a'")) {
+            jdbc.sql(delete).update();
         }
     }
 
