@@ -73,6 +73,8 @@ public class ResourceWriter {
     public static final class Crediting {
 
         SourceCredit.Directory directory;
+        /** The directory is too large to copy: each page reads what it needs. */
+        boolean perPage;
     }
 
     private final NamedParameterJdbcTemplate jdbc;

@@ -18,7 +18,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * after the sync, made while the row is inserted instead of by rewriting every row afterwards (which
  * cost a first sync more than writing the referrals, each rewrite adding entries to every index of
  * the referral table). The directory comes from a copy the sync reads once ({@link ResourceWriter.Crediting}),
- * or per page when too large to copy; per page only the visits of requests by a provider are read
+ * or per page when too large to copy (the same roles read through {@link Directory#addRole} either way);
+ * per page only the visits of requests by a provider are read
  * (per-page look-ups of the whole directory cost 46 ms a page in the ingest benchmark).
  *
  * <p>Only correct when every change of the directory and of visits' practices written after the
@@ -32,34 +33,12 @@ class SourceCredit {
     record Credit(String orgKey, String practitionerKey, String resolution) {
     }
 
-    private static final String ROLES = """
-            SELECT pr.resource_id, pr.practitioner_id, pr.organization_id, p.source_key, o.source_key
-            FROM practitioner_role pr
-            LEFT JOIN practitioner p ON p.endpoint_id = pr.endpoint_id AND p.resource_id = pr.practitioner_id
-            LEFT JOIN organization o ON o.endpoint_id = pr.endpoint_id AND o.resource_id = pr.organization_id
-            WHERE pr.endpoint_id = :endpointId AND pr.resource_id IN (:ids)
-            """;
-
     private static final String VISIT_PRACTICES = """
             SELECT v.resource_id, v.service_provider_id, o.source_key
             FROM visit v
             LEFT JOIN organization o ON o.endpoint_id = v.endpoint_id AND o.resource_id = v.service_provider_id
             WHERE v.endpoint_id = :endpointId AND v.resource_id IN (:ids) AND v.service_provider_id IS NOT NULL
             """;
-
-    private static final String ACTIVE_ROLE_PRACTICES = """
-            SELECT pr.practitioner_id, pr.organization_id, o.source_key
-            FROM practitioner_role pr
-            LEFT JOIN organization o ON o.endpoint_id = pr.endpoint_id AND o.resource_id = pr.organization_id
-            WHERE pr.endpoint_id = :endpointId AND pr.practitioner_id IN (:ids)
-              AND COALESCE(pr.active, TRUE) AND pr.organization_id IS NOT NULL
-            """;
-
-    private static final String PRACTITIONER_KEYS =
-            "SELECT resource_id, source_key FROM practitioner WHERE endpoint_id = :endpointId AND resource_id IN (:ids)";
-
-    private static final String ORGANIZATION_KEYS =
-            "SELECT resource_id, source_key FROM organization WHERE endpoint_id = :endpointId AND resource_id IN (:ids)";
 
     /** Above this many practices, providers and roles, a sync reads per page what it needs instead of a copy. */
     static final int WHOLE_DIRECTORY_ROWS = 200_000;
@@ -83,6 +62,14 @@ class SourceCredit {
 
     private static final String ALL_ORGANIZATION_KEYS =
             "SELECT resource_id, source_key FROM organization WHERE endpoint_id = :endpointId";
+
+    /** Of one page: the roles it names, and every role of the providers it names (for their active practices). */
+    private static final String PAGE_ROLES = ALL_ROLES
+            + "  AND (pr.resource_id IN (:roleIds) OR pr.practitioner_id IN (:practitionerIds))";
+
+    private static final String PAGE_PRACTITIONER_KEYS = ALL_PRACTITIONER_KEYS + " AND resource_id IN (:ids)";
+
+    private static final String PAGE_ORGANIZATION_KEYS = ALL_ORGANIZATION_KEYS + " AND resource_id IN (:ids)";
 
     record Role(String practitionerId, String organizationId, String practitionerKey, String organizationKey) {
     }
@@ -151,9 +138,10 @@ class SourceCredit {
             }
         }
         Directory directory = crediting == null ? null : crediting.directory;
-        if (directory == null && crediting != null) {
+        if (directory == null && crediting != null && !crediting.perPage) {
             directory = whole(endpointId);
             crediting.directory = directory;
+            crediting.perPage = directory == null;
         }
         if (directory == null) {
             directory = page(endpointId, roleIds, practitionerIds, organizationIds);
@@ -215,10 +203,7 @@ class SourceCredit {
             return null;
         }
         Directory directory = Directory.empty();
-        jdbc.query(ALL_ROLES, params, rs -> {
-            directory.addRole(endpointId, rs.getString(1), new Role(rs.getString(2), rs.getString(3), rs.getString(4),
-                    rs.getString(5)), (Boolean) rs.getObject(6));
-        });
+        jdbc.query(ALL_ROLES, params, roles(endpointId, directory));
         jdbc.query(ALL_PRACTITIONER_KEYS, params, rs -> {
             directory.practitionerKeys().put(rs.getString(1), rs.getString(2));
         });
@@ -228,20 +213,26 @@ class SourceCredit {
         return directory;
     }
 
+    /** Adds each role row ({@link #ALL_ROLES}' columns) to {@code directory}. */
+    private static org.springframework.jdbc.core.RowCallbackHandler roles(String endpointId, Directory directory) {
+        return rs -> directory.addRole(endpointId, rs.getString(1), new Role(rs.getString(2), rs.getString(3),
+                rs.getString(4), rs.getString(5)), (Boolean) rs.getObject(6));
+    }
+
     /** What one page's requesters need of the directory. */
     private Directory page(String endpointId, Set<String> roleIds, Set<String> practitionerIds,
             Set<String> organizationIds) {
         Directory directory = Directory.empty();
-        query(ROLES, endpointId, roleIds, rs -> directory.roles().put(rs.getString(1),
-                new Role(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5))));
-        query(ACTIVE_ROLE_PRACTICES, endpointId, practitionerIds, rs -> {
-            directory.activePractices().computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
-            directory.practiceKeys().put(rs.getString(2),
-                    orFallback(rs.getString(3), endpointId, "Organization", rs.getString(2)));
-        });
-        query(PRACTITIONER_KEYS, endpointId, practitionerIds,
+        if (!roleIds.isEmpty() || !practitionerIds.isEmpty()) {
+            // an empty list is not valid SQL: no id is the empty string
+            jdbc.query(PAGE_ROLES, new MapSqlParameterSource("endpointId", endpointId)
+                    .addValue("roleIds", roleIds.isEmpty() ? List.of("") : List.copyOf(roleIds))
+                    .addValue("practitionerIds", practitionerIds.isEmpty() ? List.of("") : List.copyOf(practitionerIds)),
+                    roles(endpointId, directory));
+        }
+        query(PAGE_PRACTITIONER_KEYS, endpointId, practitionerIds,
                 rs -> directory.practitionerKeys().put(rs.getString(1), rs.getString(2)));
-        query(ORGANIZATION_KEYS, endpointId, organizationIds,
+        query(PAGE_ORGANIZATION_KEYS, endpointId, organizationIds,
                 rs -> directory.organizationKeys().put(rs.getString(1), rs.getString(2)));
         return directory;
     }

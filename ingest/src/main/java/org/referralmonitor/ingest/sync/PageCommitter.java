@@ -98,9 +98,8 @@ class PageCommitter {
         String url = fetched.request().url().toString();
         String type = fetched.request().resourceType();
         // a sync crediting at insert records what can change a credit once it has written referrals
-        ResourceWriter.Mode mode = new ResourceWriter.Mode(ctx.recordChangeScope,
-                ctx.creditAtInsert ? ctx.crediting : null,
-                ctx.creditAtInsert && ctx.storedByType.containsKey("ServiceRequest"));
+        ResourceWriter.Mode mode = new ResourceWriter.Mode(ctx.recordChangeScope, ctx.crediting,
+                ctx.creditAtInsert() && ctx.storedByType.containsKey("ServiceRequest"));
         WriteResult written = writer.write(page.resources(), ctx.runId, now, mode);
         ctx.creditedAtInsert += written.credited();
         review.record(ctx.endpoint.id(), ctx.runId, url, page.rejections(), now);

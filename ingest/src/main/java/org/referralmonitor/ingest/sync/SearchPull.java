@@ -17,6 +17,7 @@ import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.fhir.BundlePageParser;
 import org.referralmonitor.ingest.fhir.ParsedPage;
 import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.store.ResourceWriter;
 import org.referralmonitor.ingest.store.SourceResolver;
 import org.referralmonitor.ingest.store.Tombstones;
 import org.slf4j.Logger;
@@ -83,7 +84,7 @@ class SearchPull {
      * Plans one window per type. A first sync of an endpoint that holds no request yet, on a server
      * that allows searching practices, providers and roles, first pulls those whole and then the visits
      * before the requests, so that each request is credited as it is written
-     * ({@link SyncContext#creditAtInsert}) instead of every one rewritten after the sync.
+     * ({@link SyncContext#crediting}) instead of every one rewritten after the sync.
      */
     public void plan(Exchange exchange) {
         SyncContext ctx = SyncSteps.context(exchange);
@@ -91,7 +92,7 @@ class SearchPull {
         if (!ctx.recordChangeScope && !ctx.reconciling()
                 && DIRECTORY_TYPES.stream().allMatch(t -> ctx.capabilities.type(t).populationSearch())
                 && !sources.holdsReferrals(ctx.endpoint.id())) {
-            ctx.creditAtInsert = true;
+            ctx.crediting = new ResourceWriter.Crediting();
             for (String type : DIRECTORY_TYPES) {
                 ctx.enqueue(new SyncContext.PageRequest(type, ctx.endpoint.base().resolve(type + "?_count="
                         + ctx.endpoint.pageSize()), SyncContext.Purpose.DIRECTORY_SEARCH, null));

@@ -22,7 +22,6 @@ import org.referralmonitor.ingest.http.FhirSession;
 /** The state of one running sync, carried by the Camel exchange from step to step. */
 final class SyncContext implements AutoCloseable {
 
-    /** Why a page is fetched. */
     /**
      * Why a page is fetched: a search window; a directory look-up by id after the windows; the whole
      * directory searched before the windows of a first sync ({@link SearchPull#plan}); a patient's roster.
@@ -81,14 +80,11 @@ final class SyncContext implements AutoCloseable {
      */
     boolean fullDirectoryScan;
     /**
-     * Whether referrals are credited as they are written (a first sync that pulled the directory and the
-     * visits before the requests, {@link SearchPull#plan}); finishing then credits only what changed
-     * after, instead of every referral.
+     * Set when referrals are credited as they are written (a first sync that pulled the directory and
+     * the visits before the requests, {@link SearchPull#plan}): the sync's copy of the endpoint's
+     * directory. Finishing then credits only what changed after, instead of every referral.
      */
-    boolean creditAtInsert;
-    /** While crediting at insert: the sync's copy of the endpoint's directory. */
-    final org.referralmonitor.ingest.store.ResourceWriter.Crediting crediting =
-            new org.referralmonitor.ingest.store.ResourceWriter.Crediting();
+    org.referralmonitor.ingest.store.ResourceWriter.Crediting crediting;
     /** Referrals credited as they were written. */
     int creditedAtInsert;
     /** Requests classified again, or every referral linked again: every month may have changed. */
@@ -124,6 +120,10 @@ final class SyncContext implements AutoCloseable {
         });
     }
 
+    boolean creditAtInsert() {
+        return crediting != null;
+    }
+
     boolean reconciling() {
         return SyncService.TRIGGER_RECONCILE.equals(trigger);
     }
@@ -154,18 +154,18 @@ final class SyncContext implements AutoCloseable {
         return !queue.isEmpty();
     }
 
-    /** The current page is written: drop it. */
     /**
      * Drops every queued search of the whole directory (the server refused one): the sync looks up
      * what it lacks by id after the windows instead, and credits every referral when finishing.
      */
     void abandonDirectorySearch() {
         queue.removeIf(r -> r.purpose() == Purpose.DIRECTORY_SEARCH);
-        creditAtInsert = false;
+        crediting = null;
         attemptsOnCurrentPage = 0;
         fetched = null;
     }
 
+    /** The current page is written: drop it. */
     PageRequest done() {
         PageRequest done = queue.removeFirst();
         attemptsOnCurrentPage = 0;

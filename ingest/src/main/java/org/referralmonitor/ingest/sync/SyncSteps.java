@@ -342,7 +342,7 @@ class SyncSteps {
             long step = System.nanoTime();
             // every referral, unless changes were recorded or this sync credited its referrals as it wrote
             // them (it then recorded what changed after)
-            int credited = resolver.resolve(ctx.endpoint.id(), !ctx.recordChangeScope && !ctx.creditAtInsert);
+            int credited = resolver.resolve(ctx.endpoint.id(), !ctx.recordChangeScope && !ctx.creditAtInsert());
             took[0] = (System.nanoTime() - step) / 1_000_000;
             step = System.nanoTime();
             ConversionLinker.Linked linked = conversions.link(ctx.endpoint.id(),

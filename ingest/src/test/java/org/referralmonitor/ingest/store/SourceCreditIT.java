@@ -45,8 +45,7 @@ class SourceCreditIT extends SourceWorld {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"PostgreSQL", "H2"})
     void creditingAtInsertThenWhatChangedEqualsCreditingEveryReferral(String database) {
-        NamedParameterJdbcTemplate jdbc = "H2".equals(database) ? StoreDatabase.createH2(ENDPOINT, T0)
-                : StoreDatabase.create(ENDPOINT, T0);
+        NamedParameterJdbcTemplate jdbc = database(database);
         ResourceWriter writer = new ResourceWriter(jdbc);
         SourceResolver resolver = new SourceResolver(jdbc);
         rng = new SplittableRandom(Long.getLong("credit.seed", 20261203));
@@ -89,8 +88,7 @@ class SourceCreditIT extends SourceWorld {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"PostgreSQL", "H2"})
     void creditAtInsertIsWhatTheStatementsCredit(String database) {
-        NamedParameterJdbcTemplate jdbc = "H2".equals(database) ? StoreDatabase.createH2(ENDPOINT, T0)
-                : StoreDatabase.create(ENDPOINT, T0);
+        NamedParameterJdbcTemplate jdbc = database(database);
         ResourceWriter writer = new ResourceWriter(jdbc);
         rng = new SplittableRandom(Long.getLong("credit.seed", 20261203) + 1);
         List<MappedResource> directory = new ArrayList<>(world(15, 25, 50, 30, this::role));
@@ -113,6 +111,10 @@ class SourceCreditIT extends SourceWorld {
         assertThat(jdbc.getJdbcTemplate().queryForList("SELECT DISTINCT source_resolution FROM referral", String.class))
                 .as("every path is taken").contains("ROLE", "PRACTITIONER_ENCOUNTER", "PRACTITIONER_SINGLE_ROLE",
                         "PRACTITIONER_ONLY", "ORGANIZATION", "IDENTIFIER", "CONTAINED", "UNRESOLVED");
+    }
+
+    private static NamedParameterJdbcTemplate database(String product) {
+        return "H2".equals(product) ? StoreDatabase.createH2(ENDPOINT, T0) : StoreDatabase.create(ENDPOINT, T0);
     }
 
     /** Between two pages: practices and providers change keys, roles move, appear or end, visits arrive or move. */
