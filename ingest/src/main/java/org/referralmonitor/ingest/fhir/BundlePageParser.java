@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -48,6 +49,26 @@ public class BundlePageParser {
     }
 
     public ParsedPage parse(byte[] body, MappingContext ctx) throws MalformedPageException {
+        try {
+            return parse(factory.createParser(body), ctx);
+        } catch (IOException e) {
+            throw new MalformedPageException("the page could not be read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a page as it streams in (a body in pieces, {@code Body.stream()}), never holding it as one
+     * array. A read error, like a syntax error, makes the page malformed as a whole.
+     */
+    public ParsedPage parse(InputStream body, MappingContext ctx) throws MalformedPageException {
+        try {
+            return parse(factory.createParser(body), ctx);
+        } catch (IOException e) {
+            throw new MalformedPageException("the page could not be read: " + e.getMessage(), e);
+        }
+    }
+
+    private ParsedPage parse(JsonParser parser, MappingContext ctx) throws MalformedPageException {
         List<MappedResource> resources = new ArrayList<>();
         List<ParsedPage.Rejection> rejections = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
@@ -57,7 +78,7 @@ public class BundlePageParser {
         String resourceType = null;
         int entries = 0;
         int ignored = 0;
-        try (JsonParser p = factory.createParser(body)) {
+        try (JsonParser p = parser) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedPageException("the response is not a JSON object (a FHIR Bundle was expected)");
             }

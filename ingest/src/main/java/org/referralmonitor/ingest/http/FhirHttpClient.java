@@ -8,6 +8,8 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.referralmonitor.ingest.IngestProperties;
 import org.springframework.stereotype.Component;
@@ -20,10 +22,20 @@ import org.springframework.stereotype.Component;
 public class FhirHttpClient {
 
     /** The status, headers and body of one response. */
-    public record Response(int status, HttpHeaders headers, byte[] body, long durationMs) {
+    public record Response(int status, HttpHeaders headers, Body content, long durationMs) {
+
+        /** The body as one array: for small bodies; pages are read from {@link #content()}. */
+        public byte[] body() {
+            return content == null ? null : content.bytes();
+        }
 
         public String header(String name) {
             return headers.firstValue(name).orElse(null);
+        }
+
+        /** The same response without its body, once read: a page waiting to be written keeps only this. */
+        public Response withoutContent() {
+            return new Response(status, headers, null, durationMs);
         }
     }
 
@@ -54,9 +66,12 @@ public class FhirHttpClient {
 
     public Response send(String method, URI uri, Map<String, String> headers) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        HttpResponse<byte[]> response = client.send(request(method, uri, headers, requestTimeout),
-                HttpResponse.BodyHandlers.ofByteArray());
-        return new Response(response.statusCode(), response.headers(), response.body(),
+        // the body in the pieces the client reads, not joined (see Body); the client delivers them one
+        // after the other and send returns after the last
+        List<byte[]> pieces = new ArrayList<>();
+        HttpResponse<Void> response = client.send(request(method, uri, headers, requestTimeout),
+                HttpResponse.BodyHandlers.ofByteArrayConsumer(piece -> piece.ifPresent(pieces::add)));
+        return new Response(response.statusCode(), response.headers(), Body.of(pieces),
                 (System.nanoTime() - start) / 1_000_000);
     }
 

@@ -3,7 +3,6 @@ package org.referralmonitor.ingest.sync;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -14,6 +13,7 @@ import org.referralmonitor.ingest.auth.AuthenticationException;
 import org.referralmonitor.ingest.fhir.BundlePageParser;
 import org.referralmonitor.ingest.fhir.MalformedPageException;
 import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.http.Body;
 import org.referralmonitor.ingest.http.FhirHttpClient;
 import org.referralmonitor.ingest.http.RefusedUrlException;
 import org.referralmonitor.ingest.http.RetryAfter;
@@ -62,8 +62,8 @@ class PageFetcher {
         }
         ok(response, where);
         try {
-            ParsedPage page = parser.parse(response.body(), ctx.mapping);
-            return new SyncContext.Fetched(request, response, page, attempt);
+            ParsedPage page = parser.parse(response.content().stream(), ctx.mapping);
+            return new SyncContext.Fetched(request, response.withoutContent(), page, attempt);
         } catch (MalformedPageException e) {
             throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
         }
@@ -146,11 +146,11 @@ class PageFetcher {
 
     /** The start of a response body, on one line, for messages. */
     static String describe(FhirHttpClient.Response response) {
-        byte[] body = response.body();
-        if (body == null || body.length == 0) {
+        Body body = response.content();
+        if (body == null || body.length() == 0) {
             return "";
         }
-        String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8).replaceAll("\\s+", " ");
+        String text = body.start(300).replaceAll("\\s+", " ");
         return ": " + text;
     }
 }

@@ -15,13 +15,13 @@ import org.referralmonitor.ingest.endpoint.ValidationLevel;
 import org.referralmonitor.profiles.conformance.FhirValidation;
 import org.referralmonitor.ingest.testsupport.FhirFixtures;
 
-class BundlePageParserTest {
+public class BundlePageParserTest {
 
     static final FhirContext FHIR = FhirContext.forR4Cached();
-    static final MappingContext CTX = new MappingContext("emr", URI.create("https://emr.example.org/fhir/"),
+    public static final MappingContext CTX = new MappingContext("emr", URI.create("https://emr.example.org/fhir/"),
             ZoneId.of("America/New_York"), ValidationLevel.LENIENT);
 
-    static BundlePageParser parser() {
+    public static BundlePageParser parser() {
         IngestProperties properties = new IngestProperties(List.of(), List.of(), false, "-",
                 "unit-test-pseudonym-key-0123456789abcdef", null, null, null, null);
         return new BundlePageParser(FHIR, new ResourceMapper(new PatientPseudonymizer(properties), new ReferralClassifier(), new ResourceSanitizer()),
