@@ -109,6 +109,8 @@ class ConversionLinkerIT {
             assertThat(incremental.linked()).as("round %d relinks only what its changes touch", round)
                     .isLessThan(full.linked());
             relinkedAtMost = Math.max(relinkedAtMost, incremental.linked());
+            assertThat(orphans()).as("round %d: links and basedOn rows name stored rows (no foreign key on "
+                    + "PostgreSQL checks it)", round).isZero();
         }
         assertThat(relinkedAtMost).as("the rounds changed links at all").isPositive();
     }
@@ -218,6 +220,20 @@ class ConversionLinkerIT {
     private String pick(Map<String, ?> rows) {
         List<String> ids = new ArrayList<>(rows.keySet());
         return ids.get(rng.nextInt(ids.size()));
+    }
+
+    /** Links naming a referral or visit that is not stored, and basedOn rows naming a visit that is not. */
+    private int orphans() {
+        return jdbc.getJdbcTemplate().queryForObject("""
+                SELECT (SELECT COUNT(*) FROM referral_conversion c
+                        WHERE NOT EXISTS (SELECT 1 FROM referral r WHERE r.endpoint_id = c.endpoint_id
+                                                                     AND r.resource_id = c.referral_id)
+                           OR NOT EXISTS (SELECT 1 FROM visit v WHERE v.endpoint_id = c.endpoint_id
+                                                                  AND v.resource_id = c.visit_id))
+                     + (SELECT COUNT(*) FROM visit_based_on b
+                        WHERE NOT EXISTS (SELECT 1 FROM visit v WHERE v.endpoint_id = b.endpoint_id
+                                                                  AND v.resource_id = b.visit_id))
+                """, Integer.class);
     }
 
     private Map<String, String> links() {
