@@ -384,7 +384,7 @@ final class IngestBenchmark {
 
                 **The sync runs at %.0f%% of the slower limit (%s)** (target: at least 60%%); its search
                 windows alone at %.0f%%. Against the write-only rate of the sample (the limit this benchmark
-                used before 2026-12-03, a best case: %d pages into nearly empty tables and indexes): %.0f%%,
+                used before, a best case: %d pages into nearly empty tables and indexes): %.0f%%,
                 the windows %.0f%%.
 
                 %s
