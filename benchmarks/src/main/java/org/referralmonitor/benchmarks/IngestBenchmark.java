@@ -240,15 +240,7 @@ final class IngestBenchmark {
             // as a first sync writes: requests credited as written from its copy of the directory
             ResourceWriter.Mode firstSync = new ResourceWriter.Mode(false, new ResourceWriter.Crediting(), false);
             for (int i = 0; i < parsed.size(); i++) {
-                ParsedPage page = parsed.get(i);
-                String url = pages.get(i).url();
-                OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-                tx.executeWithoutResult(s -> {
-                    writer.write(page.resources(), runId, now, firstSync);
-                    review.record(ENDPOINT, runId, url, page.rejections(), now);
-                    review.resolveAccepted(ENDPOINT, page.resources());
-                    issues.replace(ENDPOINT, runId, page.resources(), page.issues(), now);
-                });
+                writePage(parsed.get(i), pages.get(i).url(), writer, review, issues, tx, runId, firstSync);
             }
         });
         writeCpu = CpuMeter.read(emrProcess).minus(writeCpu);
@@ -257,6 +249,18 @@ final class IngestBenchmark {
                 writeCpu.self() / (4.0 * n), writeCpu.postgres() / (4.0 * n));
         WholeWrite whole = writeEveryPage(http, base, parser, ctx, writer, review, issues, tx, sql, runId);
         return new Baselines(n, pages.size(), n / fetchSeconds, parseOnly, writeOnly, whole, cpu);
+    }
+
+    /** One page as the sync writes it, in one transaction: its rows, its rejections, its findings. */
+    private static void writePage(ParsedPage page, String url, ResourceWriter writer, ReviewQueue review,
+            IssueLog issues, TransactionTemplate tx, long runId, ResourceWriter.Mode mode) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        tx.executeWithoutResult(s -> {
+            writer.write(page.resources(), runId, now, mode);
+            review.record(ENDPOINT, runId, url, page.rejections(), now);
+            review.resolveAccepted(ENDPOINT, page.resources());
+            issues.replace(ENDPOINT, runId, page.resources(), page.issues(), now);
+        });
     }
 
     /** Write only over every page of the windows: how many resources, in how many seconds of writing. */
@@ -293,15 +297,8 @@ final class IngestBenchmark {
                 try (java.io.InputStream body = response.body()) {
                     page = parser.parse(body, ctx);
                 }
-                String pageUrl = url;
-                OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
                 long start = System.nanoTime();
-                tx.executeWithoutResult(s -> {
-                    writer.write(page.resources(), runId, now, firstSync);
-                    review.record(ENDPOINT, runId, pageUrl, page.rejections(), now);
-                    review.resolveAccepted(ENDPOINT, page.resources());
-                    issues.replace(ENDPOINT, runId, page.resources(), page.issues(), now);
-                });
+                writePage(page, url, writer, review, issues, tx, runId, firstSync);
                 writing += System.nanoTime() - start;
                 resources += page.resources().size() + page.rejections().size();
                 written += page.resources().size();

@@ -69,7 +69,7 @@ class SourceCreditIT extends SourceWorld {
                         "SELECT COUNT(*) FROM referral WHERE source_resolution IS NULL", Integer.class))
                         .as("every referral of the first page is credited as it is written").isZero();
             }
-            writer.write(changes(page), 1, T0, laterPages);
+            writer.write(changes("p" + page), 1, T0, laterPages);
         }
         assertThat(credited).isEqualTo(received);
 
@@ -117,37 +117,6 @@ class SourceCreditIT extends SourceWorld {
         return "H2".equals(product) ? StoreDatabase.createH2(ENDPOINT, T0) : StoreDatabase.create(ENDPOINT, T0);
     }
 
-    /** Between two pages: practices and providers change keys, roles move, appear or end, visits arrive or move. */
-    private List<MappedResource> changes(int page) {
-        List<MappedResource> changes = new ArrayList<>();
-        for (int k = 0; k < 3; k++) {
-            int what = rng.nextInt(7);
-            if (what == 0) {
-                changes.add(directory("Organization", organizations.get(rng.nextInt(organizations.size()))));
-            } else if (what == 1) {
-                changes.add(directory("Practitioner", practitioners.get(rng.nextInt(practitioners.size()))));
-            } else if (what == 2) {
-                List<String> ids = new ArrayList<>(roles.keySet());
-                changes.add(role(ids.get(rng.nextInt(ids.size()))));
-            } else if (what == 3) {
-                changes.add(role(rng.nextBoolean() ? "role-late-" + page + "-" + k : "role-not-received"));
-            } else if (what == 4) {
-                String id = "org-late-" + page + "-" + k;
-                organizations.add(id);
-                changes.add(directory("Organization", id));
-            } else {
-                changes.add(visit("enc" + rng.nextInt(40))); // enc30 to enc39 arrive late; others move
-            }
-        }
-        return changes;
-    }
-
-    /** A role with no provider or no practice now and then, and active, inactive or not saying. */
-    private RoleRow role(String id) {
-        return role(id, rng.nextInt(10) == 0 ? null : practitioners.get(rng.nextInt(practitioners.size())),
-                rng.nextInt(10) == 0 ? null : organizations.get(rng.nextInt(organizations.size())),
-                rng.nextInt(6) == 0 ? Boolean.FALSE : rng.nextBoolean() ? Boolean.TRUE : null);
-    }
 
     private ReferralRow referral(String id) {
         int v = ++version;

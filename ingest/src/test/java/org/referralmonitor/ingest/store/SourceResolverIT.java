@@ -63,26 +63,7 @@ class SourceResolverIT extends SourceWorld {
 
         int touchedAtMost = 0;
         for (int round = 1; round <= 12; round++) {
-            List<MappedResource> page = new ArrayList<>();
-            for (int k = 0; k < 3; k++) {
-                int what = rng.nextInt(8);
-                if (what == 0) {
-                    page.add(directory("Organization", organizations.get(rng.nextInt(organizations.size()))));
-                } else if (what == 1) {
-                    page.add(directory("Practitioner", practitioners.get(rng.nextInt(practitioners.size()))));
-                } else if (what < 4) {
-                    List<String> ids = new ArrayList<>(roles.keySet());
-                    page.add(role(ids.get(rng.nextInt(ids.size()))));
-                } else if (what == 4) {
-                    page.add(role("role-r" + round + "-" + k));
-                } else if (what >= 6) {
-                    page.add(visit("enc" + rng.nextInt(40))); // a visit arrives, or moves to another practice
-                } else {
-                    String id = "org-r" + round + "-" + k;
-                    organizations.add(id);
-                    page.add(directory("Organization", id));
-                }
-            }
+            List<MappedResource> page = changes("r" + round);
             writer.write(page, ++run, T0.plusDays(round), true);
             int touched = resolver.resolve(ENDPOINT, false);
             new ChangeScope(jdbc).clear(ENDPOINT);
@@ -111,11 +92,6 @@ class SourceResolverIT extends SourceWorld {
         assertThat(resolver.resolve(ENDPOINT, true)).isEqualTo(20);
         writer.write(List.of(referral("sr-new")), ++run, T0.plusDays(1), true);
         assertThat(resolver.resolve(ENDPOINT, false)).as("only the new referral").isEqualTo(1);
-    }
-
-    private RoleRow role(String id) {
-        return role(id, practitioners.get(rng.nextInt(practitioners.size())),
-                organizations.get(rng.nextInt(organizations.size())), rng.nextInt(6) != 0);
     }
 
     /** A referral requested by a role, a provider (with or without an encounter), a practice, or nobody known. */

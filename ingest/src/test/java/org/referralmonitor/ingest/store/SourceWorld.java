@@ -75,6 +75,41 @@ abstract class SourceWorld {
         return row;
     }
 
+    /** A role with no provider or no practice now and then, and active, inactive or not saying. */
+    RoleRow role(String id) {
+        return role(id, rng.nextInt(10) == 0 ? null : practitioners.get(rng.nextInt(practitioners.size())),
+                rng.nextInt(10) == 0 ? null : organizations.get(rng.nextInt(organizations.size())),
+                rng.nextInt(6) == 0 ? Boolean.FALSE : rng.nextBoolean() ? Boolean.TRUE : null);
+    }
+
+    /**
+     * Three changes, as between two pages or syncs: practices and providers change keys, roles move,
+     * appear, end or are named without being received, practices appear, visits arrive or move.
+     */
+    List<MappedResource> changes(String tag) {
+        List<MappedResource> changes = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            int what = rng.nextInt(7);
+            if (what == 0) {
+                changes.add(directory("Organization", organizations.get(rng.nextInt(organizations.size()))));
+            } else if (what == 1) {
+                changes.add(directory("Practitioner", practitioners.get(rng.nextInt(practitioners.size()))));
+            } else if (what == 2) {
+                List<String> ids = new ArrayList<>(roles.keySet());
+                changes.add(role(ids.get(rng.nextInt(ids.size()))));
+            } else if (what == 3) {
+                changes.add(role(rng.nextBoolean() ? "role-late-" + tag + "-" + k : "role-not-received"));
+            } else if (what == 4) {
+                String id = "org-late-" + tag + "-" + k;
+                organizations.add(id);
+                changes.add(directory("Organization", id));
+            } else {
+                changes.add(visit("enc" + rng.nextInt(40))); // enc30 to enc39 arrive late; others move
+            }
+        }
+        return changes;
+    }
+
     VisitRow visit(String id) {
         int v = ++version;
         LocalDate day = LocalDate.of(2025, 3, 1).plusDays(rng.nextInt(100));
