@@ -388,8 +388,9 @@ final class IngestBenchmark {
 
                 **Peak heap during the sync: %,d MB** of the %,d MB allowed (sampled every 10 ms; used heap,
                 garbage included), target: a 1M-resource sync within 512 MB. Live heap after the sync (after a
-                full GC): %,d MB, most of it the FHIR validator's definitions (HAPI keeps the R4 definitions
-                and their R5 conversions), a fixed cost whatever the number of resources.
+                full GC): %,d MB, most of it the FHIR validator's definitions (HAPI keeps the R4 core
+                definitions, the value sets it has read, and R5 conversions of the definitions it lists or has
+                used), a fixed cost whatever the number of resources.
 
                 A sync right after it, the server unchanged (its windows only the overlap, %,d resources
                 received again): **%.1f s**, of which finishing %.1f s: only the referrals its changes can

@@ -2,6 +2,7 @@ package org.referralmonitor.profiles.conformance;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.ValidationOptions;
@@ -37,7 +38,9 @@ import org.referralmonitor.profiles.ReferralCodes;
  * The one entry point that validates resources against the monitor's profiles: HAPI's
  * {@link FhirInstanceValidator} on a support chain of our package (snapshots generated at start,
  * with their errors checked), the R4 core definitions, in-memory terminology and the common code
- * systems. Unknown code systems are information, unresolvable references are not looked up.
+ * systems. Unknown code systems are information, unresolvable references are not looked up. The
+ * chain lists only the core definitions the validator needs listed ({@link EnumeratedDefinitions}),
+ * so it keeps R5 conversions of those alone.
  *
  * <p>The validator costs milliseconds per resource, far more than reading it. Its verdicts are
  * cached by {@link ValidationShape}: resources that differ only in ids, names, free text and
@@ -54,9 +57,11 @@ public final class FhirValidation {
     private final Cache<String, List<PlainLanguage.Raw>> verdicts;
     private final ObjectMapper json = new ObjectMapper();
 
-    private FhirValidation(FhirContext fhir, FhirPackage fhirPackage, int cacheSize) {
+    private FhirValidation(FhirContext fhir, FhirPackage fhirPackage, int cacheSize, boolean enumerateEveryDefinition) {
         this.fhirPackage = fhirPackage;
-        DefaultProfileValidationSupport core = new DefaultProfileValidationSupport(fhir);
+        DefaultProfileValidationSupport everyDefinition = new DefaultProfileValidationSupport(fhir);
+        IValidationSupport core = enumerateEveryDefinition ? everyDefinition
+                : new EnumeratedDefinitions(fhir, everyDefinition, fhirPackage.profileUrls().keySet());
         CommonCodeSystemsTerminologyService common = new CommonCodeSystemsTerminologyService(fhir);
         InMemoryTerminologyServerValidationSupport terminology = new InMemoryTerminologyServerValidationSupport(fhir);
         SnapshotGeneratingValidationSupport snapshotting = new SnapshotGeneratingValidationSupport(fhir);
@@ -90,7 +95,15 @@ public final class FhirValidation {
 
     /** A validator for the given package, built once (it loads the R4 core definitions: seconds). */
     public static FhirValidation create(FhirContext fhir, FhirPackage fhirPackage, int cacheSize) {
-        return new FhirValidation(fhir, fhirPackage, cacheSize);
+        return new FhirValidation(fhir, fhirPackage, cacheSize, false);
+    }
+
+    /**
+     * A validator whose chain enumerates every core definition, as HAPI's default does: what the
+     * lean enumeration ({@link EnumeratedDefinitions}) must always agree with.
+     */
+    static FhirValidation enumeratingEveryDefinition(FhirContext fhir, FhirPackage fhirPackage) {
+        return new FhirValidation(fhir, fhirPackage, 0, true);
     }
 
     /** The validator for the package on the classpath, shared by everything using the same FhirContext. */
