@@ -60,6 +60,16 @@ public class Reclassifier {
         this.classifier = classifier;
     }
 
+    /** Whether stored requests of the endpoint were classified by another rule than this one. */
+    public boolean due(String endpointId, ReferralRule rule) {
+        MapSqlParameterSource state = new MapSqlParameterSource("endpointId", endpointId).addValue("label", rule.label());
+        if (jdbc.queryForList(CLASSIFIED_BY, state, String.class).contains(rule.label())) {
+            return false;
+        }
+        return !jdbc.query(STALE, new MapSqlParameterSource(state.getValues()).addValue("after", "")
+                .addValue("batch", 1), (rs, n) -> rs.getString(1)).isEmpty();
+    }
+
     /**
      * Call in a transaction: the rule is recorded with the requests it classified.
      *

@@ -419,6 +419,7 @@ class BulkPull {
             }
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
+        ctx.beforeWriting();
         int marked = tx.execute(status -> byType.entrySet().stream()
                 .mapToInt(e -> tombstones.markDeleted(ctx.endpoint.id(), e.getKey(), e.getValue(), now)).sum());
         ctx.tombstoned += marked;

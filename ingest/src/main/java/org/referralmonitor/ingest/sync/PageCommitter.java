@@ -46,6 +46,7 @@ class PageCommitter {
 
     void commit(SyncContext ctx, List<SyncContext.Fetched> pages) {
         OffsetDateTime now = OffsetDateTime.now(clock);
+        ctx.beforeWriting();
         tx.executeWithoutResult(status -> {
             for (SyncContext.Fetched fetched : pages) {
                 write(ctx, fetched, now);

@@ -243,6 +243,9 @@ class SearchPull {
                     new FhirHttpClient.Response(200, null, null, 0), page, 1)));
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
+        if (!gone.isEmpty()) {
+            ctx.beforeWriting();
+        }
         int marked = tx.execute(status -> tombstones.markDeleted(ctx.endpoint.id(), window.type, gone, now));
         ctx.tombstoned += marked;
         log.info("{}: {} {} not listed in the reconciled window: {} deleted on the server, {} updated since",

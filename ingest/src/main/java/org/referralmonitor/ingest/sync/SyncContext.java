@@ -100,6 +100,9 @@ final class SyncContext implements AutoCloseable {
     /** Whether {@link #prefetchFor} is already in the queue (a queued directory look-up), not a next page to insert. */
     boolean prefetchQueued;
 
+    private Runnable announcer = () -> { };
+    private boolean announced;
+
     final RosterState roster = new RosterState();
     BulkState bulk;
 
@@ -118,6 +121,23 @@ final class SyncContext implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Called right before each write of stored data (pages, tombstones, reclassification, finishing):
+     * the first call announces that the sync is changing data ({@link SyncSteps#begin} sets what that
+     * does), the others do nothing. A sync that never writes (a Bulk export still being prepared)
+     * never announces.
+     */
+    synchronized void beforeWriting() {
+        if (!announced) {
+            announced = true;
+            announcer.run();
+        }
+    }
+
+    void announceWith(Runnable announcer) {
+        this.announcer = announcer;
     }
 
     boolean creditAtInsert() {

@@ -50,6 +50,12 @@ class SyncRunRepository {
                 .param("id", id).param("now", now).update();
     }
 
+    /** The sync is about to change stored data for the first time (kept if already set). */
+    void markWriting(long id, OffsetDateTime now) {
+        jdbc.sql("UPDATE sync_run SET writing_since = :now WHERE id = :id AND writing_since IS NULL")
+                .param("id", id).param("now", now).update();
+    }
+
     void recordServerTime(long id, OffsetDateTime serverTime) {
         jdbc.sql("UPDATE sync_run SET server_time = :serverTime WHERE id = :id")
                 .param("id", id).param("serverTime", serverTime).update();

@@ -105,7 +105,6 @@ class SyncSteps {
         if (!SyncRun.RUNNING.equals(run.status())) {
             runs.markRunning(runId, now());
         }
-        events.publishEvent(new SyncStartedEvent(endpoint.id(), endpoint.clinicId(), runId));
         ConnectionCheck.Report report;
         try {
             report = check.check(endpoint);
@@ -130,6 +129,17 @@ class SyncSteps {
         FhirSession session = new FhirSession(endpoint.base(), http, check.authenticator(endpoint, report.capabilities()));
         MappingContext mapping = new MappingContext(endpoint.id(), endpoint.base(), clinic.timeZone(),
                 endpoint.validationLevel(), endpoint.connection().referralRule());
+        SyncContext ctx = new SyncContext(runId, run.trigger(), endpoint, clinic, mapping, session,
+                report.capabilities(), serverNow);
+        // others are told when the sync is about to change stored data, not when it starts: a Bulk export
+        // can be prepared for hours, and until then what was derived from the data stays valid
+        ctx.announceWith(() -> {
+            runs.markWriting(runId, now());
+            events.publishEvent(new SyncStartedEvent(endpoint.id(), endpoint.clinicId(), runId));
+        });
+        if (reclassifier.due(endpoint.id(), mapping.rule())) {
+            ctx.beforeWriting();
+        }
         int reclassified = tx.execute(status -> {
             int n = reclassifier.reclassify(endpoint.id(), mapping.rule(), mapping.zone());
             if (n > 0) {
@@ -142,8 +152,6 @@ class SyncSteps {
                     mapping.rule().label());
         }
         runs.recordServerTime(runId, serverNow);
-        SyncContext ctx = new SyncContext(runId, run.trigger(), endpoint, clinic, mapping, session,
-                report.capabilities(), serverNow);
         ctx.recordChangeScope = conversions.hasLinks(endpoint.id());
         ctx.fullDirectoryScan = !ctx.recordChangeScope || ctx.reconciling() || gaps.fullScanDue(endpoint.id(),
                 now().minus(properties.pull().directoryRecheck()));
@@ -334,6 +342,7 @@ class SyncSteps {
         committer.refreshStatistics(ctx, true);
         long[] took = new long[2];
         List<java.time.LocalDate> relinkedMonths = new java.util.ArrayList<>();
+        ctx.beforeWriting();
         int[] done = tx.execute(status -> {
             int tombstoned = tombstones.markEnteredInError(ctx.endpoint.id(), now);
             if (ctx.fullDirectoryScan) {

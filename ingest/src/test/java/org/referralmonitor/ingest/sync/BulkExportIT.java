@@ -44,9 +44,36 @@ import org.springframework.test.context.DynamicPropertySource;
  * another host, which never sees our token; the job is deleted; the next export asks
  * {@code _since} the manifest's transactionTime, and its deleted file becomes a tombstone.
  */
-@SpringBootTest(classes = IngestTestApplication.class)
+@SpringBootTest(classes = {IngestTestApplication.class, BulkExportIT.Announcements.class})
 @ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
 class BulkExportIT {
+
+    /** What was true when a sync announced that it is about to write (what metrics reads). */
+    record Announced(long runId, int statusPolls, int referrals, int visits, boolean writingSince) {
+    }
+
+    static class Announcements {
+        final List<Announced> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Autowired
+        JdbcClient jdbc;
+
+        @org.springframework.context.event.EventListener
+        void announced(SyncStartedEvent event) {
+            seen.add(new Announced(event.syncRunId(),
+                    emr.countRequestsMatching(getRequestedFor(urlPathMatching("/fhir/export-status/.*")).build())
+                            .getCount(),
+                    jdbc.sql("SELECT count(*) FROM referral WHERE endpoint_id = :e").param("e", event.endpointId())
+                            .query(Integer.class).single(),
+                    jdbc.sql("SELECT count(*) FROM visit WHERE endpoint_id = :e").param("e", event.endpointId())
+                            .query(Integer.class).single(),
+                    jdbc.sql("SELECT writing_since IS NOT NULL FROM sync_run WHERE id = :id").param("id", event.syncRunId())
+                            .query(Boolean.class).single()));
+        }
+    }
+
+    @Autowired
+    Announcements announcements;
 
     private static final String FHIR = "application/fhir+json";
     private static final String NDJSON = "application/fhir+ndjson";
@@ -177,6 +204,11 @@ class BulkExportIT {
                 .isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
         assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
                 .param("id", run.id()).query(Integer.class).single()).isEqualTo(6);
+        // others are told the sync writes once the export is ready, not while it is being prepared (hours, on
+        // a real server), and before anything is written
+        assertThat(announcements.seen).filteredOn(a -> a.runId() == run.id())
+                .as("announced once, after both polls, before the first file was written, writing_since set first")
+                .containsExactly(new Announced(run.id(), 2, 0, 0, true));
     }
 
     @Test

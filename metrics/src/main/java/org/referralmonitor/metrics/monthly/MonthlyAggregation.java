@@ -101,15 +101,17 @@ class MonthlyAggregation {
     private static final String CHANGE_MARK = "SELECT COALESCE(MAX(id), 0) FROM metrics_month_change";
 
     /**
-     * The clinic's newest sync and how many of its syncs are queued or running: counts read while a
-     * sync may be writing can hold a state it left again (a referral moved twice), and are not kept as
-     * settled.
+     * The clinic's newest sync that has started writing, and how many of those are still running:
+     * counts read while a sync may be writing can hold a state it left again (a referral moved twice),
+     * and are not kept as settled. A sync that has not written yet (one waiting for a Bulk export to
+     * be prepared, for hours) sets {@code writing_since} before its first write commits, so it shows
+     * up here before anything it writes can be read.
      */
     private static final String SYNCS = """
             SELECT COALESCE(MAX(s.id), 0) AS newest,
                    COALESCE(SUM(CASE WHEN s.status IN (:openSyncs) THEN 1 ELSE 0 END), 0) AS open
             FROM sync_run s JOIN emr_endpoint e ON e.id = s.endpoint_id
-            WHERE e.clinic_id = :clinicId
+            WHERE e.clinic_id = :clinicId AND s.writing_since IS NOT NULL
             """;
 
     private static final List<String> OPEN_SYNCS =

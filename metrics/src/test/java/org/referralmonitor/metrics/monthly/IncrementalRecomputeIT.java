@@ -323,10 +323,7 @@ class IncrementalRecomputeIT {
     @Test
     void noKeptCountIsReusedWhileASyncIsUnderWay() {
         YearMonth november = OCTOBER.plusMonths(1);
-        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
-        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
-        int reusing = aggregation.lastCounted();
-        assertThat(reusing).as("November and the unsettled months before it").isLessThan(25);
+        int reusing = countedWhenReusing(november);
 
         long run = f.syncRun("late-emr", "RUNNING", OffsetDateTime.of(2026, 11, 23, 12, 0, 0, 0, ZoneOffset.UTC), 0,
                 null);
@@ -341,6 +338,47 @@ class IncrementalRecomputeIT {
                 .isEqualTo(25);
         assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
         assertThat(aggregation.lastCounted()).isEqualTo(reusing);
+    }
+
+    /**
+     * A sync that has written nothing yet (one waiting for a Bulk export to be prepared, for hours)
+     * stops nothing: kept counts are reused and what is counted meanwhile is kept as settled. Once it
+     * is about to write (ingest sets {@code writing_since}, then publishes {@link
+     * org.referralmonitor.ingest.sync.SyncStartedEvent}), the rule above applies.
+     */
+    @Test
+    void aSyncThatHasWrittenNothingYetStopsNoReuse() {
+        YearMonth november = OCTOBER.plusMonths(1);
+        int reusing = countedWhenReusing(november);
+
+        OffsetDateTime kickedOff = OffsetDateTime.of(2026, 11, 23, 13, 0, 0, 0, ZoneOffset.UTC);
+        long preparing = f.syncRun("late-emr", "RUNNING", kickedOff, 0, null, false);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).as("kept counts reused while the sync has written nothing")
+                .isEqualTo(reusing);
+        assertThat(runner.run("late", november.minusMonths(24), november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).as("a run over 25 months counts them all").isGreaterThanOrEqualTo(25);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).as("what was counted while it had written nothing was kept as settled")
+                .isEqualTo(reusing);
+
+        jdbc.sql("UPDATE sync_run SET writing_since = :t WHERE id = :id").param("t", kickedOff.plusHours(3))
+                .param("id", preparing).update();
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", preparing));
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).as("once it writes: every month").isEqualTo(25);
+
+        jdbc.sql("UPDATE sync_run SET status = 'SUCCEEDED' WHERE id = :id").param("id", preparing).update();
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", preparing, true, 0));
+    }
+
+    /** Runs the month twice, the second run reusing what the first kept; returns how many months it counted. */
+    private int countedWhenReusing(YearMonth month) {
+        assertThat(runner.run("late", month, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("late", month, true).status()).isEqualTo("COMPLETED");
+        int reusing = aggregation.lastCounted();
+        assertThat(reusing).as("the month and the unsettled months before it").isLessThan(25);
+        return reusing;
     }
 
     private int baselineReferrals(YearMonth month) {

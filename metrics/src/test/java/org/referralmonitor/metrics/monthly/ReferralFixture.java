@@ -34,14 +34,20 @@ final class ReferralFixture {
         syncRun(endpointId, "SUCCEEDED", SEEN, 0, null);
     }
 
-    /** A finished sync of the endpoint; returns its id. */
+    /** A sync of the endpoint that has written (or announced that it writes); returns its id. */
     long syncRun(String endpointId, String status, OffsetDateTime at, int countMismatch, String error) {
+        return syncRun(endpointId, status, at, countMismatch, error, true);
+    }
+
+    /** A sync of the endpoint; {@code writing}: whether it has started writing ({@code writing_since}). */
+    long syncRun(String endpointId, String status, OffsetDateTime at, int countMismatch, String error,
+            boolean writing) {
         jdbc.sql("""
                 INSERT INTO sync_run (endpoint_id, trigger_kind, status, requested_at, started_at, finished_at,
-                                      resources_written, count_mismatch, error_message)
-                VALUES (:id, 'API', :status, :t, :t, :t, 1, :mismatch, :error)
+                                      resources_written, count_mismatch, error_message, writing_since)
+                VALUES (:id, 'API', :status, :t, :t, :t, 1, :mismatch, :error, :writing)
                 """).param("id", endpointId).param("status", status).param("t", at).param("mismatch", countMismatch)
-                .param("error", error).update();
+                .param("error", error).param("writing", writing ? at : null).update();
         return jdbc.sql("SELECT MAX(id) FROM sync_run WHERE endpoint_id = :id").param("id", endpointId)
                 .query(Long.class).single();
     }
