@@ -43,7 +43,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * deleted on the server and each type's watermark moves to the manifest's {@code transactionTime}.
  *
  * <p>The running export is kept in {@code bulk_export}, so a restarted application polls it rather
- * than starting another. Types the server cannot export are left for the roster crawl.
+ * than starting another. Types the server cannot export are left for the roster crawl. A first sync
+ * on a server that allows searching practices, providers and roles searches those whole once the
+ * export is ready (not before: the export can take hours, and the sync has written nothing until
+ * then), and writes the visit files before the request files, so that each request is credited as
+ * it is written, as the search strategy does ({@link SearchPull#planDirectoryFirst}).
  */
 @Component
 class BulkPull {
@@ -61,11 +65,13 @@ class BulkPull {
     private final IngestProperties properties;
     private final SyncSteps steps;
     private final RosterPull roster;
+    private final SearchPull search;
     private final Clock clock;
 
     BulkPull(BulkExports exports, Watermarks watermarks, PageFetcher fetcher, BundlePageParser parser,
             Tombstones tombstones, SyncRunRepository runs, TransactionTemplate tx, IngestProperties properties,
-            @Lazy SyncSteps steps, RosterPull roster, Optional<Clock> clock) {
+            @Lazy SyncSteps steps, RosterPull roster, SearchPull search, Optional<Clock> clock) {
+        this.search = search;
         this.clock = clock.orElse(Clock.systemUTC());
         this.exports = exports;
         this.watermarks = watermarks;
@@ -101,6 +107,11 @@ class BulkPull {
             bulk.types = wanted;
             bulk.since = since(ctx, wanted);
         }
+        if (search.planDirectoryFirst(ctx)) {
+            log.info("{}: first sync: once the export is ready, practices, providers and roles searched whole, then "
+                    + "the export's visits before its requests, each request credited as it is written",
+                    ctx.endpoint.id());
+        }
         exchange.setProperty(SyncContext.WAIT_PROPERTY, 0L);
     }
 
@@ -119,6 +130,13 @@ class BulkPull {
             since = since == null || mark.isBefore(since) ? mark : since;
         }
         return since;
+    }
+
+    /** True while the export is being kicked off or prepared (nothing to download yet). */
+    public boolean preparing(Exchange exchange) {
+        SyncContext.BulkState bulk = SyncSteps.context(exchange).bulk;
+        return bulk != null && (bulk.phase == SyncContext.BulkState.Phase.KICK_OFF
+                || bulk.phase == SyncContext.BulkState.Phase.POLL);
     }
 
     /** True until the export's files are all written and its job is deleted. */
@@ -282,6 +300,10 @@ class BulkPull {
         addFiles(ctx, bulk, manifest.path("output"), SyncContext.BulkFile.Kind.OUTPUT, where);
         addFiles(ctx, bulk, manifest.path("deleted"), SyncContext.BulkFile.Kind.DELETED, where);
         addFiles(ctx, bulk, manifest.path("error"), SyncContext.BulkFile.Kind.ERROR, where);
+        // visits before requests (a stable sort: otherwise the manifest's order), so that a request made in
+        // a visit is credited from it as it is written
+        bulk.files.sort(java.util.Comparator.comparingInt(f -> f.kind() == SyncContext.BulkFile.Kind.OUTPUT
+                && "Encounter".equals(f.type()) ? 0 : 1));
     }
 
     private static void addFiles(SyncContext ctx, SyncContext.BulkState bulk, JsonNode files,

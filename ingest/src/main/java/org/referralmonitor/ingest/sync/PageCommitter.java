@@ -46,7 +46,9 @@ class PageCommitter {
 
     void commit(SyncContext ctx, List<SyncContext.Fetched> pages) {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        ctx.beforeWriting();
+        if (pages.stream().anyMatch(f -> !f.page().resources().isEmpty() || !f.page().rejections().isEmpty())) {
+            ctx.beforeWriting(); // an empty page writes the sync's progress only
+        }
         tx.executeWithoutResult(status -> {
             for (SyncContext.Fetched fetched : pages) {
                 write(ctx, fetched, now);

@@ -81,22 +81,13 @@ class SearchPull {
     }
 
     /**
-     * Plans one window per type. A first sync of an endpoint that holds no request yet, on a server
-     * that allows searching practices, providers and roles, first pulls those whole and then the visits
-     * before the requests, so that each request is credited as it is written
-     * ({@link SyncContext#crediting}) instead of every one rewritten after the sync.
+     * Plans one window per type. A first sync that pulls the directory first ({@link #planDirectoryFirst})
+     * then pulls the visits before the requests.
      */
     public void plan(Exchange exchange) {
         SyncContext ctx = SyncSteps.context(exchange);
         List<String> types = TYPES;
-        if (!ctx.recordChangeScope && !ctx.reconciling()
-                && DIRECTORY_TYPES.stream().allMatch(t -> ctx.capabilities.type(t).populationSearch())
-                && !sources.holdsReferrals(ctx.endpoint.id())) {
-            ctx.crediting = new ResourceWriter.Crediting();
-            for (String type : DIRECTORY_TYPES) {
-                ctx.enqueue(new SyncContext.PageRequest(type, ctx.endpoint.base().resolve(type + "?_count="
-                        + ctx.endpoint.pageSize()), SyncContext.Purpose.DIRECTORY_SEARCH, null));
-            }
+        if (planDirectoryFirst(ctx)) {
             types = TYPES.stream().sorted(java.util.Comparator.comparing((String t) -> !t.equals("Encounter")))
                     .toList();
             log.info("{}: first sync: practices, providers and roles first, then visits, then requests, each "
@@ -109,6 +100,27 @@ class SearchPull {
             ctx.windows.add(window);
             ctx.enqueue(new SyncContext.PageRequest(type, window.firstPage, SyncContext.Purpose.WINDOW, window));
         }
+    }
+
+    /**
+     * A first sync of an endpoint that holds no request yet, on a server that allows searching
+     * practices, providers and roles, pulls those whole before anything else (and its visits before
+     * its requests), so that each request is credited as it is written ({@link SyncContext#crediting})
+     * instead of every one rewritten after the sync. Queues the searches and returns true when it
+     * does; used by the search and the Bulk export strategies.
+     */
+    boolean planDirectoryFirst(SyncContext ctx) {
+        if (ctx.recordChangeScope || ctx.reconciling()
+                || !DIRECTORY_TYPES.stream().allMatch(t -> ctx.capabilities.type(t).populationSearch())
+                || sources.holdsReferrals(ctx.endpoint.id())) {
+            return false;
+        }
+        ctx.crediting = new ResourceWriter.Crediting();
+        for (String type : DIRECTORY_TYPES) {
+            ctx.enqueue(new SyncContext.PageRequest(type, ctx.endpoint.base().resolve(type + "?_count="
+                    + ctx.endpoint.pageSize()), SyncContext.Purpose.DIRECTORY_SEARCH, null));
+        }
+        return true;
     }
 
     /** The window a sync of this type pulls now. */

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,6 +33,8 @@ import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 import org.referralmonitor.ingest.testsupport.SyncAwait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -46,6 +49,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(classes = {IngestTestApplication.class, BulkExportIT.Announcements.class})
 @ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
+@org.junit.jupiter.api.extension.ExtendWith(OutputCaptureExtension.class)
 class BulkExportIT {
 
     /** What was true when a sync announced that it is about to write (what metrics reads). */
@@ -74,6 +78,9 @@ class BulkExportIT {
 
     @Autowired
     Announcements announcements;
+
+    @Autowired
+    org.referralmonitor.ingest.store.SourceResolver sources;
 
     private static final String FHIR = "application/fhir+json";
     private static final String NDJSON = "application/fhir+ndjson";
@@ -108,6 +115,13 @@ class BulkExportIT {
         registry.add("referral-monitor.ingest.endpoints[1].bulk.types[1]", () -> "Encounter");
         registry.add("referral-monitor.ingest.endpoints[1].auth.kind", () -> "bearer");
         registry.add("referral-monitor.ingest.endpoints[1].auth.token-ref", () -> "file:" + tokenFile());
+        // the same EMR again, synced for the first time by the test of crediting as requests are written
+        registry.add("referral-monitor.ingest.endpoints[2].id", () -> "emr-bulk-first");
+        registry.add("referral-monitor.ingest.endpoints[2].clinic", () -> "clinic-b");
+        registry.add("referral-monitor.ingest.endpoints[2].base-url", () -> emr.baseUrl() + "/fhir");
+        registry.add("referral-monitor.ingest.endpoints[2].strategy", () -> "bulk");
+        registry.add("referral-monitor.ingest.endpoints[2].auth.kind", () -> "bearer");
+        registry.add("referral-monitor.ingest.endpoints[2].auth.token-ref", () -> "file:" + tokenFile());
     }
 
     private static Path tokenFile() {
@@ -209,6 +223,57 @@ class BulkExportIT {
         assertThat(announcements.seen).filteredOn(a -> a.runId() == run.id())
                 .as("announced once, after both polls, before the first file was written, writing_since set first")
                 .containsExactly(new Announced(run.id(), 2, 0, 0, true));
+    }
+
+    /**
+     * A first export from a server that allows searching the directory: practices, providers and roles
+     * are searched whole once the export is ready, the visit file is written before the request files
+     * (the manifest lists it last), and each request is credited as it is written; the credit is the
+     * one crediting every referral afterwards gives.
+     */
+    @Test
+    void aFirstExportSearchesTheDirectoryFirstAndCreditsEachRequestAsItIsWritten(CapturedOutput output) {
+        emr.stubFor(get(urlPathEqualTo("/fhir/PractitionerRole"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.read("bulk/directory-roles.json"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/Practitioner"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.read("bulk/directory-practitioners.json"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/Organization"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.read("bulk/directory-organizations.json"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk-first");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        List<String> asked = new java.util.ArrayList<>(emr.getAllServeEvents().stream()
+                .map(e -> e.getRequest().getUrl().replaceAll("\\?.*", "")).toList());
+        java.util.Collections.reverse(asked); // the journal lists the newest request first
+        int firstFile = asked.indexOf("/fhir/files/encounter-1.ndjson");
+        int ready = asked.subList(0, firstFile).lastIndexOf("/fhir/export-status/1"); // the poll that found it ready
+        for (String directory : List.of("/fhir/PractitionerRole", "/fhir/Practitioner", "/fhir/Organization")) {
+            assertThat(asked.indexOf(directory)).as("%s searched once the export is ready, before its files: %s",
+                    directory, asked).isGreaterThan(ready).isLessThan(firstFile);
+        }
+        assertThat(firstFile).as("visits before requests").isLessThan(asked.indexOf("/fhir/files/servicerequest-1.ndjson"));
+        assertThat(announcements.seen).filteredOn(a -> a.runId() == run.id()).extracting(Announced::statusPolls)
+                .as("announced once, with its first write: the directory, after the export's polls")
+                .containsExactly(2);
+        assertThat(output.getOut()).as("the sync's summary: every request credited as it was written")
+                .containsPattern("Sync " + run.id() + " of emr-bulk-first succeeded: .* 6 referrals credited as written "
+                        + "and 0 after");
+
+        Map<String, String> atInsert = credits("emr-bulk-first");
+        assertThat(atInsert.get("sr-1")).as("requested by a role: its practitioner at its practice")
+                .isEqualTo("ROLE npi:1510000015 npi:1310000017");
+        sources.resolve("emr-bulk-first", true);
+        assertThat(atInsert).as("credited as written = credited afterwards").isEqualTo(credits("emr-bulk-first"));
+    }
+
+    private Map<String, String> credits(String endpointId) {
+        Map<String, String> credits = new java.util.TreeMap<>();
+        jdbc.sql("SELECT resource_id, source_resolution, source_org_key, source_practitioner_key FROM referral "
+                + "WHERE endpoint_id = :e").param("e", endpointId).query(rs -> {
+                    credits.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
+                });
+        return credits;
     }
 
     @Test
