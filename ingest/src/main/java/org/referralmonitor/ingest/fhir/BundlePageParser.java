@@ -49,11 +49,7 @@ public class BundlePageParser {
     }
 
     public ParsedPage parse(byte[] body, MappingContext ctx) throws MalformedPageException {
-        try {
-            return parse(factory.createParser(body), ctx);
-        } catch (IOException e) {
-            throw new MalformedPageException("the page could not be read: " + e.getMessage(), e);
-        }
+        return parse(new java.io.ByteArrayInputStream(body), ctx);
     }
 
     /**

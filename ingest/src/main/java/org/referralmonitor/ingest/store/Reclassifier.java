@@ -60,22 +60,20 @@ public class Reclassifier {
         this.classifier = classifier;
     }
 
-    /** Whether stored requests of the endpoint were classified by another rule than this one. */
-    public boolean due(String endpointId, ReferralRule rule) {
-        MapSqlParameterSource state = new MapSqlParameterSource("endpointId", endpointId).addValue("label", rule.label());
-        if (jdbc.queryForList(CLASSIFIED_BY, state, String.class).contains(rule.label())) {
-            return false;
-        }
-        return !jdbc.query(STALE, new MapSqlParameterSource(state.getValues()).addValue("after", "")
-                .addValue("batch", 1), (rs, n) -> rs.getString(1)).isEmpty();
-    }
-
     /**
      * Call in a transaction: the rule is recorded with the requests it classified.
      *
      * @return how many referrals were classified again
      */
     public int reclassify(String endpointId, ReferralRule rule, ZoneId zone) {
+        return reclassify(endpointId, rule, zone, () -> { });
+    }
+
+    /**
+     * As {@link #reclassify(String, ReferralRule, ZoneId)}, running {@code beforeChanging} (in the same
+     * transaction) right before the first stored request is classified again, and not at all when none is.
+     */
+    public int reclassify(String endpointId, ReferralRule rule, ZoneId zone, Runnable beforeChanging) {
         MapSqlParameterSource state = new MapSqlParameterSource("endpointId", endpointId).addValue("label", rule.label());
         if (jdbc.queryForList(CLASSIFIED_BY, state, String.class).contains(rule.label())) {
             return 0;
@@ -90,6 +88,9 @@ public class Reclassifier {
                 jdbc.update(FORGET_STATE, state);
                 jdbc.update(RECORD_STATE, state);
                 return done;
+            }
+            if (done == 0) {
+                beforeChanging.run();
             }
             List<SqlParameterSource> updates = new ArrayList<>(rows.size());
             for (Row row : rows) {

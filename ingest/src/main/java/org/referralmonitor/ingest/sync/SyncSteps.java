@@ -137,11 +137,9 @@ class SyncSteps {
             runs.markWriting(runId, now());
             events.publishEvent(new SyncStartedEvent(endpoint.id(), endpoint.clinicId(), runId));
         });
-        if (reclassifier.due(endpoint.id(), mapping.rule())) {
-            ctx.beforeWriting();
-        }
         int reclassified = tx.execute(status -> {
-            int n = reclassifier.reclassify(endpoint.id(), mapping.rule(), mapping.zone());
+            // announced in the reclassifying transaction: the announcement commits with the first change
+            int n = reclassifier.reclassify(endpoint.id(), mapping.rule(), mapping.zone(), ctx::beforeWriting);
             if (n > 0) {
                 conversions.forget(endpoint.id()); // what is a referral changed: link them all again
             }

@@ -62,6 +62,24 @@ class ReclassifierIT {
                 Map.entry("sr-referral", "true " + OLD.label()));
     }
 
+    /** A sync announces its first write from here: once, before the first change, and not when nothing changes. */
+    @Test
+    void runsItsCallbackOnceBeforeTheFirstChangeOnly() {
+        NamedParameterJdbcTemplate jdbc = StoreDatabase.create(ENDPOINT, T0);
+        new ResourceWriter(jdbc).write(List.<MappedResource>of(
+                request("sr-referral", "http://snomed.info/sct", "3457005", "order", true),
+                request("sr-proprietary", "urn:emr:orders", "REF-01", "order", false)), 1, T0);
+        Reclassifier reclassifier = new Reclassifier(jdbc, new ReferralClassifier());
+        List<String> changedWhenCalled = new java.util.ArrayList<>();
+        Runnable callback = () -> changedWhenCalled.add(classified(jdbc).get("sr-proprietary"));
+
+        assertThat(reclassifier.reclassify(ENDPOINT, OLD, ZoneOffset.UTC, callback)).isZero();
+        assertThat(changedWhenCalled).as("nothing classified again: no call").isEmpty();
+        assertThat(reclassifier.reclassify(ENDPOINT, NEW, ZoneOffset.UTC, callback)).isEqualTo(2);
+        assertThat(changedWhenCalled).as("called once, before any request was classified again")
+                .containsExactly("false " + OLD.label());
+    }
+
     @Test
     void aRequestWrittenUnderAnotherRuleMakesTheNextSyncLookAgain() {
         NamedParameterJdbcTemplate jdbc = StoreDatabase.create(ENDPOINT, T0);
