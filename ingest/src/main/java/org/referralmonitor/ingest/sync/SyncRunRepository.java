@@ -56,6 +56,28 @@ class SyncRunRepository {
                 .param("id", id).param("now", now).update();
     }
 
+    /**
+     * The sync classified the stored requests again or linked every referral again; called in the
+     * transaction that did it.
+     */
+    void markEveryReferralChanged(long id) {
+        jdbc.sql("UPDATE sync_run SET every_referral_changed = TRUE WHERE id = :id").param("id", id).update();
+    }
+
+    /**
+     * The months of referrals the sync linked again without writing them or their patient's visits;
+     * called in the transaction that linked them.
+     */
+    void recordRelinkedMonths(long id, java.util.Collection<java.time.LocalDate> months) {
+        for (java.time.LocalDate month : new java.util.TreeSet<>(months)) {
+            jdbc.sql("""
+                    INSERT INTO sync_run_relinked_month (sync_run_id, month_start)
+                    SELECT :id, CAST(:month AS DATE) WHERE NOT EXISTS (
+                        SELECT 1 FROM sync_run_relinked_month WHERE sync_run_id = :id AND month_start = :month)
+                    """).param("id", id).param("month", month).update();
+        }
+    }
+
     void recordServerTime(long id, OffsetDateTime serverTime) {
         jdbc.sql("UPDATE sync_run SET server_time = :serverTime WHERE id = :id")
                 .param("id", id).param("serverTime", serverTime).update();

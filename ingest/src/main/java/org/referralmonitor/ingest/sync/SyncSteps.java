@@ -142,6 +142,7 @@ class SyncSteps {
             int n = reclassifier.reclassify(endpoint.id(), mapping.rule(), mapping.zone(), ctx::beforeWriting);
             if (n > 0) {
                 conversions.forget(endpoint.id()); // what is a referral changed: link them all again
+                runs.markEveryReferralChanged(runId);
             }
             return n;
         });
@@ -357,6 +358,11 @@ class SyncSteps {
                     ctx.recordChangeScope, ctx.runId, now);
             took[1] = (System.nanoTime() - step) / 1_000_000;
             relinkedMonths.addAll(linked.months());
+            // kept with the links: the sync's end may never be announced if the process dies after this commits
+            if (linked.full()) {
+                runs.markEveryReferralChanged(ctx.runId);
+            }
+            runs.recordRelinkedMonths(ctx.runId, linked.months());
             return new int[] {tombstoned, credited, linked.linked(), linked.full() ? 1 : 0};
         });
         ctx.tombstoned += done[0];

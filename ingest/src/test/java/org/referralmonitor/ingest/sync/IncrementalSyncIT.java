@@ -189,6 +189,11 @@ class IncrementalSyncIT {
                 .containsExactly(6, false);
         assertThat(syncEvents.finishedOf(run.id()).relinkedMonths()).as("the months of the referrals linked again")
                 .containsAll(convertedMonths).isSorted();
+        assertThat(jdbc.sql("SELECT month_start FROM sync_run_relinked_month WHERE sync_run_id = :id ORDER BY month_start")
+                .param("id", run.id()).query(java.time.LocalDate.class).list())
+                .as("kept with the run in the linking's transaction, for when the process dies before the event")
+                .isEqualTo(syncEvents.finishedOf(run.id()).relinkedMonths());
+        assertThat(everyReferralChanged(run.id())).isFalse();
 
         conversions.forget("lakeside");
         SyncRun everything = SyncAwait.sync(syncs, "lakeside");
@@ -196,8 +201,14 @@ class IncrementalSyncIT {
         assertThat(syncEvents.finishedOf(everything.id()).everyReferralChanged()).as("every referral linked again")
                 .isTrue();
         assertThat(syncEvents.finishedOf(everything.id()).relinkedMonths()).as("every month: no list").isEmpty();
+        assertThat(everyReferralChanged(everything.id())).as("kept with the run").isTrue();
         assertThat(finished("lakeside")).as("credits and links after the incremental sync equal those of a sync "
                 + "that credits and links every referral").isEqualTo(incremental);
+    }
+
+    private boolean everyReferralChanged(long runId) {
+        return jdbc.sql("SELECT every_referral_changed FROM sync_run WHERE id = :id").param("id", runId)
+                .query(Boolean.class).single();
     }
 
     @Test

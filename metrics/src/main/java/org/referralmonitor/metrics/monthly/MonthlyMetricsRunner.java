@@ -30,10 +30,13 @@ import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Starts the monthly metrics job: on demand, at the monthly close, and after each sync that
@@ -55,6 +58,7 @@ public class MonthlyMetricsRunner {
     private final JdbcClient jdbc;
     private final MetricsProperties properties;
     private final MonthContexts contexts;
+    private final TransactionTemplate tx;
     private final AtomicLong lastRecompute = new AtomicLong();
     private final ExecutorService background;
     /** Per clinic, the last run queued: the next one starts after it (and after it failed). */
@@ -63,7 +67,8 @@ public class MonthlyMetricsRunner {
     private final ConcurrentMap<String, ReentrantLock> running = new ConcurrentHashMap<>();
 
     MonthlyMetricsRunner(JobOperator jobOperator, Job monthlyMetricsJob, EndpointDirectory directory, JdbcClient jdbc,
-            MetricsProperties properties, MonthContexts contexts) {
+            MetricsProperties properties, MonthContexts contexts, PlatformTransactionManager transactions) {
+        this.tx = new TransactionTemplate(transactions);
         AtomicInteger threads = new AtomicInteger();
         this.background = Executors.newFixedThreadPool(properties.jobConcurrency(), r -> {
             Thread t = new Thread(r, "monthly-metrics-" + threads.incrementAndGet());
@@ -233,24 +238,13 @@ public class MonthlyMetricsRunner {
         ended.add(event.syncRunId());
         boolean changed = event.changedData() || !interrupted.isEmpty();
         if (changed) {
-            touched = touchedMonths(event.endpointId(), ended);
             // referrals linked again whose own row and patient's visits did not change (a visit that stopped
-            // naming a referral of another patient): found by the linking, gone from the links since
-            for (LocalDate month : event.relinkedMonths()) {
-                touched.add(YearMonth.from(month));
-            }
-            // whether or not they are recomputed now, their kept counts are not reused (a failed sync
-            // too: what it committed stays)
-            recordChanged(event.clinicId(), touched, event.syncRunId());
-            if (event.everyReferralChanged()) {
-                recordChange(event.clinicId(), ALL_MONTHS, event.syncRunId());
-            }
+            // naming a referral of another patient) are read with the rest (ingest keeps them with the run)
+            touched = recordEnded(event.clinicId(), event.endpointId(), ended, event.syncRunId(),
+                    event.everyReferralChanged(), event.relinkedMonths());
+        } else {
+            clearUnderWay(event.clinicId(), ended);
         }
-        // the months it changed are recorded: the clinic's other kept counts can be reused again
-        jdbc.sql("DELETE FROM metrics_month_change WHERE clinic_id = :clinic AND month_index = :inProgress "
-                + "AND sync_run_id IN (:runs)")
-                .param("clinic", event.clinicId()).param("inProgress", SYNC_IN_PROGRESS)
-                .param("runs", ended).update();
         if (!interrupted.isEmpty()) {
             log.info("Sync {} of {} stands in for interrupted sync(s) {}: the months they touched are {}",
                     event.syncRunId(), event.endpointId(), interrupted, touched);
@@ -263,6 +257,94 @@ public class MonthlyMetricsRunner {
                     months, event.clinicId(), (System.nanoTime() - start) / 1_000_000);
             submitRanges(event.clinicId(), months, "after sync " + event.syncRunId() + " of " + event.endpointId());
         }
+    }
+
+    /**
+     * Records, in one transaction, what ended syncs changed (whether or not they are recomputed now,
+     * their kept counts are not reused; a failed sync too: what it committed stays) and clears their
+     * "sync under way" marks: the clinic's other kept counts can be reused again. If the process dies
+     * before this commits, the marks stay and {@link #recordSyncsEndedUnrecorded()} does it at the next
+     * start.
+     *
+     * @return the months they touched
+     */
+    private SortedSet<YearMonth> recordEnded(String clinicId, String endpointId, List<Long> ended, long recordedBy,
+            boolean everyReferralChanged, List<LocalDate> relinkedMonths) {
+        return tx.execute(status -> {
+            SortedSet<YearMonth> touched = touchedMonths(endpointId, ended);
+            relinkedMonths.forEach(m -> touched.add(YearMonth.from(m)));
+            recordChanged(clinicId, touched, recordedBy);
+            if (everyReferralChanged || anyChangedEveryReferral(ended)) {
+                recordChange(clinicId, ALL_MONTHS, recordedBy);
+            }
+            clearUnderWay(clinicId, ended);
+            return touched;
+        });
+    }
+
+    /** Deletes the runs' "sync under way" marks; how many there were. */
+    private int clearUnderWay(String clinicId, List<Long> runs) {
+        return jdbc.sql("DELETE FROM metrics_month_change WHERE clinic_id = :clinic AND month_index = :inProgress "
+                + "AND sync_run_id IN (:runs)")
+                .param("clinic", clinicId).param("inProgress", SYNC_IN_PROGRESS)
+                .param("runs", runs).update();
+    }
+
+    /** Whether one of the runs classified the stored requests again or linked every referral again. */
+    private boolean anyChangedEveryReferral(List<Long> runs) {
+        return jdbc.sql("SELECT COUNT(*) FROM sync_run WHERE id IN (:runs) AND every_referral_changed")
+                .param("runs", runs).query(Integer.class).single() > 0;
+    }
+
+    /**
+     * Syncs that ended (succeeded, or failed without the process stopping) but whose end was never
+     * recorded here: the process died between ingest committing the sync's end and this module
+     * recording it, so no event reached {@link #afterSync}. Their "sync under way" marks would stop
+     * every kept count of the clinic from being reused for good, and the months they changed would
+     * not be recomputed. At each start, each is recorded as its event would have been, the months a
+     * succeeded one touched are queued, and its mark is cleared; a mark is claimed by deleting it,
+     * so a run is recorded once. Syncs the stop interrupted are left to the endpoint's next sync,
+     * which finishes their crediting and linking first ({@link #interruptedRuns}).
+     *
+     * @return the runs recorded
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    List<Long> recordSyncsEndedUnrecorded() {
+        List<Long> recorded = new ArrayList<>();
+        List<Unrecorded> unrecorded = jdbc.sql("""
+                SELECT DISTINCT s.id, s.endpoint_id, c.clinic_id, s.status FROM metrics_month_change c
+                JOIN sync_run s ON s.id = c.sync_run_id
+                WHERE c.month_index = :inProgress AND s.status IN (:ended)
+                  AND (s.error_message IS NULL OR s.error_message NOT LIKE :interrupted)
+                ORDER BY s.id
+                """).param("inProgress", SYNC_IN_PROGRESS)
+                .param("ended", List.of(SyncRun.SUCCEEDED, SyncRun.FAILED))
+                .param("interrupted", SyncRun.INTERRUPTED + "%")
+                .query(Unrecorded.class).list();
+        for (Unrecorded run : unrecorded) {
+            SortedSet<YearMonth> touched = tx.execute(status -> {
+                if (clearUnderWay(run.clinicId(), List.of(run.id())) == 0) {
+                    return null; // recorded meanwhile
+                }
+                return recordEnded(run.clinicId(), run.endpointId(), List.of(run.id()), run.id(), false, List.of());
+            });
+            if (touched == null) {
+                continue;
+            }
+            recorded.add(run.id());
+            log.warn("Sync {} of {} ended but its end was not recorded (the process stopped): recorded now; the "
+                    + "months it touched are {}", run.id(), run.endpointId(), touched);
+            if (properties.recomputeAfterSync() && SyncRun.SUCCEEDED.equals(run.status())) {
+                SortedSet<YearMonth> months = dueMonths(run.clinicId());
+                months.addAll(touched.tailSet(currentMonth(run.clinicId()).minusMonths(properties.recomputeMonths())));
+                submitRanges(run.clinicId(), months, "after sync " + run.id() + " of " + run.endpointId());
+            }
+        }
+        return recorded;
+    }
+
+    /** A sync whose end was not recorded. */
+    record Unrecorded(long id, String endpointId, String clinicId, String status) {
     }
 
     /**
@@ -412,6 +494,9 @@ public class MonthlyMetricsRunner {
             -- the months the sync's new versions moved referrals out of
             SELECT r.moved_from_month FROM referral r
             WHERE r.endpoint_id = :endpointId AND r.sync_run_id IN (:runs) AND r.moved_from_month IS NOT NULL
+            UNION
+            -- the months of referrals its linking changed though it wrote neither them nor their patient's visits
+            SELECT m.month_start FROM sync_run_relinked_month m WHERE m.sync_run_id IN (:runs)
             """;
 
     /** Recent runs, newest first; for one clinic when given. */

@@ -120,26 +120,11 @@ class IncrementalRecomputeIT {
      */
     @Test
     void aReferralAVisitStopsNamingIsCountedAgainInItsMonth() {
-        String visit = jdbc.sql("""
-                SELECT rc.visit_id FROM referral_conversion rc
-                JOIN referral r ON r.endpoint_id = rc.endpoint_id AND r.resource_id = rc.referral_id
-                WHERE rc.endpoint_id = 'late-emr' AND r.authored_month = :m AND r.deleted_at IS NULL AND r.is_referral
-                ORDER BY rc.visit_id LIMIT 1
-                """).param("m", SEPTEMBER.atDay(1)).query(String.class).single();
-        // stored so from the start: the visit is in another patient's chart, naming this patient's referral
-        jdbc.sql("UPDATE visit SET patient_hash = 'another-chart' WHERE endpoint_id = 'late-emr' AND resource_id = :id")
-                .param("id", visit).update();
-        assertThat(runner.run("late", SEPTEMBER, true).status()).isEqualTo("COMPLETED");
+        String visit = septemberVisitInAnotherChart();
         int convertedBefore = converted(SEPTEMBER);
 
         long before = sync(() -> {
-            // its new version names no referral: as ingest's writer and linker leave it
-            jdbc.sql("UPDATE visit SET sync_run_id = :run WHERE endpoint_id = 'late-emr' AND resource_id = :id")
-                    .param("run", f.runId).param("id", visit).update();
-            jdbc.sql("DELETE FROM visit_based_on WHERE endpoint_id = 'late-emr' AND visit_id = :id")
-                    .param("id", visit).update();
-            jdbc.sql("DELETE FROM referral_conversion WHERE endpoint_id = 'late-emr' AND visit_id = :id")
-                    .param("id", visit).update();
+            stopNamingItsReferral(visit, f.runId);
         }, SEPTEMBER.atDay(1));
 
         assertRecomputed(before, "2026-09", "2026-11");
@@ -273,6 +258,83 @@ class IncrementalRecomputeIT {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM metrics_month_change WHERE sync_run_id = :run AND month_index = :m")
                 .param("run", killed).param("m", MonthlyMetricsRunner.SYNC_IN_PROGRESS).query(Integer.class).single())
                 .as("the killed sync's mark is gone").isZero();
+    }
+
+    /**
+     * A sync whose process died after ingest committed its end and before this module recorded it:
+     * no event ever comes. At the next start its end is recorded from what ingest kept (its rows, and
+     * the months its linking changed, kept with the run), the months it touched are recomputed, and
+     * its "under way" mark is cleared, without which no kept count of the clinic would be reused again.
+     * A sync still running, and one the stop interrupted (the endpoint's next sync stands in for it),
+     * are left alone; a run is recorded once.
+     */
+    @Test
+    void aSyncWhoseEndWasNeverRecordedIsRecordedAtTheNextStart() {
+        String visit = septemberVisitInAnotherChart();
+        int convertedBefore = converted(SEPTEMBER);
+        long lastExecution = runner.history("late", 1).get(0).executionId();
+        OffsetDateTime at = OffsetDateTime.of(2026, 11, 23, 15, 0, 0, 0, ZoneOffset.UTC);
+
+        long died = f.syncRun("late-emr", "RUNNING", at, 0, null);
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", died));
+        // as ingest's writer and linker leave it: the visit's new version names no referral, and the month of
+        // the referral linked again is kept with the run, in the linking's transaction
+        stopNamingItsReferral(visit, died);
+        jdbc.sql("INSERT INTO sync_run_relinked_month (sync_run_id, month_start) VALUES (:run, :m)")
+                .param("run", died).param("m", SEPTEMBER.atDay(1)).update();
+        jdbc.sql("UPDATE sync_run SET status = 'SUCCEEDED' WHERE id = :id").param("id", died).update();
+        // the process dies here: no SyncFinishedEvent
+
+        long interrupted = f.syncRun("late-emr", "FAILED", at.plusMinutes(1), 0,
+                org.referralmonitor.ingest.sync.SyncRun.INTERRUPTED + " the application stopped");
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", interrupted));
+        long running = f.syncRun("late-emr", "RUNNING", at.plusMinutes(2), 0, null);
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", running));
+
+        assertThat(runner.recordSyncsEndedUnrecorded()).as("what the next start records").containsExactly(died);
+        assertRecomputed(lastExecution, "2026-09", "2026-11");
+        assertThat(converted(SEPTEMBER)).as("the referral the visit no longer names").isEqualTo(convertedBefore - 1);
+        assertThat(underWay(died)).as("its mark is cleared").isZero();
+        assertThat(underWay(interrupted)).as("left to the endpoint's next sync").isOne();
+        assertThat(underWay(running)).isOne();
+        assertThat(runner.recordSyncsEndedUnrecorded()).as("recorded once").isEmpty();
+
+        // the others end as they would, without recomputing anything here
+        jdbc.sql("UPDATE sync_run SET status = 'SUCCEEDED' WHERE id = :id").param("id", running).update();
+        jdbc.sql("DELETE FROM metrics_month_change WHERE sync_run_id IN (:runs)")
+                .param("runs", List.of(interrupted, running)).update();
+    }
+
+    /**
+     * A September visit that converts a referral, stored so from the start in another patient's chart
+     * (naming this patient's referral), with September computed; its id.
+     */
+    private String septemberVisitInAnotherChart() {
+        String visit = jdbc.sql("""
+                SELECT rc.visit_id FROM referral_conversion rc
+                JOIN referral r ON r.endpoint_id = rc.endpoint_id AND r.resource_id = rc.referral_id
+                WHERE rc.endpoint_id = 'late-emr' AND r.authored_month = :m AND r.deleted_at IS NULL AND r.is_referral
+                ORDER BY rc.visit_id LIMIT 1
+                """).param("m", SEPTEMBER.atDay(1)).query(String.class).single();
+        jdbc.sql("UPDATE visit SET patient_hash = 'another-chart' WHERE endpoint_id = 'late-emr' AND resource_id = :id")
+                .param("id", visit).update();
+        assertThat(runner.run("late", SEPTEMBER, true).status()).isEqualTo("COMPLETED");
+        return visit;
+    }
+
+    /** The visit's new version, written by the sync, names no referral: as ingest's writer and linker leave it. */
+    private void stopNamingItsReferral(String visit, long run) {
+        jdbc.sql("UPDATE visit SET sync_run_id = :run WHERE endpoint_id = 'late-emr' AND resource_id = :id")
+                .param("run", run).param("id", visit).update();
+        jdbc.sql("DELETE FROM visit_based_on WHERE endpoint_id = 'late-emr' AND visit_id = :id")
+                .param("id", visit).update();
+        jdbc.sql("DELETE FROM referral_conversion WHERE endpoint_id = 'late-emr' AND visit_id = :id")
+                .param("id", visit).update();
+    }
+
+    private int underWay(long run) {
+        return jdbc.sql("SELECT COUNT(*) FROM metrics_month_change WHERE sync_run_id = :run AND month_index = :m")
+                .param("run", run).param("m", MonthlyMetricsRunner.SYNC_IN_PROGRESS).query(Integer.class).single();
     }
 
     private int kept(YearMonth month, String column) {
