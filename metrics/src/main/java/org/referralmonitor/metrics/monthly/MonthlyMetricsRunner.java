@@ -59,6 +59,9 @@ public class MonthlyMetricsRunner {
     private final MetricsProperties properties;
     private final MonthContexts contexts;
     private final TransactionTemplate tx;
+    private final org.springframework.batch.core.repository.JobRepository jobRepository;
+    /** When this runner was created: a job execution marked running and not updated since is not ours. */
+    private final java.time.LocalDateTime created = java.time.LocalDateTime.now();
     private final AtomicLong lastRecompute = new AtomicLong();
     private final ExecutorService background;
     /** Per clinic, the last run queued: the next one starts after it (and after it failed). */
@@ -67,7 +70,9 @@ public class MonthlyMetricsRunner {
     private final ConcurrentMap<String, ReentrantLock> running = new ConcurrentHashMap<>();
 
     MonthlyMetricsRunner(JobOperator jobOperator, Job monthlyMetricsJob, EndpointDirectory directory, JdbcClient jdbc,
-            MetricsProperties properties, MonthContexts contexts, PlatformTransactionManager transactions) {
+            MetricsProperties properties, MonthContexts contexts, PlatformTransactionManager transactions,
+            org.springframework.batch.core.repository.JobRepository jobRepository) {
+        this.jobRepository = jobRepository;
         this.tx = new TransactionTemplate(transactions);
         AtomicInteger threads = new AtomicInteger();
         this.background = Executors.newFixedThreadPool(properties.jobConcurrency(), r -> {
@@ -188,18 +193,116 @@ public class MonthlyMetricsRunner {
         if (from.isAfter(to)) {
             throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
         }
-        // after the clinic's previous run, whatever its outcome
-        Runnable task = () -> {
-            try {
-                run(clinicId, from, to, recompute, trigger);
-            } catch (RuntimeException e) {
-                log.error("Monthly metrics {} {}/{} failed before its job started", clinicId, from, to, e);
-            }
-        };
-        queues.compute(clinicId, (k, previous) -> (previous == null ? CompletableFuture.completedFuture(null)
-                : previous).thenRunAsync(task, background));
+        // kept until it has run: a stop loses no queued run
+        org.springframework.jdbc.support.GeneratedKeyHolder key = new org.springframework.jdbc.support.GeneratedKeyHolder();
+        jdbc.sql("""
+                INSERT INTO metrics_run_request (clinic_id, from_month, to_month, recompute, trigger_text, requested_at)
+                VALUES (:clinic, :from, :to, :recompute, :trigger, :at)
+                """).param("clinic", clinicId).param("from", from.atDay(1)).param("to", to.atDay(1))
+                .param("recompute", recompute).param("trigger", trigger(trigger))
+                .param("at", OffsetDateTime.now(contexts.clock())).update(key, "id");
+        enqueue(new Request(key.getKey().longValue(), clinicId, from.atDay(1), to.atDay(1), recompute,
+                trigger(trigger)));
         return new MetricsJobRun(null, clinicId, label(from.toString(), to.toString()), "QUEUED", null, null, null,
                 trigger(trigger));
+    }
+
+    /** A queued run, as kept in metrics_run_request. */
+    record Request(long id, String clinicId, LocalDate fromMonth, LocalDate toMonth, boolean recompute,
+            String triggerText) {
+    }
+
+    /** Queues the kept request; it is deleted once it has run (not when the runner stops under it). */
+    private void enqueue(Request r) {
+        queue(r.clinicId(), () -> {
+            try {
+                run(r.clinicId(), YearMonth.from(r.fromMonth()), YearMonth.from(r.toMonth()), r.recompute(),
+                        r.triggerText());
+            } catch (RuntimeException e) {
+                log.error("Monthly metrics {} {}/{} failed before its job started", r.clinicId(), r.fromMonth(),
+                        r.toMonth(), e);
+            }
+            if (!background.isShutdown()) {
+                jdbc.sql("DELETE FROM metrics_run_request WHERE id = :id").param("id", r.id()).update();
+            }
+        });
+    }
+
+    /** Runs the task after the clinic's previous queued run, whatever its outcome. */
+    private void queue(String clinicId, Runnable task) {
+        queues.compute(clinicId, (k, previous) -> (previous == null ? CompletableFuture.completedFuture(null)
+                : previous).thenRunAsync(task, background));
+    }
+
+    /**
+     * At each start, what the last stop interrupted: jobs it stopped mid-run are restarted from their
+     * last commit, the runs queued but not run are queued again in the order asked, and the syncs whose
+     * end was not recorded are recorded ({@link #recordSyncsEndedUnrecorded()}).
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    void resumeAfterStop() {
+        List<JobExecution> restarted = restartStoppedJobs();
+        List<Request> pending = jdbc.sql("""
+                SELECT id, clinic_id, from_month, to_month, recompute, trigger_text FROM metrics_run_request
+                ORDER BY id
+                """).query(Request.class).list();
+        for (Request r : pending) {
+            if (restarted.stream().anyMatch(e -> covers(e, r))) {
+                // the restarted job is this request's run
+                jdbc.sql("DELETE FROM metrics_run_request WHERE id = :id").param("id", r.id()).update();
+            } else {
+                log.info("Monthly metrics {} {}/{} was queued before the last stop ({}): queued again", r.clinicId(),
+                        r.fromMonth(), r.toMonth(), r.triggerText());
+                enqueue(r);
+            }
+        }
+        recordSyncsEndedUnrecorded();
+    }
+
+    /**
+     * Job executions still marked running that were last updated before this runner was created: the
+     * process that ran them stopped (a single instance runs the jobs). Each is marked failed and
+     * restarted, in its clinic's queue, from its last commit.
+     *
+     * @return the executions restarted
+     */
+    List<JobExecution> restartStoppedJobs() {
+        List<JobExecution> restarted = new ArrayList<>();
+        for (JobExecution execution : jobRepository.findRunningJobExecutions(MonthlyMetricsJobConfiguration.JOB_NAME)) {
+            if (execution.getLastUpdated() != null && !execution.getLastUpdated().isBefore(created)) {
+                continue;
+            }
+            String clinicId = execution.getJobParameters().getString(MonthlyMetricsJobConfiguration.CLINIC);
+            JobExecution recovered = jobOperator.recover(execution);
+            log.warn("Monthly metrics {}: job execution {} was stopped with the process; restarting it from its last "
+                    + "commit", clinicId, execution.getId());
+            queue(clinicId, () -> {
+                ReentrantLock clinicLock = running.computeIfAbsent(clinicId, k -> new ReentrantLock());
+                clinicLock.lock();
+                try {
+                    JobExecution again = jobOperator.restart(recovered);
+                    log.info("Monthly metrics {}: job execution {} restarted as {}: {}", clinicId, execution.getId(),
+                            again.getId(), again.getStatus());
+                } catch (Exception e) {
+                    log.error("Monthly metrics {}: job execution {} could not be restarted: {}", clinicId,
+                            execution.getId(), e.getMessage());
+                } finally {
+                    clinicLock.unlock();
+                }
+            });
+            restarted.add(execution);
+        }
+        return restarted;
+    }
+
+    /** Whether the execution computes what the request asks for. */
+    private static boolean covers(JobExecution execution, Request r) {
+        JobParameters p = execution.getJobParameters();
+        String to = p.getString(MonthlyMetricsJobConfiguration.MONTH);
+        String from = p.getString(MonthlyMetricsJobConfiguration.FROM_MONTH, to);
+        return r.clinicId().equals(p.getString(MonthlyMetricsJobConfiguration.CLINIC))
+                && YearMonth.from(r.toMonth()).toString().equals(to)
+                && YearMonth.from(r.fromMonth()).toString().equals(from);
     }
 
     /** A run's month, or its months as an ISO 8601 interval (2023-11/2026-10). */
@@ -301,14 +404,13 @@ public class MonthlyMetricsRunner {
      * recorded here: the process died between ingest committing the sync's end and this module
      * recording it, so no event reached {@link #afterSync}. Their "sync under way" marks would stop
      * every kept count of the clinic from being reused for good, and the months they changed would
-     * not be recomputed. At each start, each is recorded as its event would have been, the months a
-     * succeeded one touched are queued, and its mark is cleared; a mark is claimed by deleting it,
-     * so a run is recorded once. Syncs the stop interrupted are left to the endpoint's next sync,
+     * not be recomputed. At each start ({@link #resumeAfterStop()}), each is recorded as its event
+     * would have been, the months a succeeded one touched are queued, and its mark is cleared; a mark
+     * is claimed by deleting it, so a run is recorded once. Syncs the stop interrupted are left to the endpoint's next sync,
      * which finishes their crediting and linking first ({@link #interruptedRuns}).
      *
      * @return the runs recorded
      */
-    @EventListener(ApplicationReadyEvent.class)
     List<Long> recordSyncsEndedUnrecorded() {
         List<Long> recorded = new ArrayList<>();
         List<Unrecorded> unrecorded = jdbc.sql("""

@@ -467,7 +467,10 @@ class IncrementalRecomputeIT {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             List<MetricsJobRun> runs = runsAfter(lastExecutionBefore);
             return runs.stream().allMatch(r -> r.status().equals("COMPLETED"))
-                    && runs.stream().map(MetricsJobRun::month).collect(Collectors.toSet()).equals(Set.of(months));
+                    && runs.stream().map(MetricsJobRun::month).collect(Collectors.toSet()).equals(Set.of(months))
+                    // each queued run is kept until it has run
+                    && jdbc.sql("SELECT COUNT(*) FROM metrics_run_request WHERE clinic_id = 'late'")
+                            .query(Integer.class).single() == 0;
         });
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
                 .until(() -> runsAfter(lastExecutionBefore).size() == months.length);

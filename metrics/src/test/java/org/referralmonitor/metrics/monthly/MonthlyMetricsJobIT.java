@@ -157,26 +157,93 @@ class MonthlyMetricsJobIT {
         Object uninterrupted = snapshot();
         jdbc.sql("DELETE FROM alert WHERE clinic_id = 'metro'").update();
 
-        // 4 practices in chunks of 2: the first chunk commits, the second fails once.
-        doCallRealMethod()
-                .doThrow(new IllegalStateException("injected failure in the second chunk"))
-                .doCallRealMethod()
-                .when(writer).write(any());
-        MetricsJobRun failed = runner.run("metro", OCTOBER, true);
-        assertThat(failed.status()).isEqualTo("FAILED");
+        MetricsJobRun failed = failingInTheSecondChunk("injected failure in the second chunk");
         assertThat(jdbc.sql("SELECT count(*) FROM source_month WHERE clinic_id = 'metro' AND month_start = :m "
                 + "AND practitioner_key = '*' AND status IS NOT NULL").param("m", OCTOBER.atDay(1))
                 .query(Integer.class).single()).as("first chunk committed").isEqualTo(2);
 
         JobExecution restarted = jobOperator.restart(jobRepository.getJobExecution(failed.executionId()));
 
+        assertResumedAfterTheCommittedChunk(restarted);
+        assertThat(snapshot()).isEqualTo(uninterrupted);
+    }
+
+    /**
+     * A job stopped with its process (killed mid-run: its execution and step still marked running, its
+     * first chunk committed, last updated by the process that ran it) is restarted from its last commit
+     * at the next start and ends where an uninterrupted run ends. A run queued before the stop is
+     * queued again; one queued for the same months as the stopped job is that job's restart.
+     */
+    @Test
+    void aJobStoppedWithItsProcessIsRestartedFromItsLastCommitAtTheNextStart() {
+        assertThat(runner.run("metro", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        Object uninterrupted = snapshot();
+        jdbc.sql("DELETE FROM alert WHERE clinic_id = 'metro'").update();
+        new ReferralFixture(jdbc).clinic("quiet", "quiet-emr");
+
+        MetricsJobRun stopped = failingInTheSecondChunk("the process stops in the second chunk");
+        // what a stopped process leaves instead of a failure: the execution and its step still marked running
+        java.time.LocalDateTime before = java.time.LocalDateTime.now().minusDays(1);
+        jdbc.sql("""
+                UPDATE batch_job_execution SET status = 'STARTED', exit_code = 'UNKNOWN', end_time = NULL,
+                    last_updated = :before WHERE job_execution_id = :id
+                """).param("before", before).param("id", stopped.executionId()).update();
+        jdbc.sql("""
+                UPDATE batch_step_execution SET status = 'STARTED', exit_code = 'EXECUTING', end_time = NULL,
+                    last_updated = :before WHERE job_execution_id = :id AND status = 'FAILED'
+                """).param("before", before).param("id", stopped.executionId()).update();
+        // and the runs queued at that moment: this job's, and another clinic's behind it
+        for (String clinic : List.of("metro", "quiet")) {
+            jdbc.sql("""
+                    INSERT INTO metrics_run_request (clinic_id, from_month, to_month, recompute, trigger_text,
+                        requested_at)
+                    VALUES (:clinic, :m, :m, TRUE, :trigger, :at)
+                    """).param("clinic", clinic).param("m", OCTOBER.atDay(1))
+                    .param("trigger", "after sync 7 of " + clinic + "-emr")
+                    .param("at", java.time.OffsetDateTime.now(ZoneOffset.UTC)).update();
+        }
+
+        runner.resumeAfterStop();
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
+                jdbc.sql("SELECT COUNT(*) FROM metrics_run_request").query(Integer.class).single() == 0
+                        && jobRepository.findRunningJobExecutions(MonthlyMetricsJobConfiguration.JOB_NAME).isEmpty()
+                        && !runner.history("quiet", 5).isEmpty());
+        JobExecution first = jobRepository.getJobExecution(stopped.executionId());
+        assertThat(first.getStatus()).as("marked failed at the start").isEqualTo(BatchStatus.FAILED);
+        List<JobExecution> executions = jobRepository.getJobExecutions(first.getJobInstance());
+        assertThat(executions).as("the stopped execution and its restart, nothing else for these months")
+                .hasSize(2);
+        JobExecution restarted = executions.stream().filter(e -> e.getId() != first.getId()).findFirst()
+                .orElseThrow();
+        assertResumedAfterTheCommittedChunk(restarted);
+        assertThat(snapshot()).isEqualTo(uninterrupted);
+        assertThat(runner.history("metro", 50)).extracting(MetricsJobRun::executionId)
+                .as("no run of metro after the restart").allMatch(id -> id <= restarted.getId());
+        assertThat(runner.history("quiet", 5)).singleElement()
+                .extracting(MetricsJobRun::status, MetricsJobRun::trigger)
+                .containsExactly("COMPLETED", "after sync 7 of quiet-emr");
+    }
+
+    /** October of metro: 4 practices in chunks of 2, the first chunk commits, the second fails once. */
+    private MetricsJobRun failingInTheSecondChunk(String failure) {
+        doCallRealMethod()
+                .doThrow(new IllegalStateException(failure))
+                .doCallRealMethod()
+                .when(writer).write(any());
+        MetricsJobRun failed = runner.run("metro", OCTOBER, true);
+        assertThat(failed.status()).isEqualTo("FAILED");
+        return failed;
+    }
+
+    /** Completed, without the steps before the one that failed, and that one after its committed chunk. */
+    private static void assertResumedAfterTheCommittedChunk(JobExecution restarted) {
         assertThat(restarted.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         StepExecution evaluate = restarted.getStepExecutions().stream()
-                .filter(s -> s.getStepName().equals("evaluateSources")).findFirst().orElseThrow();
+                .filter(step -> step.getStepName().equals("evaluateSources")).findFirst().orElseThrow();
         assertThat(evaluate.getWriteCount()).as("resumed after the committed chunk").isEqualTo(2);
         assertThat(restarted.getStepExecutions()).extracting(StepExecution::getStepName)
                 .doesNotContain("aggregateSourceMonths", "checkFeed");
-        assertThat(snapshot()).isEqualTo(uninterrupted);
     }
 
     private Object snapshot() {
