@@ -43,10 +43,7 @@ final class SyncDatabases {
      * (waits on Retry-After at most 2 s; no validator warm-up); the test adds clinics and endpoints.
      */
     static Map<String, String> processProperties(PostgresTestDatabase.Database db) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("spring.datasource.url", db.url());
-        p.put("spring.datasource.username", db.user());
-        p.put("spring.datasource.password", db.password());
+        Map<String, String> p = db.springProperties();
         p.put("referral-monitor.ingest.sync-on-startup", "true");
         p.put("referral-monitor.ingest.retry.max-retry-after", "2s");
         p.put("referral-monitor.profiles.warm-up-at-startup", "false");

@@ -26,13 +26,21 @@ public final class IngestProcess implements AutoCloseable {
 
     /** Starts {@link IngestMain} with these Spring properties (as {@code --key=value} arguments). */
     public static IngestProcess start(Map<String, String> properties, Path log) throws IOException {
+        return start(IngestMain.class, properties, log);
+    }
+
+    /**
+     * Starts another module's main class on the test's class path (one that runs its application until
+     * killed, as {@link IngestMain} does) with these Spring properties.
+     */
+    public static IngestProcess start(Class<?> main, Map<String, String> properties, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(IngestMain.class.getName());
+        command.add(main.getName());
         properties.forEach((key, value) -> command.add("--" + key + "=" + value));
         Files.createDirectories(log.getParent());
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -44,7 +52,7 @@ public final class IngestProcess implements AutoCloseable {
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("The ingest process " + process.pid() + " did not die; see " + log);
+            throw new IllegalStateException("The process " + process.pid() + " did not die; see " + log);
         }
     }
 

@@ -39,6 +39,15 @@ public final class PostgresTestDatabase {
         public Connection connect() throws SQLException {
             return DriverManager.getConnection(url, user, password);
         }
+
+        /** The Spring properties that point an application at this database (a map the caller may add to). */
+        public java.util.Map<String, String> springProperties() {
+            java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+            p.put("spring.datasource.url", url);
+            p.put("spring.datasource.username", user);
+            p.put("spring.datasource.password", password);
+            return p;
+        }
     }
 
     private PostgresTestDatabase() {

@@ -118,23 +118,18 @@ class GeneratedWorldIT {
             for (YearMonth m = FIRST; !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
                 double season = 1 + 0.15 * Math.cos(2 * Math.PI * (m.getMonthValue() - 1) / 12.0);
                 boolean dropped = p.planted() && !m.isBefore(p.firstDropMonth());
-                int n = poisson(rng, p.rate() * season * (dropped ? 1 - p.drop() : 1));
+                int n = ReferralFixture.poisson(rng, p.rate() * season * (dropped ? 1 - p.drop() : 1));
                 for (int k = 0; k < n; k++) {
                     LocalDate day = m.atDay(1 + rng.nextInt(m.lengthOfMonth()));
                     seq++;
-                    rows.add(row("world-emr", "w" + seq, p.key(), day));
+                    rows.add(ReferralFixture.generated("world-emr", "w" + seq, p.key(), day));
                     if (day.isBefore(FEED_BROKE)) {
-                        rows.add(row("broken-world-emr", "b" + seq, p.key(), day));
+                        rows.add(ReferralFixture.generated("broken-world-emr", "b" + seq, p.key(), day));
                     }
                 }
             }
         }
-        template.batchUpdate("""
-                INSERT INTO referral (endpoint_id, resource_id, status, intent, authored_on, authored_date,
-                    authored_month, patient_hash, requester_form, is_referral, classified_by, source_org_key,
-                    source_resolution, content_hash, sync_run_id, first_seen_at, updated_at)
-                VALUES (?, ?, 'active', 'order', ?, ?, ?, ?, 'RELATIVE', TRUE, 'test', ?, 'ORGANIZATION', 'x', 1, ?, ?)
-                """, rows);
+        template.batchUpdate(ReferralFixture.INSERT_GENERATED, rows);
         for (String clinic : List.of("world", "broken-world")) {
             for (YearMonth m : List.of(SEPTEMBER, OCTOBER)) {
                 assertThat(runner.run(clinic, m, true).status()).isEqualTo("COMPLETED");
@@ -207,22 +202,5 @@ class GeneratedWorldIT {
         assertThat(alerts.find("world", null, OCTOBER, "FEED")).as("the healthy clinic's feed").isEmpty();
         assertThat(alerts.find("world", "OPEN", OCTOBER, null)).as("the healthy clinic's slowdowns are raised")
                 .isNotEmpty();
-    }
-
-    private static Object[] row(String endpoint, String id, String org, LocalDate day) {
-        OffsetDateTime at = day.atTime(15, 0).atOffset(ZoneOffset.UTC);
-        return new Object[] {endpoint, id, at, day, day.withDayOfMonth(1), "p" + id, org, ReferralFixture.SEEN,
-            ReferralFixture.SEEN};
-    }
-
-    private static int poisson(SplittableRandom rng, double lambda) {
-        double limit = Math.exp(-lambda);
-        double product = rng.nextDouble();
-        int n = 0;
-        while (product > limit) {
-            product *= rng.nextDouble();
-            n++;
-        }
-        return n;
     }
 }

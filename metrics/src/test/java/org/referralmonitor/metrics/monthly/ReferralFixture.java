@@ -143,4 +143,30 @@ final class ReferralFixture {
                     .param("days", (int) java.time.temporal.ChronoUnit.DAYS.between(authored, day)).update();
         }
     }
+
+    /** One generated referral per row of {@link #generated}, for {@code JdbcTemplate.batchUpdate}. */
+    static final String INSERT_GENERATED = """
+            INSERT INTO referral (endpoint_id, resource_id, status, intent, authored_on, authored_date,
+                authored_month, patient_hash, requester_form, is_referral, classified_by, source_org_key,
+                source_resolution, content_hash, sync_run_id, first_seen_at, updated_at)
+            VALUES (?, ?, 'active', 'order', ?, ?, ?, ?, 'RELATIVE', TRUE, 'test', ?, 'ORGANIZATION', 'x', 1, ?, ?)
+            """;
+
+    /** A generated referral from the practice on the day, its own patient, stored by sync 1. */
+    static Object[] generated(String endpoint, String id, String org, LocalDate day) {
+        OffsetDateTime at = day.atTime(15, 0).atOffset(ZoneOffset.UTC);
+        return new Object[] {endpoint, id, at, day, day.withDayOfMonth(1), "p" + id, org, SEEN, SEEN};
+    }
+
+    /** A Poisson draw (Knuth's method; fine for the small rates of generated worlds). */
+    static int poisson(java.util.SplittableRandom rng, double lambda) {
+        double limit = Math.exp(-lambda);
+        double product = rng.nextDouble();
+        int n = 0;
+        while (product > limit) {
+            product *= rng.nextDouble();
+            n++;
+        }
+        return n;
+    }
 }
