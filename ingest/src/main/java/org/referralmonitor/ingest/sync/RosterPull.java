@@ -43,6 +43,7 @@ class RosterPull {
     private static final Logger log = LoggerFactory.getLogger(RosterPull.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final SearchPull search;
     private final PageFetcher fetcher;
     private final PageCommitter committer;
     private final SyncRunRepository runs;
@@ -53,7 +54,9 @@ class RosterPull {
     private final Clock clock;
 
     RosterPull(PageFetcher fetcher, PageCommitter committer, SyncRunRepository runs, Watermarks watermarks,
-            TransactionTemplate tx, IngestProperties properties, @Lazy SyncSteps steps, Optional<Clock> clock) {
+            TransactionTemplate tx, IngestProperties properties, @Lazy SyncSteps steps, SearchPull search,
+            Optional<Clock> clock) {
+        this.search = search;
         this.clock = clock.orElse(Clock.systemUTC());
         this.fetcher = fetcher;
         this.committer = committer;
@@ -64,9 +67,17 @@ class RosterPull {
         this.steps = steps;
     }
 
-    /** Reads the roster and plans a crawl of ServiceRequest and Encounter for every patient on it. */
+    /**
+     * Reads the roster and plans a crawl of ServiceRequest and Encounter for every patient on it. A
+     * first sync on a server that allows searching the whole directory searches practices, providers
+     * and roles first (the route's page loop before the crawl), so each request is credited as it is
+     * written, as search and Bulk first syncs do ({@link SearchPull#planDirectoryFirst}).
+     */
     public void plan(Exchange exchange) throws RetryableSyncException, SyncFailedException, InterruptedException {
         SyncContext ctx = SyncSteps.context(exchange);
+        if (search.planDirectoryFirst(ctx)) {
+            log.info("{}: first sync; searching the directory before the crawl", ctx.endpoint.id());
+        }
         plan(exchange, ctx, SearchPull.TYPES);
     }
 

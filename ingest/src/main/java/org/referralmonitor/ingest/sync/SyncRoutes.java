@@ -86,6 +86,11 @@ class SyncRoutes extends RouteBuilder {
                 .setProperty(ENDPOINT_PROPERTY, constant("{{endpointId}}"))
                 .process(steps::begin)
                 .process(roster::plan)
+                // a first sync's search of the whole directory, if planned, before the crawl
+                .loopDoWhile(steps::hasPage)
+                    .process(steps::fetchPage)
+                    .process(steps::writePage)
+                .end()
                 .loopDoWhile(roster::hasPatients)
                     .process(roster::fetchPatients)
                     .process(roster::writePatients)

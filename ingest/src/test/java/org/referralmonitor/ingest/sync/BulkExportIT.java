@@ -260,20 +260,11 @@ class BulkExportIT {
                 .containsPattern("Sync " + run.id() + " of emr-bulk-first succeeded: .* 6 referrals credited as written "
                         + "and 0 after");
 
-        Map<String, String> atInsert = credits("emr-bulk-first");
+        Map<String, String> atInsert = SyncDatabases.credits(jdbc, "emr-bulk-first");
         assertThat(atInsert.get("sr-1")).as("requested by a role: its practitioner at its practice")
                 .isEqualTo("ROLE npi:1510000015 npi:1310000017");
         sources.resolve("emr-bulk-first", true);
-        assertThat(atInsert).as("credited as written = credited afterwards").isEqualTo(credits("emr-bulk-first"));
-    }
-
-    private Map<String, String> credits(String endpointId) {
-        Map<String, String> credits = new java.util.TreeMap<>();
-        jdbc.sql("SELECT resource_id, source_resolution, source_org_key, source_practitioner_key FROM referral "
-                + "WHERE endpoint_id = :e").param("e", endpointId).query(rs -> {
-                    credits.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
-                });
-        return credits;
+        assertThat(atInsert).as("credited as written = credited afterwards").isEqualTo(SyncDatabases.credits(jdbc, "emr-bulk-first"));
     }
 
     @Test

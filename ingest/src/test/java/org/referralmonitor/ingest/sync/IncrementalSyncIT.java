@@ -115,6 +115,9 @@ class IncrementalSyncIT {
     @Autowired
     ConversionLinker conversions;
 
+    @Autowired
+    org.referralmonitor.ingest.store.SourceResolver sources;
+
     private SandboxFhirServer.Behavior original;
 
     @BeforeEach
@@ -316,8 +319,16 @@ class IncrementalSyncIT {
         assertThat(reconcile.tombstoned()).isGreaterThanOrEqualTo(1);
     }
 
+    /**
+     * The roster's first sync, on a server that allows searching the whole directory (practices,
+     * providers, roles; only requests and visits are patient-anchored): the directory is searched
+     * before the crawl and every request is credited as it is written, equal to crediting them all
+     * afterwards.
+     */
     @Test
-    void aPatientOnlyServerRefusesSystemSearchWithTheReasonAndIsCrawledByPatient() {
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void aPatientOnlyServerRefusesSystemSearchWithTheReasonAndIsCrawledByPatient(
+            org.springframework.boot.test.system.CapturedOutput output) {
         SyncRun refused = SyncAwait.sync(syncs, "harbor-search");
 
         assertThat(refused.status()).isEqualTo(SyncRun.FAILED);
@@ -333,6 +344,19 @@ class IncrementalSyncIT {
         assertThat(stored).containsAll(expected.stream().filter(id -> SANDBOX.find(PATIENT_ONLY, "ServiceRequest", id)
                 .map(r -> r.patientId() != null).orElse(false)).toList());
         assertThat(crawled.countMismatch()).isZero();
+
+        List<String> urls = pages(crawled.id());
+        assertThat(urls.subList(0, 3)).as("the directory first, then the crawl").allMatch(u -> u.matches(
+                ".*/(Organization|Practitioner|PractitionerRole)\\?_count=.*"));
+        assertThat(urls).as("then every patient's requests and visits").anyMatch(u -> u.contains("patient="));
+        int requests = jdbc.sql("SELECT COUNT(*) FROM referral WHERE endpoint_id = 'harbor-roster'")
+                .query(Integer.class).single();
+        assertThat(output.getOut()).as("the sync's summary: every request credited as it was written")
+                .containsPattern("Sync " + crawled.id() + " of harbor-roster succeeded: .* " + requests
+                        + " referrals credited as written and 0 after");
+        Map<String, String> atInsert = SyncDatabases.credits(jdbc, "harbor-roster");
+        sources.resolve("harbor-roster", true);
+        assertThat(atInsert).as("credited as written = credited afterwards").isEqualTo(SyncDatabases.credits(jdbc, "harbor-roster"));
     }
 
     private List<String> pages(long runId) {

@@ -142,4 +142,14 @@ final class SyncDatabases {
             return rows;
         }
     }
+
+    /** Each referral of the endpoint with how it was credited: resolution, practice, provider. */
+    static Map<String, String> credits(org.springframework.jdbc.core.simple.JdbcClient jdbc, String endpointId) {
+        Map<String, String> credits = new java.util.TreeMap<>();
+        jdbc.sql("SELECT resource_id, source_resolution, source_org_key, source_practitioner_key FROM referral "
+                + "WHERE endpoint_id = :e").param("e", endpointId).query(rs -> {
+                    credits.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4));
+                });
+        return credits;
+    }
 }
