@@ -377,7 +377,10 @@ public class MonthlyMetricsRunner {
             SortedSet<YearMonth> touched = touchedMonths(endpointId, ended);
             relinkedMonths.forEach(m -> touched.add(YearMonth.from(m)));
             recordChanged(clinicId, touched, recordedBy);
-            if (everyReferralChanged || anyChangedEveryReferral(ended)) {
+            // a later sync of the endpoint that has started writing may have rewritten rows these wrote (their
+            // sync run and the month they moved out of are now its own): what these changed can no longer all
+            // be read, so every month is counted again
+            if (everyReferralChanged || anyChangedEveryReferral(ended) || laterSyncWriting(endpointId, ended)) {
                 recordChange(clinicId, ALL_MONTHS, recordedBy);
             }
             clearUnderWay(clinicId, ended);
@@ -391,6 +394,15 @@ public class MonthlyMetricsRunner {
                 + "AND sync_run_id IN (:runs)")
                 .param("clinic", clinicId).param("inProgress", SYNC_IN_PROGRESS)
                 .param("runs", runs).update();
+    }
+
+    /** Whether a sync of the endpoint after the runs has started writing. */
+    private boolean laterSyncWriting(String endpointId, List<Long> runs) {
+        return jdbc.sql("""
+                SELECT COUNT(*) FROM sync_run WHERE endpoint_id = :endpointId AND id > :last
+                  AND writing_since IS NOT NULL
+                """).param("endpointId", endpointId).param("last", runs.stream().mapToLong(Long::longValue).max()
+                .orElse(0)).query(Integer.class).single() > 0;
     }
 
     /** Whether one of the runs classified the stored requests again or linked every referral again. */

@@ -434,6 +434,32 @@ class IncrementalRecomputeIT {
         events.publishEvent(new SyncFinishedEvent("late-emr", "late", preparing, true, 0));
     }
 
+    /**
+     * A later sync of the endpoint that started writing before a sync's end was recorded may have
+     * rewritten what that sync wrote (the rows then name the later sync, and the month they moved out of
+     * is the one the earlier sync left them in): what the earlier one changed can no longer all be read,
+     * so every month is counted again.
+     */
+    @Test
+    void aLaterSyncWritingBeforeASyncsEndIsRecordedMakesEveryMonthCountAgain() {
+        YearMonth november = OCTOBER.plusMonths(1);
+        int reusing = countedWhenReusing(november);
+        OffsetDateTime at = OffsetDateTime.of(2026, 11, 23, 17, 0, 0, 0, ZoneOffset.UTC);
+        long first = f.syncRun("late-emr", "FAILED", at, 0, "ServiceRequest page 3: HTTP 500 after 5 attempts");
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", first));
+        long second = f.syncRun("late-emr", "RUNNING", at.plusMinutes(1), 0, null);
+        events.publishEvent(new org.referralmonitor.ingest.sync.SyncStartedEvent("late-emr", "late", second));
+        // the first one's end is recorded only now (a failed sync: nothing recomputed in the background)
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", first, false, 1));
+        jdbc.sql("UPDATE sync_run SET status = 'SUCCEEDED' WHERE id = :id").param("id", second).update();
+        events.publishEvent(new SyncFinishedEvent("late-emr", "late", second, false, 0));
+
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).as("every month counted again").isEqualTo(25);
+        assertThat(runner.run("late", november, true).status()).isEqualTo("COMPLETED");
+        assertThat(aggregation.lastCounted()).isEqualTo(reusing);
+    }
+
     /** Runs the month twice, the second run reusing what the first kept; returns how many months it counted. */
     private int countedWhenReusing(YearMonth month) {
         assertThat(runner.run("late", month, true).status()).isEqualTo("COMPLETED");
