@@ -52,6 +52,9 @@ class ApiIT {
     Http http;
 
     @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
+    @org.springframework.beans.factory.annotation.Autowired
     org.referralmonitor.ingest.sandbox.SandboxEmr sandbox;
 
     @BeforeEach
@@ -107,6 +110,19 @@ class ApiIT {
                 .containsExactly("recompute by manager (API)");
         assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-08", MANAGER, MANAGER_PW)
                 .<Boolean>json("$.computed")).isTrue();
+        // a run kept in the queue, not started yet (as a restart finds it before queueing it again): listed first
+        jdbc.sql("""
+                INSERT INTO metrics_run_request (clinic_id, from_month, to_month, recompute, trigger_text, requested_at)
+                VALUES ('lakeside-ortho', DATE '2026-07-01', DATE '2026-07-01', FALSE, 'monthly close', :at)
+                """).param("at", java.time.OffsetDateTime.parse("2026-11-01T03:00:00Z")).update();
+        Http.Reply history = http.get("/api/v1/jobs/monthly-metrics?clinic=lakeside-ortho", MANAGER, MANAGER_PW);
+        assertThat(history.<List<String>>json("$[?(@.month == '2026-07')].status")).containsExactly("QUEUED");
+        assertThat(history.<List<String>>json("$[?(@.month == '2026-07')].trigger")).containsExactly("monthly close");
+        List<String> statuses = history.json("$[*].status");
+        assertThat(statuses.subList(0, statuses.lastIndexOf("QUEUED") + 1)).as("waiting runs first")
+                .containsOnly("QUEUED");
+        jdbc.sql("DELETE FROM metrics_run_request WHERE to_month = DATE '2026-07-01'").update();
+
         Http.Reply backwards = http.post("/api/v1/jobs/monthly-metrics?from=2026-11&month=2026-10", MANAGER,
                 MANAGER_PW);
         assertThat(backwards.status()).isEqualTo(400);

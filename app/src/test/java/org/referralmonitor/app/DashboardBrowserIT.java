@@ -186,8 +186,12 @@ class DashboardBrowserIT {
         signIn();
         browser.get(url("/clinics/" + LAKESIDE + "?month=2026-10"));
 
-        List<WebElement> rows = browser.findElements(By.cssSelector("#job-runs tr.job-run"));
+        List<WebElement> rows = browser.findElements(By.cssSelector("#job-runs tr.job-run:not(.queued)"));
         assertThat(rows).isNotEmpty();
+        // runs waiting in the queue (after the sandbox's syncs), if any, come first
+        List<WebElement> all = browser.findElements(By.cssSelector("#job-runs tr.job-run"));
+        assertThat(all.subList(0, all.size() - rows.size())).allSatisfy(queued -> assertThat(
+                queued.findElement(By.className("badge")).getText()).isEqualTo("QUEUED"));
         Map<Long, MetricsJobRun> history = runner.history(LAKESIDE, 100).stream()
                 .collect(Collectors.toMap(MetricsJobRun::executionId, r -> r));
         for (WebElement row : rows) {
@@ -202,7 +206,8 @@ class DashboardBrowserIT {
         submit(browser.findElement(By.id("recompute")));
 
         assertThat(browser.findElement(By.cssSelector("p.notice")).getText())
-                .isEqualTo("Recompute of October 2026 for Lakeside Orthopedics queued: it shows in the job history when it starts.");
+                .isEqualTo("Recompute of October 2026 for Lakeside Orthopedics queued: it shows in the job history, "
+                        + "as QUEUED until it starts.");
         MetricsJobRun recomputed = await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250))
                 .until(() -> runner.history(LAKESIDE, 20).stream().filter(r -> r.executionId() > newest
                         && r.month().equals("2026-10") && r.status().equals("COMPLETED")).findFirst(), Optional::isPresent)

@@ -81,7 +81,7 @@ class ClinicMetricsController {
         } else {
             runner.submit(id, m, true, "recompute by " + RequestParams.user(user) + " (dashboard)");
             redirect.addFlashAttribute("message", "Recompute of " + Format.month(m) + " for " + clinic.name()
-                    + " queued: it shows in the job history when it starts.");
+                    + " queued: it shows in the job history, as QUEUED until it starts.");
         }
         return redirect(id, m, "metrics-runs");
     }

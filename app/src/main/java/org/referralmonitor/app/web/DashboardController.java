@@ -192,7 +192,9 @@ class DashboardController {
         model.addAttribute("feedCheck", feedHealth.find(id, selected).orElse(null));
         model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
         model.addAttribute("fixMonths", fixMonths(lastComplete, computedMonths));
-        model.addAttribute("jobs", runner.history(id, JOB_RUNS).stream().map(JobRunView::new).toList());
+        // the runs waiting in the queue first, then the recent ones
+        model.addAttribute("jobs", java.util.stream.Stream.concat(runner.queued(id).stream(),
+                runner.history(id, JOB_RUNS).stream()).map(JobRunView::new).toList());
         model.addAttribute("sparkWidth", Sparkline.WIDTH);
         model.addAttribute("sparkHeight", Sparkline.HEIGHT);
         return "clinic";

@@ -24,6 +24,11 @@ record JobRunView(MetricsJobRun run) {
         }
     }
 
+    /** Waiting in the queue: not started yet, no execution. */
+    public boolean queued() {
+        return "QUEUED".equals(run.status());
+    }
+
     public boolean failed() {
         return FAILED.contains(run.status());
     }

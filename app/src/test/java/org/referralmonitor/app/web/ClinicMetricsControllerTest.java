@@ -59,7 +59,8 @@ class ClinicMetricsControllerTest {
                 .andExpect(status().is3xxRedirection())
                 .andExpect(redirectedUrl("/clinics/lakeside-ortho?month=2026-10#metrics-runs"))
                 .andExpect(flash().attribute("message",
-                        "Recompute of October 2026 for Lakeside Orthopedics queued: it shows in the job history when it starts."));
+                        "Recompute of October 2026 for Lakeside Orthopedics queued: it shows in the job history, "
+                                + "as QUEUED until it starts."));
 
         verify(runner).submit(CLINIC, OCTOBER, true, "recompute by pat (dashboard)");
     }

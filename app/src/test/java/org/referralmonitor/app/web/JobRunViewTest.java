@@ -38,6 +38,20 @@ class JobRunViewTest {
     }
 
     @Test
+    void aRunWaitingInTheQueueHasNoTimesAndIsNeitherRunningNorFailed() {
+        JobRunView waiting = new JobRunView(new MetricsJobRun(null, "lakeside-ortho", "2026-10", "QUEUED", null,
+                null, "waiting to run since 2026-11-23T12:00", "after sync 7 of lakeside-emr"));
+
+        assertThat(waiting.queued()).isTrue();
+        assertThat(waiting.failed()).isFalse();
+        assertThat(waiting.statusClass()).isEqualTo("warn");
+        assertThat(waiting.started()).isEqualTo("–");
+        assertThat(waiting.duration()).as("not started, so not running").isEqualTo("–");
+        assertThat(new JobRunView(new MetricsJobRun(9L, "lakeside-ortho", "2026-11", "STARTED", START, null, null,
+                "monthly close")).queued()).isFalse();
+    }
+
+    @Test
     void baselinesCanBeFixedAtTwoYearsOfEndedMonthsAndAnyOlderComputedOne() {
         YearMonth october = YearMonth.of(2026, 10);
         List<YearMonth> computed = List.of(YearMonth.of(2026, 11), october, YearMonth.of(2026, 9),

@@ -33,6 +33,7 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -194,7 +195,7 @@ public class MonthlyMetricsRunner {
             throw new IllegalArgumentException("from (" + from + ") is after to (" + to + ")");
         }
         // kept until it has run: a stop loses no queued run
-        org.springframework.jdbc.support.GeneratedKeyHolder key = new org.springframework.jdbc.support.GeneratedKeyHolder();
+        GeneratedKeyHolder key = new GeneratedKeyHolder();
         jdbc.sql("""
                 INSERT INTO metrics_run_request (clinic_id, from_month, to_month, recompute, trigger_text, requested_at)
                 VALUES (:clinic, :from, :to, :recompute, :trigger, :at)
@@ -215,6 +216,8 @@ public class MonthlyMetricsRunner {
     /** Queues the kept request; it is deleted once it has run (not when the runner stops under it). */
     private void enqueue(Request r) {
         queue(r.clinicId(), () -> {
+            jdbc.sql("UPDATE metrics_run_request SET started_at = :now WHERE id = :id")
+                    .param("now", OffsetDateTime.now(contexts.clock())).param("id", r.id()).update();
             try {
                 run(r.clinicId(), YearMonth.from(r.fromMonth()), YearMonth.from(r.toMonth()), r.recompute(),
                         r.triggerText());
@@ -418,8 +421,8 @@ public class MonthlyMetricsRunner {
      * every kept count of the clinic from being reused for good, and the months they changed would
      * not be recomputed. At each start ({@link #resumeAfterStop()}), each is recorded as its event
      * would have been, the months a succeeded one touched are queued, and its mark is cleared; a mark
-     * is claimed by deleting it, so a run is recorded once. Syncs the stop interrupted are left to the endpoint's next sync,
-     * which finishes their crediting and linking first ({@link #interruptedRuns}).
+     * is claimed by deleting it, so a run is recorded once. Syncs the stop interrupted are left to the
+     * endpoint's next sync, which finishes their crediting and linking first ({@link #interruptedRuns}).
      *
      * @return the runs recorded
      */
@@ -612,6 +615,26 @@ public class MonthlyMetricsRunner {
             -- the months of referrals its linking changed though it wrote neither them nor their patient's visits
             SELECT m.month_start FROM sync_run_relinked_month m WHERE m.sync_run_id IN (:runs)
             """;
+
+    /**
+     * Runs queued and not started yet, oldest first (status QUEUED, no execution); for one clinic when
+     * given. They start in this order, one clinic's after its earlier ones.
+     */
+    public List<MetricsJobRun> queued(String clinicId) {
+        return jdbc.sql("""
+                SELECT clinic_id, from_month, to_month, trigger_text, requested_at FROM metrics_run_request
+                WHERE started_at IS NULL
+                  AND (CAST(:clinic AS VARCHAR(64)) IS NULL OR clinic_id = CAST(:clinic AS VARCHAR(64)))
+                ORDER BY id
+                """).param("clinic", clinicId)
+                .query((rs, n) -> new MetricsJobRun(null, rs.getString(1),
+                        label(YearMonth.from(rs.getObject(2, LocalDate.class)).toString(),
+                                YearMonth.from(rs.getObject(3, LocalDate.class)).toString()),
+                        "QUEUED", null, null, "waiting to run since "
+                                + rs.getObject(5, OffsetDateTime.class).withNano(0).toLocalDateTime(),
+                        rs.getString(4)))
+                .list();
+    }
 
     /** Recent runs, newest first; for one clinic when given. */
     public List<MetricsJobRun> history(String clinicId, int limit) {

@@ -203,6 +203,10 @@ class MonthlyMetricsJobIT {
                     .param("at", java.time.OffsetDateTime.now(ZoneOffset.UTC)).update();
         }
 
+        assertThat(runner.queued("quiet")).as("shown as waiting in the queue").singleElement()
+                .extracting(MetricsJobRun::status, MetricsJobRun::month, MetricsJobRun::trigger)
+                .containsExactly("QUEUED", "2026-10", "after sync 7 of quiet-emr");
+
         runner.resumeAfterStop();
 
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
@@ -220,6 +224,7 @@ class MonthlyMetricsJobIT {
         assertThat(snapshot()).isEqualTo(uninterrupted);
         assertThat(runner.history("metro", 50)).extracting(MetricsJobRun::executionId)
                 .as("no run of metro after the restart").allMatch(id -> id <= restarted.getId());
+        assertThat(runner.queued(null)).as("nothing waits any more").isEmpty();
         assertThat(runner.history("quiet", 5)).singleElement()
                 .extracting(MetricsJobRun::status, MetricsJobRun::trigger)
                 .containsExactly("COMPLETED", "after sync 7 of quiet-emr");
