@@ -151,6 +151,8 @@ class MonthlyAggregation {
                   AND r.authored_month NOT IN (:reusedMonths)
             ), inbound AS (
                 SELECT s.idx, s.authored_date, s.org_key, s.source_practitioner_key, s.patient_hash,
+                       -- the provider's group key: '' for referrals without a provider, which have no provider row
+                       COALESCE(s.source_practitioner_key, '') AS pk,
                        CASE WHEN s.status IN (:cancelledStatuses) THEN 1 ELSE 0 END AS cancelled,
                        -- days to an attended visit (-1: attended, delay unknown), NULL: none attended
                        CASE WHEN v.status IN (:attended) THEN COALESCE(rc.days_to_visit, -1) END AS attended_days,
@@ -182,12 +184,8 @@ class MonthlyAggregation {
                 -- not merged into the query that reads it: its missed-visit probe runs once per referral,
                 -- not once per sum it feeds
                 OFFSET 0
-            ), leveled AS (
-                SELECT i.*, CASE WHEN l.lvl = 0 THEN '*' ELSE i.source_practitioner_key END AS practitioner_key
-                FROM inbound i CROSS JOIN (VALUES (0), (1)) AS l (lvl)
-                WHERE l.lvl = 0 OR i.source_practitioner_key IS NOT NULL
             ), counted AS (
-                SELECT org_key, practitioner_key, idx, COUNT(*) AS referrals, SUM(converted) AS converted,
+                SELECT org_key, %1$s AS practitioner_key, idx, COUNT(*) AS referrals, SUM(converted) AS converted,
                        SUM(1 - window_open) AS decided, SUM((1 - window_open) * converted) AS decided_converted,
                        SUM(CASE WHEN converted = 1 AND attended_days <= 0 THEN 1 ELSE 0 END) AS converted_0,
                        SUM(CASE WHEN converted = 1 AND attended_days <= 7 THEN 1 ELSE 0 END) AS converted_7,
@@ -205,7 +203,7 @@ class MonthlyAggregation {
                        PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_visit) AS median_days,
                        PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days_to_visit) AS p90_days,
                        COUNT(DISTINCT source_practitioner_key) AS active_providers
-                FROM leveled GROUP BY org_key, practitioner_key, idx
+                %2$s
                 UNION ALL
                 -- referrals the clinic sent, per performing practice and month
                 SELECT ob.org_key, '*', ob.idx, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CAST(NULL AS DATE), COUNT(*),
@@ -559,6 +557,8 @@ class MonthlyAggregation {
     private final MetricsProperties properties;
     private final OwnOrganizations own;
     private final EndpointDirectory directory;
+    /** The counting statement in the database's dialect. */
+    private final String insertCounts;
 
     MonthlyAggregation(NamedParameterJdbcTemplate jdbc, MetricsProperties properties, OwnOrganizations own,
             EndpointDirectory directory) {
@@ -566,6 +566,8 @@ class MonthlyAggregation {
         this.properties = properties;
         this.own = own;
         this.directory = directory;
+        SqlDialect dialect = SqlDialect.of(jdbc.getJdbcTemplate().getDataSource());
+        this.insertCounts = INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels);
     }
 
     /** year x 12 + month, as the statements compute it from a month's first day. */
@@ -645,7 +647,7 @@ class MonthlyAggregation {
                 .addValue("reusedMonths", reused.isEmpty() ? List.of(java.time.LocalDate.of(1, 1, 2)) : reused)
                 .addValue("countIndexes", count.stream().map(MonthlyAggregation::index).toList());
         timed("delete counts", () -> jdbc.update(DELETE_COUNTS, params));
-        timed("count months", () -> jdbc.update(INSERT_COUNTS, params));
+        timed("count months", () -> jdbc.update(insertCounts, params));
         long[] syncsAfter = syncs(params);
         // no sync could write while the referrals were read: none open before or after, none new
         boolean quiet = syncsBefore[1] == 0 && syncsAfter[1] == 0 && syncsAfter[0] == syncsBefore[0];
