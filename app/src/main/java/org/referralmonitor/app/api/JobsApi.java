@@ -57,10 +57,7 @@ class JobsApi {
         if (clinic != null && !clinic.isBlank()) {
             RequestParams.clinic(directory, clinic);
         }
-        String clinicId = clinic == null || clinic.isBlank() ? null : clinic;
-        // the runs waiting in the queue first, then the recent ones, newest first
-        List<MetricsJobRun> runs = new java.util.ArrayList<>(runner.queued(clinicId));
-        runs.addAll(runner.history(clinicId, Math.max(1, Math.min(limit, 500))));
-        return runs;
+        return runner.queuedAndRecent(clinic == null || clinic.isBlank() ? null : clinic,
+                Math.max(1, Math.min(limit, 500)));
     }
 }

@@ -192,9 +192,7 @@ class DashboardController {
         model.addAttribute("feedCheck", feedHealth.find(id, selected).orElse(null));
         model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
         model.addAttribute("fixMonths", fixMonths(lastComplete, computedMonths));
-        // the runs waiting in the queue first, then the recent ones
-        model.addAttribute("jobs", java.util.stream.Stream.concat(runner.queued(id).stream(),
-                runner.history(id, JOB_RUNS).stream()).map(JobRunView::new).toList());
+        model.addAttribute("jobs", runner.queuedAndRecent(id, JOB_RUNS).stream().map(JobRunView::new).toList());
         model.addAttribute("sparkWidth", Sparkline.WIDTH);
         model.addAttribute("sparkHeight", Sparkline.HEIGHT);
         return "clinic";

@@ -69,6 +69,11 @@ public class MonthlyMetricsRunner {
     private final ConcurrentMap<String, CompletableFuture<?>> queues = new ConcurrentHashMap<>();
     /** Per clinic: one run at a time, queued or started directly (fixing a baseline). */
     private final ConcurrentMap<String, ReentrantLock> running = new ConcurrentHashMap<>();
+    /**
+     * Kept requests this process has started: the others are waiting ({@link #queued}). Not kept in
+     * the database, where a stop would leave a request marked started that the next start queues again.
+     */
+    private final java.util.Set<Long> startedRequests = ConcurrentHashMap.newKeySet();
 
     MonthlyMetricsRunner(JobOperator jobOperator, Job monthlyMetricsJob, EndpointDirectory directory, JdbcClient jdbc,
             MetricsProperties properties, MonthContexts contexts, PlatformTransactionManager transactions,
@@ -216,8 +221,7 @@ public class MonthlyMetricsRunner {
     /** Queues the kept request; it is deleted once it has run (not when the runner stops under it). */
     private void enqueue(Request r) {
         queue(r.clinicId(), () -> {
-            jdbc.sql("UPDATE metrics_run_request SET started_at = :now WHERE id = :id")
-                    .param("now", OffsetDateTime.now(contexts.clock())).param("id", r.id()).update();
+            startedRequests.add(r.id());
             try {
                 run(r.clinicId(), YearMonth.from(r.fromMonth()), YearMonth.from(r.toMonth()), r.recompute(),
                         r.triggerText());
@@ -227,6 +231,7 @@ public class MonthlyMetricsRunner {
             }
             if (!background.isShutdown()) {
                 jdbc.sql("DELETE FROM metrics_run_request WHERE id = :id").param("id", r.id()).update();
+                startedRequests.remove(r.id());
             }
         });
     }
@@ -622,18 +627,24 @@ public class MonthlyMetricsRunner {
      */
     public List<MetricsJobRun> queued(String clinicId) {
         return jdbc.sql("""
-                SELECT clinic_id, from_month, to_month, trigger_text, requested_at FROM metrics_run_request
-                WHERE started_at IS NULL
-                  AND (CAST(:clinic AS VARCHAR(64)) IS NULL OR clinic_id = CAST(:clinic AS VARCHAR(64)))
+                SELECT id, clinic_id, from_month, to_month, trigger_text, requested_at FROM metrics_run_request
+                WHERE CAST(:clinic AS VARCHAR(64)) IS NULL OR clinic_id = CAST(:clinic AS VARCHAR(64))
                 ORDER BY id
                 """).param("clinic", clinicId)
-                .query((rs, n) -> new MetricsJobRun(null, rs.getString(1),
-                        label(YearMonth.from(rs.getObject(2, LocalDate.class)).toString(),
-                                YearMonth.from(rs.getObject(3, LocalDate.class)).toString()),
+                .query((rs, n) -> startedRequests.contains(rs.getLong(1)) ? null : new MetricsJobRun(null,
+                        rs.getString(2), label(YearMonth.from(rs.getObject(3, LocalDate.class)).toString(),
+                                YearMonth.from(rs.getObject(4, LocalDate.class)).toString()),
                         "QUEUED", null, null, "waiting to run since "
-                                + rs.getObject(5, OffsetDateTime.class).withNano(0).toLocalDateTime(),
-                        rs.getString(4)))
-                .list();
+                                + rs.getObject(6, OffsetDateTime.class).withNano(0).toLocalDateTime(),
+                        rs.getString(5)))
+                .list().stream().filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** The job history: the runs waiting in the queue first ({@link #queued}), then the recent ones ({@link #history}). */
+    public List<MetricsJobRun> queuedAndRecent(String clinicId, int limit) {
+        List<MetricsJobRun> runs = new ArrayList<>(queued(clinicId));
+        runs.addAll(history(clinicId, limit));
+        return runs;
     }
 
     /** Recent runs, newest first; for one clinic when given. */
