@@ -149,10 +149,10 @@ class MonthlyAggregation {
                   AND r.authored_month >= CAST(:countFrom AS DATE) AND r.authored_month <= CAST(:countTo AS DATE)
                   -- a filter the planner estimates well: all the months but the few reused in between
                   AND r.authored_month NOT IN (:reusedMonths)
-            ), inbound AS (
+            ), received AS (
                 SELECT s.idx, s.authored_date, s.org_key, s.source_practitioner_key, s.patient_hash,
                        -- the provider's group key: '' for referrals without a provider, which have no provider row
-                       COALESCE(s.source_practitioner_key, '') AS pk,
+                       COALESCE(s.source_practitioner_key, '') AS pk, 1 AS received,
                        CASE WHEN s.status IN (:cancelledStatuses) THEN 1 ELSE 0 END AS cancelled,
                        -- days to an attended visit (-1: attended, delay unknown), NULL: none attended
                        CASE WHEN v.status IN (:attended) THEN COALESCE(rc.days_to_visit, -1) END AS attended_days,
@@ -184,30 +184,15 @@ class MonthlyAggregation {
                 -- not merged into the query that reads it: its missed-visit probe runs once per referral,
                 -- not once per sum it feeds
                 OFFSET 0
-            ), counted AS (
-                SELECT org_key, %1$s AS practitioner_key, idx, COUNT(*) AS referrals, SUM(converted) AS converted,
-                       SUM(1 - window_open) AS decided, SUM((1 - window_open) * converted) AS decided_converted,
-                       SUM(CASE WHEN converted = 1 AND attended_days <= 0 THEN 1 ELSE 0 END) AS converted_0,
-                       SUM(CASE WHEN converted = 1 AND attended_days <= 7 THEN 1 ELSE 0 END) AS converted_7,
-                       SUM(CASE WHEN converted = 1 AND attended_days <= 14 THEN 1 ELSE 0 END) AS converted_14,
-                       SUM(CASE WHEN converted = 1 AND attended_days <= 30 THEN 1 ELSE 0 END) AS converted_30,
-                       SUM(CASE WHEN converted = 1 AND attended_days <= 60 THEN 1 ELSE 0 END) AS converted_60,
-                       SUM(CASE WHEN converted = 1 AND attended_days <= 90 THEN 1 ELSE 0 END) AS converted_90,
-                       SUM(CASE WHEN converted = 1 AND attended_days <= 180 THEN 1 ELSE 0 END) AS converted_180,
-                       MAX(authored_date) AS last_date, 0 AS sent,
-                       COUNT(DISTINCT patient_hash) AS patients,
-                       SUM((1 - converted) * cancelled) AS cancelled,
-                       SUM((1 - converted) * (1 - cancelled) * visit_missed) AS visit_missed,
-                       SUM((1 - converted) * (1 - cancelled) * (1 - visit_missed) * window_open) AS waiting,
-                       SUM((1 - converted) * (1 - cancelled) * (1 - visit_missed) * (1 - window_open)) AS no_visit,
-                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_visit) AS median_days,
-                       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days_to_visit) AS p90_days,
-                       COUNT(DISTINCT source_practitioner_key) AS active_providers
-                %2$s
+            ), inbound AS (
+                -- the received referrals and, in the same groups, those the clinic sent (received = 0),
+                -- each under the performing practice, at its practice level only (no provider: pk '')
+                SELECT idx, authored_date, org_key, source_practitioner_key, patient_hash, pk, received, cancelled,
+                       attended_days, converted, days_to_visit, visit_missed, window_open
+                FROM received
                 UNION ALL
-                -- referrals the clinic sent, per performing practice and month
-                SELECT ob.org_key, '*', ob.idx, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CAST(NULL AS DATE), COUNT(*),
-                       0, 0, 0, 0, 0, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), 0
+                SELECT ob.idx, CAST(NULL AS DATE), ob.org_key, CAST(NULL AS VARCHAR(200)), CAST(NULL AS VARCHAR(64)),
+                       '', 0, 0, CAST(NULL AS INTEGER), 0, CAST(NULL AS INTEGER), 0, 0
                 FROM (SELECT COALESCE(po.source_key, pro.source_key,
                                  CASE WHEN s.performer_type = 'Organization' AND s.performer_id IS NOT NULL
                                       THEN s.endpoint_id || '/Organization/' || s.performer_id
@@ -224,15 +209,28 @@ class MonthlyAggregation {
                                                 AND pro.resource_id = pr.organization_id
                       WHERE s.outbound = 1) ob
                 WHERE ob.org_key IS NOT NULL AND ob.org_key NOT IN (:ownKeys)
-                GROUP BY ob.org_key, ob.idx
             )
-            SELECT :clinicId, idx, org_key, practitioner_key, SUM(referrals), SUM(converted), SUM(decided),
-                   SUM(decided_converted), SUM(converted_0), SUM(converted_7), SUM(converted_14), SUM(converted_30),
-                   SUM(converted_60), SUM(converted_90), SUM(converted_180), MAX(last_date), SUM(sent),
-                   SUM(patients), SUM(cancelled), SUM(visit_missed), SUM(waiting), SUM(no_visit), MAX(median_days),
-                   MAX(p90_days), SUM(active_providers)
-            FROM counted
-            GROUP BY idx, org_key, practitioner_key
+            SELECT :clinicId, idx, org_key, %1$s AS practitioner_key, SUM(received) AS referrals,
+                   SUM(converted) AS converted, SUM(received * (1 - window_open)) AS decided,
+                   SUM((1 - window_open) * converted) AS decided_converted,
+                   SUM(CASE WHEN converted = 1 AND attended_days <= 0 THEN 1 ELSE 0 END) AS converted_0,
+                   SUM(CASE WHEN converted = 1 AND attended_days <= 7 THEN 1 ELSE 0 END) AS converted_7,
+                   SUM(CASE WHEN converted = 1 AND attended_days <= 14 THEN 1 ELSE 0 END) AS converted_14,
+                   SUM(CASE WHEN converted = 1 AND attended_days <= 30 THEN 1 ELSE 0 END) AS converted_30,
+                   SUM(CASE WHEN converted = 1 AND attended_days <= 60 THEN 1 ELSE 0 END) AS converted_60,
+                   SUM(CASE WHEN converted = 1 AND attended_days <= 90 THEN 1 ELSE 0 END) AS converted_90,
+                   SUM(CASE WHEN converted = 1 AND attended_days <= 180 THEN 1 ELSE 0 END) AS converted_180,
+                   MAX(authored_date) AS last_date, SUM(1 - received) AS sent,
+                   COUNT(DISTINCT patient_hash) AS patients,
+                   SUM((1 - converted) * cancelled) AS cancelled,
+                   SUM((1 - converted) * (1 - cancelled) * visit_missed) AS visit_missed,
+                   SUM(received * (1 - converted) * (1 - cancelled) * (1 - visit_missed) * window_open) AS waiting,
+                   SUM(received * (1 - converted) * (1 - cancelled) * (1 - visit_missed) * (1 - window_open))
+                       AS no_visit,
+                   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_visit) AS median_days,
+                   PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days_to_visit) AS p90_days,
+                   COUNT(DISTINCT source_practitioner_key) AS active_providers
+            %2$s
             """;
 
     /**
@@ -367,8 +365,8 @@ class MonthlyAggregation {
                        MAX(CASE WHEN f.k = 4 THEN m.referrals END) AS r4, MAX(CASE WHEN f.k = 4 THEN f.factor END) AS f4,
                        MAX(CASE WHEN f.k = 5 THEN m.referrals END) AS r5, MAX(CASE WHEN f.k = 5 THEN f.factor END) AS f5
                 FROM sequenced m
-                JOIN metrics_target_month f ON f.job_execution_id = :jobExecutionId AND f.month_index = m.idx
-                GROUP BY f.target_index, m.org_key, m.practitioner_key
+                %1$s
+                GROUP BY m.org_key, m.practitioner_key, f.target_index
             ), aged AS (
                 -- complete months of history: all of the window when the source sent referrals before it
                 -- (within the 24 months read), else since its first month in it; 0 without an earlier month
@@ -436,14 +434,14 @@ class MonthlyAggregation {
                 WHERE clinic_id = :clinicId AND practitioner_key = '*' AND sent > 0
                   AND month_index >= :baselineFromIndex AND month_index <= :lastIndex
             ), sent AS (
-                SELECT tm.target_index AS target_idx, ob.org_key, MIN(tm.month_start) AS month_start,
-                       MIN(tm.exposure) AS exposure, MIN(tm.horizon_days) AS horizon, MIN(tm.provisional) AS provisional,
-                       MIN(tm.month_factor) AS month_factor, MIN(tm.recent_factor_sum) AS recent_factor_sum,
-                       SUM(CASE WHEN tm.k = 0 THEN ob.sent ELSE 0 END) AS sent,
-                       SUM(tm.in_base * ob.sent) AS sent_before
-                FROM outbound ob
-                JOIN metrics_target_month tm ON tm.job_execution_id = :jobExecutionId AND tm.month_index = ob.idx
-                GROUP BY tm.target_index, ob.org_key
+                SELECT f.target_index AS target_idx, m.org_key, MIN(f.month_start) AS month_start,
+                       MIN(f.exposure) AS exposure, MIN(f.horizon_days) AS horizon, MIN(f.provisional) AS provisional,
+                       MIN(f.month_factor) AS month_factor, MIN(f.recent_factor_sum) AS recent_factor_sum,
+                       SUM(CASE WHEN f.k = 0 THEN m.sent ELSE 0 END) AS sent,
+                       SUM(f.in_base * m.sent) AS sent_before
+                FROM outbound m
+                %1$s
+                GROUP BY f.target_index, m.org_key
             ), facts AS (
                 -- one row per run month and source: the parts side by side (no join between large results)
                 SELECT target_idx, org_key, practitioner_key, 1 AS in_window, month_start, exposure, horizon,
@@ -559,6 +557,10 @@ class MonthlyAggregation {
     private final EndpointDirectory directory;
     /** The counting statement in the database's dialect. */
     private final String insertCounts;
+    /** The facts statement in the database's dialect. */
+    private final String insert;
+    /** What the dialect sets before the facts statement, or null. */
+    private final String beforeFacts;
 
     MonthlyAggregation(NamedParameterJdbcTemplate jdbc, MetricsProperties properties, OwnOrganizations own,
             EndpointDirectory directory) {
@@ -568,6 +570,8 @@ class MonthlyAggregation {
         this.directory = directory;
         SqlDialect dialect = SqlDialect.of(jdbc.getJdbcTemplate().getDataSource());
         this.insertCounts = INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels);
+        this.insert = INSERT.formatted(dialect.windowMonths);
+        this.beforeFacts = dialect.beforeFacts;
     }
 
     /** year x 12 + month, as the statements compute it from a month's first day. */
@@ -738,8 +742,11 @@ class MonthlyAggregation {
         timed("target months", () -> jdbc.update(INSERT_TARGET_MONTHS, params));
         timed("delete reasons", () -> jdbc.update(DELETE_REASONS, params));
         timed("delete rows", () -> jdbc.update(DELETE, params));
-        int rows = timed("facts", () -> jdbc.update(INSERT, params));
         timed("reasons", () -> jdbc.update(INSERT_REASONS, params));
+        if (beforeFacts != null) {
+            jdbc.getJdbcTemplate().execute(beforeFacts);
+        }
+        int rows = timed("facts", () -> jdbc.update(insert, params));
         jdbc.update(DELETE_TARGET_MONTHS, params);
         jdbc.update(DELETE_CLINIC_MONTHS, params);
         jdbc.update(DELETE_TARGETS, params);

@@ -19,7 +19,26 @@ enum SqlDialect {
      */
     POSTGRESQL("COALESCE(pk, '*')", """
             FROM inbound GROUP BY GROUPING SETS ((org_key, idx, pk), (org_key, idx))
-                            HAVING pk IS NULL OR pk <> ''"""),
+                            HAVING pk IS NULL OR pk <> ''""",
+            /*
+             * Each month's window rows looked up in a lateral subquery: the source's rows stay in the
+             * order the LAG before sorted them (by source, then month), the look-up of a month is
+             * cached (Memoize) and the groups per source and target month are formed without sorting
+             * all 13 copies of every month at once, where a join planned as a hash join (the planner
+             * estimates a few target rows) feeds all of them to one external sort.
+             */
+            """
+            CROSS JOIN LATERAL (SELECT * FROM metrics_target_month t
+                                WHERE t.job_execution_id = :jobExecutionId AND t.month_index = m.idx
+                                OFFSET 0) f""",
+            /*
+             * The facts' groups per source and run month formed by sorting each source's rows apart
+             * (they come sorted by source), not by hashing: the planner, which takes the run's few
+             * target months for one per month, expects a few thousand groups where there are one per
+             * source and month, and its hash table spills to disk many times over. For the rest of
+             * the step's transaction only (SET LOCAL).
+             */
+            "SET LOCAL enable_hashagg = off"),
 
     /**
      * H2 has no {@code GROUPING SETS}: each referral is read twice, once at the practice level ('*')
@@ -29,7 +48,10 @@ enum SqlDialect {
             FROM (SELECT i.*, CASE WHEN l.lvl = 0 THEN '*' ELSE i.pk END AS level_key
                                   FROM inbound i CROSS JOIN (VALUES (0), (1)) AS l (lvl)
                                   WHERE l.lvl = 0 OR i.pk <> '') leveled
-                            GROUP BY org_key, level_key, idx""");
+                            GROUP BY org_key, level_key, idx""",
+            /* H2 has no LATERAL: a plain join. */
+            "JOIN metrics_target_month f ON f.job_execution_id = :jobExecutionId AND f.month_index = m.idx",
+            null);
 
     /** The practitioner key of a counted group, as the select list names it. */
     final String levelKey;
@@ -37,9 +59,23 @@ enum SqlDialect {
     /** FROM and GROUP BY (and HAVING) of the counting: one group per practice and per provider, month. */
     final String levels;
 
-    SqlDialect(String levelKey, String levels) {
+    /**
+     * How the facts statement joins each source's month (m) to the run months whose window holds it
+     * (f, rows of {@code metrics_target_month}).
+     */
+    final String windowMonths;
+
+    /**
+     * A setting for the planner, run in the aggregation's transaction before the facts statement, or
+     * null.
+     */
+    final String beforeFacts;
+
+    SqlDialect(String levelKey, String levels, String windowMonths, String beforeFacts) {
         this.levelKey = levelKey;
         this.levels = levels;
+        this.windowMonths = windowMonths;
+        this.beforeFacts = beforeFacts;
     }
 
     /** The database behind the data source: PostgreSQL, or H2 (in its PostgreSQL mode). */
