@@ -150,7 +150,7 @@ class MonthlyAggregation {
                   -- a filter the planner estimates well: all the months but the few reused in between
                   AND r.authored_month NOT IN (:reusedMonths)
             ), received AS (
-                SELECT s.idx, s.authored_date, s.org_key, s.source_practitioner_key, s.patient_hash,
+                SELECT s.idx, s.authored_date, s.org_key, s.patient_hash,
                        -- the provider's group key: '' for referrals without a provider, which have no provider row
                        COALESCE(s.source_practitioner_key, '') AS pk, 1 AS received,
                        CASE WHEN s.status IN (:cancelledStatuses) THEN 1 ELSE 0 END AS cancelled,
@@ -187,12 +187,12 @@ class MonthlyAggregation {
             ), inbound AS (
                 -- the received referrals and, in the same groups, those the clinic sent (received = 0),
                 -- each under the performing practice, at its practice level only (no provider: pk '')
-                SELECT idx, authored_date, org_key, source_practitioner_key, patient_hash, pk, received, cancelled,
-                       attended_days, converted, days_to_visit, visit_missed, window_open
+                SELECT idx, authored_date, org_key, patient_hash, pk, received, cancelled, attended_days, converted,
+                       days_to_visit, visit_missed, window_open
                 FROM received
                 UNION ALL
-                SELECT ob.idx, CAST(NULL AS DATE), ob.org_key, CAST(NULL AS VARCHAR(200)), CAST(NULL AS VARCHAR(64)),
-                       '', 0, 0, CAST(NULL AS INTEGER), 0, CAST(NULL AS INTEGER), 0, 0
+                SELECT ob.idx, CAST(NULL AS DATE), ob.org_key, CAST(NULL AS VARCHAR(64)), '', 0, 0,
+                       CAST(NULL AS INTEGER), 0, CAST(NULL AS INTEGER), 0, 0
                 FROM (SELECT COALESCE(po.source_key, pro.source_key,
                                  CASE WHEN s.performer_type = 'Organization' AND s.performer_id IS NOT NULL
                                       THEN s.endpoint_id || '/Organization/' || s.performer_id
@@ -229,7 +229,7 @@ class MonthlyAggregation {
                        AS no_visit,
                    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_visit) AS median_days,
                    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY days_to_visit) AS p90_days,
-                   COUNT(DISTINCT source_practitioner_key) AS active_providers
+                   COUNT(DISTINCT NULLIF(pk, '')) AS active_providers
             %2$s
             """;
 
