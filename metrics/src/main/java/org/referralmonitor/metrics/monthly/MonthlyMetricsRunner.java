@@ -626,18 +626,22 @@ public class MonthlyMetricsRunner {
      * given. They start in this order, one clinic's after its earlier ones.
      */
     public List<MetricsJobRun> queued(String clinicId) {
-        return jdbc.sql("""
+        List<MetricsJobRun> waiting = new ArrayList<>();
+        jdbc.sql("""
                 SELECT id, clinic_id, from_month, to_month, trigger_text, requested_at FROM metrics_run_request
                 WHERE CAST(:clinic AS VARCHAR(64)) IS NULL OR clinic_id = CAST(:clinic AS VARCHAR(64))
                 ORDER BY id
-                """).param("clinic", clinicId)
-                .query((rs, n) -> startedRequests.contains(rs.getLong(1)) ? null : new MetricsJobRun(null,
-                        rs.getString(2), label(YearMonth.from(rs.getObject(3, LocalDate.class)).toString(),
-                                YearMonth.from(rs.getObject(4, LocalDate.class)).toString()),
-                        "QUEUED", null, null, "waiting to run since "
-                                + rs.getObject(6, OffsetDateTime.class).withNano(0).toLocalDateTime(),
-                        rs.getString(5)))
-                .list().stream().filter(java.util.Objects::nonNull).toList();
+                """).param("clinic", clinicId).query(rs -> {
+                    if (!startedRequests.contains(rs.getLong(1))) {
+                        waiting.add(new MetricsJobRun(null, rs.getString(2),
+                                label(YearMonth.from(rs.getObject(3, LocalDate.class)).toString(),
+                                        YearMonth.from(rs.getObject(4, LocalDate.class)).toString()),
+                                "QUEUED", null, null, "waiting to run since "
+                                        + rs.getObject(6, OffsetDateTime.class).withNano(0).toLocalDateTime(),
+                                rs.getString(5)));
+                    }
+                });
+        return waiting;
     }
 
     /** The job history: the runs waiting in the queue first ({@link #queued}), then the recent ones ({@link #history}). */
