@@ -710,8 +710,8 @@ final class MetricsBenchmark {
         boolean ratioMet = ratio <= 1.5;
         boolean incMet = inc.seconds() < 10;
         out.append(String.format(Locale.US, """
-                **The full recompute takes %.1f times as long as the hand-written statement** (%d clinics at a
-                time as the monitor runs it; %.1f times one after the other) (target: within 1.5 times):
+                **The full recompute takes %.2f times as long as the hand-written statement** (%d clinics at a
+                time as the monitor runs it; %.2f times one after the other) (target: within 1.5 times):
                 **%s**%s.
                 **An incremental month takes %.2f s** (target: under 10 s): **%s**%s.
                 **Peak heap: %,d MB during the full recompute, %,d MB during the incremental month**, of the

@@ -40,7 +40,7 @@ public record MetricsProperties(
         @Min(1) @DefaultValue("3") int feedMinSources,
         @DecimalMin("0.0") @DefaultValue("250") double valuePerConversion,
         @DefaultValue List<@Valid Clinic> clinics,
-        @Min(1) @Max(10000) @DefaultValue("500") int chunkSize,
+        @Min(1) @Max(10000) @DefaultValue("2000") int chunkSize,
         @NotBlank @DefaultValue("0 0 3 1 * *") String monthlyCloseSchedule,
         @DefaultValue("true") boolean recomputeAfterSync,
         @Min(1) @Max(120) @DefaultValue("13") int recomputeMonths,

@@ -11,9 +11,9 @@ import java.util.stream.Collectors;
 import org.referralmonitor.metrics.alert.AlertWriter;
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ItemWriter;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,9 +25,19 @@ import org.springframework.stereotype.Component;
 @Component
 class FlagWriter implements ItemWriter<Evaluation> {
 
-    private static final String UPDATE_ROW = """
-            UPDATE source_month SET status = :status, p_value = :pValue, flags = :flags, revenue_at_risk = :revenue
-            WHERE clinic_id = :clinicId AND month_start = :month AND org_key = :orgKey AND practitioner_key = '*'
+    /**
+     * The chunk's verdicts in one statement: its rows passed as arrays, one per column, and joined to
+     * their practice rows, instead of one update per row (each a statement of its own for the
+     * database to run). MERGE and multi-array UNNEST read the same on PostgreSQL and H2.
+     */
+    private static final String UPDATE_ROWS = """
+            MERGE INTO source_month s
+            USING (SELECT * FROM UNNEST(:clinicIds, :months, :orgKeys, :statuses, :pValues, :flags, :revenues)
+                       AS u (clinic_id, month_start, org_key, status, p_value, flags, revenue)) v
+            ON s.clinic_id = v.clinic_id AND s.month_start = v.month_start AND s.org_key = v.org_key
+               AND s.practitioner_key = '*'
+            WHEN MATCHED THEN UPDATE SET status = v.status, p_value = v.p_value, flags = v.flags,
+                revenue_at_risk = v.revenue
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
@@ -46,22 +56,29 @@ class FlagWriter implements ItemWriter<Evaluation> {
             return;
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
-        List<SqlParameterSource> rows = new ArrayList<>();
+        int n = chunk.size();
+        Object[] clinicIds = new Object[n];
+        Object[] months = new Object[n];
+        Object[] orgKeys = new Object[n];
+        Object[] statuses = new Object[n];
+        Object[] pValues = new Object[n];
+        Object[] flags = new Object[n];
+        Object[] revenues = new Object[n];
+        int i = 0;
         List<AlertWriter.Raise> raise = new ArrayList<>();
         List<AlertWriter.Resolve> resolve = new ArrayList<>();
         for (Evaluation e : chunk) {
             SourceMonth row = e.row();
             EnumSet<Flag.Kind> raised = e.flags().stream().map(Flag::kind)
                     .collect(Collectors.toCollection(() -> EnumSet.noneOf(Flag.Kind.class)));
-            rows.add(new MapSqlParameterSource()
-                    .addValue("clinicId", row.clinicId())
-                    .addValue("month", row.month().atDay(1))
-                    .addValue("orgKey", row.orgKey())
-                    .addValue("status", e.status().name())
-                    .addValue("pValue", e.pValue())
-                    .addValue("flags", raised.isEmpty() ? null
-                            : raised.stream().map(Enum::name).collect(Collectors.joining(",")))
-                    .addValue("revenue", e.revenueAtRisk()));
+            clinicIds[i] = row.clinicId();
+            months[i] = row.month().atDay(1);
+            orgKeys[i] = row.orgKey();
+            statuses[i] = e.status().name();
+            pValues[i] = e.pValue();
+            flags[i] = raised.isEmpty() ? null : raised.stream().map(Enum::name).collect(Collectors.joining(","));
+            revenues[i] = e.revenueAtRisk();
+            i++;
             if (e.held()) {
                 continue;
             }
@@ -71,14 +88,24 @@ class FlagWriter implements ItemWriter<Evaluation> {
                             f.observed(), f.expected(), f.pValue(), f.explanation(), f.revenueAtRisk()));
                 }
             }
+            // the same words for every kind: written once per row (most rows have no alert to resolve)
+            String recomputed = "Recomputed: " + row.referrals() + " referrals"
+                    + (e.expected() == null ? "" : " vs " + Wording.about(e.expected()) + " expected")
+                    + " is no longer flagged as ";
             for (Flag.Kind kind : EnumSet.complementOf(raised)) {
                 resolve.add(new AlertWriter.Resolve(row.clinicId(), kind.name(), row.orgKey(), row.month(),
-                        String.format(Locale.US, "Recomputed: %d referrals%s is no longer flagged as %s",
-                                row.referrals(), e.expected() == null ? "" : " vs " + Wording.about(e.expected())
-                                        + " expected", kind.name().toLowerCase(Locale.ROOT).replace('_', ' '))));
+                        recomputed + kind.name().toLowerCase(Locale.ROOT).replace('_', ' ')));
             }
         }
-        jdbc.batchUpdate(UPDATE_ROW, rows.toArray(SqlParameterSource[]::new));
+        jdbc.getJdbcTemplate().execute((ConnectionCallback<Integer>) con -> jdbc.update(UPDATE_ROWS,
+                new MapSqlParameterSource()
+                        .addValue("clinicIds", con.createArrayOf("varchar", clinicIds))
+                        .addValue("months", con.createArrayOf("date", months))
+                        .addValue("orgKeys", con.createArrayOf("varchar", orgKeys))
+                        .addValue("statuses", con.createArrayOf("varchar", statuses))
+                        .addValue("pValues", con.createArrayOf("float8", pValues))
+                        .addValue("flags", con.createArrayOf("varchar", flags))
+                        .addValue("revenues", con.createArrayOf("float8", revenues))));
         alerts.raise(raise, now);
         alerts.resolve(resolve, now);
     }

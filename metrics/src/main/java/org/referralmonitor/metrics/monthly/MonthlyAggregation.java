@@ -416,16 +416,16 @@ class MonthlyAggregation {
                 GROUP BY t.month_index, c.org_key, c.practitioner_key
             ), current_month AS (
                 -- the run months' own figures, counted with their referrals; conversions within the month's
-                -- horizon (looked up per row)
+                -- horizon (its run month joined: a hash of the few run months, not a look-up per row)
                 SELECT c.month_index AS target_idx, c.org_key, c.practitioner_key, c.patients, c.converted,
-                       CASE (SELECT t.horizon_days FROM metrics_target t
-                             WHERE t.job_execution_id = :jobExecutionId AND t.month_index = c.month_index)
+                       CASE t.horizon_days
                             WHEN 0 THEN c.converted_0 WHEN 7 THEN c.converted_7 WHEN 14 THEN c.converted_14
                             WHEN 30 THEN c.converted_30 WHEN 60 THEN c.converted_60 WHEN 90 THEN c.converted_90
                             WHEN 180 THEN c.converted_180 ELSE c.converted END AS converted_horizon,
                        c.cancelled, c.visit_missed, c.waiting, c.no_visit, c.median_days, c.p90_days,
                        c.active_providers
                 FROM metrics_month_count c
+                JOIN metrics_target t ON t.job_execution_id = :jobExecutionId AND t.month_index = c.month_index
                 WHERE c.clinic_id = :clinicId AND c.month_index >= :firstIndex AND c.month_index <= :lastIndex
                   AND c.referrals > 0
             ), outbound AS (
@@ -520,14 +520,15 @@ class MonthlyAggregation {
             """;
 
     /** Cancelled referrals of each run month that did not convert, per practice, by the reason the EMR gave. */
-    private static final String INSERT_REASONS = """
+    static final String INSERT_REASONS = """
             INSERT INTO source_month_reason (clinic_id, month_start, org_key, reason, referrals)
             SELECT :clinicId, r.authored_month, COALESCE(r.source_org_key, 'unknown'),
                    COALESCE(r.status_reason, 'not given'), COUNT(*)
             FROM referral r
             JOIN emr_endpoint e ON e.id = r.endpoint_id
             WHERE e.clinic_id = :clinicId AND r.is_referral AND r.deleted_at IS NULL
-              AND r.status IN (:cancelledStatuses)
+              -- CANCELLED_STATUSES, written out: the condition of PostgreSQL's partial index of them
+              AND r.status IN ('revoked', 'cancelled')
               AND r.authored_month >= CAST(:firstMonth AS DATE) AND r.authored_month <= CAST(:lastMonth AS DATE)
               AND r.authored_month IN (SELECT month_start FROM metrics_target WHERE job_execution_id = :jobExecutionId)
               AND (r.source_org_key IS NULL OR r.source_org_key NOT IN (:ownKeys))
