@@ -314,7 +314,7 @@ class MonthlyAggregation {
      * run month: seasonal factors, baseline over the window, the recent months, the month itself
      * (current_month), sent.
      */
-    private static final String INSERT = """
+    static final String INSERT = """
             INSERT INTO source_month (clinic_id, month_start, org_key, practitioner_key, referrals, converted,
                 history_months, baseline, status, p_value, computed_at, job_execution_id,
                 cancelled, patients, visit_missed, waiting, no_visit, median_days, p90_days, active_providers,
@@ -416,16 +416,20 @@ class MonthlyAggregation {
                 GROUP BY t.month_index, c.org_key, c.practitioner_key
             ), current_month AS (
                 -- the run months' own figures, counted with their referrals; conversions within the month's
-                -- horizon (its run month joined: a hash of the few run months, not a look-up per row)
+                -- horizon, picked by the run months of each horizon step (no join: the planner, which
+                -- cannot know how many kept-count rows a run just wrote, joined the run months to each row)
                 SELECT c.month_index AS target_idx, c.org_key, c.practitioner_key, c.patients, c.converted,
-                       CASE t.horizon_days
-                            WHEN 0 THEN c.converted_0 WHEN 7 THEN c.converted_7 WHEN 14 THEN c.converted_14
-                            WHEN 30 THEN c.converted_30 WHEN 60 THEN c.converted_60 WHEN 90 THEN c.converted_90
-                            WHEN 180 THEN c.converted_180 ELSE c.converted END AS converted_horizon,
+                       CASE WHEN c.month_index IN (:horizon0) THEN c.converted_0
+                            WHEN c.month_index IN (:horizon7) THEN c.converted_7
+                            WHEN c.month_index IN (:horizon14) THEN c.converted_14
+                            WHEN c.month_index IN (:horizon30) THEN c.converted_30
+                            WHEN c.month_index IN (:horizon60) THEN c.converted_60
+                            WHEN c.month_index IN (:horizon90) THEN c.converted_90
+                            WHEN c.month_index IN (:horizon180) THEN c.converted_180
+                            ELSE c.converted END AS converted_horizon,
                        c.cancelled, c.visit_missed, c.waiting, c.no_visit, c.median_days, c.p90_days,
                        c.active_providers
                 FROM metrics_month_count c
-                JOIN metrics_target t ON t.job_execution_id = :jobExecutionId AND t.month_index = c.month_index
                 WHERE c.clinic_id = :clinicId AND c.month_index >= :firstIndex AND c.month_index <= :lastIndex
                   AND c.referrals > 0
             ), outbound AS (
@@ -726,6 +730,12 @@ class MonthlyAggregation {
                 .addValue("baselineFromIndex", index(first.month().minusMonths(baselineMonths)))
                 .addValue("runFrom", first.month().atDay(1))
                 .addValue("runTo", last.month().atDay(1));
+        for (int step : MonthContext.HORIZON_STEPS) {
+            List<Integer> indexes = months.stream().filter(m -> m.horizonDays() == step).map(m -> index(m.month()))
+                    .toList();
+            // never a month index: stands in for an empty list
+            params.addValue("horizon" + step, indexes.isEmpty() ? List.of(-1) : indexes);
+        }
         counted = countMonths(months, scanFrom, params, computedAt);
         jdbc.update(DELETE_TARGET_MONTHS, params);
         jdbc.update(DELETE_CLINIC_MONTHS, params);

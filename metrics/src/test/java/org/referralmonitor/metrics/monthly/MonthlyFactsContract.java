@@ -133,6 +133,24 @@ abstract class MonthlyFactsContract {
         assertThat(alpha.activeProviders()).isEqualTo(2);
     }
 
+    /**
+     * October, on 2026-11-23, is 23 days past its end: every referral has had 14 days (the step below),
+     * so its conversion is judged on those seen within 14 days: r1 (5 days) and r2 (10), not r3 (20).
+     * September is past its 30-day window: all its conversions count.
+     */
+    @Test
+    void aMonthNotPastItsWindowCountsTheConversionsWithinItsHorizon() {
+        String sql = "SELECT horizon_days, converted, converted_horizon FROM source_month WHERE clinic_id = 'facts' "
+                + "AND month_start = :m AND org_key = :org AND practitioner_key = '*'";
+        Map<String, Object> october = jdbc.sql(sql).param("m", OCTOBER.atDay(1)).param("org", ALPHA).query().singleRow();
+        assertThat(october).containsEntry("horizon_days", 14).containsEntry("converted", 3)
+                .containsEntry("converted_horizon", 2);
+        Map<String, Object> september = jdbc.sql(sql).param("m", SEPTEMBER.atDay(1)).param("org", BRAVO).query()
+                .singleRow();
+        assertThat(september).containsEntry("horizon_days", 30).containsEntry("converted", 4)
+                .containsEntry("converted_horizon", 4);
+    }
+
     @Test
     void referralsTheClinicSentAreOutboundNotASource() {
         Map<String, SourceSummary> sources = sources("facts", OCTOBER);
