@@ -124,6 +124,39 @@ class MonthlyAggregation {
             """;
 
     /**
+     * The received referrals' conversions and visits, for a small run (an incremental month, a
+     * monthly close): each referral's conversion and visit looked up by key. The filter
+     * {@code outbound = 0} is one the planner cannot estimate (it takes it for one row in 200), which
+     * keeps it on these look-ups.
+     */
+    private static final String LOOK_UP_CONVERSIONS = """
+            LEFT JOIN referral_conversion rc ON rc.endpoint_id = s.endpoint_id AND rc.referral_id = s.resource_id
+                LEFT JOIN visit v ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
+                                 AND v.deleted_at IS NULL
+                WHERE s.outbound = 0""";
+
+    /**
+     * The same for a large run (a recompute), which reads most of the clinic's referrals: the clinic's conversions and visits each read once and joined by hashing, instead
+     * of millions of look-ups. The filter {@code outbound <> 1} is the same rows, estimated right.
+     */
+    private static final String HASH_CONVERSIONS = """
+            LEFT JOIN (SELECT c.endpoint_id, c.referral_id, c.visit_id, c.days_to_visit FROM referral_conversion c
+                           WHERE c.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId)) rc
+                       ON rc.endpoint_id = s.endpoint_id AND rc.referral_id = s.resource_id
+                LEFT JOIN (SELECT w.endpoint_id, w.resource_id, w.status, w.start_date FROM visit w
+                           WHERE w.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId)
+                             AND w.deleted_at IS NULL) v
+                       ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
+                WHERE s.outbound <> 1""";
+
+    /**
+     * Runs counting more months than this are large: they join the conversions by hashing
+     * (HASH_CONVERSIONS) and keep the server's JIT setting; smaller runs look the conversions up and,
+     * on PostgreSQL, run without JIT (SqlDialect.smallRun).
+     */
+    static final int LARGE_RUN_MONTHS = 12;
+
+    /**
      * Counts the referrals of the months that cannot be reused (the run's own, and earlier ones not
      * kept, not settled or changed since), per practice and per provider: what the baselines, the
      * seasonal factors and the recent months read, and each month's own figures (outcomes, patients,
@@ -138,8 +171,9 @@ class MonthlyAggregation {
                 SELECT r.endpoint_id, r.resource_id, r.authored_month,
                        CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
                            AS idx,
-                       r.authored_date, r.patient_hash, r.status,
-                       COALESCE(r.source_org_key, 'unknown') AS org_key, r.source_practitioner_key,
+                       r.authored_date, r.patient_hash%3$s AS patient_hash, r.status,
+                       COALESCE(r.source_org_key, 'unknown')%3$s AS org_key, r.source_practitioner_key%3$s
+                           AS source_practitioner_key,
                        r.performer_type, r.performer_id,
                        CASE WHEN r.source_org_key IN (:ownKeys) THEN 1 ELSE 0 END AS outbound
                 FROM referral r
@@ -177,10 +211,7 @@ class MonthlyAggregation {
                             THEN 1 ELSE 0 END AS visit_missed,
                        CASE WHEN s.authored_date >= CAST(:decidedBefore AS DATE) THEN 1 ELSE 0 END AS window_open
                 FROM scoped s
-                LEFT JOIN referral_conversion rc ON rc.endpoint_id = s.endpoint_id AND rc.referral_id = s.resource_id
-                LEFT JOIN visit v ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
-                                 AND v.deleted_at IS NULL
-                WHERE s.outbound = 0
+                %4$s
                 -- not merged into the query that reads it: its missed-visit probe runs once per referral,
                 -- not once per sum it feeds
                 OFFSET 0
@@ -560,8 +591,12 @@ class MonthlyAggregation {
     private final MetricsProperties properties;
     private final OwnOrganizations own;
     private final EndpointDirectory directory;
-    /** The counting statement in the database's dialect. */
+    /** The counting statement in the database's dialect, for runs counting a few months. */
     private final String insertCounts;
+    /** The same, for large runs (more than LARGE_RUN_MONTHS months counted). */
+    private final String insertManyCounts;
+    /** What the dialect sets before a small run's statements, or null. */
+    private final String smallRun;
     /** The facts statement in the database's dialect. */
     private final String insert;
     /** What the dialect sets before the facts statement, or null. */
@@ -574,9 +609,13 @@ class MonthlyAggregation {
         this.own = own;
         this.directory = directory;
         SqlDialect dialect = SqlDialect.of(jdbc.getJdbcTemplate().getDataSource());
-        this.insertCounts = INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels);
+        this.insertCounts = INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels, dialect.keyCollation,
+                LOOK_UP_CONVERSIONS);
+        this.insertManyCounts = INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels, dialect.keyCollation,
+                HASH_CONVERSIONS);
         this.insert = INSERT.formatted(dialect.windowMonths);
         this.beforeFacts = dialect.beforeFacts;
+        this.smallRun = dialect.smallRun;
     }
 
     /** year x 12 + month, as the statements compute it from a month's first day. */
@@ -656,7 +695,12 @@ class MonthlyAggregation {
                 .addValue("reusedMonths", reused.isEmpty() ? List.of(java.time.LocalDate.of(1, 1, 2)) : reused)
                 .addValue("countIndexes", count.stream().map(MonthlyAggregation::index).toList());
         timed("delete counts", () -> jdbc.update(DELETE_COUNTS, params));
-        timed("count months", () -> jdbc.update(insertCounts, params));
+        boolean large = count.size() > LARGE_RUN_MONTHS;
+        if (!large && smallRun != null) {
+            // for the rest of the step's transaction: the counting and the facts statements
+            jdbc.getJdbcTemplate().execute(smallRun);
+        }
+        timed("count " + count.size() + " months", () -> jdbc.update(large ? insertManyCounts : insertCounts, params));
         long[] syncsAfter = syncs(params);
         // no sync could write while the referrals were read: none open before or after, none new
         boolean quiet = syncsBefore[1] == 0 && syncsAfter[1] == 0 && syncsAfter[0] == syncsBefore[0];

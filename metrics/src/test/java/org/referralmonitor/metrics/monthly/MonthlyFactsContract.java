@@ -286,7 +286,9 @@ abstract class MonthlyFactsContract {
 
     /**
      * A month reads the kept counts of earlier settled months instead of their referrals; what it
-     * writes must equal what it writes when every month is counted from the referrals again.
+     * writes must equal what it writes when every month is counted from the referrals again. The
+     * runs counting 25 months join the conversions by hashing, those counting one or two look them
+     * up: the month's own figures come from one, then the other.
      */
     @Test
     void aMonthReadingKeptCountsWritesWhatCountingEveryMonthAgainWrites() {
@@ -297,7 +299,7 @@ abstract class MonthlyFactsContract {
                 jdbc.sql("DELETE FROM metrics_month_state").update();
                 assertThat(runner.run(clinic, m, true).status()).isEqualTo("COMPLETED");
                 assertThat(aggregation.lastCounted()).as("%s %s, nothing kept: its month and the 24 before", clinic, m)
-                        .isEqualTo(25);
+                        .isEqualTo(25).isGreaterThan(MonthlyAggregation.LARGE_RUN_MONTHS);
             }
             List<Map<String, Object>> counted = rows(clinic);
             List<Map<String, Object>> countedReasons = reasons(clinic);
@@ -307,7 +309,8 @@ abstract class MonthlyFactsContract {
                 assertThat(runner.run(clinic, m, true).status()).isEqualTo("COMPLETED");
                 // settled: authored before 2026-10-24 (30-day window), i.e. up to September
                 assertThat(aggregation.lastCounted()).as("%s %s: its own month, and earlier ones not settled", clinic, m)
-                        .isEqualTo(1 + Math.max(0, (int) OCTOBER.until(m, java.time.temporal.ChronoUnit.MONTHS)));
+                        .isEqualTo(1 + Math.max(0, (int) OCTOBER.until(m, java.time.temporal.ChronoUnit.MONTHS)))
+                        .isLessThanOrEqualTo(MonthlyAggregation.LARGE_RUN_MONTHS);
             }
             assertThat(rows(clinic)).as("%s from kept counts", clinic).isEqualTo(counted);
             assertThat(reasons(clinic)).isEqualTo(countedReasons);
