@@ -136,8 +136,10 @@ class MonthlyAggregation {
                 WHERE s.outbound = 0""";
 
     /**
-     * The same for a large run (a recompute), which reads most of the clinic's referrals: the clinic's conversions and visits each read once and joined by hashing, instead
-     * of millions of look-ups. The filter {@code outbound <> 1} is the same rows, estimated right.
+     * The same for a large run (a recompute), which reads most of the clinic's referrals: the
+     * clinic's conversions and visits each read once and joined by hashing, instead of millions of
+     * look-ups. The filter {@code outbound <> 1} keeps the same rows, estimated right, which is what
+     * makes the planner hash.
      */
     private static final String HASH_CONVERSIONS = """
             LEFT JOIN (SELECT c.endpoint_id, c.referral_id, c.visit_id, c.days_to_visit FROM referral_conversion c
@@ -591,7 +593,7 @@ class MonthlyAggregation {
     private final MetricsProperties properties;
     private final OwnOrganizations own;
     private final EndpointDirectory directory;
-    /** The counting statement in the database's dialect, for runs counting a few months. */
+    /** The counting statement in the database's dialect, for small runs. */
     private final String insertCounts;
     /** The same, for large runs (more than LARGE_RUN_MONTHS months counted). */
     private final String insertManyCounts;
