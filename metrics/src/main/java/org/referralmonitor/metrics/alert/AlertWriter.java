@@ -3,6 +3,7 @@ package org.referralmonitor.metrics.alert;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -28,6 +29,10 @@ public class AlertWriter {
 
     /** An alert to resolve if open, and why. */
     public record Resolve(String clinicId, String kind, String orgKey, YearMonth month, String reason) {
+    }
+
+    /** An alert that is open or acknowledged (not resolved): what a recompute may have to resolve. */
+    public record Unresolved(String kind, String orgKey, YearMonth month) {
     }
 
     /** The org key of alerts about a whole clinic (its feed). */
@@ -89,6 +94,23 @@ public class AlertWriter {
     }
 
     /**
+     * The clinic's alerts of these months that are not resolved: one look-up, so that a caller with
+     * many sources (most of which have no alert) only builds what there is to resolve.
+     */
+    public Set<Unresolved> unresolved(String clinicId, Collection<YearMonth> months) {
+        Set<Unresolved> unresolved = new HashSet<>();
+        if (months.isEmpty()) {
+            return unresolved;
+        }
+        jdbc.query(UNRESOLVED, new MapSqlParameterSource().addValue("clinicId", clinicId)
+                .addValue("months", months.stream().map(m -> m.atDay(1)).distinct().toList()), rs -> {
+                    unresolved.add(new Unresolved(rs.getString(1), rs.getString(2),
+                            YearMonth.from(rs.getObject(3, LocalDate.class))));
+                });
+        return unresolved;
+    }
+
+    /**
      * Resolves those of the alerts that are not resolved yet. Most sources have none: only the alerts
      * that exist are updated (one look-up per clinic, instead of one update per source, kind and month).
      */
@@ -98,12 +120,9 @@ public class AlertWriter {
         }
         Set<String> unresolved = new HashSet<>();
         alerts.stream().collect(Collectors.groupingBy(Resolve::clinicId,
-                        Collectors.mapping(r -> r.month().atDay(1), Collectors.toSet())))
-                .forEach((clinicId, months) -> jdbc.query(UNRESOLVED, new MapSqlParameterSource()
-                        .addValue("clinicId", clinicId).addValue("months", months), rs -> {
-                            unresolved.add(key(clinicId, rs.getString(1), rs.getString(2),
-                                    YearMonth.from(rs.getObject(3, LocalDate.class))));
-                        }));
+                        Collectors.mapping(Resolve::month, Collectors.toSet())))
+                .forEach((clinicId, months) -> unresolved(clinicId, months).forEach(
+                        u -> unresolved.add(key(clinicId, u.kind(), u.orgKey(), u.month()))));
         List<Resolve> existing = alerts.stream()
                 .filter(a -> unresolved.contains(key(a.clinicId(), a.kind(), a.orgKey(), a.month()))).toList();
         if (existing.isEmpty()) {

@@ -4,9 +4,11 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.referralmonitor.metrics.alert.AlertWriter;
 import org.springframework.batch.infrastructure.item.Chunk;
@@ -64,6 +66,11 @@ class FlagWriter implements ItemWriter<Evaluation> {
         Object[] pValues = new Object[n];
         Object[] flags = new Object[n];
         Object[] revenues = new Object[n];
+        // the alerts a recompute may resolve: most practices have none, so nothing is built for them
+        Set<AlertWriter.Unresolved> unresolved = new HashSet<>();
+        chunk.getItems().stream().collect(Collectors.groupingBy(e -> e.row().clinicId(),
+                        Collectors.mapping(e -> e.row().month(), Collectors.toSet())))
+                .forEach((clinicId, chunkMonths) -> unresolved.addAll(alerts.unresolved(clinicId, chunkMonths)));
         int i = 0;
         List<AlertWriter.Raise> raise = new ArrayList<>();
         List<AlertWriter.Resolve> resolve = new ArrayList<>();
@@ -88,13 +95,14 @@ class FlagWriter implements ItemWriter<Evaluation> {
                             f.observed(), f.expected(), f.pValue(), f.explanation(), f.revenueAtRisk()));
                 }
             }
-            // the same words for every kind: written once per row (most rows have no alert to resolve)
-            String recomputed = "Recomputed: " + row.referrals() + " referrals"
-                    + (e.expected() == null ? "" : " vs " + Wording.about(e.expected()) + " expected")
-                    + " is no longer flagged as ";
             for (Flag.Kind kind : EnumSet.complementOf(raised)) {
-                resolve.add(new AlertWriter.Resolve(row.clinicId(), kind.name(), row.orgKey(), row.month(),
-                        recomputed + kind.name().toLowerCase(Locale.ROOT).replace('_', ' ')));
+                if (unresolved.contains(new AlertWriter.Unresolved(kind.name(), row.orgKey(), row.month()))) {
+                    resolve.add(new AlertWriter.Resolve(row.clinicId(), kind.name(), row.orgKey(), row.month(),
+                            "Recomputed: " + row.referrals() + " referrals"
+                                    + (e.expected() == null ? "" : " vs " + Wording.about(e.expected()) + " expected")
+                                    + " is no longer flagged as "
+                                    + kind.name().toLowerCase(Locale.ROOT).replace('_', ' ')));
+                }
             }
         }
         jdbc.getJdbcTemplate().execute((ConnectionCallback<Integer>) con -> jdbc.update(UPDATE_ROWS,

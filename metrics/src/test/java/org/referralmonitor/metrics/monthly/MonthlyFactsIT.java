@@ -41,6 +41,16 @@ class MonthlyFactsIT extends MonthlyFactsContract {
     }
 
     /**
+     * The practice rows' verdicts are written by an update after the insert: pages filled to 80% keep
+     * room for the new row versions on their page (V20261206_03).
+     */
+    @Test
+    void theMonthRowsLeaveRoomOnTheirPagesForTheVerdicts() {
+        assertThat(jdbc.sql("SELECT reloptions FROM pg_class WHERE relname = 'source_month'")
+                .query((rs, n) -> rs.getString(1)).single()).isEqualTo("{fillfactor=80}");
+    }
+
+    /**
      * A large run (every month counted) keeps the JIT setting it finds (here on); a small one (its month
      * counted, the others' kept counts read) turns JIT off for the rest of its transaction. Both in one
      * transaction, rolled back: the clinic's rows stay as the job left them.
