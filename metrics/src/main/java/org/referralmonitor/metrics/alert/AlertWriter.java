@@ -4,8 +4,10 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -118,13 +120,12 @@ public class AlertWriter {
         if (alerts.isEmpty()) {
             return;
         }
-        Set<String> unresolved = new HashSet<>();
+        Map<String, Set<Unresolved>> unresolved = new HashMap<>();
         alerts.stream().collect(Collectors.groupingBy(Resolve::clinicId,
                         Collectors.mapping(Resolve::month, Collectors.toSet())))
-                .forEach((clinicId, months) -> unresolved(clinicId, months).forEach(
-                        u -> unresolved.add(key(clinicId, u.kind(), u.orgKey(), u.month()))));
-        List<Resolve> existing = alerts.stream()
-                .filter(a -> unresolved.contains(key(a.clinicId(), a.kind(), a.orgKey(), a.month()))).toList();
+                .forEach((clinicId, months) -> unresolved.put(clinicId, unresolved(clinicId, months)));
+        List<Resolve> existing = alerts.stream().filter(a -> unresolved.get(a.clinicId())
+                .contains(new Unresolved(a.kind(), a.orgKey(), a.month()))).toList();
         if (existing.isEmpty()) {
             return;
         }
@@ -135,10 +136,6 @@ public class AlertWriter {
                 .addValue("month", a.month().atDay(1))
                 .addValue("reason", shorten(a.reason()))
                 .addValue("now", now)).toArray(SqlParameterSource[]::new));
-    }
-
-    private static String key(String clinicId, String kind, String orgKey, YearMonth month) {
-        return clinicId + '\n' + kind + '\n' + orgKey + '\n' + month;
     }
 
     /** Rounded as the column keeps it, so an unchanged figure compares equal on the next run. */
