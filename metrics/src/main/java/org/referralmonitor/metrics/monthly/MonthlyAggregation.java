@@ -123,6 +123,9 @@ class MonthlyAggregation {
               AND id <= :changeMark
             """;
 
+    /** The clinic's endpoints, for a statement's condition on an endpoint id. */
+    static final String CLINIC_ENDPOINTS = "SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId";
+
     /**
      * The received referrals' conversions and visits, for a small run (an incremental month, a
      * monthly close): each referral's conversion and visit looked up by key. The filter
@@ -143,13 +146,13 @@ class MonthlyAggregation {
      */
     private static final String HASH_CONVERSIONS = """
             LEFT JOIN (SELECT c.endpoint_id, c.referral_id, c.visit_id, c.days_to_visit FROM referral_conversion c
-                           WHERE c.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId)) rc
+                           WHERE c.endpoint_id IN (%1$s)) rc
                        ON rc.endpoint_id = s.endpoint_id AND rc.referral_id = s.resource_id
                 LEFT JOIN (SELECT w.endpoint_id, w.resource_id, w.status, w.start_date FROM visit w
-                           WHERE w.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId)
+                           WHERE w.endpoint_id IN (%1$s)
                              AND w.deleted_at IS NULL) v
                        ON v.endpoint_id = rc.endpoint_id AND v.resource_id = rc.visit_id
-                WHERE s.outbound <> 1""";
+                WHERE s.outbound <> 1""".formatted(CLINIC_ENDPOINTS);
 
     /**
      * Runs counting more months than this are large: they join the conversions by hashing
@@ -169,7 +172,7 @@ class MonthlyAggregation {
                 decided, decided_converted, converted_0, converted_7, converted_14, converted_30, converted_60,
                 converted_90, converted_180, last_date, sent, patients, cancelled, visit_missed, waiting, no_visit,
                 median_days, p90_days, active_providers)
-            WITH scoped AS (
+            WITH scoped AS%5$s (
                 SELECT r.endpoint_id, r.resource_id, r.authored_month,
                        CAST(EXTRACT(YEAR FROM r.authored_month) * 12 + EXTRACT(MONTH FROM r.authored_month) AS INTEGER)
                            AS idx,
@@ -209,6 +212,9 @@ class MonthlyAggregation {
                                             JOIN visit bv ON bv.endpoint_id = vb.endpoint_id
                                                          AND bv.resource_id = vb.visit_id
                                             WHERE vb.endpoint_id = s.endpoint_id AND vb.referral_id = s.resource_id
+                                              -- said again for the probe planned as one hash of every
+                                              -- missed visit: only the clinic's, not every clinic's
+                                              AND vb.endpoint_id IN (%6$s)
                                               AND bv.status IN (:missedVisit) AND bv.deleted_at IS NULL)
                             THEN 1 ELSE 0 END AS visit_missed,
                        CASE WHEN s.authored_date >= CAST(:decidedBefore AS DATE) THEN 1 ELSE 0 END AS window_open
@@ -611,13 +617,17 @@ class MonthlyAggregation {
         this.own = own;
         this.directory = directory;
         SqlDialect dialect = SqlDialect.of(jdbc.getJdbcTemplate().getDataSource());
-        this.insertCounts = INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels, dialect.keyCollation,
-                LOOK_UP_CONVERSIONS);
-        this.insertManyCounts = INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels, dialect.keyCollation,
-                HASH_CONVERSIONS);
+        this.insertCounts = countingStatement(dialect, false);
+        this.insertManyCounts = countingStatement(dialect, true);
         this.insert = INSERT.formatted(dialect.windowMonths);
         this.beforeFacts = dialect.beforeFacts;
         this.smallRun = dialect.smallRun;
+    }
+
+    /** The counting statement in a dialect, for a large run (conversions hashed) or a small one (looked up). */
+    static String countingStatement(SqlDialect dialect, boolean large) {
+        return INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels, dialect.keyCollation,
+                large ? HASH_CONVERSIONS : LOOK_UP_CONVERSIONS, dialect.inlineScoped, CLINIC_ENDPOINTS);
     }
 
     /** year x 12 + month, as the statements compute it from a month's first day. */
