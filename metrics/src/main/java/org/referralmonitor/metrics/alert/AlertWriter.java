@@ -124,12 +124,19 @@ public class AlertWriter {
         alerts.stream().collect(Collectors.groupingBy(Resolve::clinicId,
                         Collectors.mapping(Resolve::month, Collectors.toSet())))
                 .forEach((clinicId, months) -> unresolved.put(clinicId, unresolved(clinicId, months)));
-        List<Resolve> existing = alerts.stream().filter(a -> unresolved.get(a.clinicId())
-                .contains(new Unresolved(a.kind(), a.orgKey(), a.month()))).toList();
-        if (existing.isEmpty()) {
+        resolveUnresolved(alerts.stream().filter(a -> unresolved.get(a.clinicId())
+                .contains(new Unresolved(a.kind(), a.orgKey(), a.month()))).toList(), now);
+    }
+
+    /**
+     * Resolves alerts the caller already found unresolved ({@link #unresolved}), without looking them
+     * up again; one already resolved since is left as it is.
+     */
+    public void resolveUnresolved(List<Resolve> alerts, OffsetDateTime now) {
+        if (alerts.isEmpty()) {
             return;
         }
-        jdbc.batchUpdate(RESOLVE, existing.stream().map(a -> (SqlParameterSource) new MapSqlParameterSource()
+        jdbc.batchUpdate(RESOLVE, alerts.stream().map(a -> (SqlParameterSource) new MapSqlParameterSource()
                 .addValue("clinicId", a.clinicId())
                 .addValue("kind", a.kind())
                 .addValue("orgKey", a.orgKey())

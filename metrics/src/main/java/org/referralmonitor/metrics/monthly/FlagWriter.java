@@ -115,6 +115,7 @@ class FlagWriter implements ItemWriter<Evaluation> {
                         .addValue("flags", con.createArrayOf("varchar", flags))
                         .addValue("revenues", con.createArrayOf("float8", revenues))));
         alerts.raise(raise, now);
-        alerts.resolve(resolve, now);
+        // only alerts of the chunk's look-up above: no second look-up
+        alerts.resolveUnresolved(resolve, now);
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  */
 class CountingStatementTest {
 
-    private static final String CLINIC_ONLY = "AND vb.endpoint_id IN (SELECT id FROM emr_endpoint WHERE clinic_id = :clinicId)";
+    private static final String CLINIC_ONLY = "AND vb.endpoint_id IN (" + MonthlyAggregation.CLINIC_ENDPOINTS + ")";
 
     @Test
     void onPostgresqlTheReferralsAreReadWhereUsedNotSpooled() {
