@@ -175,6 +175,59 @@ class ApiIT {
     }
 
     @Test
+    void aCoordinatorLogsOutreachAndSetsACadenceAndAManagerSeesTheReturn() {
+        String outreach = "/api/v1/clinics/lakeside-ortho/outreach";
+        // with 8 practices, October's drop across most of them holds the source alerts behind one FEED alert
+        Number feedAlert = http.get("/api/v1/alerts?clinic=lakeside-ortho&kind=feed", COORDINATOR, COORDINATOR_PW)
+                .<List<Number>>json("$[*].id").get(0);
+        String org = http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-10", COORDINATOR, COORDINATOR_PW)
+                .<List<String>>json("$.sources[?(@.orgKey != 'unknown')].orgKey").get(0);
+        String body = "{\"org\":\"" + org + "\",\"contactedOn\":\"2026-11-20\",\"channel\":\"visit\","
+                + "\"topic\":\"quality\",\"outcome\":\"meeting-booked\"}";
+        Http.Reply feed = http.post(outreach, body.replace("}", ",\"alertId\":" + feedAlert + "}"), "application/json",
+                COORDINATOR, COORDINATOR_PW);
+        assertThat(feed.status()).isEqualTo(400);
+        assertThat(feed.<String>json("$.detail")).isEqualTo("Alert " + feedAlert + " is not about '" + org + "' at "
+                + "Lakeside Orthopedics: it is about '*' at clinic 'lakeside-ortho'");
+
+        assertThat(http.post(outreach, body, "application/json", MANAGER, MANAGER_PW).status()).isEqualTo(403);
+        Http.Reply fax = http.post(outreach, body.replace("visit", "fax"), "application/json", COORDINATOR,
+                COORDINATOR_PW);
+        assertThat(fax.status()).isEqualTo(400);
+        assertThat(fax.<String>json("$.detail")).isEqualTo("channel must be one of [call, visit, email, letter, "
+                + "event]; got 'fax'");
+        assertThat(http.post(outreach, body.replace("2026-11-20", "20.11.2026"), "application/json", COORDINATOR,
+                COORDINATOR_PW).<String>json("$.detail")).isEqualTo("contactedOn must be YYYY-MM-DD, for example "
+                        + "2026-11-23; got '20.11.2026'");
+
+        Http.Reply logged = http.post(outreach, body, "application/json", COORDINATOR, COORDINATOR_PW);
+
+        assertThat(logged.status()).isEqualTo(201);
+        assertThat(logged.headers().getLocation().toString()).matches("/api/v1/clinics/lakeside-ortho/outreach/\\d+");
+        assertThat(logged.<String>json("$.channel")).isEqualTo("VISIT");
+        assertThat(logged.<String>json("$.outcome")).isEqualTo("MEETING_BOOKED");
+        assertThat(logged.<String>json("$.loggedBy")).isEqualTo(COORDINATOR);
+        assertThat(http.get(logged.headers().getLocation().toString(), MANAGER, MANAGER_PW).<String>json("$.orgKey"))
+                .isEqualTo(org);
+        assertThat(http.get(outreach + "?org=" + org, MANAGER, MANAGER_PW).<List<String>>json("$[*].contactedOn"))
+                .containsExactly("2026-11-20");
+
+        String cadence = "{\"org\":\"" + org + "\",\"everyDays\":7}";
+        assertThat(http.put(outreach + "/cadence", MANAGER, MANAGER_PW).status()).isEqualTo(403);
+        Http.Reply set = http.call("PUT", outreach + "/cadence", cadence, COORDINATOR, COORDINATOR_PW);
+        assertThat(set.status()).isEqualTo(200);
+        assertThat(set.<String>json("$.nextDue")).isEqualTo("2026-11-27");
+        assertThat(http.delete(outreach + "/cadence?org=" + org, COORDINATOR, COORDINATOR_PW).status()).isEqualTo(204);
+        assertThat(http.delete(outreach + "/cadence?org=" + org, COORDINATOR, COORDINATOR_PW).status()).isEqualTo(404);
+
+        Http.Reply back = http.get(outreach + "/return", MANAGER, MANAGER_PW);
+        assertThat(back.<String>json("$.through")).isEqualTo("2026-10");
+        assertThat(back.<List<String>>json("$.contacted[*].orgKey")).containsExactly(org);
+        assertThat(back.<List<Integer>>json("$.contacted[*].monthsAfter")).as("too early to tell").containsExactly(0);
+        assertThat(back.<List<Integer>>json("$.contacted[*].monthsBefore")).containsExactly(3);
+    }
+
+    @Test
     void errorsSayWhatAndWhere() {
         Http.Reply unknown = http.post("/api/v1/endpoints/no-such-emr/sync", "admin", "admin-test-password");
         assertThat(unknown.status()).isEqualTo(404);

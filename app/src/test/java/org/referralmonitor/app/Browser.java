@@ -1,9 +1,13 @@
 package org.referralmonitor.app;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
@@ -37,6 +41,27 @@ final class Browser {
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().implicitlyWait(Duration.ZERO);
         return driver;
+    }
+
+    /** Signs in on the login page and waits until the next page replaced it. */
+    static void signIn(WebDriver browser, int port, String user, String password) {
+        browser.get("http://localhost:" + port + "/login");
+        browser.findElement(By.id("username")).sendKeys(user);
+        browser.findElement(By.id("password")).sendKeys(password);
+        submit(browser, browser.findElement(By.id("sign-in")));
+    }
+
+    /** Clicks and waits until the next page replaced this one, so nothing of the old page is read. */
+    static void submit(WebDriver browser, WebElement element) {
+        element.click();
+        awaitReplaced(browser, element, Duration.ofSeconds(60));
+    }
+
+    /** Saves what the browser shows as target/screenshots/{name}. */
+    static void screenshot(TakesScreenshot browser, String name) throws IOException {
+        Path dir = Path.of("target", "screenshots");
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(name), browser.getScreenshotAs(OutputType.BYTES));
     }
 
     /**

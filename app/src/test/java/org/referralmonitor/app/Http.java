@@ -42,6 +42,11 @@ public final class Http {
         return call(HttpMethod.POST, path, body, contentType, user, password);
     }
 
+    /** Any method with a JSON body. */
+    public Reply call(String method, String path, String json, String user, String password) {
+        return call(HttpMethod.valueOf(method), path, json, "application/json", user, password);
+    }
+
     public Reply put(String path, String user, String password) {
         return call(HttpMethod.PUT, path, user, password);
     }

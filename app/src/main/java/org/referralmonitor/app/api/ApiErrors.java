@@ -3,6 +3,7 @@ package org.referralmonitor.app.api;
 import java.net.URI;
 import org.referralmonitor.ingest.sync.SyncNotStartedException;
 import org.referralmonitor.ingest.sync.UnknownEndpointException;
+import org.referralmonitor.metrics.outreach.InvalidOutreachException;
 import org.referralmonitor.profiles.conformance.InvalidJsonException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -13,8 +14,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @RestControllerAdvice(basePackageClasses = ApiErrors.class)
 class ApiErrors {
 
-    @ExceptionHandler(InvalidRequestException.class)
-    ProblemDetail invalid(InvalidRequestException e) {
+    @ExceptionHandler({InvalidRequestException.class, InvalidOutreachException.class})
+    ProblemDetail invalid(RuntimeException e) {
         return problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
     }
 

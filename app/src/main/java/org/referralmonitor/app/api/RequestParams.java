@@ -1,6 +1,7 @@
 package org.referralmonitor.app.api;
 
 import java.security.Principal;
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -26,6 +27,22 @@ public final class RequestParams {
             return YearMonth.parse(value);
         } catch (DateTimeParseException e) {
             throw new InvalidRequestException("month must be YYYY-MM, for example 2026-10; got '" + value + "'");
+        }
+    }
+
+    /** A day written YYYY-MM-DD, or null when absent; {@code field} names it in the error. */
+    public static LocalDate day(String field, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            if (!value.strip().matches("\\d{4}-\\d{2}-\\d{2}")) {
+                throw new DateTimeParseException("shape", value, 0);
+            }
+            return LocalDate.parse(value.strip());
+        } catch (DateTimeParseException e) {
+            throw new InvalidRequestException(field + " must be YYYY-MM-DD, for example 2026-11-23; got '" + value
+                    + "'");
         }
     }
 

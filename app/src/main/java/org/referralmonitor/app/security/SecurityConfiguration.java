@@ -41,6 +41,9 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.POST, "/api/v1/validate").authenticated()
                         .requestMatchers(HttpMethod.POST, "/api/v1/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/api/v1/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.POST, "/api/v1/clinics/*/outreach").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.PUT, "/api/v1/clinics/*/outreach/cadence").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.DELETE, "/api/v1/clinics/*/outreach/cadence").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/api/v1/jobs/**").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
                         .requestMatchers(HttpMethod.PUT, "/api/v1/clinics/*/baseline").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
                         .requestMatchers(HttpMethod.DELETE, "/api/v1/clinics/*/baseline").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
@@ -61,6 +64,8 @@ class SecurityConfiguration {
                         .requestMatchers("/actuator/**").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.POST, "/clinics/*/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
+                        .requestMatchers(HttpMethod.POST, "/clinics/*/outreach", "/clinics/*/outreach/cadence",
+                                "/clinics/*/outreach/cadence/clear").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/clinics/*/metrics/recompute", "/clinics/*/baseline",
                                 "/clinics/*/baseline/clear").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
                         .requestMatchers("/endpoints/new").hasRole(Roles.ADMIN)

@@ -1,23 +1,29 @@
 package org.referralmonitor.app.web;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.referralmonitor.app.api.BaselineFixing;
 import org.referralmonitor.app.api.InvalidRequestException;
 import org.referralmonitor.app.api.NotFoundException;
 import org.referralmonitor.app.api.RequestParams;
 import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.app.security.Roles;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.metrics.alert.Alerts;
 import org.referralmonitor.metrics.baseline.FixedBaseline;
 import org.referralmonitor.metrics.baseline.FixedBaselines;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
+import org.referralmonitor.metrics.outreach.OutreachLog;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -32,25 +38,41 @@ import org.springframework.web.util.UriComponentsBuilder;
 @Controller
 class ClinicMetricsController {
 
+    /** Contacts listed on a source's page, newest first. */
+    static final int SOURCE_OUTREACH = 50;
+
     private final EndpointDirectory directory;
     private final SourceReport report;
     private final MonthlyMetricsRunner runner;
     private final FixedBaselines baselines;
     private final BaselineFixing fixing;
+    private final OutreachLog outreach;
+    private final Alerts alerts;
 
     ClinicMetricsController(EndpointDirectory directory, SourceReport report, MonthlyMetricsRunner runner,
-            FixedBaselines baselines, BaselineFixing fixing) {
+            FixedBaselines baselines, BaselineFixing fixing, OutreachLog outreach, Alerts alerts) {
         this.directory = directory;
         this.report = report;
         this.runner = runner;
         this.baselines = baselines;
         this.fixing = fixing;
+        this.outreach = outreach;
+        this.alerts = alerts;
     }
 
-    /** One source's month: its figures, why its referrals did not convert, its referring providers. */
+    /** Whether the signed-in user may log outreach and set cadences (administrators and coordinators). */
+    @ModelAttribute("coordinator")
+    boolean coordinator(HttpServletRequest request) {
+        return request.isUserInRole(Roles.ADMIN) || request.isUserInRole(Roles.COORDINATOR);
+    }
+
+    /**
+     * One source's month: its figures, why its referrals did not convert, its referring providers, and
+     * the outreach to it ({@code alert}: the alert the outreach form answers, preselected).
+     */
     @GetMapping("/clinics/{id}/source")
     String source(@PathVariable String id, @RequestParam String org, @RequestParam(required = false) String month,
-            Model model) {
+            @RequestParam(required = false) Long alert, Model model) {
         Clinic clinic = RequestParams.clinic(directory, id);
         YearMonth lastComplete = runner.lastCompleteMonth(id);
         YearMonth selected = RequestParams.month(month, lastComplete);
@@ -67,6 +89,13 @@ class ClinicMetricsController {
         model.addAttribute("s", SourceView.of(source));
         model.addAttribute("providers", report.providers(id, selected, org).stream().map(ProviderView::new).toList());
         model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
+        model.addAttribute("outreach", outreach.find(id, org, SOURCE_OUTREACH));
+        model.addAttribute("cadence", outreach.cadence(id, org).orElse(null));
+        model.addAttribute("sourceAlerts", Stream.concat(alerts.find(id, "OPEN").stream(),
+                alerts.find(id, "ACKNOWLEDGED").stream()).filter(a -> a.orgKey().equals(org)).toList());
+        model.addAttribute("selectedAlert", alert);
+        model.addAttribute("today", outreach.today(id));
+        model.addAttribute("labels", OutreachLabels.INSTANCE);
         return "source";
     }
 

@@ -28,6 +28,8 @@ import org.referralmonitor.metrics.baseline.FixedBaselines;
 import org.referralmonitor.metrics.feed.FeedCheck;
 import org.referralmonitor.metrics.feed.FeedHealth;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
+import org.referralmonitor.metrics.outreach.OutreachLog;
+import org.referralmonitor.metrics.outreach.OutreachReturns;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.stereotype.Controller;
@@ -104,11 +106,14 @@ class DashboardController {
     private final MonthlyMetricsRunner runner;
     private final FixedBaselines baselines;
     private final FeedHealth feedHealth;
+    private final OutreachLog outreach;
+    private final OutreachReturns returns;
     private final boolean demoLogin;
 
     DashboardController(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues,
             SourceReport report, Alerts alerts, MonthlyMetricsRunner runner, FixedBaselines baselines,
-            FeedHealth feedHealth, AppProperties app, IngestProperties ingest) {
+            FeedHealth feedHealth, OutreachLog outreach, OutreachReturns returns, AppProperties app,
+            IngestProperties ingest) {
         this.directory = directory;
         this.syncs = syncs;
         this.review = review;
@@ -118,6 +123,8 @@ class DashboardController {
         this.runner = runner;
         this.baselines = baselines;
         this.feedHealth = feedHealth;
+        this.outreach = outreach;
+        this.returns = returns;
         this.demoLogin = ingest.sandbox().enabled() && app.demoLogin()
                 && (app.adminPassword() == null || app.adminPassword().isBlank());
     }
@@ -192,6 +199,8 @@ class DashboardController {
         model.addAttribute("feedCheck", feedHealth.find(id, selected).orElse(null));
         model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
         model.addAttribute("fixMonths", fixMonths(lastComplete, computedMonths));
+        model.addAttribute("outreachDue", outreach.due(id));
+        model.addAttribute("outreachReturn", new OutreachReturnView(returns.of(id)));
         model.addAttribute("jobs", runner.queuedAndRecent(id, JOB_RUNS).stream().map(JobRunView::new).toList());
         model.addAttribute("sparkWidth", Sparkline.WIDTH);
         model.addAttribute("sparkHeight", Sparkline.HEIGHT);

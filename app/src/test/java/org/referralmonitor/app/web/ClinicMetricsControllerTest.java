@@ -49,7 +49,8 @@ class ClinicMetricsControllerTest {
         when(runner.submit(any(), any(), org.mockito.ArgumentMatchers.anyBoolean(), any()))
                 .thenReturn(new MetricsJobRun(null, CLINIC, "2026-10", "QUEUED", null, null, null, "recompute"));
         mvc = MockMvcBuilders.standaloneSetup(new ClinicMetricsController(directory, mock(SourceReport.class), runner,
-                baselines, fixing)).build();
+                baselines, fixing, mock(org.referralmonitor.metrics.outreach.OutreachLog.class),
+                mock(org.referralmonitor.metrics.alert.Alerts.class))).build();
     }
 
     @Test

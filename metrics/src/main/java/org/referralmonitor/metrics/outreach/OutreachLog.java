@@ -1,0 +1,367 @@
+package org.referralmonitor.metrics.outreach;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * What referral coordinators do about their sources: log a contact with a practice (answering an
+ * alert acknowledges it), keep a cadence per practice, and list the practices that should hear from
+ * the clinic now. Only structured fields are kept, no notes: free text is where patient details
+ * would end up.
+ */
+@Service
+public class OutreachLog {
+
+    /** How the practice was contacted, in the order forms offer them. */
+    public static final List<String> CHANNELS = List.of("CALL", "VISIT", "EMAIL", "LETTER", "EVENT");
+    /** What it was about. */
+    public static final List<String> TOPICS = List.of("VOLUME", "QUALITY", "SCHEDULING", "FEEDBACK", "RELATIONSHIP");
+    /** How it went. */
+    public static final List<String> OUTCOMES = List.of("REACHED", "MESSAGE_LEFT", "NOT_REACHED", "MEETING_BOOKED");
+    /** Cadences a practice can be given, in days (the table's check says the same). */
+    public static final int MIN_CADENCE_DAYS = 7;
+    public static final int MAX_CADENCE_DAYS = 366;
+    /** How far back a contact can be logged (a typed year is more often a typo than history). */
+    public static final int MAX_YEARS_BACK = 5;
+
+    /** Alert kinds about a practice's referrals that outreach answers (FEED is about the clinic's feed). */
+    static final Set<String> SOURCE_KINDS = Set.of("SLOWDOWN", "GONE_DARK", "SUSTAINED_DECLINE", "CONVERSION_COLLAPSE",
+            "RECIPROCITY_FLIP");
+
+    private static final String SELECT = """
+            SELECT o.*, (SELECT MAX(n.name) FROM organization n WHERE n.source_key = o.org_key) AS source_name
+            FROM outreach o
+            """;
+
+    private final JdbcClient jdbc;
+    private final EndpointDirectory directory;
+    private final Clock clock;
+
+    OutreachLog(JdbcClient jdbc, EndpointDirectory directory, Optional<Clock> clock) {
+        this.jdbc = jdbc;
+        this.directory = directory;
+        this.clock = clock.orElse(Clock.systemUTC());
+    }
+
+    /**
+     * Keeps a contact with a practice. When it answers an open alert, the alert is acknowledged.
+     *
+     * @throws InvalidOutreachException when a field is missing or not one of the known values, the day
+     *     is in the future, the practice has no figures at the clinic, or the alert is another's
+     */
+    @Transactional
+    public Outreach log(String clinicId, NewOutreach contact, String user) {
+        Clinic clinic = clinic(clinicId);
+        String org = knownSource(clinic, contact.orgKey());
+        LocalDate today = today(clinic);
+        LocalDate day = contact.contactedOn() == null ? today : contact.contactedOn();
+        if (day.isAfter(today)) {
+            throw new InvalidOutreachException("contactedOn " + day + " is in the future: today is " + today + " at "
+                    + clinic.name() + " (" + clinic.timeZone() + ")");
+        }
+        if (day.isBefore(today.minusYears(MAX_YEARS_BACK))) {
+            throw new InvalidOutreachException("contactedOn " + day + " is more than " + MAX_YEARS_BACK
+                    + " years ago: today is " + today + " at " + clinic.name());
+        }
+        String channel = oneOf("channel", contact.channel(), CHANNELS);
+        String topic = oneOf("topic", contact.topic(), TOPICS);
+        String outcome = oneOf("outcome", contact.outcome(), OUTCOMES);
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        if (contact.alertId() != null) {
+            answer(clinic, org, contact.alertId(), now);
+        }
+        KeyHolder key = new GeneratedKeyHolder();
+        jdbc.sql("""
+                INSERT INTO outreach (clinic_id, org_key, contacted_on, channel, topic, outcome, alert_id, logged_by,
+                                      logged_at)
+                VALUES (:clinic, :org, :day, :channel, :topic, :outcome, :alert, :user, :now)
+                """)
+                .param("clinic", clinic.id()).param("org", org).param("day", day).param("channel", channel)
+                .param("topic", topic).param("outcome", outcome).param("alert", contact.alertId())
+                .param("user", user).param("now", now)
+                .update(key, "id");
+        return find(key.getKey().longValue()).orElseThrow();
+    }
+
+    public Optional<Outreach> find(long id) {
+        return jdbc.sql(SELECT + " WHERE o.id = :id").param("id", id).query(OutreachLog::outreach).optional();
+    }
+
+    /** The clinic's logged contacts, newest first; of one practice when {@code orgKey} is given. */
+    public List<Outreach> find(String clinicId, String orgKey, int limit) {
+        return jdbc.sql(SELECT + """
+                WHERE o.clinic_id = :clinic AND (CAST(:org AS VARCHAR(200)) IS NULL OR o.org_key = CAST(:org AS VARCHAR(200)))
+                ORDER BY o.contacted_on DESC, o.id DESC
+                FETCH FIRST :limit ROWS ONLY
+                """)
+                .param("clinic", clinicId).param("org", orgKey).param("limit", limit)
+                .query(OutreachLog::outreach).list();
+    }
+
+    /**
+     * Sets how often the practice should hear from the clinic.
+     *
+     * @throws InvalidOutreachException when the days are out of range or the practice has no figures at the clinic
+     */
+    public Cadence setCadence(String clinicId, String orgKey, int everyDays, String user) {
+        Clinic clinic = clinic(clinicId);
+        String org = knownSource(clinic, orgKey);
+        if (everyDays < MIN_CADENCE_DAYS || everyDays > MAX_CADENCE_DAYS) {
+            throw new InvalidOutreachException("everyDays must be between " + MIN_CADENCE_DAYS + " and "
+                    + MAX_CADENCE_DAYS + "; got " + everyDays);
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        if (updateCadence(clinic.id(), org, everyDays, user, now) == 0) {
+            try {
+                jdbc.sql("""
+                        INSERT INTO outreach_cadence (clinic_id, org_key, every_days, set_by, set_at)
+                        VALUES (:clinic, :org, :days, :user, :now)
+                        """).param("clinic", clinic.id()).param("org", org).param("days", everyDays)
+                        .param("user", user).param("now", now).update();
+            } catch (DuplicateKeyException e) {
+                // set at the same moment by another request (a double click): this one's value wins
+                updateCadence(clinic.id(), org, everyDays, user, now);
+            }
+        }
+        return cadence(clinic.id(), org).orElseThrow();
+    }
+
+    private int updateCadence(String clinicId, String org, int everyDays, String user, OffsetDateTime now) {
+        return jdbc.sql("""
+                UPDATE outreach_cadence SET every_days = :days, set_by = :user, set_at = :now
+                WHERE clinic_id = :clinic AND org_key = :org
+                """).param("clinic", clinicId).param("org", org).param("days", everyDays).param("user", user)
+                .param("now", now).update();
+    }
+
+    /** @return whether the practice had a cadence */
+    @Transactional
+    public boolean clearCadence(String clinicId, String orgKey) {
+        return jdbc.sql("DELETE FROM outreach_cadence WHERE clinic_id = :clinic AND org_key = :org")
+                .param("clinic", clinicId).param("org", orgKey).update() > 0;
+    }
+
+    public Optional<Cadence> cadence(String clinicId, String orgKey) {
+        Optional<Clinic> clinic = directory.clinic(clinicId);
+        if (clinic.isEmpty()) {
+            return Optional.empty();
+        }
+        ZoneId zone = clinic.get().timeZone();
+        return jdbc.sql("""
+                SELECT c.org_key, c.every_days, c.set_by, c.set_at,
+                       (SELECT MAX(o.contacted_on) FROM outreach o
+                        WHERE o.clinic_id = c.clinic_id AND o.org_key = c.org_key) AS last_contact
+                FROM outreach_cadence c WHERE c.clinic_id = :clinic AND c.org_key = :org
+                """)
+                .param("clinic", clinicId).param("org", orgKey)
+                .query((rs, n) -> cadence(rs, zone))
+                .optional();
+    }
+
+    /**
+     * The practices that should hear from the clinic now, most overdue first: those with an open or
+     * acknowledged alert about their referrals and no contact logged since it was raised (nor one
+     * answering it), and those whose cadence is up.
+     */
+    public List<OutreachDue> due(String clinicId) {
+        Clinic clinic = clinic(clinicId);
+        ZoneId zone = clinic.timeZone();
+        LocalDate today = today(clinic);
+        Map<String, LocalDate> lastContact = new HashMap<>();
+        jdbc.sql("SELECT org_key, MAX(contacted_on) AS last_contact FROM outreach WHERE clinic_id = :clinic GROUP BY org_key")
+                .param("clinic", clinic.id())
+                .query(rs -> {
+                    lastContact.put(rs.getString(1), rs.getObject(2, LocalDate.class));
+                });
+        Set<Long> answered = new TreeSet<>(jdbc.sql("SELECT DISTINCT alert_id FROM outreach WHERE clinic_id = :clinic "
+                + "AND alert_id IS NOT NULL").param("clinic", clinic.id()).query(Long.class).list());
+        Map<String, OutreachDue> due = new HashMap<>();
+        jdbc.sql("""
+                SELECT id, kind, org_key, month_start, created_at FROM alert
+                WHERE clinic_id = :clinic AND status IN ('OPEN', 'ACKNOWLEDGED') AND kind IN (:kinds)
+                ORDER BY created_at, id
+                """)
+                .param("clinic", clinic.id()).param("kinds", SOURCE_KINDS)
+                .query(rs -> {
+                    String org = rs.getString("org_key");
+                    LocalDate raised = rs.getObject("created_at", OffsetDateTime.class).atZoneSameInstant(zone)
+                            .toLocalDate();
+                    LocalDate last = lastContact.get(org);
+                    if (answered.contains(rs.getLong("id")) || (last != null && !last.isBefore(raised))
+                            || due.containsKey(org)) {
+                        return;
+                    }
+                    due.put(org, new OutreachDue(org, null, rs.getLong("id"), rs.getString("kind"),
+                            YearMonth.from(rs.getObject("month_start", LocalDate.class)), last, null, raised,
+                            Math.max(0, ChronoUnit.DAYS.between(raised, today)), null));
+                });
+        jdbc.sql("SELECT org_key, every_days, set_by, set_at, NULL AS last_contact FROM outreach_cadence "
+                + "WHERE clinic_id = :clinic")
+                .param("clinic", clinic.id())
+                .query(rs -> {
+                    String org = rs.getString("org_key");
+                    Cadence c = cadence(rs, zone, lastContact.get(org));
+                    OutreachDue byAlert = due.get(org);
+                    if (byAlert != null) {
+                        due.put(org, new OutreachDue(org, null, byAlert.alertId(), byAlert.alertKind(),
+                                byAlert.alertMonth(), byAlert.lastContact(), c.everyDays(), byAlert.dueOn(),
+                                byAlert.daysOverdue(), null));
+                    } else if (!c.nextDue().isAfter(today)) {
+                        due.put(org, new OutreachDue(org, null, null, null, null, c.lastContact(), c.everyDays(),
+                                c.nextDue(), ChronoUnit.DAYS.between(c.nextDue(), today), null));
+                    }
+                });
+        Map<String, String> names = names(due.keySet());
+        Map<String, YearMonth> newest = newestMonths(clinic.id(), due.keySet());
+        List<OutreachDue> list = new ArrayList<>();
+        for (OutreachDue d : due.values()) {
+            list.add(new OutreachDue(d.orgKey(), names.get(d.orgKey()), d.alertId(), d.alertKind(), d.alertMonth(),
+                    d.lastContact(), d.everyDays(), d.dueOn(), d.daysOverdue(),
+                    d.alertMonth() != null ? d.alertMonth() : newest.get(d.orgKey())));
+        }
+        list.sort(Comparator.comparing((OutreachDue d) -> d.alertId() == null)
+                .thenComparing(OutreachDue::daysOverdue, Comparator.reverseOrder())
+                .thenComparing(OutreachDue::orgKey));
+        return list;
+    }
+
+    /** The newest month with figures of each practice at the clinic. */
+    private Map<String, YearMonth> newestMonths(String clinicId, Collection<String> orgKeys) {
+        Map<String, YearMonth> months = new HashMap<>();
+        if (orgKeys.isEmpty()) {
+            return months;
+        }
+        jdbc.sql("""
+                SELECT org_key, MAX(month_start) FROM source_month
+                WHERE clinic_id = :clinic AND practitioner_key = '*' AND org_key IN (:keys)
+                GROUP BY org_key
+                """)
+                .param("clinic", clinicId).param("keys", orgKeys)
+                .query(rs -> {
+                    months.put(rs.getString(1), YearMonth.from(rs.getObject(2, LocalDate.class)));
+                });
+        return months;
+    }
+
+    /** The practices' names in the EMRs' directories, where known. */
+    Map<String, String> names(Collection<String> orgKeys) {
+        Map<String, String> names = new HashMap<>();
+        if (orgKeys.isEmpty()) {
+            return names;
+        }
+        jdbc.sql("SELECT source_key, MAX(name) FROM organization WHERE source_key IN (:keys) GROUP BY source_key")
+                .param("keys", orgKeys)
+                .query(rs -> {
+                    names.put(rs.getString(1), rs.getString(2));
+                });
+        return names;
+    }
+
+    /** Today in the clinic's time zone: the latest day a contact can be logged for. */
+    public LocalDate today(String clinicId) {
+        return today(clinic(clinicId));
+    }
+
+    LocalDate today(Clinic clinic) {
+        return LocalDate.now(clock.withZone(clinic.timeZone()));
+    }
+
+    private Clinic clinic(String clinicId) {
+        return directory.clinic(clinicId)
+                .orElseThrow(() -> new InvalidOutreachException("No clinic '" + clinicId + "'"));
+    }
+
+    /** The practice key as the figures have it; refused when the clinic has no figures for it. */
+    private String knownSource(Clinic clinic, String orgKey) {
+        if (orgKey == null || orgKey.isBlank()) {
+            throw new InvalidOutreachException("org is required: the practice's key as the clinic's sources list it "
+                    + "(orgKey)");
+        }
+        String org = orgKey.strip();
+        boolean known = jdbc.sql("""
+                SELECT COUNT(*) FROM source_month
+                WHERE clinic_id = :clinic AND org_key = :org AND practitioner_key = '*'
+                """).param("clinic", clinic.id()).param("org", org).query(Integer.class).single() > 0;
+        if (!known || "unknown".equals(org)) {
+            throw new InvalidOutreachException("No referring practice '" + org + "' in the figures of " + clinic.name()
+                    + ": outreach is logged for the practices its sources list");
+        }
+        return org;
+    }
+
+    /** Checks that the alert is about this practice at this clinic, and acknowledges it when open. */
+    private void answer(Clinic clinic, String org, long alertId, OffsetDateTime now) {
+        String[] alert = jdbc.sql("SELECT clinic_id, org_key, status FROM alert WHERE id = :id")
+                .param("id", alertId)
+                .query((rs, n) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                .optional()
+                .orElseThrow(() -> new InvalidOutreachException("No alert " + alertId));
+        if (!clinic.id().equals(alert[0]) || !org.equals(alert[1])) {
+            throw new InvalidOutreachException("Alert " + alertId + " is not about '" + org + "' at " + clinic.name()
+                    + ": it is about '" + alert[1] + "' at clinic '" + alert[0] + "'");
+        }
+        if ("OPEN".equals(alert[2])) {
+            jdbc.sql("UPDATE alert SET status = 'ACKNOWLEDGED', updated_at = :now WHERE id = :id AND status = 'OPEN'")
+                    .param("id", alertId).param("now", now).update();
+        }
+    }
+
+    /** The value in upper case with '-' and spaces as '_' ("message left" is MESSAGE_LEFT), if known. */
+    static String oneOf(String field, String value, List<String> known) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidOutreachException(field + " is required: one of " + lower(known));
+        }
+        String v = value.strip().toUpperCase(Locale.ROOT).replace('-', '_').replace(' ', '_');
+        if (!known.contains(v)) {
+            throw new InvalidOutreachException(field + " must be one of " + lower(known) + "; got '" + value + "'");
+        }
+        return v;
+    }
+
+    private static String lower(List<String> values) {
+        return values.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList().toString();
+    }
+
+    private static Outreach outreach(ResultSet rs, int row) throws SQLException {
+        Long alert = rs.getObject("alert_id", Long.class);
+        return new Outreach(rs.getLong("id"), rs.getString("clinic_id"), rs.getString("org_key"),
+                rs.getString("source_name"), rs.getObject("contacted_on", LocalDate.class), rs.getString("channel"),
+                rs.getString("topic"), rs.getString("outcome"), alert, rs.getString("logged_by"),
+                rs.getObject("logged_at", OffsetDateTime.class));
+    }
+
+    private static Cadence cadence(ResultSet rs, ZoneId zone) throws SQLException {
+        return cadence(rs, zone, rs.getObject("last_contact", LocalDate.class));
+    }
+
+    private static Cadence cadence(ResultSet rs, ZoneId zone, LocalDate lastContact) throws SQLException {
+        int days = rs.getInt("every_days");
+        OffsetDateTime setAt = rs.getObject("set_at", OffsetDateTime.class);
+        LocalDate next = lastContact != null ? lastContact.plusDays(days) : setAt.atZoneSameInstant(zone).toLocalDate();
+        return new Cadence(rs.getString("org_key"), days, rs.getString("set_by"), setAt, lastContact, next);
+    }
+}
