@@ -173,6 +173,11 @@ class OutreachBrowserIT {
                 .andExpect(content().string(not(containsString("id=\"log-outreach\""))));
         mvc.perform(get("/clinics/lakeside-ortho/source").param("org", org).param("month", "2026-10").with(coordinator))
                 .andExpect(content().string(containsString("id=\"log-outreach\"")));
+        mvc.perform(get("/clinics/lakeside-ortho").with(coordinator))
+                .andExpect(content().string(containsString(">Log outreach</a>")));
+        mvc.perform(get("/clinics/lakeside-ortho").with(manager))
+                .andExpect(content().string(containsString("id=\"outreach-return\"")))
+                .andExpect(content().string(not(containsString(">Log outreach</a>"))));
         assertThat(outreach.find("lakeside-ortho", null, 10)).isEmpty();
     }
 

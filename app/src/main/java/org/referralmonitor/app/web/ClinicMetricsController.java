@@ -1,6 +1,5 @@
 package org.referralmonitor.app.web;
 
-import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import org.referralmonitor.app.api.InvalidRequestException;
 import org.referralmonitor.app.api.NotFoundException;
 import org.referralmonitor.app.api.RequestParams;
 import org.referralmonitor.ingest.endpoint.Clinic;
-import org.referralmonitor.app.security.Roles;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.metrics.alert.Alerts;
 import org.referralmonitor.metrics.baseline.FixedBaseline;
@@ -23,7 +21,6 @@ import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -58,12 +55,6 @@ class ClinicMetricsController {
         this.fixing = fixing;
         this.outreach = outreach;
         this.alerts = alerts;
-    }
-
-    /** Whether the signed-in user may log outreach and set cadences (administrators and coordinators). */
-    @ModelAttribute("coordinator")
-    boolean coordinator(HttpServletRequest request) {
-        return request.isUserInRole(Roles.ADMIN) || request.isUserInRole(Roles.COORDINATOR);
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.referralmonitor.app.web;
 
-import jakarta.servlet.http.HttpServletRequest;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.api.RequestParams;
-import org.referralmonitor.app.security.Roles;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
@@ -35,7 +33,6 @@ import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -127,21 +124,6 @@ class DashboardController {
         this.returns = returns;
         this.demoLogin = ingest.sandbox().enabled() && app.demoLogin()
                 && (app.adminPassword() == null || app.adminPassword().isBlank());
-    }
-
-    /** Whether the signed-in user may connect and test endpoints: the templates show those controls only then. */
-    @ModelAttribute("admin")
-    boolean admin(HttpServletRequest request) {
-        return request.isUserInRole(Roles.ADMIN);
-    }
-
-    /**
-     * Whether the signed-in user may recompute months and fix baselines (administrators and practice
-     * managers): the templates show those controls only then.
-     */
-    @ModelAttribute("manager")
-    boolean manager(HttpServletRequest request) {
-        return request.isUserInRole(Roles.ADMIN) || request.isUserInRole(Roles.MANAGER);
     }
 
     @GetMapping("/login")

@@ -1,0 +1,32 @@
+package org.referralmonitor.app.web;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.referralmonitor.app.security.Roles;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ModelAttribute;
+
+/**
+ * What the signed-in user may do, for every dashboard page: the templates show a control only to
+ * those SecurityConfiguration lets use it.
+ */
+@ControllerAdvice(basePackageClasses = RoleModel.class)
+class RoleModel {
+
+    /** Connects and tests endpoints. */
+    @ModelAttribute("admin")
+    boolean admin(HttpServletRequest request) {
+        return request.isUserInRole(Roles.ADMIN);
+    }
+
+    /** Recomputes months and fixes baselines (administrators and practice managers). */
+    @ModelAttribute("manager")
+    boolean manager(HttpServletRequest request) {
+        return request.isUserInRole(Roles.ADMIN) || request.isUserInRole(Roles.MANAGER);
+    }
+
+    /** Logs outreach and sets cadences (administrators and coordinators). */
+    @ModelAttribute("coordinator")
+    boolean coordinator(HttpServletRequest request) {
+        return request.isUserInRole(Roles.ADMIN) || request.isUserInRole(Roles.COORDINATOR);
+    }
+}
