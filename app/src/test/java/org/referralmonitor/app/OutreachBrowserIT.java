@@ -103,8 +103,13 @@ class OutreachBrowserIT {
         String org = (String) alert.get("orgKey");
         String name = (String) alert.get("sourceName");
         LocalDate today = outreach.today(clinic);
+        int due = outreach.due(clinic).size();
         signIn();
+        browser.get(url("/"));
 
+        assertThat(browser.findElements(By.cssSelector(".clinic-card a.outreach-due"))).extracting(WebElement::getText)
+                .as("the start page's clinic card").contains(due + (due == 1 ? " practice" : " practices")
+                        + " due for outreach");
         browser.get(url("/clinics/" + clinic));
         assertThat(browser.findElements(By.cssSelector("#outreach-due tr.due"))).extracting(r -> r.getAttribute("data-org"))
                 .as("an alert nobody answered").contains(org);

@@ -76,8 +76,10 @@ class DashboardController {
      * A clinic card on the start page.
      *
      * @param feedSuspect the feed check of {@code month} found the feed may be incomplete: its source alerts are held
+     * @param outreachDue practices to contact now (an unanswered alert, or a cadence that is up)
      */
-    record ClinicCard(Clinic clinic, YearMonth month, int openAlerts, List<Feed> feeds, boolean feedSuspect) {
+    record ClinicCard(Clinic clinic, YearMonth month, int openAlerts, List<Feed> feeds, boolean feedSuspect,
+            int outreachDue) {
     }
 
     /** A month a baseline can be fixed at, and whether it must be computed first. */
@@ -138,7 +140,8 @@ class DashboardController {
                 .map(c -> {
                     YearMonth month = runner.lastCompleteMonth(c.id());
                     return new ClinicCard(c, month, alerts.find(c.id(), "OPEN").size(), feeds(c.id()),
-                            feedHealth.find(c.id(), month).map(FeedCheck::suspect).orElse(false));
+                            feedHealth.find(c.id(), month).map(FeedCheck::suspect).orElse(false),
+                            outreach.due(c.id()).size());
                 })
                 .toList();
         model.addAttribute("cards", cards);
