@@ -87,10 +87,7 @@ class DashboardBrowserIT {
 
     @BeforeEach
     void open() {
-        // the first sync computes the months of history on H2 (one run per clinic; seconds when idle)
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).until(() ->
-                sandbox.world().clinics().stream().allMatch(c -> runner.history(c.id(), 20).stream()
-                        .anyMatch(r -> r.covers(YearMonth.of(2026, 10)) && r.status().equals("COMPLETED"))));
+        awaitSandboxFigures(sandbox, runner);
         browser = Browser.start(profile);
     }
 
@@ -383,6 +380,16 @@ class DashboardBrowserIT {
         List<WebElement> rows = browser.findElements(By.cssSelector("#sources tr.source"));
         assertThat(rows).isNotEmpty().allSatisfy(row ->
                 assertThat(row.findElement(By.className("provisional")).getText()).isEqualTo("provisional"));
+    }
+
+    /**
+     * Waits until October 2026 is computed for every sandbox clinic: the first sync computes the
+     * months of history on H2 (one run per clinic; seconds when idle).
+     */
+    static void awaitSandboxFigures(SandboxEmr sandbox, MonthlyMetricsRunner runner) {
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).until(() ->
+                sandbox.world().clinics().stream().allMatch(c -> runner.history(c.id(), 20).stream()
+                        .anyMatch(r -> r.covers(YearMonth.of(2026, 10)) && r.status().equals("COMPLETED"))));
     }
 
     private void signIn() {

@@ -1,7 +1,6 @@
 package org.referralmonitor.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
@@ -13,9 +12,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
-import java.time.YearMonth;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -73,9 +70,7 @@ class OutreachBrowserIT {
 
     @BeforeEach
     void open() {
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).until(() ->
-                sandbox.world().clinics().stream().allMatch(c -> runner.history(c.id(), 20).stream()
-                        .anyMatch(r -> r.covers(YearMonth.of(2026, 10)) && r.status().equals("COMPLETED"))));
+        DashboardBrowserIT.awaitSandboxFigures(sandbox, runner);
         browser = Browser.start(profile);
     }
 

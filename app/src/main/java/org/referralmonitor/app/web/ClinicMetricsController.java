@@ -4,7 +4,6 @@ import java.security.Principal;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.referralmonitor.app.api.BaselineFixing;
 import org.referralmonitor.app.api.InvalidRequestException;
 import org.referralmonitor.app.api.NotFoundException;
@@ -82,8 +81,7 @@ class ClinicMetricsController {
         model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
         model.addAttribute("outreach", outreach.find(id, org, SOURCE_OUTREACH));
         model.addAttribute("cadence", outreach.cadence(id, org).orElse(null));
-        model.addAttribute("sourceAlerts", Stream.concat(alerts.find(id, "OPEN").stream(),
-                alerts.find(id, "ACKNOWLEDGED").stream()).filter(a -> a.orgKey().equals(org)).toList());
+        model.addAttribute("sourceAlerts", alerts.unresolved(id).stream().filter(a -> a.orgKey().equals(org)).toList());
         model.addAttribute("selectedAlert", alert);
         model.addAttribute("today", outreach.today(id));
         model.addAttribute("labels", OutreachLabels.INSTANCE);

@@ -55,6 +55,17 @@ public class Alerts {
                 .list();
     }
 
+    /** The clinic's alerts not resolved (open or acknowledged), in the order of {@link #find}. */
+    public List<Alert> unresolved(String clinicId) {
+        return jdbc.sql(SELECT + """
+                WHERE a.clinic_id = :clinic AND a.status IN ('OPEN', 'ACKNOWLEDGED')
+                ORDER BY a.month_start DESC, a.expected - a.observed DESC, a.id
+                """)
+                .param("clinic", clinicId)
+                .query(Alerts::alert)
+                .list();
+    }
+
     public Optional<Alert> find(long id) {
         return jdbc.sql(SELECT + " WHERE a.id = :id").param("id", id).query(Alerts::alert).optional();
     }

@@ -8,18 +8,19 @@ import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.metrics.alert.Alert;
+import org.referralmonitor.metrics.alert.Alerts;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
@@ -48,10 +49,6 @@ public class OutreachLog {
     /** How far back a contact can be logged (a typed year is more often a typo than history). */
     public static final int MAX_YEARS_BACK = 5;
 
-    /** Alert kinds about a practice's referrals that outreach answers (FEED is about the clinic's feed). */
-    static final Set<String> SOURCE_KINDS = Set.of("SLOWDOWN", "GONE_DARK", "SUSTAINED_DECLINE", "CONVERSION_COLLAPSE",
-            "RECIPROCITY_FLIP");
-
     private static final String SELECT = """
             SELECT o.*, (SELECT MAX(n.name) FROM organization n WHERE n.source_key = o.org_key) AS source_name
             FROM outreach o
@@ -59,11 +56,13 @@ public class OutreachLog {
 
     private final JdbcClient jdbc;
     private final EndpointDirectory directory;
+    private final Alerts alerts;
     private final Clock clock;
 
-    OutreachLog(JdbcClient jdbc, EndpointDirectory directory, Optional<Clock> clock) {
+    OutreachLog(JdbcClient jdbc, EndpointDirectory directory, Alerts alerts, Optional<Clock> clock) {
         this.jdbc = jdbc;
         this.directory = directory;
+        this.alerts = alerts;
         this.clock = clock.orElse(Clock.systemUTC());
     }
 
@@ -178,7 +177,7 @@ public class OutreachLog {
                 FROM outreach_cadence c WHERE c.clinic_id = :clinic AND c.org_key = :org
                 """)
                 .param("clinic", clinicId).param("org", orgKey)
-                .query((rs, n) -> cadence(rs, zone))
+                .query((rs, n) -> cadence(rs, zone, rs.getObject("last_contact", LocalDate.class)))
                 .optional();
     }
 
@@ -197,56 +196,49 @@ public class OutreachLog {
                 .query(rs -> {
                     lastContact.put(rs.getString(1), rs.getObject(2, LocalDate.class));
                 });
-        Set<Long> answered = new TreeSet<>(jdbc.sql("SELECT DISTINCT alert_id FROM outreach WHERE clinic_id = :clinic "
+        Set<Long> answered = new HashSet<>(jdbc.sql("SELECT DISTINCT alert_id FROM outreach WHERE clinic_id = :clinic "
                 + "AND alert_id IS NOT NULL").param("clinic", clinic.id()).query(Long.class).list());
-        Map<String, OutreachDue> due = new HashMap<>();
-        jdbc.sql("""
-                SELECT id, kind, org_key, month_start, created_at FROM alert
-                WHERE clinic_id = :clinic AND status IN ('OPEN', 'ACKNOWLEDGED') AND kind IN (:kinds)
-                ORDER BY created_at, id
-                """)
-                .param("clinic", clinic.id()).param("kinds", SOURCE_KINDS)
-                .query(rs -> {
-                    String org = rs.getString("org_key");
-                    LocalDate raised = rs.getObject("created_at", OffsetDateTime.class).atZoneSameInstant(zone)
-                            .toLocalDate();
-                    LocalDate last = lastContact.get(org);
-                    if (answered.contains(rs.getLong("id")) || (last != null && !last.isBefore(raised))
-                            || due.containsKey(org)) {
-                        return;
-                    }
-                    due.put(org, new OutreachDue(org, null, rs.getLong("id"), rs.getString("kind"),
-                            YearMonth.from(rs.getObject("month_start", LocalDate.class)), last, null, raised,
-                            Math.max(0, ChronoUnit.DAYS.between(raised, today)), null));
-                });
-        jdbc.sql("SELECT org_key, every_days, set_by, set_at, NULL AS last_contact FROM outreach_cadence "
-                + "WHERE clinic_id = :clinic")
+        // per practice, its oldest alert with no contact answering it or logged since it was raised
+        Map<String, Alert> unanswered = new HashMap<>();
+        alerts.unresolved(clinic.id()).stream()
+                .filter(a -> !"FEED".equals(a.kind()) && !answered.contains(a.id()))
+                .filter(a -> lastContact.get(a.orgKey()) == null
+                        || lastContact.get(a.orgKey()).isBefore(raised(a, zone)))
+                .sorted(Comparator.comparing(Alert::createdAt).thenComparing(Alert::id))
+                .forEach(a -> unanswered.putIfAbsent(a.orgKey(), a));
+        Map<String, Cadence> cadences = new HashMap<>();
+        jdbc.sql("SELECT org_key, every_days, set_by, set_at FROM outreach_cadence WHERE clinic_id = :clinic")
                 .param("clinic", clinic.id())
                 .query(rs -> {
-                    String org = rs.getString("org_key");
-                    Cadence c = cadence(rs, zone, lastContact.get(org));
-                    OutreachDue byAlert = due.get(org);
-                    if (byAlert != null) {
-                        due.put(org, new OutreachDue(org, null, byAlert.alertId(), byAlert.alertKind(),
-                                byAlert.alertMonth(), byAlert.lastContact(), c.everyDays(), byAlert.dueOn(),
-                                byAlert.daysOverdue(), null));
-                    } else if (!c.nextDue().isAfter(today)) {
-                        due.put(org, new OutreachDue(org, null, null, null, null, c.lastContact(), c.everyDays(),
-                                c.nextDue(), ChronoUnit.DAYS.between(c.nextDue(), today), null));
-                    }
+                    cadences.put(rs.getString("org_key"), cadence(rs, zone, lastContact.get(rs.getString("org_key"))));
                 });
-        Map<String, String> names = names(due.keySet());
-        Map<String, YearMonth> newest = newestMonths(clinic.id(), due.keySet());
-        List<OutreachDue> list = new ArrayList<>();
-        for (OutreachDue d : due.values()) {
-            list.add(new OutreachDue(d.orgKey(), names.get(d.orgKey()), d.alertId(), d.alertKind(), d.alertMonth(),
-                    d.lastContact(), d.everyDays(), d.dueOn(), d.daysOverdue(),
-                    d.alertMonth() != null ? d.alertMonth() : newest.get(d.orgKey())));
-        }
-        list.sort(Comparator.comparing((OutreachDue d) -> d.alertId() == null)
-                .thenComparing(OutreachDue::daysOverdue, Comparator.reverseOrder())
-                .thenComparing(OutreachDue::orgKey));
-        return list;
+        Set<String> orgs = new HashSet<>(unanswered.keySet());
+        cadences.forEach((org, c) -> {
+            if (!c.nextDue().isAfter(today)) {
+                orgs.add(org);
+            }
+        });
+        Map<String, String> names = names(orgs);
+        Map<String, YearMonth> newest = newestMonths(clinic.id(), orgs);
+        return orgs.stream()
+                .map(org -> {
+                    Alert a = unanswered.get(org);
+                    Cadence c = cadences.get(org);
+                    LocalDate dueOn = a != null ? raised(a, zone) : c.nextDue();
+                    return new OutreachDue(org, names.get(org), a == null ? null : a.id(), a == null ? null : a.kind(),
+                            a == null ? null : a.month(), lastContact.get(org), c == null ? null : c.everyDays(),
+                            dueOn, Math.max(0, ChronoUnit.DAYS.between(dueOn, today)),
+                            a != null ? a.month() : newest.get(org));
+                })
+                .sorted(Comparator.comparing((OutreachDue d) -> d.alertId() == null)
+                        .thenComparing(OutreachDue::daysOverdue, Comparator.reverseOrder())
+                        .thenComparing(OutreachDue::orgKey))
+                .toList();
+    }
+
+    /** The day the alert was raised, in the clinic's time zone. */
+    private static LocalDate raised(Alert alert, ZoneId zone) {
+        return alert.createdAt().atZoneSameInstant(zone).toLocalDate();
     }
 
     /** The newest month with figures of each practice at the clinic. */
@@ -315,19 +307,12 @@ public class OutreachLog {
 
     /** Checks that the alert is about this practice at this clinic, and acknowledges it when open. */
     private void answer(Clinic clinic, String org, long alertId, OffsetDateTime now) {
-        String[] alert = jdbc.sql("SELECT clinic_id, org_key, status FROM alert WHERE id = :id")
-                .param("id", alertId)
-                .query((rs, n) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
-                .optional()
-                .orElseThrow(() -> new InvalidOutreachException("No alert " + alertId));
-        if (!clinic.id().equals(alert[0]) || !org.equals(alert[1])) {
+        Alert alert = alerts.find(alertId).orElseThrow(() -> new InvalidOutreachException("No alert " + alertId));
+        if (!clinic.id().equals(alert.clinicId()) || !org.equals(alert.orgKey())) {
             throw new InvalidOutreachException("Alert " + alertId + " is not about '" + org + "' at " + clinic.name()
-                    + ": it is about '" + alert[1] + "' at clinic '" + alert[0] + "'");
+                    + ": it is about '" + alert.orgKey() + "' at clinic '" + alert.clinicId() + "'");
         }
-        if ("OPEN".equals(alert[2])) {
-            jdbc.sql("UPDATE alert SET status = 'ACKNOWLEDGED', updated_at = :now WHERE id = :id AND status = 'OPEN'")
-                    .param("id", alertId).param("now", now).update();
-        }
+        alerts.acknowledge(alertId, now);
     }
 
     /** The value in upper case with '-' and spaces as '_' ("message left" is MESSAGE_LEFT), if known. */
@@ -352,10 +337,6 @@ public class OutreachLog {
                 rs.getString("source_name"), rs.getObject("contacted_on", LocalDate.class), rs.getString("channel"),
                 rs.getString("topic"), rs.getString("outcome"), alert, rs.getString("logged_by"),
                 rs.getObject("logged_at", OffsetDateTime.class));
-    }
-
-    private static Cadence cadence(ResultSet rs, ZoneId zone) throws SQLException {
-        return cadence(rs, zone, rs.getObject("last_contact", LocalDate.class));
     }
 
     private static Cadence cadence(ResultSet rs, ZoneId zone, LocalDate lastContact) throws SQLException {
