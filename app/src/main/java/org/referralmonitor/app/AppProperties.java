@@ -1,5 +1,15 @@
 package org.referralmonitor.app;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.util.List;
+import org.referralmonitor.ingest.IngestProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -14,6 +24,7 @@ import org.springframework.validation.annotation.Validated;
  * @param managerPassword password of the built-in {@code manager} user, when set
  * @param demoLogin allow the {@code demo}/{@code demo} user while the sandbox EMR is on and no
  *     admin password is set; never applies to real EMR data
+ * @param notifications where alerts and outreach reminders are sent
  */
 @ConfigurationProperties("referral-monitor.app")
 @Validated
@@ -21,5 +32,50 @@ public record AppProperties(
         String adminPassword,
         String coordinatorPassword,
         String managerPassword,
-        @DefaultValue("true") boolean demoLogin) {
+        @DefaultValue("true") boolean demoLogin,
+        @Valid @NotNull @DefaultValue Notifications notifications) {
+
+    /**
+     * Sending alerts and outreach reminders by e-mail and webhook.
+     *
+     * @param dispatchInterval how often new alerts are looked for and owed messages sent or retried
+     * @param maxAttempts tries of one message before it is marked failed
+     * @param retryDelay wait before the first retry, doubled for each next one up to an hour
+     * @param digestTime from when (HH:mm, the clinic's time zone) the day's outreach digest goes out
+     * @param digestDays on which days of the week the outreach digest goes out
+     * @param from sender address of e-mails
+     * @param publicUrl the dashboard's address as people reach it, for links; empty: no links
+     * @param webhookTimeout how long a webhook may take to answer
+     * @param channels channels defined by configuration
+     */
+    public record Notifications(
+            @NotNull @DefaultValue("1m") Duration dispatchInterval,
+            @Min(1) @Max(50) @DefaultValue("8") int maxAttempts,
+            @NotNull @DefaultValue("1m") Duration retryDelay,
+            @NotNull @Pattern(regexp = "([01][0-9]|2[0-3]):[0-5][0-9]") @DefaultValue("07:00") String digestTime,
+            @NotNull @DefaultValue({"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"}) List<DayOfWeek> digestDays,
+            @NotBlank @DefaultValue("referral-monitor@localhost") String from,
+            @DefaultValue("") String publicUrl,
+            @NotNull @DefaultValue("10s") Duration webhookTimeout,
+            @DefaultValue List<@Valid Channel> channels) {
+    }
+
+    /**
+     * A channel defined in {@code config/application.yml}.
+     *
+     * @param kind email or webhook
+     * @param to e-mail addresses (email)
+     * @param urlRef where the webhook's URL is, env:VARIABLE or file:/path (a webhook URL is a secret)
+     */
+    public record Channel(
+            @NotBlank @Pattern(regexp = IngestProperties.ID_PATTERN) String id,
+            @NotBlank String clinic,
+            @NotBlank String kind,
+            @DefaultValue List<String> to,
+            String urlRef,
+            @DefaultValue("true") boolean sourceAlerts,
+            @DefaultValue("true") boolean feedAlerts,
+            @DefaultValue("false") boolean outreachDigest,
+            @DefaultValue("true") boolean enabled) {
+    }
 }

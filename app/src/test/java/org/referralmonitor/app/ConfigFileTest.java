@@ -8,6 +8,7 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,10 @@ class ConfigFileTest {
         assertThat(ingest.syncOnStartup()).isTrue();
         assertThat(metrics.dropThreshold()).isEqualTo(0.30);
         assertThat(app.demoLogin()).isTrue();
+        assertThat(app.notifications().dispatchInterval()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(app.notifications().digestTime()).isEqualTo("07:00");
+        assertThat(app.notifications().digestDays()).hasSize(5).doesNotContain(java.time.DayOfWeek.SUNDAY);
+        assertThat(app.notifications().channels()).as("the demo run sends nothing anywhere").isEmpty();
         assertThat(profiles.validationCacheSize()).isEqualTo(20000);
     }
 

@@ -1,6 +1,7 @@
 package org.referralmonitor.app.api;
 
 import java.net.URI;
+import org.referralmonitor.app.notify.InvalidChannelException;
 import org.referralmonitor.ingest.sync.SyncNotStartedException;
 import org.referralmonitor.ingest.sync.UnknownEndpointException;
 import org.referralmonitor.metrics.outreach.InvalidOutreachException;
@@ -14,7 +15,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @RestControllerAdvice(basePackageClasses = ApiErrors.class)
 class ApiErrors {
 
-    @ExceptionHandler({InvalidRequestException.class, InvalidOutreachException.class})
+    @ExceptionHandler({InvalidRequestException.class, InvalidOutreachException.class, InvalidChannelException.class})
     ProblemDetail invalid(RuntimeException e) {
         return problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
     }

@@ -68,6 +68,8 @@ class SecurityConfiguration {
                                 "/clinics/*/outreach/cadence/clear").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/clinics/*/metrics/recompute", "/clinics/*/baseline",
                                 "/clinics/*/baseline/clear").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
+                        .requestMatchers(HttpMethod.POST, "/clinics/*/notifications", "/clinics/*/notifications/**")
+                                .hasRole(Roles.ADMIN)
                         .requestMatchers("/endpoints/new").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.POST, "/endpoints", "/endpoints/*/test").hasRole(Roles.ADMIN)
                         .anyRequest().authenticated())

@@ -10,6 +10,7 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.api.RequestParams;
+import org.referralmonitor.app.notify.NotificationChannels;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
@@ -107,12 +108,13 @@ class DashboardController {
     private final FeedHealth feedHealth;
     private final OutreachLog outreach;
     private final OutreachReturns returns;
+    private final NotificationChannels channels;
     private final boolean demoLogin;
 
     DashboardController(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues,
             SourceReport report, Alerts alerts, MonthlyMetricsRunner runner, FixedBaselines baselines,
-            FeedHealth feedHealth, OutreachLog outreach, OutreachReturns returns, AppProperties app,
-            IngestProperties ingest) {
+            FeedHealth feedHealth, OutreachLog outreach, OutreachReturns returns, NotificationChannels channels,
+            AppProperties app, IngestProperties ingest) {
         this.directory = directory;
         this.syncs = syncs;
         this.review = review;
@@ -124,6 +126,7 @@ class DashboardController {
         this.feedHealth = feedHealth;
         this.outreach = outreach;
         this.returns = returns;
+        this.channels = channels;
         this.demoLogin = ingest.sandbox().enabled() && app.demoLogin()
                 && (app.adminPassword() == null || app.adminPassword().isBlank());
     }
@@ -186,6 +189,7 @@ class DashboardController {
         model.addAttribute("fixMonths", fixMonths(lastComplete, computedMonths));
         model.addAttribute("outreachDue", outreach.due(id));
         model.addAttribute("outreachReturn", new OutreachReturnView(returns.of(id)));
+        model.addAttribute("channels", channels.statuses(id));
         model.addAttribute("jobs", runner.queuedAndRecent(id, JOB_RUNS).stream().map(JobRunView::new).toList());
         model.addAttribute("sparkWidth", Sparkline.WIDTH);
         model.addAttribute("sparkHeight", Sparkline.HEIGHT);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.referralmonitor.metrics.alert.AlertLabel;
 import org.referralmonitor.metrics.report.SourceSummary;
 
 /**
@@ -13,7 +14,7 @@ import org.referralmonitor.metrics.report.SourceSummary;
  * @param outcome what became of the month's referrals, in the order the bar shows them
  * @param flags the alert kinds raised for the month, with readable labels
  */
-record SourceView(SourceSummary source, String sparkline, List<Outcome> outcome, List<FlagLabel> flags) {
+record SourceView(SourceSummary source, String sparkline, List<Outcome> outcome, List<AlertLabel> flags) {
 
     /**
      * One part of what became of the referrals.
@@ -29,36 +30,14 @@ record SourceView(SourceSummary source, String sparkline, List<Outcome> outcome,
     record Reason(String reason, int count) {
     }
 
-    /** An alert kind: its code (SLOWDOWN ...), a label for people and what it means. */
-    record FlagLabel(String code, String label, String meaning) {
-    }
-
-    private static final Map<String, FlagLabel> FLAGS = Map.of(
-            "SLOWDOWN", new FlagLabel("SLOWDOWN", "Slowdown",
-                    "Significantly fewer referrals than expected this month"),
-            "GONE_DARK", new FlagLabel("GONE_DARK", "Gone dark",
-                    "No referral for weeks from a source that usually sends several a month"),
-            "SUSTAINED_DECLINE", new FlagLabel("SUSTAINED_DECLINE", "Sustained decline",
-                    "Below expected several months running, significantly so together"),
-            "CONVERSION_COLLAPSE", new FlagLabel("CONVERSION_COLLAPSE", "Conversion collapse",
-                    "Far fewer of this month's referrals were seen than the source's usual rate"),
-            "RECIPROCITY_FLIP", new FlagLabel("RECIPROCITY_FLIP", "Reciprocity flip",
-                    "We now send this practice clearly more referrals than it sends us"));
-
     static SourceView of(SourceSummary s) {
         return new SourceView(s, Sparkline.points(s.trend()), outcome(s), s.flags().stream().map(SourceView::flag)
                 .toList());
     }
 
     /** Readable label of an alert kind; an unknown code is shown as words ("NEW_KIND" as "New kind"). */
-    static FlagLabel flag(String code) {
-        FlagLabel known = FLAGS.get(code);
-        if (known != null) {
-            return known;
-        }
-        String words = code.replace('_', ' ').toLowerCase(Locale.ROOT);
-        return new FlagLabel(code, words.isEmpty() ? code : Character.toUpperCase(words.charAt(0)) + words.substring(1),
-                "");
+    static AlertLabel flag(String code) {
+        return AlertLabel.of(code);
     }
 
     static List<Outcome> outcome(SourceSummary s) {

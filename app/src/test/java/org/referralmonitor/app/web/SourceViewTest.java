@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.referralmonitor.metrics.alert.AlertLabel;
 import org.referralmonitor.metrics.report.SourceSummary;
 
 /** A source's month as its table row and detail page show it. */
@@ -44,7 +45,7 @@ class SourceViewTest {
                 new SourceSummary.NotConverted(0, Map.of(), 0, 3, 0), List.of("SLOWDOWN", "GONE_DARK",
                         "SUSTAINED_DECLINE", "CONVERSION_COLLAPSE", "RECIPROCITY_FLIP", "SOMETHING_NEW")));
 
-        assertThat(view.flags()).extracting(SourceView.FlagLabel::label).containsExactly("Slowdown", "Gone dark",
+        assertThat(view.flags()).extracting(AlertLabel::label).containsExactly("Slowdown", "Gone dark",
                 "Sustained decline", "Conversion collapse", "Reciprocity flip", "Something new");
         assertThat(view.flags().get(0).meaning()).isNotBlank();
         assertThat(view.baseline()).isEqualTo("10.0");

@@ -17,7 +17,7 @@ import org.springframework.stereotype.Repository;
 
 /**
  * Keeps alerts in step with what the monthly job concludes: one alert per clinic, kind, source and
- * month, opened (or refreshed, or reopened) when raised, resolved with a reason when a recompute no
+ * month, opened (or refreshed, or reopened: {@code opened_at} set anew) when raised, resolved with a reason when a recompute no
  * longer raises it. Idempotent: raising the same alert twice leaves one unchanged row, and an
  * acknowledged alert stays acknowledged while its numbers do not change.
  */
@@ -54,11 +54,12 @@ public class AlertWriter {
                 revenue_at_risk = s.revenue,
                 status = CASE WHEN t.status = 'RESOLVED' THEN 'OPEN' ELSE t.status END,
                 resolved_reason = CASE WHEN t.status = 'RESOLVED' THEN NULL ELSE t.resolved_reason END,
+                opened_at = CASE WHEN t.status = 'RESOLVED' THEN s.now_at ELSE t.opened_at END,
                 updated_at = s.now_at
             WHEN NOT MATCHED THEN INSERT (clinic_id, kind, org_key, month_start, observed, expected, p_value, explanation,
-                                          revenue_at_risk, status, created_at, updated_at)
+                                          revenue_at_risk, status, created_at, updated_at, opened_at)
                 VALUES (s.clinic_id, s.kind, s.org_key, s.month_start, s.observed, s.expected, s.p_value, s.explanation,
-                        s.revenue, 'OPEN', s.now_at, s.now_at)
+                        s.revenue, 'OPEN', s.now_at, s.now_at, s.now_at)
             """;
 
     private static final String RESOLVE = """

@@ -218,8 +218,8 @@ abstract class OutreachContract {
     private long alert(String clinic, String org, YearMonth month, OffsetDateTime at) {
         jdbc.sql("""
                 INSERT INTO alert (clinic_id, kind, org_key, month_start, observed, expected, explanation, status,
-                                   created_at, updated_at)
-                VALUES (:clinic, 'SLOWDOWN', :org, :month, 3, 10, 'fewer', 'OPEN', :at, :at)
+                                   created_at, updated_at, opened_at)
+                VALUES (:clinic, 'SLOWDOWN', :org, :month, 3, 10, 'fewer', 'OPEN', :at, :at, :at)
                 """).param("clinic", clinic).param("org", org).param("month", month.atDay(1)).param("at", at).update();
         return jdbc.sql("SELECT MAX(id) FROM alert WHERE clinic_id = :clinic").param("clinic", clinic)
                 .query(Long.class).single();

@@ -1,0 +1,160 @@
+package org.referralmonitor.app.notify;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.text.NumberFormat;
+import java.time.YearMonth;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.metrics.alert.Alert;
+import org.referralmonitor.metrics.alert.AlertLabel;
+import org.referralmonitor.metrics.outreach.OutreachDue;
+
+/**
+ * The words of notifications, built from the alerts' own numbers and explanations. They name
+ * practices and counts, never patients (alerts hold none).
+ */
+final class Messages {
+
+    /** Due practices listed in one digest; the rest are counted. */
+    static final int DIGEST_MAX = 25;
+
+    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("MMMM yyyy", Locale.US);
+
+    private Messages() {
+    }
+
+    /** New alerts of one clinic, as one message. */
+    static Message alerts(Clinic clinic, List<Alert> alerts, String publicUrl) {
+        String subject = "[referral-monitor] " + clinic.name() + ": " + count(alerts.size(), "new alert");
+        StringBuilder text = new StringBuilder(count(alerts.size(), "new alert")).append(" for ").append(clinic.name())
+                .append(":\n");
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (Alert a : alerts) {
+            AlertLabel label = AlertLabel.of(a.kind());
+            String who = "FEED".equals(a.kind()) ? "the EMR feed" : name(a.sourceName(), a.orgKey());
+            String link = link(publicUrl, alertPath(clinic, a));
+            text.append("\n- ").append(label.label()).append(", ").append(MONTH.format(a.month())).append(": ")
+                    .append(who).append('\n').append("  ").append(a.explanation()).append('\n');
+            if (a.revenueAtRisk() != null && a.revenueAtRisk() > 0) {
+                text.append("  Revenue at risk: ").append(money(a.revenueAtRisk())).append('\n');
+            }
+            if (link != null) {
+                text.append("  ").append(link).append('\n');
+            }
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("id", a.id());
+            item.put("kind", a.kind());
+            item.put("label", label.label());
+            item.put("orgKey", a.orgKey());
+            item.put("practice", a.sourceName());
+            item.put("npi", a.sourceNpi());
+            item.put("month", a.month().toString());
+            item.put("observed", a.observed());
+            item.put("expected", a.expected());
+            item.put("explanation", a.explanation());
+            item.put("revenueAtRisk", a.revenueAtRisk());
+            item.put("link", link);
+            items.add(item);
+        }
+        text.append("\nLog outreach or acknowledge them on the dashboard")
+                .append(publicUrl.isBlank() ? "." : ": " + link(publicUrl, "/clinics/" + clinic.id()));
+        return new Message(subject, text.toString(), payload(clinic, "alerts", text, "alerts", items));
+    }
+
+    /** The practices of one clinic due for outreach, as one message. */
+    static Message digest(Clinic clinic, List<OutreachDue> due, String publicUrl) {
+        String subject = "[referral-monitor] " + clinic.name() + ": " + count(due.size(), "practice")
+                + " due for outreach";
+        StringBuilder text = new StringBuilder(count(due.size(), "practice")).append(" due for outreach at ")
+                .append(clinic.name()).append(", most overdue first:\n");
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (OutreachDue d : due.subList(0, Math.min(due.size(), DIGEST_MAX))) {
+            String link = link(publicUrl, sourcePath(clinic, d.orgKey(), d.month(), d.alertId()));
+            text.append("\n- ").append(name(d.sourceName(), d.orgKey())).append(": ").append(reason(d))
+                    .append(d.daysOverdue() == 0 ? ", due today" : ", " + count((int) d.daysOverdue(), "day") + " overdue")
+                    .append('\n');
+            if (link != null) {
+                text.append("  ").append(link).append('\n');
+            }
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("orgKey", d.orgKey());
+            item.put("practice", d.sourceName());
+            item.put("reason", reason(d));
+            item.put("dueOn", d.dueOn().toString());
+            item.put("daysOverdue", d.daysOverdue());
+            item.put("alertId", d.alertId());
+            item.put("link", link);
+            items.add(item);
+        }
+        if (due.size() > DIGEST_MAX) {
+            text.append("\n... and ").append(due.size() - DIGEST_MAX).append(" more on the dashboard.\n");
+        }
+        text.append("\nThe full list is on the clinic's page")
+                .append(publicUrl.isBlank() ? "." : ": " + link(publicUrl, "/clinics/" + clinic.id() + "#outreach-due"));
+        return new Message(subject, text.toString(), payload(clinic, "outreach-due", text, "due", items));
+    }
+
+    /** What "Send test" sends. */
+    static Message test(Clinic clinic, NotificationChannel channel) {
+        String text = "This is a test from referral-monitor. Channel '" + channel.id() + "' of " + clinic.name()
+                + " will receive: " + String.join(", ", channel.sends()) + ".";
+        return new Message("[referral-monitor] " + clinic.name() + ": test message", text,
+                payload(clinic, "test", text, "sends", channel.sends()));
+    }
+
+    private static String reason(OutreachDue d) {
+        if (d.alertKind() != null) {
+            return AlertLabel.of(d.alertKind()).label().toLowerCase(Locale.ROOT) + " alert for "
+                    + MONTH.format(d.alertMonth()) + " not yet answered";
+        }
+        return d.lastContact() == null ? "cadence of " + d.everyDays() + " days, never contacted"
+                : "cadence of " + d.everyDays() + " days, last contact " + d.lastContact();
+    }
+
+    private static Map<String, Object> payload(Clinic clinic, String kind, CharSequence text, String itemsKey,
+            Object items) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("text", text.toString());
+        payload.put("kind", kind);
+        payload.put("clinic", Map.of("id", clinic.id(), "name", clinic.name()));
+        payload.put(itemsKey, items);
+        return payload;
+    }
+
+    private static String alertPath(Clinic clinic, Alert a) {
+        return "FEED".equals(a.kind()) ? "/clinics/" + clinic.id() + "?month=" + a.month()
+                : sourcePath(clinic, a.orgKey(), a.month(), a.id());
+    }
+
+    private static String sourcePath(Clinic clinic, String orgKey, YearMonth month, Long alertId) {
+        return "/clinics/" + clinic.id() + "/source?org=" + URLEncoder.encode(orgKey, StandardCharsets.UTF_8)
+                + (month == null ? "" : "&month=" + month) + (alertId == null ? "" : "&alert=" + alertId);
+    }
+
+    private static String link(String publicUrl, String path) {
+        if (publicUrl == null || publicUrl.isBlank()) {
+            return null;
+        }
+        return publicUrl.replaceAll("/+$", "") + path;
+    }
+
+    private static String name(String name, String orgKey) {
+        return name == null || name.isBlank() ? orgKey : name;
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private static String money(double amount) {
+        NumberFormat format = NumberFormat.getCurrencyInstance(Locale.US);
+        format.setMaximumFractionDigits(0);
+        return format.format(amount);
+    }
+}

@@ -1,0 +1,92 @@
+package org.referralmonitor.app.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.metrics.alert.Alert;
+import org.referralmonitor.metrics.outreach.OutreachDue;
+
+class MessagesTest {
+
+    static final Clinic CLINIC = new Clinic("lakeside-ortho", "Lakeside Orthopedics", ZoneId.of("America/New_York"));
+    static final YearMonth OCTOBER = YearMonth.of(2026, 10);
+
+    @Test
+    void anAlertReadsAsItsExplanationWithRevenueAndALinkToAnswerIt() {
+        Message m = Messages.alerts(CLINIC, List.of(alert(7, "SLOWDOWN", "npi:1234567893", "Lakeside Family Practice",
+                "Lakeside Family Practice: 4 referrals in October vs about 11 expected.", 1250.4)),
+                "https://monitor.example.org/");
+
+        assertThat(m.subject()).isEqualTo("[referral-monitor] Lakeside Orthopedics: 1 new alert");
+        assertThat(m.text()).isEqualTo("""
+                1 new alert for Lakeside Orthopedics:
+
+                - Slowdown, October 2026: Lakeside Family Practice
+                  Lakeside Family Practice: 4 referrals in October vs about 11 expected.
+                  Revenue at risk: $1,250
+                  https://monitor.example.org/clinics/lakeside-ortho/source?org=npi%3A1234567893&month=2026-10&alert=7
+
+                Log outreach or acknowledge them on the dashboard: https://monitor.example.org/clinics/lakeside-ortho""");
+        assertThat(m.payload()).containsEntry("kind", "alerts").containsEntry("text", m.text());
+    }
+
+    @Test
+    void withoutAPublicUrlThereAreNoLinksAndAPracticeWithoutNameIsItsKey() {
+        Message m = Messages.alerts(CLINIC, List.of(alert(8, "GONE_DARK", "org:emr/Organization/9", null,
+                "No referral for 52 days.", null), alert(9, "FEED", "*", null, "9 of 10 sources fell at once.", 0.0)), "");
+
+        assertThat(m.subject()).endsWith("2 new alerts");
+        assertThat(m.text()).contains("- Gone dark, October 2026: org:emr/Organization/9\n",
+                "- Feed suspect, October 2026: the EMR feed\n").doesNotContain("http", "Revenue at risk")
+                .endsWith("on the dashboard.");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> items = (List<Map<String, Object>>) m.payload().get("alerts");
+        assertThat(items).extracting(i -> i.get("link")).containsOnlyNulls();
+    }
+
+    @Test
+    void theDigestListsTheMostOverdueFirstUpToALimitAndCountsTheRest() {
+        List<OutreachDue> due = new ArrayList<>();
+        due.add(new OutreachDue("npi:1", "Harbor Pediatrics", 3L, "SLOWDOWN", OCTOBER, null, null,
+                LocalDate.of(2026, 11, 2), 21, OCTOBER));
+        due.add(new OutreachDue("npi:2", "Bayside Clinic", null, null, null, LocalDate.of(2026, 9, 1), 30,
+                LocalDate.of(2026, 10, 1), 0, OCTOBER));
+        for (int i = 3; i <= Messages.DIGEST_MAX + 4; i++) {
+            due.add(new OutreachDue("npi:" + i, null, null, null, null, null, 60, LocalDate.of(2026, 11, 20), 1,
+                    OCTOBER));
+        }
+
+        Message m = Messages.digest(CLINIC, due, "");
+
+        assertThat(m.subject()).isEqualTo("[referral-monitor] Lakeside Orthopedics: 29 practices due for outreach");
+        assertThat(m.text()).contains(
+                "- Harbor Pediatrics: slowdown alert for October 2026 not yet answered, 21 days overdue\n",
+                "- Bayside Clinic: cadence of 30 days, last contact 2026-09-01, due today\n",
+                "- npi:3: cadence of 60 days, never contacted, 1 day overdue\n",
+                "... and 4 more on the dashboard.").doesNotContain("npi:26:");
+        assertThat((List<?>) m.payload().get("due")).hasSize(Messages.DIGEST_MAX);
+    }
+
+    @Test
+    void theTestMessageSaysWhatTheChannelWillReceive() {
+        NotificationChannel channel = new NotificationChannel("ops", CLINIC.id(), "WEBHOOK", List.of(), "env:HOOK",
+                false, true, true, true, "API", null);
+
+        assertThat(Messages.test(CLINIC, channel).text()).isEqualTo("This is a test from referral-monitor. Channel "
+                + "'ops' of Lakeside Orthopedics will receive: feed alerts, outreach due.");
+    }
+
+    private static Alert alert(long id, String kind, String org, String name, String explanation, Double revenue) {
+        OffsetDateTime at = OffsetDateTime.parse("2026-11-23T12:00:00Z");
+        return new Alert(id, CLINIC.id(), kind, org, name, null, OCTOBER, 4, 11, 0.004, explanation, "OPEN", null, at,
+                at, revenue);
+    }
+}
