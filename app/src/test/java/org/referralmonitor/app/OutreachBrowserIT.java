@@ -35,8 +35,8 @@ import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
 /**
- * Outreach in a real headless Chromium: from an open alert on the clinic page, log a visit to the
- * practice on its source page (the alert preselected, and acknowledged by it), set a cadence, and
+ * Outreach in a real headless Chromium: from an open alert on the clinic page, log a visit to one of
+ * the practice's referring providers on its source page (the alert preselected, and acknowledged by it), set a cadence, and
  * see the practice leave the clinic's outreach due list and enter the return on outreach, too early
  * to tell. Only administrators and coordinators log outreach. What it changed is undone afterwards:
  * the test classes of the embedded default share one application.
@@ -118,15 +118,22 @@ class OutreachBrowserIT {
                 .isEqualTo(String.valueOf(answered));
         assertThat(browser.findElement(By.id("contacted-on")).getAttribute("value")).isEqualTo(today.toString());
         assertThat(browser.findElement(By.id("no-outreach")).getText()).contains("No outreach logged");
+        Select with = new Select(browser.findElement(By.id("provider")));
+        assertThat(with.getFirstSelectedOption().getText()).isEqualTo("the practice");
+        with.selectByIndex(1);
+        String provider = with.getFirstSelectedOption().getText();
+        assertThat(browser.findElements(By.cssSelector("#providers .provider-name"))).extracting(WebElement::getText)
+                .as("the practice's providers on its page").contains(provider);
         new Select(browser.findElement(By.id("channel"))).selectByVisibleText("Visit");
         new Select(browser.findElement(By.id("topic"))).selectByVisibleText("Referral quality");
         new Select(browser.findElement(By.id("outcome"))).selectByVisibleText("Meeting booked");
         submit(browser.findElement(By.id("log-outreach-button")));
 
-        assertThat(browser.findElement(By.id("action-message")).getText()).isEqualTo("Outreach to " + name + " on "
-                + today + " logged; the alert it answers is acknowledged.");
+        assertThat(browser.findElement(By.id("action-message")).getText()).isEqualTo("Outreach to " + provider + " at "
+                + name + " on " + today + " logged; the alert it answers is acknowledged.");
         List<WebElement> contacts = browser.findElements(By.cssSelector("#outreach-log tr.contact"));
         assertThat(contacts).hasSize(1);
+        assertThat(contacts.get(0).findElement(By.className("with")).getText()).isEqualTo(provider);
         assertThat(contacts.get(0).getText()).contains(today.toString(), "Visit", "Referral quality", "Meeting booked",
                 "#" + answered, "demo");
         assertThat(http.get("/api/v1/alerts/" + answered, "demo", "demo").<String>json("$.status"))

@@ -44,7 +44,9 @@ public record MetricsProperties(
         @NotBlank @DefaultValue("0 0 3 1 * *") String monthlyCloseSchedule,
         @DefaultValue("true") boolean recomputeAfterSync,
         @Min(1) @Max(120) @DefaultValue("13") int recomputeMonths,
-        @Min(1) @Max(16) @DefaultValue("2") int jobConcurrency) {
+        @Min(1) @Max(16) @DefaultValue("2") int jobConcurrency,
+        @Min(1) @Max(12) @DefaultValue("3") int outreachBeforeMonths,
+        @Min(1) @Max(24) @DefaultValue("6") int outreachAfterMonths) {
 
     public MetricsProperties {
         clinics = clinics == null ? List.of() : List.copyOf(clinics);

@@ -43,9 +43,11 @@ class OutreachApi {
      * @param topic volume, quality, scheduling, feedback or relationship
      * @param outcome reached, message-left, not-reached or meeting-booked
      * @param alertId the alert it answers, if any
+     * @param provider the referring provider of the practice contacted (its {@code practitionerKey}), if
+     *     one in particular
      */
     record OutreachRequest(String org, String contactedOn, String channel, String topic, String outcome,
-            Long alertId) {
+            Long alertId, String provider) {
     }
 
     record CadenceRequest(String org, Integer everyDays) {
@@ -76,7 +78,7 @@ class OutreachApi {
     ResponseEntity<Outreach> log(@PathVariable String clinic, @RequestBody OutreachRequest request, Principal user) {
         Clinic c = RequestParams.clinic(directory, clinic);
         Outreach saved = log.log(c.id(), new NewOutreach(request.org(), RequestParams.day("contactedOn", request.contactedOn()), request.channel(),
-                request.topic(), request.outcome(), request.alertId()), RequestParams.user(user));
+                request.topic(), request.outcome(), request.alertId(), request.provider()), RequestParams.user(user));
         return ResponseEntity.created(URI.create("/api/v1/clinics/" + c.id() + "/outreach/" + saved.id())).body(saved);
     }
 

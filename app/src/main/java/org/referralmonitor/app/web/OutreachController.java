@@ -38,12 +38,15 @@ class OutreachController {
     String log(@PathVariable String id, @RequestParam String org, @RequestParam(required = false) String contactedOn,
             @RequestParam(required = false) String channel, @RequestParam(required = false) String topic,
             @RequestParam(required = false) String outcome, @RequestParam(required = false) Long alertId,
-            @RequestParam(required = false) String month, RedirectAttributes redirect, Principal user) {
+            @RequestParam(required = false) String provider, @RequestParam(required = false) String month,
+            RedirectAttributes redirect, Principal user) {
         Clinic clinic = RequestParams.clinic(directory, id);
         try {
-            Outreach saved = log.log(clinic.id(), new NewOutreach(org, RequestParams.day("the day", contactedOn), channel, topic, outcome,
-                    alertId), RequestParams.user(user));
-            redirect.addFlashAttribute("message", "Outreach to " + name(saved.sourceName(), org) + " on "
+            Outreach saved = log.log(clinic.id(), new NewOutreach(org, RequestParams.day("the day", contactedOn), channel,
+                    topic, outcome, alertId, provider == null || provider.isBlank() ? null : provider),
+                    RequestParams.user(user));
+            redirect.addFlashAttribute("message", "Outreach to " + (saved.providerKey() == null ? ""
+                    : name(saved.providerName(), saved.providerKey()) + " at ") + name(saved.sourceName(), org) + " on "
                     + saved.contactedOn() + " logged" + (saved.alertId() == null ? "."
                     : "; the alert it answers is acknowledged."));
         } catch (InvalidOutreachException | InvalidRequestException e) {

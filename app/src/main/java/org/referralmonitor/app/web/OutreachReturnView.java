@@ -3,7 +3,6 @@ package org.referralmonitor.app.web;
 import java.util.List;
 import java.util.Locale;
 import org.referralmonitor.metrics.outreach.OutreachReturn;
-import org.referralmonitor.metrics.outreach.OutreachReturns;
 import org.referralmonitor.metrics.outreach.SourceReturn;
 
 /** The return on outreach as the clinic page words it. */
@@ -56,7 +55,7 @@ record OutreachReturnView(OutreachReturn result) {
         }
         s.append(", ").append(measured).append(" with final months on both sides: ")
                 .append(perMonth(result.contactedChange())).append(" a month each after the first contact than in the ")
-                .append(OutreachReturns.BEFORE_MONTHS).append(" months before; ");
+                .append(result.beforeMonths()).append(" months before; ");
         if (result.comparisonChange() == null) {
             s.append("no flagged practice went without contact to compare with, so the change is counted as it is. ");
         } else {

@@ -46,7 +46,7 @@ class OutreachControllerTest {
     @Test
     void aContactAnsweringAnAlertIsLoggedWithTheSignedInUser() throws Exception {
         when(log.log(eq(CLINIC), any(), eq("casey"))).thenReturn(new Outreach(5, CLINIC, ORG, "Bayview Pediatrics",
-                LocalDate.of(2026, 11, 20), "CALL", "VOLUME", "REACHED", 42L, "casey", OffsetDateTime.now()));
+                LocalDate.of(2026, 11, 20), "CALL", "VOLUME", "REACHED", 42L, "casey", OffsetDateTime.now(), null, null));
 
         mvc.perform(post("/clinics/" + CLINIC + "/outreach").param("org", ORG).param("contactedOn", "2026-11-20")
                         .param("channel", "CALL").param("topic", "VOLUME").param("outcome", "REACHED")
@@ -58,6 +58,22 @@ class OutreachControllerTest {
 
         verify(log).log(CLINIC, new NewOutreach(ORG, LocalDate.of(2026, 11, 20), "CALL", "VOLUME", "REACHED", 42L),
                 "casey");
+    }
+
+    @Test
+    void aContactWithOneProviderOfThePracticeSaysWhoWasContacted() throws Exception {
+        when(log.log(eq(CLINIC), any(), eq("casey"))).thenReturn(new Outreach(6, CLINIC, ORG, "Bayview Pediatrics",
+                LocalDate.of(2026, 11, 20), "VISIT", "QUALITY", "REACHED", null, "casey", OffsetDateTime.now(),
+                "npi:1234567893", "Dana Lee"));
+
+        mvc.perform(post("/clinics/" + CLINIC + "/outreach").param("org", ORG).param("contactedOn", "2026-11-20")
+                        .param("channel", "VISIT").param("topic", "QUALITY").param("outcome", "REACHED")
+                        .param("provider", "npi:1234567893").principal(() -> "casey"))
+                .andExpect(flash().attribute("message", "Outreach to Dana Lee at Bayview Pediatrics on 2026-11-20 "
+                        + "logged."));
+
+        verify(log).log(CLINIC, new NewOutreach(ORG, LocalDate.of(2026, 11, 20), "VISIT", "QUALITY", "REACHED", null,
+                "npi:1234567893"), "casey");
     }
 
     @Test

@@ -22,7 +22,7 @@ class OutreachReturnViewTest {
     void saysWhatTheContactedGainedNetOfTheComparisonAndWhatItIsWorth() {
         OutreachReturnView view = new OutreachReturnView(new OutreachReturn(YearMonth.of(2026, 10),
                 List.of(source("a", true, 4.0, 9.0, 3, 12.0, 1500.0), source("b", true, 2.0, null, 0, null, null)),
-                List.of(source("x", false, 3.0, 4.0, 3, null, null)), 5.0, 1.0, 12.0, 1500.0, 250.0));
+                List.of(source("x", false, 3.0, 4.0, 3, null, null)), 5.0, 1.0, 12.0, 1500.0, 250.0, 3, 6));
 
         assertThat(view.summary()).isEqualTo("2 practices contacted, 1 with final months on both sides: 5.0 more "
                 + "referrals a month each after the first contact than in the 3 months before; flagged practices nobody "
@@ -36,14 +36,14 @@ class OutreachReturnViewTest {
     @Test
     void withoutAComparisonOrAnyMonthAfterItSaysSo() {
         OutreachReturnView none = new OutreachReturnView(new OutreachReturn(YearMonth.of(2026, 10),
-                List.of(source("b", true, 2.0, null, 0, null, null)), List.of(), null, null, 0, 0, 250.0));
+                List.of(source("b", true, 2.0, null, 0, null, null)), List.of(), null, null, 0, 0, 250.0, 3, 6));
         assertThat(none.summary()).isEqualTo("1 practice contacted; none has a final month after its first contact "
                 + "yet: too early to tell.");
 
         OutreachReturnView alone = new OutreachReturnView(new OutreachReturn(YearMonth.of(2026, 10),
-                List.of(source("a", true, 4.0, 3.0, 2, -2.0, null)), List.of(), -1.0, null, -2.0, 0, 250.0));
+                List.of(source("a", true, 4.0, 3.0, 2, -2.0, null)), List.of(), -1.0, null, -2.0, 0, 250.0, 4, 12));
         assertThat(alone.summary()).isEqualTo("1 practice contacted, 1 with final months on both sides: 1.0 fewer "
-                + "referrals a month each after the first contact than in the 3 months before; no flagged practice "
+                + "referrals a month each after the first contact than in the 4 months before; no flagged practice "
                 + "went without contact to compare with, so the change is counted as it is. About 2 referrals fewer "
                 + "than without outreach.");
     }

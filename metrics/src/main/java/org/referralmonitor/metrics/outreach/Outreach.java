@@ -13,7 +13,10 @@ import java.time.OffsetDateTime;
  * @param topic one of {@link OutreachLog#TOPICS}
  * @param outcome one of {@link OutreachLog#OUTCOMES}
  * @param alertId the alert it answered, if any
+ * @param providerKey the referring provider contacted (as the figures key them), or null: the practice
+ * @param providerName that provider's name in the EMR's directory, when known
  */
 public record Outreach(long id, String clinicId, String orgKey, String sourceName, LocalDate contactedOn,
-        String channel, String topic, String outcome, Long alertId, String loggedBy, OffsetDateTime loggedAt) {
+        String channel, String topic, String outcome, Long alertId, String loggedBy, OffsetDateTime loggedAt,
+        String providerKey, String providerName) {
 }

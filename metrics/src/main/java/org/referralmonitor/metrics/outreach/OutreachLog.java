@@ -29,7 +29,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * What referral coordinators do about their sources: log a contact with a practice (answering an
+ * What referral coordinators do about their sources: log a contact with a practice or one of its
+ * referring providers (answering an
  * alert acknowledges it), keep a cadence per practice, and list the practices that should hear from
  * the clinic now. Only structured fields are kept, no notes: free text is where patient details
  * would end up.
@@ -50,7 +51,8 @@ public class OutreachLog {
     public static final int MAX_YEARS_BACK = 5;
 
     private static final String SELECT = """
-            SELECT o.*, (SELECT MAX(n.name) FROM organization n WHERE n.source_key = o.org_key) AS source_name
+            SELECT o.*, (SELECT MAX(n.name) FROM organization n WHERE n.source_key = o.org_key) AS source_name,
+                   (SELECT MAX(p.name) FROM practitioner p WHERE p.source_key = o.practitioner_key) AS provider_name
             FROM outreach o
             """;
 
@@ -89,6 +91,7 @@ public class OutreachLog {
         String channel = oneOf("channel", contact.channel(), CHANNELS);
         String topic = oneOf("topic", contact.topic(), TOPICS);
         String outcome = oneOf("outcome", contact.outcome(), OUTCOMES);
+        String provider = knownProvider(clinic, org, contact.providerKey());
         OffsetDateTime now = OffsetDateTime.now(clock);
         if (contact.alertId() != null) {
             answer(clinic, org, contact.alertId(), now);
@@ -96,10 +99,11 @@ public class OutreachLog {
         KeyHolder key = new GeneratedKeyHolder();
         jdbc.sql("""
                 INSERT INTO outreach (clinic_id, org_key, contacted_on, channel, topic, outcome, alert_id, logged_by,
-                                      logged_at)
-                VALUES (:clinic, :org, :day, :channel, :topic, :outcome, :alert, :user, :now)
+                                      logged_at, practitioner_key)
+                VALUES (:clinic, :org, :day, :channel, :topic, :outcome, :alert, :user, :now, :provider)
                 """)
                 .param("clinic", clinic.id()).param("org", org).param("day", day).param("channel", channel)
+                .param("provider", provider)
                 .param("topic", topic).param("outcome", outcome).param("alert", contact.alertId())
                 .param("user", user).param("now", now)
                 .update(key, "id");
@@ -305,6 +309,28 @@ public class OutreachLog {
         return org;
     }
 
+    /**
+     * The provider key as the figures have it, or null (the practice as a whole); refused when the
+     * practice's figures at the clinic never had that provider.
+     */
+    private String knownProvider(Clinic clinic, String org, String providerKey) {
+        if (providerKey == null || providerKey.isBlank()) {
+            return null;
+        }
+        String provider = providerKey.strip();
+        boolean known = !"*".equals(provider) && jdbc.sql("""
+                SELECT COUNT(*) FROM source_month
+                WHERE clinic_id = :clinic AND org_key = :org AND practitioner_key = :provider
+                """).param("clinic", clinic.id()).param("org", org).param("provider", provider)
+                .query(Integer.class).single() > 0;
+        if (!known) {
+            throw new InvalidOutreachException("No referring provider '" + provider + "' at practice '" + org
+                    + "' in the figures of " + clinic.name() + ": outreach to a provider is logged for the providers "
+                    + "the practice's page lists");
+        }
+        return provider;
+    }
+
     /** Checks that the alert is about this practice at this clinic, and acknowledges it when open. */
     private void answer(Clinic clinic, String org, long alertId, OffsetDateTime now) {
         Alert alert = alerts.find(alertId).orElseThrow(() -> new InvalidOutreachException("No alert " + alertId));
@@ -336,7 +362,8 @@ public class OutreachLog {
         return new Outreach(rs.getLong("id"), rs.getString("clinic_id"), rs.getString("org_key"),
                 rs.getString("source_name"), rs.getObject("contacted_on", LocalDate.class), rs.getString("channel"),
                 rs.getString("topic"), rs.getString("outcome"), alert, rs.getString("logged_by"),
-                rs.getObject("logged_at", OffsetDateTime.class));
+                rs.getObject("logged_at", OffsetDateTime.class), rs.getString("practitioner_key"),
+                rs.getString("provider_name"));
     }
 
     private static Cadence cadence(ResultSet rs, ZoneId zone, LocalDate lastContact) throws SQLException {

@@ -16,10 +16,12 @@ import java.util.List;
  * @param extraReferrals sum of the contacted practices' extra referrals (net of the comparison's change)
  * @param revenue sum of their revenue, where known
  * @param valuePerConversion what a converted referral is worth to the clinic
+ * @param beforeMonths final months before the first contact's month that make the "before"
+ * @param afterMonths final months after it counted at most
  */
 public record OutreachReturn(YearMonth through, List<SourceReturn> contacted, List<SourceReturn> comparison,
         Double contactedChange, Double comparisonChange, double extraReferrals, double revenue,
-        double valuePerConversion) {
+        double valuePerConversion, int beforeMonths, int afterMonths) {
 
     /** Contacted practices with at least one final month on each side. */
     public long measured() {

@@ -13,18 +13,14 @@ import org.springframework.stereotype.Service;
 
 /**
  * The return on outreach for a practice manager: per contacted practice, referrals a month in the
- * final months after its first logged contact against the months before, net of what flagged
+ * final months after its first logged contact ({@code outreach-after-months}, 6, at most) against the
+ * {@code outreach-before-months} (3) before, net of what flagged
  * practices nobody contacted gained over the same span, and what that is worth. Read from the
  * monthly figures (practice rows of final months; a month without a row counts 0), so it follows
  * every recompute.
  */
 @Service
 public class OutreachReturns {
-
-    /** Final months before the first contact's month that make the "before". */
-    public static final int BEFORE_MONTHS = 3;
-    /** Final months after it counted at most. */
-    public static final int AFTER_MONTHS = 6;
 
     /**
      * Per practice the clinic turned to, its referrals on either side of the month it did. Contacted
@@ -98,7 +94,8 @@ public class OutreachReturns {
                 WHERE clinic_id = :clinic AND practitioner_key = '*' AND provisional = FALSE
                 """).param("clinic", clinicId).query(LocalDate.class).optional().orElse(null);
         List<SourceReturn> rows = jdbc.sql(SQL)
-                .params(Map.of("clinic", clinicId, "before", BEFORE_MONTHS, "after", AFTER_MONTHS))
+                .params(Map.of("clinic", clinicId, "before", properties.outreachBeforeMonths(),
+                        "after", properties.outreachAfterMonths()))
                 .query((rs, n) -> {
                     int monthsBefore = rs.getInt("months_before");
                     int monthsAfter = rs.getInt("months_after");
@@ -113,14 +110,16 @@ public class OutreachReturns {
                 })
                 .list();
         return summarize(newest == null ? null : YearMonth.from(newest), rows,
-                properties.forClinic(clinicId).valuePerConversion());
+                properties.forClinic(clinicId).valuePerConversion(), properties.outreachBeforeMonths(),
+                properties.outreachAfterMonths());
     }
 
     /**
      * Each contacted practice's extra referrals: its change a month net of the comparison's mean
      * change (when there is a comparison), over its months after; and what they are worth.
      */
-    static OutreachReturn summarize(YearMonth through, List<SourceReturn> rows, double valuePerConversion) {
+    static OutreachReturn summarize(YearMonth through, List<SourceReturn> rows, double valuePerConversion,
+            int beforeMonths, int afterMonths) {
         List<SourceReturn> comparison = rows.stream().filter(r -> !r.contacted()).toList();
         Double comparisonChange = meanChange(comparison);
         List<SourceReturn> contacted = new ArrayList<>();
@@ -142,7 +141,7 @@ public class OutreachReturns {
                     r.conversion(), extraReferrals, value));
         }
         return new OutreachReturn(through, contacted, comparison, meanChange(contacted), comparisonChange, extra,
-                revenue, valuePerConversion);
+                revenue, valuePerConversion, beforeMonths, afterMonths);
     }
 
     private static Double meanChange(Collection<SourceReturn> rows) {

@@ -9,8 +9,8 @@ import java.time.LocalDate;
  *
  * @param contacted whether the clinic reached out (else: flagged, never contacted)
  * @param since the day of the first contact, or the first day of the first alert's month
- * @param monthsBefore final months counted before (up to {@link OutreachReturns#BEFORE_MONTHS})
- * @param monthsAfter final months counted after (up to {@link OutreachReturns#AFTER_MONTHS}); 0: too early to tell
+ * @param monthsBefore final months counted before (up to {@code outreach-before-months})
+ * @param monthsAfter final months counted after (up to {@code outreach-after-months}); 0: too early to tell
  * @param perMonthBefore referrals a month before, or null without months before
  * @param perMonthAfter referrals a month after, or null without months after
  * @param conversion the practice's usual conversion rate (its latest baseline's), or null

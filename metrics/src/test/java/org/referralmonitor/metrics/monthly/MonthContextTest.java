@@ -12,7 +12,8 @@ class MonthContextTest {
 
     static MetricsProperties properties(int provisionalDays, boolean alertProvisional, int alertMonths) {
         return new MetricsProperties(12, 6, true, true, 0.30, 0.05, 0.01, 3.0, provisionalDays, alertProvisional,
-                alertMonths, 45, 2.0, 3, 0.15, 2.0, 0.6, 3, 250, List.of(), 500, "0 0 3 1 * *", true, 13, 2);
+                alertMonths, 45, 2.0, 3, 0.15, 2.0, 0.6, 3, 250, List.of(), 500, "0 0 3 1 * *", true, 13, 2,
+                3, 6);
     }
 
     static final LocalDate NOV_23 = LocalDate.of(2026, 11, 23);

@@ -168,6 +168,47 @@ abstract class OutreachContract {
         assertThat(alerts.find(alertB).orElseThrow().status()).isEqualTo("OPEN");
     }
 
+    @Test
+    void aContactCanBeWithOneReferringProviderOfThePractice() {
+        String clinic = "pier";
+        world(clinic);
+        String lee = "npi:1245319599";
+        jdbc.sql("""
+                INSERT INTO source_month (clinic_id, month_start, org_key, practitioner_key, referrals, converted,
+                                          history_months, computed_at, provisional)
+                VALUES (:clinic, :month, :org, :provider, 4, 0, 12, :t, FALSE)
+                """).param("clinic", clinic).param("month", LocalDate.of(2026, 10, 1)).param("org", A)
+                .param("provider", lee).param("t", OffsetDateTime.parse("2026-11-23T12:00:00Z")).update();
+        jdbc.sql("""
+                INSERT INTO practitioner (endpoint_id, resource_id, name, npi, active, source_key, content_hash, updated_at)
+                VALUES (:endpoint, 'lee', 'Dana Lee', '1245319599', TRUE, :key, 'x', :t)
+                """).param("endpoint", clinic + "-emr").param("key", lee)
+                .param("t", OffsetDateTime.parse("2026-11-02T12:00:00Z")).update();
+
+        log.setCadence(clinic, A, 7, "coord");
+        assertThat(log.due(clinic)).extracting(OutreachDue::orgKey).as("never contacted").contains(A);
+
+        Outreach visit = log.log(clinic, new NewOutreach(A, LocalDate.of(2026, 11, 20), "visit", "quality", "reached",
+                null, " " + lee + " "), "coord");
+
+        assertThat(log.find(visit.id()).orElseThrow()).extracting(Outreach::providerKey, Outreach::providerName)
+                .containsExactly(lee, "Dana Lee");
+        assertThat(log.due(clinic)).extracting(OutreachDue::orgKey).as("a provider's contact is the practice's")
+                .doesNotContain(A);
+        assertThat(log.cadence(clinic, A).orElseThrow().nextDue()).isEqualTo(LocalDate.of(2026, 11, 27));
+        Outreach call = log.log(clinic, new NewOutreach(A, LocalDate.of(2026, 11, 21), "call", "volume", "reached",
+                null, ""), "coord");
+        assertThat(call.providerKey()).as("the practice as a whole").isNull();
+        assertThatThrownBy(() -> log.log(clinic, new NewOutreach(B, null, "call", "volume", "reached", null, lee),
+                "coord"))
+                .isInstanceOf(InvalidOutreachException.class)
+                .hasMessage("No referring provider '" + lee + "' at practice '" + B + "' in the figures of pier: "
+                        + "outreach to a provider is logged for the providers the practice's page lists");
+        assertThatThrownBy(() -> log.log(clinic, new NewOutreach(A, null, "call", "volume", "reached", null, "*"),
+                "coord")).hasMessageStartingWith("No referring provider '*' at practice");
+        assertThat(log.find(clinic, null, 10)).hasSize(2);
+    }
+
     /**
      * A clinic with figures for January to October 2026 (final) and November (provisional): A sends
      * 10 a month, 4 from April to June, then 8, 9, 10; B sends 6, then 3 from April, 4 in August,

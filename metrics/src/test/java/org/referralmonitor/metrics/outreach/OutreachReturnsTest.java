@@ -24,7 +24,7 @@ class OutreachReturnsTest {
                 row("b", true, 3, 9, 2, 8, null),    // 3 -> 4: +1, conversion unknown
                 row("x", false, 3, 3, 3, 9, 0.5),    // 1 -> 3: +2
                 row("y", false, 3, 6, 3, 6, 0.5)),   // 2 -> 2: 0
-                100);
+                100, 3, 6);
 
         assertThat(r.comparisonChange()).isCloseTo(1.0, within(1e-9));
         assertThat(r.contactedChange()).isCloseTo(2.5, within(1e-9));
@@ -42,7 +42,7 @@ class OutreachReturnsTest {
         OutreachReturn r = OutreachReturns.summarize(YearMonth.of(2026, 10), List.of(
                 row("a", true, 3, 6, 2, 8, 0.5),     // 2 -> 4: +2 over 2 months
                 row("b", true, 3, 9, 0, 0, 0.5)),    // contacted last month: too early
-                250);
+                250, 3, 6);
 
         assertThat(r.comparisonChange()).isNull();
         assertThat(r.contacted().get(0).extraReferrals()).isCloseTo(4.0, within(1e-9));
