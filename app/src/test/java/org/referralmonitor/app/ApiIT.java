@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -284,5 +285,67 @@ class ApiIT {
         assertThat(http.get("/api/v1/endpoints/harbor-direct", COORDINATOR, COORDINATOR_PW)
                 .<String>json("$.status.health")).isEqualTo("OK");
         assertThat(http.get("/actuator/health", null, null).<String>json("$.status")).isEqualTo("UP");
+    }
+
+    @Test
+    @Order(5)
+    void aManagerDownloadsTheSourcesMonthByMonthAsCsv() {
+        Http.Reply csv = http.get("/api/v1/clinics/lakeside-ortho/sources.csv?from=2026-08&to=2026-10", MANAGER,
+                MANAGER_PW);
+
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.headers().getContentType().toString()).isEqualTo("text/csv;charset=UTF-8");
+        assertThat(csv.headers().getContentDisposition().getFilename())
+                .isEqualTo("lakeside-ortho-sources-2026-08-to-2026-10.csv");
+        assertThat(csv.body()).startsWith("\uFEFFmonth,provisional,practice,org_key,npi,status,flags,referrals,expected,");
+        List<List<String>> rows = java.util.Arrays.stream(csv.body().substring(1).split("\r\n")).skip(1)
+                .map(ApiIT::csvLine).toList();
+        int expectedRows = 0;
+        for (String month : List.of("2026-08", "2026-09", "2026-10")) {
+            List<Map<String, Object>> sources = http.get("/api/v1/clinics/lakeside-ortho/sources?month=" + month,
+                    MANAGER, MANAGER_PW).json("$.sources");
+            expectedRows += sources.size();
+            for (Map<String, Object> source : sources) {
+                List<String> row = rows.stream().filter(r -> r.get(0).equals(month) && r.get(3).equals(source.get("orgKey")))
+                        .findFirst().orElseThrow(() -> new AssertionError("no row for " + source.get("orgKey") + " in " + month));
+                assertThat(row).as("one value per column").hasSize(26);
+                assertThat(row.get(2)).isEqualTo(source.get("name"));
+                assertThat(Integer.parseInt(row.get(7))).as("referrals").isEqualTo(source.get("referrals"));
+                assertThat(Integer.parseInt(row.get(14))).as("converted").isEqualTo(source.get("converted"));
+                assertThat(row.get(5)).as("status").isEqualTo(source.get("status"));
+            }
+        }
+        assertThat(rows).hasSize(expectedRows);
+
+        Http.Reply reversed = http.get("/api/v1/clinics/lakeside-ortho/sources.csv?from=2026-10&to=2026-08", MANAGER,
+                MANAGER_PW);
+        assertThat(reversed.status()).isEqualTo(400);
+        assertThat(reversed.<String>json("$.detail")).isEqualTo("to (2026-08) is before from (2026-10)");
+        assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources.csv?from=2023-01&to=2026-10", MANAGER, MANAGER_PW)
+                .<String>json("$.detail")).isEqualTo("a file spans at most 36 months; 2023-01 to 2026-10 is 46");
+        assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources.csv", null, null).status()).isEqualTo(401);
+    }
+
+    /** One CSV line's cells (RFC 4180 quotes). */
+    private static List<String> csvLine(String line) {
+        List<String> cells = new java.util.ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                cell.append('"');
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
     }
 }

@@ -10,11 +10,13 @@ import org.referralmonitor.metrics.feed.FeedHealth;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /** Clinics and their referral sources month by month. */
 @RestController
@@ -67,6 +69,17 @@ class ClinicsApi {
         return new SourcesView(c.id(), m, m.isAfter(lastComplete) || runner.isProvisional(c.id(), m),
                 report.computedMonths(c.id()).contains(m), report.sources(c.id(), m),
                 feedHealth.find(c.id(), m).orElse(null));
+    }
+
+    /**
+     * The sources of the months {@code from} to {@code to} (YYYY-MM; each defaults to the last complete
+     * month) as CSV, one row per month and practice.
+     */
+    @GetMapping(value = "/{clinic}/sources.csv", produces = "text/csv")
+    ResponseEntity<StreamingResponseBody> sourcesCsv(@PathVariable String clinic,
+            @RequestParam(required = false) String from, @RequestParam(required = false) String to) {
+        Clinic c = RequestParams.clinic(directory, clinic);
+        return SourcesCsv.download(c, SourcesCsv.months(from, to, runner.lastCompleteMonth(c.id())), report);
     }
 
     private ClinicView view(Clinic c) {
