@@ -309,7 +309,9 @@ class ApiIT {
                 List<String> row = rows.stream().filter(r -> r.get(0).equals(month) && r.get(3).equals(source.get("orgKey")))
                         .findFirst().orElseThrow(() -> new AssertionError("no row for " + source.get("orgKey") + " in " + month));
                 assertThat(row).as("one value per column").hasSize(26);
-                assertThat(row.get(2)).isEqualTo(source.get("name"));
+                assertThat(row.get(2)).as("the practice as the dashboard names it").isEqualTo(
+                        "unknown".equals(source.get("orgKey")) ? "Unattributed referrals"
+                                : source.get("name") != null ? source.get("name") : source.get("orgKey"));
                 assertThat(Integer.parseInt(row.get(7))).as("referrals").isEqualTo(source.get("referrals"));
                 assertThat(Integer.parseInt(row.get(14))).as("converted").isEqualTo(source.get("converted"));
                 assertThat(row.get(5)).as("status").isEqualTo(source.get("status"));
@@ -323,6 +325,9 @@ class ApiIT {
         assertThat(reversed.<String>json("$.detail")).isEqualTo("to (2026-08) is before from (2026-10)");
         assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources.csv?from=2023-01&to=2026-10", MANAGER, MANAGER_PW)
                 .<String>json("$.detail")).isEqualTo("a file spans at most 36 months; 2023-01 to 2026-10 is 46");
+        assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources.csv?from=2020-01&to=2020-03", MANAGER, MANAGER_PW)
+                .<String>json("$.detail")).isEqualTo("No figures are computed for Lakeside Orthopedics from 2020-01 to "
+                        + "2020-03: they appear after the next sync or monthly run");
         assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources.csv", null, null).status()).isEqualTo(401);
     }
 

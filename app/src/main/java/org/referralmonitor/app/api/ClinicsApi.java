@@ -72,10 +72,11 @@ class ClinicsApi {
     }
 
     /**
-     * The sources of the months {@code from} to {@code to} (YYYY-MM; each defaults to the last complete
-     * month) as CSV, one row per month and practice.
+     * The sources of the months {@code from} to {@code to} (YYYY-MM) as CSV, one row per month and
+     * practice: neither given, the last complete month; {@code from} alone, from it to the last complete
+     * month; {@code to} alone, that month. Whatever the request accepts (CSV, or an error as JSON).
      */
-    @GetMapping(value = "/{clinic}/sources.csv", produces = "text/csv")
+    @GetMapping("/{clinic}/sources.csv")
     ResponseEntity<StreamingResponseBody> sourcesCsv(@PathVariable String clinic,
             @RequestParam(required = false) String from, @RequestParam(required = false) String to) {
         Clinic c = RequestParams.clinic(directory, clinic);

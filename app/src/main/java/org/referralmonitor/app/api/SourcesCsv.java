@@ -25,7 +25,8 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  * fixed baseline, conversion, why referrals did not convert, reciprocity, flags, revenue at risk).
  * RFC 4180 (CRLF, quotes doubled), UTF-8 with a byte order mark so spreadsheets read names right;
  * text that a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with an apostrophe.
- * Written month by month as it is read, never whole in memory.
+ * Written month by month as it is read, never whole in memory. Months without computed figures have
+ * no rows; a range without any is refused.
  */
 public final class SourcesCsv {
 
@@ -70,9 +71,17 @@ public final class SourcesCsv {
         return months;
     }
 
-    /** The download: text/csv, as an attachment named after the clinic and the months. */
+    /**
+     * The download: text/csv, as an attachment named after the clinic and the months.
+     *
+     * @throws InvalidRequestException when no month of the range has computed figures
+     */
     public static ResponseEntity<StreamingResponseBody> download(Clinic clinic, List<YearMonth> months,
             SourceReport report) {
+        if (months.stream().noneMatch(report.computedMonths(clinic.id())::contains)) {
+            throw new InvalidRequestException("No figures are computed for " + clinic.name() + " from " + months.get(0)
+                    + " to " + months.get(months.size() - 1) + ": they appear after the next sync or monthly run");
+        }
         String name = clinic.id() + "-sources-" + months.get(0)
                 + (months.size() == 1 ? "" : "-to-" + months.get(months.size() - 1)) + ".csv";
         return ResponseEntity.ok()
@@ -88,7 +97,16 @@ public final class SourcesCsv {
         w.write(HEADER);
         w.write("\r\n");
         for (YearMonth m : months) {
-            for (SourceSummary s : report.sources(clinic.id(), m)) {
+            List<SourceSummary> sources;
+            try {
+                sources = report.figures(clinic.id(), m);
+            } catch (RuntimeException e) {
+                // the response is under way: say so in the file, and end it without its last chunk
+                w.write("# export incomplete: reading " + m + " failed; download it again\r\n");
+                w.flush();
+                throw e;
+            }
+            for (SourceSummary s : sources) {
                 w.write(row(m, s));
                 w.write("\r\n");
             }
@@ -99,7 +117,7 @@ public final class SourcesCsv {
 
     static String row(YearMonth month, SourceSummary s) {
         SourceSummary.NotConverted n = s.notConverted();
-        return String.join(",", month.toString(), String.valueOf(s.provisional()), text(s.name()), text(s.orgKey()),
+        return String.join(",", month.toString(), String.valueOf(s.provisional()), text(s.displayName()), text(s.orgKey()),
                 text(s.npi()), text(s.status()), text(String.join(" ", s.flags())), String.valueOf(s.referrals()),
                 number(s.baseline(), 2), ratioChange(s.referrals(), s.baseline()), number(s.fixedBaseline(), 2),
                 ratioChange(s.referrals(), s.fixedBaseline()), String.valueOf(n.cancelled()),
@@ -110,7 +128,10 @@ public final class SourcesCsv {
                 number(s.revenueAtRisk(), 2));
     }
 
-    /** A text cell: quoted when it holds a comma, quote or line break; a formula's first sign defused. */
+    /**
+     * A text cell: a formula's first sign defused, and quoted when it holds a separator (a comma, or the
+     * semicolon or tab some spreadsheets split on, which would start a new cell) or a quote or line break.
+     */
     static String text(String value) {
         if (value == null || value.isEmpty()) {
             return "";
@@ -119,7 +140,7 @@ public final class SourcesCsv {
         if ("=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
             v = "'" + v;
         }
-        if (v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")) {
+        if (v.chars().anyMatch(c -> c == ',' || c == ';' || c == '\t' || c == '"' || c == '\n' || c == '\r')) {
             v = "\"" + v.replace("\"", "\"\"") + "\"";
         }
         return v;

@@ -190,10 +190,18 @@ class DashboardController {
         model.addAttribute("outreachDue", outreach.due(id));
         model.addAttribute("outreachReturn", new OutreachReturnView(returns.of(id)));
         model.addAttribute("channels", channels.statuses(id));
+        model.addAttribute("csvFrom", csvFrom(selected, computedMonths));
         model.addAttribute("jobs", runner.queuedAndRecent(id, JOB_RUNS).stream().map(JobRunView::new).toList());
         model.addAttribute("sparkWidth", Sparkline.WIDTH);
         model.addAttribute("sparkHeight", Sparkline.HEIGHT);
         return "clinic";
+    }
+
+    /** Where the "months since" download starts: 11 months before the month shown, or the first with figures. */
+    static YearMonth csvFrom(YearMonth month, List<YearMonth> computed) {
+        YearMonth from = month.minusMonths(11);
+        YearMonth first = computed.stream().min(Comparator.naturalOrder()).orElse(from);
+        return first.isAfter(from) && !first.isAfter(month) ? first : from;
     }
 
     @PostMapping("/clinics/{id}/alerts/{alertId}/acknowledge")

@@ -55,7 +55,7 @@ record OutreachReturnView(OutreachReturn result) {
         }
         s.append(", ").append(measured).append(" with final months on both sides: ")
                 .append(perMonth(result.contactedChange())).append(" a month each after the first contact than in the ")
-                .append(result.beforeMonths()).append(" months before; ");
+                .append(result.beforeMonths()).append(result.beforeMonths() == 1 ? " month before; " : " months before; ");
         if (result.comparisonChange() == null) {
             s.append("no flagged practice went without contact to compare with, so the change is counted as it is. ");
         } else {

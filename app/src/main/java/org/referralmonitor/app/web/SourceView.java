@@ -60,10 +60,7 @@ record SourceView(SourceSummary source, String sparkline, List<Outcome> outcome,
 
     /** "Unattributed referrals" for the unknown source, else its name, else its key. */
     public String name() {
-        if ("unknown".equals(source.orgKey())) {
-            return "Unattributed referrals";
-        }
-        return source.name() != null ? source.name() : source.orgKey();
+        return source.displayName();
     }
 
     public boolean slowdown() {

@@ -34,8 +34,17 @@ class SourcesCsvTest {
                 List.of(2), true, 2, null, null, new SourceSummary.NotConverted(0, Map.of(), 0, 2, 0), 0, 0.0, null,
                 1.0, null, null, List.of(), null);
 
-        assertThat(SourcesCsv.row(OCTOBER, s)).isEqualTo("2026-10,true,,harbor-emr/Organization/9,,NEW,,2,,,,,0,2,0,"
+        assertThat(SourcesCsv.row(OCTOBER, s)).isEqualTo("2026-10,true,harbor-emr/Organization/9,harbor-emr/Organization/9,,NEW,,2,,,,,0,2,0,"
                 + "0.0000,,,,0,0,2,0,0.0000,1,");
+    }
+
+    @Test
+    void referralsCreditedToNoPracticeReadAsSuchAndANamelessPracticeAsItsKey() {
+        SourceSummary.NotConverted none = new SourceSummary.NotConverted(0, Map.of(), 0, 0, 0);
+        SourceSummary unknown = new SourceSummary(SourceSummary.UNATTRIBUTED, null, null, 1, 0, 0.0, null, 12, "STEADY",
+                null, 0, List.of(), false, 1, null, null, none, 0, 0.0, null, 1.0, null, null, List.of(), null);
+
+        assertThat(SourcesCsv.row(OCTOBER, unknown)).startsWith("2026-10,false,Unattributed referrals,unknown,,");
     }
 
     @Test
@@ -46,6 +55,9 @@ class SourcesCsvTest {
         assertThat(SourcesCsv.text("@SUM(A1)")).isEqualTo("'@SUM(A1)");
         assertThat(SourcesCsv.text("Line\nbreak")).isEqualTo("\"Line\nbreak\"");
         assertThat(SourcesCsv.text("Plain Pediatrics")).isEqualTo("Plain Pediatrics");
+        assertThat(SourcesCsv.text("Acme;=HYPERLINK(\"http://x\")")).as("a cell of its own where ; separates")
+                .isEqualTo("\"Acme;=HYPERLINK(\"\"http://x\"\")\"");
+        assertThat(SourcesCsv.text("Acme\t=1+1")).isEqualTo("\"Acme\t=1+1\"");
         assertThat(SourcesCsv.text(null)).isEmpty();
     }
 

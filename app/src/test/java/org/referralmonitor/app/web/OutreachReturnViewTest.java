@@ -34,6 +34,14 @@ class OutreachReturnViewTest {
     }
 
     @Test
+    void oneMonthBeforeIsSaidInTheSingular() {
+        OutreachReturnView view = new OutreachReturnView(new OutreachReturn(YearMonth.of(2026, 10),
+                List.of(source("a", true, 4.0, 6.0, 2, 4.0, null)), List.of(), 2.0, null, 4.0, 0, 250.0, 1, 6));
+
+        assertThat(view.summary()).contains("than in the 1 month before;");
+    }
+
+    @Test
     void withoutAComparisonOrAnyMonthAfterItSaysSo() {
         OutreachReturnView none = new OutreachReturnView(new OutreachReturn(YearMonth.of(2026, 10),
                 List.of(source("b", true, 2.0, null, 0, null, null)), List.of(), null, null, 0, 0, 250.0, 3, 6));

@@ -23,8 +23,19 @@ public class SourceReport {
 
     /** The referring practices of a clinic in a month: slowdowns first, then by baseline volume. */
     public List<SourceSummary> sources(String clinicId, YearMonth month) {
-        Map<String, List<Integer>> trends = trends(clinicId, month);
-        Map<String, Map<String, Integer>> reasons = cancelReasons(clinicId, month);
+        return sources(clinicId, month, trends(clinicId, month), cancelReasons(clinicId, month));
+    }
+
+    /**
+     * The same without the 13-month trends and the cancel reasons (empty), which cost a scan of the
+     * referrals each: for exports over many months.
+     */
+    public List<SourceSummary> figures(String clinicId, YearMonth month) {
+        return sources(clinicId, month, Map.of(), Map.of());
+    }
+
+    private List<SourceSummary> sources(String clinicId, YearMonth month, Map<String, List<Integer>> trends,
+            Map<String, Map<String, Integer>> reasons) {
         return jdbc.sql("""
                 SELECT sm.*, n.name, n.npi, fb.average * sm.seasonal_factor AS fixed_expected
                 FROM source_month sm

@@ -36,6 +36,17 @@ public record SourceSummary(String orgKey, String name, String npi, int referral
         NotConverted notConverted, int sent, Double sentReceivedRatio, Double baselineAverage, double seasonalFactor,
         Double baselineConversion, Double fixedBaseline, List<String> flags, Double revenueAtRisk) {
 
+    /** The key of referrals no practice could be credited with. */
+    public static final String UNATTRIBUTED = "unknown";
+
+    /** The practice as people read it: its name, else its key; referrals credited to none as such. */
+    public String displayName() {
+        if (UNATTRIBUTED.equals(orgKey)) {
+            return "Unattributed referrals";
+        }
+        return name != null ? name : orgKey;
+    }
+
     /**
      * Why referrals of the month did not convert; with {@code converted} they add up to the referrals.
      *
