@@ -117,6 +117,11 @@ class NotificationsBrowserIT {
                 + "spring.mail.host (and spring.mail.port, spring.mail.username, SPRING_MAIL_PASSWORD) to send e-mail");
         assertThat(channel("coordinators").getAttribute("class")).contains("failing");
         Browser.screenshot(browser, "clinic-notifications.png");
+        browser.get(url("/"));
+        assertThat(browser.findElements(By.cssSelector(".clinic-card .failing-channels a")))
+                .extracting(WebElement::getText).as("the start page says so")
+                .containsExactly("Alerts are not getting through: coordinators");
+        browser.get(url("/clinics/" + CLINIC));
 
         Browser.submit(browser, channel("coordinators").findElement(By.className("remove")));
         assertThat(message()).isEqualTo("Channel coordinators removed.");

@@ -78,9 +78,10 @@ class DashboardController {
      *
      * @param feedSuspect the feed check of {@code month} found the feed may be incomplete: its source alerts are held
      * @param outreachDue practices to contact now (an unanswered alert, or a cadence that is up)
+     * @param failingChannels enabled notification channels whose messages are not getting through
      */
     record ClinicCard(Clinic clinic, YearMonth month, int openAlerts, List<Feed> feeds, boolean feedSuspect,
-            int outreachDue) {
+            int outreachDue, List<String> failingChannels) {
     }
 
     /** A month a baseline can be fixed at, and whether it must be computed first. */
@@ -144,7 +145,9 @@ class DashboardController {
                     YearMonth month = runner.lastCompleteMonth(c.id());
                     return new ClinicCard(c, month, alerts.find(c.id(), "OPEN").size(), feeds(c.id()),
                             feedHealth.find(c.id(), month).map(FeedCheck::suspect).orElse(false),
-                            outreach.due(c.id()).size());
+                            outreach.due(c.id()).size(), channels.statuses(c.id()).stream()
+                                    .filter(s -> s.channel().enabled() && "FAILING".equals(s.health()))
+                                    .map(s -> s.channel().id()).toList());
                 })
                 .toList();
         model.addAttribute("cards", cards);
