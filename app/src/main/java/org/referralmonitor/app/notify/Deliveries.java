@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -76,37 +77,38 @@ class Deliveries {
     }
 
     void sent(List<Owed> parts, OffsetDateTime at) {
-        for (Owed p : parts) {
-            jdbc.sql("""
-                    UPDATE notification SET status = 'SENT', attempts = attempts + 1, sent_at = :at, last_error = NULL
-                    WHERE id = :id AND status = 'PENDING'
-                    """).param("at", at).param("id", p.id()).update();
-        }
+        jdbc.sql("""
+                UPDATE notification SET status = 'SENT', attempts = attempts + 1, sent_at = :at, last_error = NULL
+                WHERE id IN (:ids) AND status = 'PENDING'
+                """).param("at", at).param("ids", ids(parts)).update();
     }
 
     /** Parts that no longer apply (the alert was acknowledged or resolved first; nobody is due). */
     void skipped(List<Owed> parts, String reason) {
-        for (Owed p : parts) {
-            jdbc.sql("UPDATE notification SET status = 'SKIPPED', last_error = :reason WHERE id = :id AND status = 'PENDING'")
-                    .param("reason", shorten(reason)).param("id", p.id()).update();
-        }
+        jdbc.sql("UPDATE notification SET status = 'SKIPPED', last_error = :reason WHERE id IN (:ids) AND status = 'PENDING'")
+                .param("reason", shorten(reason)).param("ids", ids(parts)).update();
     }
 
     /**
      * A failed attempt: retried after {@code retryDelay} doubled per attempt made (at most an hour), or,
-     * after {@code maxAttempts}, marked FAILED.
+     * after {@code maxAttempts}, marked FAILED. One statement per number of attempts made so far (parts
+     * of one message have mostly made the same).
      */
     void failed(List<Owed> parts, String error, OffsetDateTime now, int maxAttempts, Duration retryDelay) {
-        for (Owed p : parts) {
-            int attempts = p.attempts() + 1;
+        parts.stream().collect(Collectors.groupingBy(Owed::attempts)).forEach((made, same) -> {
+            int attempts = made + 1;
             jdbc.sql("""
                     UPDATE notification SET attempts = :attempts, last_error = :error, next_attempt_at = :next,
-                           status = CASE WHEN :attempts >= :max THEN 'FAILED' ELSE 'PENDING' END
-                    WHERE id = :id AND status = 'PENDING'
+                           status = :status
+                    WHERE id IN (:ids) AND status = 'PENDING'
                     """).param("attempts", attempts).param("error", shorten(error))
-                    .param("next", now.plus(retryDelay(retryDelay, attempts))).param("max", maxAttempts)
-                    .param("id", p.id()).update();
-        }
+                    .param("next", now.plus(retryDelay(retryDelay, attempts)))
+                    .param("status", attempts >= maxAttempts ? "FAILED" : "PENDING").param("ids", ids(same)).update();
+        });
+    }
+
+    private static List<Long> ids(List<Owed> parts) {
+        return parts.stream().map(Owed::id).toList();
     }
 
     /** Owes the channel's failed parts again, from now; how many. */

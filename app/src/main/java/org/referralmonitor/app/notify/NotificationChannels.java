@@ -156,13 +156,17 @@ public class NotificationChannels {
                 SELECT c.id, c.clinic_id, c.kind, c.email_to, c.url_ref, c.source_alerts, c.feed_alerts,
                        c.outreach_digest, c.enabled, c.origin, c.created_at, c.last_sent_at, c.last_error,
                        c.last_error_at,
-                       (SELECT COUNT(*) FROM notification n WHERE n.channel_id = c.id AND n.status = 'PENDING') AS pending,
-                       (SELECT COUNT(*) FROM notification n WHERE n.channel_id = c.id AND n.status = 'SENT') AS sent,
-                       (SELECT COUNT(*) FROM notification n WHERE n.channel_id = c.id AND n.status = 'FAILED') AS failed,
-                       (SELECT COUNT(*) FROM notification n WHERE n.channel_id = c.id AND n.status = 'SKIPPED') AS skipped
+                       COUNT(CASE WHEN n.status = 'PENDING' THEN 1 END) AS pending,
+                       COUNT(CASE WHEN n.status = 'SENT' THEN 1 END) AS sent,
+                       COUNT(CASE WHEN n.status = 'FAILED' THEN 1 END) AS failed,
+                       COUNT(CASE WHEN n.status = 'SKIPPED' THEN 1 END) AS skipped
                 FROM notification_channel c
+                LEFT JOIN notification n ON n.channel_id = c.id
                 WHERE (CAST(:clinic AS VARCHAR(64)) IS NULL OR c.clinic_id = :clinic)
                   AND (CAST(:id AS VARCHAR(64)) IS NULL OR c.id = :id)
+                GROUP BY c.id, c.clinic_id, c.kind, c.email_to, c.url_ref, c.source_alerts, c.feed_alerts,
+                         c.outreach_digest, c.enabled, c.origin, c.created_at, c.last_sent_at, c.last_error,
+                         c.last_error_at
                 ORDER BY c.id
                 """).param("clinic", clinicId).param("id", id).query((rs, n) -> new ChannelStatus(channel(rs, n), rs.getInt("pending"),
                         rs.getInt("sent"), rs.getInt("failed"), rs.getInt("skipped"),

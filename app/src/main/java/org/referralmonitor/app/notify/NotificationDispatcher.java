@@ -190,11 +190,12 @@ public class NotificationDispatcher {
         List<Deliveries.Owed> open = new ArrayList<>();
         List<Alert> openAlerts = new ArrayList<>();
         List<Deliveries.Owed> stale = new ArrayList<>();
+        Map<Long, Alert> found = alerts.find(newestPerAlert.keySet());
         for (Deliveries.Owed part : newestPerAlert.values()) {
-            Optional<Alert> alert = alerts.find(part.alertId());
-            if (alert.isPresent() && "OPEN".equals(alert.get().status())) {
+            Alert alert = found.get(part.alertId());
+            if (alert != null && "OPEN".equals(alert.status())) {
                 open.add(part);
-                openAlerts.add(alert.get());
+                openAlerts.add(alert);
             } else {
                 stale.add(part);
             }

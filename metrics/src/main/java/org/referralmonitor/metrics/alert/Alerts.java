@@ -5,9 +5,12 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -68,6 +71,15 @@ public class Alerts {
 
     public Optional<Alert> find(long id) {
         return jdbc.sql(SELECT + " WHERE a.id = :id").param("id", id).query(Alerts::alert).optional();
+    }
+
+    /** The alerts of these ids that exist, by id, in one look-up. */
+    public Map<Long, Alert> find(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        return jdbc.sql(SELECT + " WHERE a.id IN (:ids)").param("ids", List.copyOf(ids)).query(Alerts::alert).list().stream()
+                .collect(Collectors.toMap(Alert::id, a -> a));
     }
 
     /** A coordinator has seen it: it stays visible but no longer counts as open. */
