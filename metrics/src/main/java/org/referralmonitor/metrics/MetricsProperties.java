@@ -33,6 +33,7 @@ public record MetricsProperties(
         @Min(1) @Max(24) @DefaultValue("1") int alertMonths,
         @Min(7) @Max(366) @DefaultValue("45") int goneDarkDays,
         @DecimalMin("0.1") @DefaultValue("2.0") double goneDarkMinExpected,
+        @DefaultValue("true") boolean twoMonthSlowdown,
         @Min(2) @Max(6) @DefaultValue("3") int sustainedMonths,
         @DecimalMin("0.0") @DecimalMax("0.95") @DefaultValue("0.15") double sustainedDrop,
         @DecimalMin("1.1") @DefaultValue("2.0") double reciprocityRatio,

@@ -52,10 +52,15 @@ class MonthlyMetricsJobConfiguration {
     static final String TRIGGER = "trigger";
 
     private static final String SOURCE_ROWS = """
-            SELECT sm.*, n.name, n.npi
+            SELECT sm.*, n.name, n.npi, pm.referrals AS previous_referrals,
+                   pm.baseline * pm.exposure AS previous_expected
             FROM source_month sm
             LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM organization GROUP BY source_key) n
                    ON n.source_key = sm.org_key
+            -- the practice's month before, as computed (by this run when it is one of its months)
+            LEFT JOIN source_month pm ON pm.clinic_id = sm.clinic_id
+                                     AND pm.month_start = CAST(sm.month_start - INTERVAL '1' MONTH AS DATE)
+                                     AND pm.org_key = sm.org_key AND pm.practitioner_key = '*'
             WHERE sm.clinic_id = ? AND sm.month_start >= ? AND sm.month_start <= ? AND sm.practitioner_key = '*'
             ORDER BY sm.month_start, sm.org_key
             """;
@@ -116,9 +121,12 @@ class MonthlyMetricsJobConfiguration {
         Map<YearMonth, Boolean> suspect = new HashMap<>();
         for (MonthContext ctx : contexts(contexts, clinic, fromMonth, month, asOf)) {
             byMonth.put(ctx.month(), ctx);
-            suspect.put(ctx.month(), feed.find(ctx.clinicId(), ctx.month()).map(FeedCheck::suspect).orElse(false));
+            for (YearMonth m : List.of(ctx.month().minusMonths(1), ctx.month())) {
+                suspect.computeIfAbsent(m, x -> feed.find(clinic, x).map(FeedCheck::suspect).orElse(false));
+            }
         }
-        return row -> rules.evaluate(row, byMonth.get(row.month()), suspect.get(row.month()));
+        return row -> rules.evaluate(suspect.get(row.month().minusMonths(1)) ? row.withoutPreviousMonth() : row,
+                byMonth.get(row.month()), suspect.get(row.month()));
     }
 
     @Bean
@@ -151,7 +159,9 @@ class MonthlyMetricsJobConfiguration {
                         rs.getInt("converted_horizon"), rs.getInt("baseline_referrals"),
                         rs.getInt("baseline_converted_horizon"), nullableDouble(rs, "baseline_conversion"),
                         rs.getInt("cancelled"), rs.getInt("visit_missed"), rs.getInt("waiting"), rs.getInt("no_visit"),
-                        rs.getInt("sent"), rs.getInt("sent_before"), rs.getInt("received_before")))
+                        rs.getInt("sent"), rs.getInt("sent_before"), rs.getInt("received_before"),
+                        rs.getObject("previous_referrals") == null ? null : rs.getInt("previous_referrals"),
+                        nullableDouble(rs, "previous_expected")))
                 .build();
     }
 

@@ -10,18 +10,30 @@ import java.time.YearMonth;
  * @param baseline expected referrals for the whole month: {@code average x seasonalFactor}; null for a new source
  * @param average trimmed mean month with seasonality removed
  * @param variance sample variance of the baseline months (seasonality removed)
+ * @param previousReferrals the month before's referrals; null when that month's figures are not
+ *        computed, it had no baseline, or its feed was suspect
+ * @param previousExpected the month before's expected referrals (its baseline); null as above
  */
 record SourceMonth(String clinicId, YearMonth month, String orgKey, String name, String npi, int referrals,
         int converted, int historyMonths, Double baseline, Double average, Double variance, double seasonalFactor,
         double exposure, LocalDate lastReferralDate, int recentMonthsBelow, int recentReferrals, Double recentExpected,
         int horizonDays, int convertedHorizon, int baselineReferrals, int baselineConvertedHorizon,
         Double baselineConversion, int cancelled, int visitMissed, int waiting, int noVisit, int sent, int sentBefore,
-        int receivedBefore) {
+        int receivedBefore, Integer previousReferrals, Double previousExpected) {
+
+    /** The same row without the month before (whose figures cannot be trusted). */
+    SourceMonth withoutPreviousMonth() {
+        return new SourceMonth(clinicId, month, orgKey, name, npi, referrals, converted, historyMonths, baseline,
+                average, variance, seasonalFactor, exposure, lastReferralDate, recentMonthsBelow, recentReferrals,
+                recentExpected, horizonDays, convertedHorizon, baselineReferrals, baselineConvertedHorizon,
+                baselineConversion, cancelled, visitMissed, waiting, noVisit, sent, sentBefore, receivedBefore, null,
+                null);
+    }
 
     /** A row with the volume figures only; the others empty. For tests and simple callers. */
     static SourceMonth volume(String clinicId, YearMonth month, String orgKey, String name, String npi, int referrals,
             int historyMonths, Double baseline) {
         return new SourceMonth(clinicId, month, orgKey, name, npi, referrals, 0, historyMonths, baseline, baseline,
-                baseline, 1.0, 1.0, null, 0, 0, null, 0, 0, 0, 0, null, 0, 0, 0, 0, 0, 0, 0);
+                baseline, 1.0, 1.0, null, 0, 0, null, 0, 0, 0, 0, null, 0, 0, 0, 0, 0, 0, 0, null, null);
     }
 }

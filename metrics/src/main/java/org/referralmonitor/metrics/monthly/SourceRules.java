@@ -1,6 +1,7 @@
 package org.referralmonitor.metrics.monthly;
 
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,11 @@ import org.springframework.stereotype.Component;
  * <ul>
  * <li>SLOWDOWN: observed at least drop-threshold below expected, a one-sided test (Poisson mid-p;
  * negative binomial mid-p when the source's baseline months are clearly overdispersed, at
- * dispersion-alpha, see {@link Dispersion}) puts a month this low under alpha, and at least min-expected were expected.</li>
+ * dispersion-alpha, see {@link Dispersion}) puts a month this low under alpha, and at least min-expected were expected.
+ * With two-month-slowdown, also: this month and the one before each at least drop-threshold below
+ * expected (at least min-expected each), and the same test on their sum under alpha; a drop that
+ * lasts two months and that neither month shows alone. The month before comes as computed; without
+ * it (not computed, no baseline, feed suspect) only this month is judged.</li>
  * <li>GONE_DARK: no referral for gone-dark-days (up to the end of the month, or today in a month in
  * progress) from a source that averages at least gone-dark-min-expected a month.</li>
  * <li>SUSTAINED_DECLINE: each of the last sustained-months months at least sustained-drop below its
@@ -63,6 +68,7 @@ class SourceRules {
                 && 1 - row.referrals() / expected >= properties.dropThreshold() && p < properties.alpha()) {
             volume.add(slowdown(row, ctx, expected, p, overdispersed));
         }
+        twoMonthSlowdown(row, ctx, expected, shape).ifPresent(volume::add);
         sustainedDecline(row, ctx, shape).ifPresent(volume::add);
 
         List<Flag> flags = new ArrayList<>();
@@ -123,6 +129,35 @@ class SourceRules {
                 overdispersed ? ", allowing for how much this source varies from month to month" : "",
                 revenueSentence(row, ctx, expected - row.referrals(), revenue));
         return new Flag(Flag.Kind.SLOWDOWN, row.referrals(), expected, p, text, revenue);
+    }
+
+    private Optional<Flag> twoMonthSlowdown(SourceMonth row, MonthContext ctx, double expected, double shape) {
+        Integer before = row.previousReferrals();
+        Double beforeExpected = row.previousExpected();
+        if (!properties.twoMonthSlowdown() || before == null || beforeExpected == null
+                || expected < properties.minExpected() || beforeExpected < properties.minExpected()
+                || 1 - row.referrals() / expected < properties.dropThreshold()
+                || 1 - before / beforeExpected < properties.dropThreshold()) {
+            return Optional.empty();
+        }
+        int observed = before + row.referrals();
+        double pooled = beforeExpected + expected;
+        double p = NegativeBinomial.lowerTailMidP(observed, pooled, shape * 2);
+        if (p >= properties.alpha()) {
+            return Optional.empty();
+        }
+        double lost = pooled - observed;
+        Double revenue = revenue(row, ctx, lost);
+        YearMonth first = ctx.month().minusMonths(1);
+        String text = String.format(Locale.US, "%s: %s in %s and %s (%d and %d) vs %s expected (%s); each month at "
+                        + "least %s below, and a drop this large over two months happens by chance %s%s.%s",
+                Wording.who(row), Wording.referrals(observed),
+                first.getYear() == ctx.month().getYear() ? Wording.monthName(first) : Wording.month(first),
+                monthPhrase(ctx), before, row.referrals(), Wording.about(pooled), basis(row, ctx),
+                Wording.percent(properties.dropThreshold()), Wording.chance(p),
+                Double.isInfinite(shape) ? "" : ", allowing for how much this source varies from month to month",
+                revenueSentence(row, ctx, lost, revenue));
+        return Optional.of(new Flag(Flag.Kind.SLOWDOWN, observed, pooled, p, text, revenue));
     }
 
     private Optional<Flag> sustainedDecline(SourceMonth row, MonthContext ctx, double shape) {

@@ -31,9 +31,10 @@ import org.springframework.test.context.ContextConfiguration;
  * Poisson noise: 30 planted drops of 40% to 70% lasting 2 or 3 months (ending October) at practices
  * of 4 to 30 referrals a month, 30 steady practices of the same sizes, 15 steady small practices
  * of 0.5 to 1.5 a month; and a second clinic, the same world, whose feed broke on October 16 (the
- * rest of October never arrived, the last sync failed). September and October are computed; a
- * practice counts as flagged when either month is a SLOWDOWN (slowdown, gone dark or sustained
- * decline).
+ * rest of October never arrived, the last sync failed). August, September and October are
+ * computed, as the monthly close would (August is September's month before, for the two-month
+ * test); a practice counts as flagged when September or October is a SLOWDOWN (slowdown in the
+ * month or in it and the month before, gone dark or sustained decline).
  *
  * <p>What a 5% test can and cannot promise, and so what is asserted:
  * <ul>
@@ -41,11 +42,16 @@ import org.springframework.test.context.ContextConfiguration;
  * ({@code drop x sqrt(rate) >= 2}, e.g. 50% of 16 a month). Below that no test at alpha 0.05 can
  * deliver it: a 40% drop at a 4-a-month practice (2.4 instead of 4) is found by the best one-sided
  * test in 9% of months, 17% with either of two months, 29% with both pooled. Over every planted
- * drop (4 to 30 a month) recall >= 0.8 is asserted.</li>
+ * drop (4 to 30 a month) recall >= 0.85 is asserted: 0.87 at this seed with the two-month test,
+ * 0.83 without it (two-month-slowdown false).</li>
  * <li>Precision >= 0.9 at this seed. Each steady practice-month has about a 5% chance of a false
  * flag (the test's level), so precision depends on how many steady practices there are per
- * planted one. Over this seed and seeds 1 to 4 of this world: precision 0.96, 0.85, 0.90, 0.90,
- * 0.85; recall 0.83, 0.93, 0.90, 0.87, 0.97 (0.90 on average); detectable recall 1.0 but once 0.95.
+ * planted one. Over this seed and seeds 1 to 4 of this world (2026-12-07), with the two-month test:
+ * precision 0.96, 0.85, 0.90, 0.90, 0.85 (0.89 on average); recall 0.87, 0.93, 0.93, 0.93, 0.97 (0.93);
+ * detectable recall 1.0 each time. Without it (the same runs, two-month-slowdown false): precision
+ * 0.96, 0.85, 0.90, 0.90, 0.85 (0.89); recall 0.83, 0.93, 0.90, 0.87, 0.97 (0.90); detectable recall
+ * 1.0 but once 0.95. Drops lasting two months are found more often; steady practices are not flagged
+ * more.
  * Run another world with {@code -Dworld.seed=N}; the log names each missed drop and its months.</li>
  * </ul>
  */
@@ -131,7 +137,8 @@ class GeneratedWorldIT {
         }
         template.batchUpdate(ReferralFixture.INSERT_GENERATED, rows);
         for (String clinic : List.of("world", "broken-world")) {
-            for (YearMonth m : List.of(SEPTEMBER, OCTOBER)) {
+            // August as the monthly close computed it: September's month before
+            for (YearMonth m : List.of(SEPTEMBER.minusMonths(1), SEPTEMBER, OCTOBER)) {
                 assertThat(runner.run(clinic, m, true).status()).isEqualTo("COMPLETED");
             }
         }
@@ -178,7 +185,7 @@ class GeneratedWorldIT {
         assertThat(detectable).as("the world has detectable drops to find").hasSizeGreaterThanOrEqualTo(10);
         assertThat(precision).as("precision").isGreaterThanOrEqualTo(0.9);
         assertThat(detectableRecall).as("recall on drops at least twice the noise").isGreaterThanOrEqualTo(0.9);
-        assertThat(recall).as("recall on every planted drop (40-70%, 4-30 a month)").isGreaterThanOrEqualTo(0.8);
+        assertThat(recall).as("recall on every planted drop (40-70%, 4-30 a month)").isGreaterThanOrEqualTo(0.85);
     }
 
     @Test

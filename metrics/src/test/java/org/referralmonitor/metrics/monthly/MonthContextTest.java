@@ -11,8 +11,13 @@ import org.referralmonitor.metrics.MetricsProperties;
 class MonthContextTest {
 
     static MetricsProperties properties(int provisionalDays, boolean alertProvisional, int alertMonths) {
+        return properties(provisionalDays, alertProvisional, alertMonths, true);
+    }
+
+    static MetricsProperties properties(int provisionalDays, boolean alertProvisional, int alertMonths,
+            boolean twoMonthSlowdown) {
         return new MetricsProperties(12, 6, true, true, 0.30, 0.05, 0.01, 3.0, provisionalDays, alertProvisional,
-                alertMonths, 45, 2.0, 3, 0.15, 2.0, 0.6, 3, 250, List.of(), 500, "0 0 3 1 * *", true, 13, 2,
+                alertMonths, 45, 2.0, twoMonthSlowdown, 3, 0.15, 2.0, 0.6, 3, 250, List.of(), 500, "0 0 3 1 * *", true, 13, 2,
                 3, 6);
     }
 

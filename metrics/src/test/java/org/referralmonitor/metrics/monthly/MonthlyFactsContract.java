@@ -36,11 +36,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 abstract class MonthlyFactsContract {
 
+    static final YearMonth AUGUST = YearMonth.of(2026, 8);
     static final YearMonth SEPTEMBER = YearMonth.of(2026, 9);
     static final YearMonth OCTOBER = YearMonth.of(2026, 10);
     static final String ALPHA = "npi:1111111112";
     static final String BRAVO = "npi:2222222224";
     static final String GAMMA = "npi:3333333336";
+    static final String DELTA = "pooled-emr/Organization/delta";
+    static final String ECHO = "pooled-emr/Organization/echo";
 
     @Autowired
     MonthlyMetricsRunner runner;
@@ -109,6 +112,17 @@ abstract class MonthlyFactsContract {
         for (YearMonth m = YearMonth.of(2024, 10); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
             f.referrals("seasons-emr", "npi:4444444448", null, m, m.getMonthValue() == 10 ? 20 : 10, 5);
         }
+
+        f.clinic("pooled", "pooled-emr");
+        f.organization("pooled-emr", "delta", "Delta Clinic", null);
+        f.organization("pooled-emr", "echo", "Echo Clinic", null);
+        for (YearMonth m = YearMonth.of(2025, 7); !m.isAfter(SEPTEMBER); m = m.plusMonths(1)) {
+            boolean dropped = !m.isBefore(AUGUST);
+            f.referrals("pooled-emr", DELTA, null, m, dropped ? 6 : 10, 5);
+            f.referrals("pooled-emr", ECHO, null, m, m.equals(SEPTEMBER) ? 6 : 10, 5);
+        }
+        assertThat(runner.run("pooled", AUGUST, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("pooled", SEPTEMBER, true).status()).isEqualTo("COMPLETED");
 
         assertThat(runner.run("facts", SEPTEMBER, true).status()).isEqualTo("COMPLETED");
         assertThat(runner.run("facts", OCTOBER, true).status()).isEqualTo("COMPLETED");
@@ -226,6 +240,29 @@ abstract class MonthlyFactsContract {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(ALPHA, SEPTEMBER, "SLOWDOWN"));
         assertThat(open.get(0).explanation()).startsWith("Alpha Clinic (NPI 1111111112): 2 referrals in September 2026 "
                 + "vs about 10 expected (average of the previous 11 months without the highest and lowest)");
+    }
+
+    /**
+     * Pooled: Delta sends 10 a month, then 6 in August and 6 in September 2026, a drop neither month
+     * shows alone (6 of 10 happens about 10% of the time) but the two together do (12 of 20: 3%).
+     * Echo's 6 in September follows a normal August: not flagged.
+     */
+    @Test
+    void aDropLastingTwoMonthsIsFlaggedInItsSecondMonth() {
+        assertThat(sources("pooled", AUGUST).get(DELTA).status()).as("August alone").isEqualTo("STEADY");
+        Map<String, SourceSummary> september = sources("pooled", SEPTEMBER);
+        assertThat(september.get(DELTA).status()).isEqualTo("SLOWDOWN");
+        assertThat(september.get(DELTA).flags()).containsExactly("SLOWDOWN");
+        assertThat(september.get(ECHO).status()).as("one month down").isEqualTo("STEADY");
+
+        List<Alert> open = alerts.find("pooled", "OPEN");
+        assertThat(open).extracting(Alert::orgKey, Alert::month, Alert::kind, Alert::observed)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(DELTA, SEPTEMBER, "SLOWDOWN", 12));
+        assertThat(open.get(0).expected()).isCloseTo(20.0, within(1e-9));
+        assertThat(open.get(0).explanation()).startsWith("Delta Clinic: 12 referrals in August and September 2026 "
+                + "(6 and 6) vs about 20 expected (average of the previous 12 months without the highest and "
+                + "lowest); each month at least 30% below, and a drop this large over two months happens by chance "
+                + "about 3% of the time.");
     }
 
     @Test

@@ -43,6 +43,9 @@ class SourceRulesTest {
         int sent;
         int sentBefore;
         int receivedBefore = 120;
+        /** The month before: none computed. */
+        Integer previousReferrals;
+        Double previousExpected;
 
         SourceMonth build() {
             int convertedHorizon = this.convertedHorizon != null ? this.convertedHorizon : (int) Math.round(0.7 * referrals);
@@ -50,7 +53,7 @@ class SourceRulesTest {
                     convertedHorizon, history, baseline, average, variance, seasonalFactor, exposure, last, recentBelow,
                     recentReferrals, recentExpected, horizon, convertedHorizon, baselineReferrals,
                     baselineConvertedHorizon, baselineConversion, cancelled, visitMissed, waiting, noVisit, sent,
-                    sentBefore, receivedBefore);
+                    sentBefore, receivedBefore, previousReferrals, previousExpected);
         }
     }
 
@@ -72,6 +75,74 @@ class SourceRulesTest {
                 + "converted x $250).");
         assertThat(f.revenueAtRisk()).isEqualTo(5 * 0.7 * 250);
         assertThat(e.alertable()).isTrue();
+    }
+
+    @Test
+    void sixOfTenTwoMonthsRunningIsASlowdownThatNeitherMonthIsAlone() {
+        Evaluation alone = evaluate(r -> r.referrals = 6);
+        assertThat(alone.status()).as("6 of 10 happens about 10% of the time").isEqualTo(Evaluation.Status.STEADY);
+
+        Evaluation e = evaluate(r -> {
+            r.referrals = 6;
+            r.previousReferrals = 6;
+            r.previousExpected = 10.0;
+        });
+        assertThat(e.status()).isEqualTo(Evaluation.Status.SLOWDOWN);
+        assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.SLOWDOWN);
+        Flag f = e.flags().get(0);
+        assertThat(f.observed()).isEqualTo(12);
+        assertThat(f.expected()).isEqualTo(20.0);
+        assertThat(f.pValue()).isCloseTo(0.0302, org.assertj.core.api.Assertions.within(0.0005));
+        assertThat(f.explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 12 referrals in September "
+                + "and October 2026 (6 and 6) vs about 20 expected (average of the previous 12 months without the "
+                + "highest and lowest); each month at least 30% below, and a drop this large over two months happens "
+                + "by chance about 3% of the time. Revenue at risk: about $1,400 (8 fewer referrals x 70% converted x "
+                + "$250).");
+        assertThat(f.revenueAtRisk()).isEqualTo(8 * 0.7 * 250);
+    }
+
+    @Test
+    void twoMonthsCountTogetherOnlyWhenEachIsWellBelowExpected() {
+        assertThat(evaluate(r -> {
+            r.referrals = 6;
+            r.previousReferrals = 8;
+            r.previousExpected = 10.0;
+        }).status()).as("the month before only 20% below").isEqualTo(Evaluation.Status.STEADY);
+        assertThat(evaluate(r -> {
+            r.referrals = 8;
+            r.previousReferrals = 3;
+            r.previousExpected = 10.0;
+        }).status()).as("this month only 20% below").isEqualTo(Evaluation.Status.STEADY);
+        assertThat(evaluate(r -> {
+            r.referrals = 1;
+            r.baseline = 2.5;
+            r.average = 2.5;
+            r.previousReferrals = 0;
+            r.previousExpected = 2.5;
+        }).status()).as("under min-expected a month").isEqualTo(Evaluation.Status.LOW_VOLUME);
+
+        MetricsProperties off = MonthContextTest.properties(0, false, 1, false);
+        Row row = new Row();
+        row.referrals = 6;
+        row.previousReferrals = 6;
+        row.previousExpected = 10.0;
+        assertThat(new SourceRules(off).evaluate(row.build(), october, false).status())
+                .as("two-month-slowdown: false").isEqualTo(Evaluation.Status.STEADY);
+        assertThat(rules.evaluate(row.build().withoutPreviousMonth(), october, false).status())
+                .as("the month before unknown").isEqualTo(Evaluation.Status.STEADY);
+    }
+
+    @Test
+    void aMonthSignificantAloneIsExplainedAlone() {
+        Flag f = evaluate(r -> {
+            r.referrals = 3;
+            r.previousReferrals = 6;
+            r.previousExpected = 10.0;
+        }).flags().get(0);
+        assertThat(f.kind()).isEqualTo(Flag.Kind.SLOWDOWN);
+        assertThat(f.observed()).isEqualTo(3);
+        assertThat(f.explanation()).startsWith("Lakeside Family Practice (NPI 1245319599): 3 referrals in October 2026 "
+                + "vs about 10 expected");
     }
 
     @Test
@@ -154,7 +225,7 @@ class SourceRulesTest {
                 .isEqualTo(Evaluation.Status.SLOWDOWN);
         MetricsProperties strict = MonthContextTest.properties(0, false, 1);
         MetricsProperties loose = new MetricsProperties(12, 6, true, true, 0.30, 0.05, 0.05, 3.0, 0, false, 1, 45,
-                2.0, 3, 0.15, 2.0, 0.6, 3, 250, java.util.List.of(), 500, "0 0 3 1 * *", true, 13, 2, 3, 6);
+                2.0, true, 3, 0.15, 2.0, 0.6, 3, 250, java.util.List.of(), 500, "0 0 3 1 * *", true, 13, 2, 3, 6);
         assertThat(strict.dispersionAlpha()).isEqualTo(0.01);
         Row row = new Row();
         fiveOfTenModeratelyVariable.accept(row);
