@@ -18,8 +18,8 @@ import org.springframework.stereotype.Component;
  * negative binomial mid-p when the source's baseline months are clearly overdispersed, at
  * dispersion-alpha, see {@link Dispersion}) puts a month this low under alpha, and at least min-expected were expected.
  * With two-month-slowdown, also: this month and the one before each at least drop-threshold below
- * expected (at least min-expected each), and the same test on their sum under alpha; a drop that
- * lasts two months and that neither month shows alone. The month before comes as computed; without
+ * expected (at least min-expected each), the month before not a slowdown on its own, and the same
+ * test on their sum under alpha; a drop that lasts two months and that neither month shows alone. The month before comes as computed; without
  * it (not computed, no baseline, feed suspect) only this month is judged.</li>
  * <li>GONE_DARK: no referral for gone-dark-days (up to the end of the month, or today in a month in
  * progress) from a source that averages at least gone-dark-min-expected a month.</li>
@@ -137,7 +137,9 @@ class SourceRules {
         if (!properties.twoMonthSlowdown() || before == null || beforeExpected == null
                 || expected < properties.minExpected() || beforeExpected < properties.minExpected()
                 || 1 - row.referrals() / expected < properties.dropThreshold()
-                || 1 - before / beforeExpected < properties.dropThreshold()) {
+                || 1 - before / beforeExpected < properties.dropThreshold()
+                // the month before was a slowdown on its own: flagged then, not counted again now
+                || NegativeBinomial.lowerTailMidP(before, beforeExpected, shape) < properties.alpha()) {
             return Optional.empty();
         }
         int observed = before + row.referrals();
@@ -149,11 +151,13 @@ class SourceRules {
         double lost = pooled - observed;
         Double revenue = revenue(row, ctx, lost);
         YearMonth first = ctx.month().minusMonths(1);
-        String text = String.format(Locale.US, "%s: %s in %s and %s (%d and %d) vs %s expected (%s); each month at "
-                        + "least %s below, and a drop this large over two months happens by chance %s%s.%s",
+        String text = String.format(Locale.US, "%s: %s in %s and %s (%d and %d) vs %s expected (%s and %s, each "
+                        + "month against its own baseline%s); each month at least %s below, and a drop this large "
+                        + "over two months happens by chance %s%s.%s",
                 Wording.who(row), Wording.referrals(observed),
                 first.getYear() == ctx.month().getYear() ? Wording.monthName(first) : Wording.month(first),
-                monthPhrase(ctx), before, row.referrals(), Wording.about(pooled), basis(row, ctx),
+                monthPhrase(ctx), before, row.referrals(), Wording.about(pooled), Wording.amount(beforeExpected),
+                Wording.amount(expected), ctx.complete() ? "" : ", this one as far as it has gone",
                 Wording.percent(properties.dropThreshold()), Wording.chance(p),
                 Double.isInfinite(shape) ? "" : ", allowing for how much this source varies from month to month",
                 revenueSentence(row, ctx, lost, revenue));

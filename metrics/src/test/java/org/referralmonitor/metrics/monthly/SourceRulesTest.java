@@ -94,10 +94,9 @@ class SourceRulesTest {
         assertThat(f.expected()).isEqualTo(20.0);
         assertThat(f.pValue()).isCloseTo(0.0302, org.assertj.core.api.Assertions.within(0.0005));
         assertThat(f.explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 12 referrals in September "
-                + "and October 2026 (6 and 6) vs about 20 expected (average of the previous 12 months without the "
-                + "highest and lowest); each month at least 30% below, and a drop this large over two months happens "
-                + "by chance about 3% of the time. Revenue at risk: about $1,400 (8 fewer referrals x 70% converted x "
-                + "$250).");
+                + "and October 2026 (6 and 6) vs about 20 expected (10 and 10, each month against its own baseline); "
+                + "each month at least 30% below, and a drop this large over two months happens by chance about 3% of "
+                + "the time. Revenue at risk: about $1,400 (8 fewer referrals x 70% converted x $250).");
         assertThat(f.revenueAtRisk()).isEqualTo(8 * 0.7 * 250);
     }
 
@@ -105,9 +104,16 @@ class SourceRulesTest {
     void twoMonthsCountTogetherOnlyWhenEachIsWellBelowExpected() {
         assertThat(evaluate(r -> {
             r.referrals = 6;
-            r.previousReferrals = 8;
+            r.previousReferrals = 22;
+            r.previousExpected = 30.0;
+        }).status()).as("the month before only 27% below (28 of 40 together would be a 2% chance)")
+                .isEqualTo(Evaluation.Status.STEADY);
+        assertThat(evaluate(r -> {
+            r.referrals = 7;
+            r.previousReferrals = 2;
             r.previousExpected = 10.0;
-        }).status()).as("the month before only 20% below").isEqualTo(Evaluation.Status.STEADY);
+        }).status()).as("the month before a slowdown on its own (2 of 10): not counted again")
+                .isEqualTo(Evaluation.Status.STEADY);
         assertThat(evaluate(r -> {
             r.referrals = 8;
             r.previousReferrals = 3;
@@ -130,6 +136,29 @@ class SourceRulesTest {
                 .as("two-month-slowdown: false").isEqualTo(Evaluation.Status.STEADY);
         assertThat(rules.evaluate(row.build().withoutPreviousMonth(), october, false).status())
                 .as("the month before unknown").isEqualTo(Evaluation.Status.STEADY);
+    }
+
+    @Test
+    void twoMonthsAcrossTheYearAndAMonthInProgressAreSaidSo() {
+        MonthContext january = MonthContext.of("c", YearMonth.of(2027, 1), LocalDate.of(2027, 3, 1), properties, 90);
+        Row row = new Row();
+        row.referrals = 6;
+        row.last = LocalDate.of(2027, 1, 30);
+        row.previousReferrals = 6;
+        row.previousExpected = 10.0;
+        assertThat(rules.evaluate(row.build(), january, false).flags().get(0).explanation())
+                .contains("12 referrals in December 2026 and January 2027 (6 and 6) vs about 20 expected");
+
+        MonthContext inProgress = MonthContext.of("c", OCTOBER, LocalDate.of(2026, 10, 16), properties, 90);
+        Row half = new Row();
+        half.referrals = 2;
+        half.exposure = 0.5;
+        half.previousReferrals = 6;
+        half.previousExpected = 10.0;
+        Flag f = rules.evaluate(half.build(), inProgress, false).flags().get(0);
+        assertThat(f.expected()).isEqualTo(15.0);
+        assertThat(f.explanation()).contains("8 referrals in September and October 2026 so far (6 and 2) vs about 15 "
+                + "expected (10 and 5, each month against its own baseline, this one as far as it has gone)");
     }
 
     @Test
