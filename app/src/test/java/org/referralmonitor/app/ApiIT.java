@@ -262,6 +262,18 @@ class ApiIT {
         assertThat(http.post("/api/v1/endpoints", search, "application/json", COORDINATOR, COORDINATOR_PW).status())
                 .as("only administrators connect endpoints").isEqualTo(403);
 
+        String leaking = "{\"id\":\"harbor-leak\",\"clinic\":\"" + harbor + "\",\"baseUrl\":\"" + base + "\","
+                + "\"strategy\":\"roster\",\"auth\":{\"kind\":\"BASIC\",\"username\":\"x\","
+                + "\"passwordRef\":\"env:RM_PSEUDONYM_KEY\"}}";
+        Http.Reply leak = http.post("/api/v1/endpoints", leaking, "application/json", "admin", "admin-test-password");
+        assertThat(leak.status()).as("the monitor's own secret, to a server of the administrator's choosing")
+                .isEqualTo(400);
+        assertThat(leak.<String>json("$.detail")).isEqualTo("auth.passwordRef names env:RM_PSEUDONYM_KEY, which is "
+                + "not among the secrets the API and the dashboard may name: environment variables starting with "
+                + "RM_SECRET_, files under /run/secrets/referral-monitor/ "
+                + "(referral-monitor.ingest.entered-secrets; or define it in the configuration files)");
+        assertThat(http.get("/api/v1/endpoints/harbor-leak", "admin", "admin-test-password").status()).isEqualTo(404);
+
         String roster = "{\"id\":\"harbor-direct\",\"clinic\":\"" + harbor + "\",\"baseUrl\":\"" + base + "\","
                 + "\"strategy\":\"roster\",\"schedule\":\"-\",\"roster\":{\"source\":\"GROUP\","
                 + "\"groupId\":\"" + harbor + "-patients\"},\"ownOrganizations\":[\"Organization/org-self\"]}";

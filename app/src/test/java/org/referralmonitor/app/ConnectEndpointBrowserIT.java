@@ -105,7 +105,9 @@ class ConnectEndpointBrowserIT {
         submit(browser.findElement(By.id("connect-endpoint")));
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Connect an EMR endpoint");
         assertThat(browser.findElement(By.id("secret-note")).getText()).contains("Secrets are never entered here",
-                "env:NAME", "file:/path");
+                "env:NAME", "file:/path",
+                "Here you may name environment variables starting with RM_SECRET_, files under "
+                        + "/run/secrets/referral-monitor/");
 
         fillIn("harbor-direct", "Harbor direct", baseUrl(HARBOR));
         submit(browser.findElement(By.id("test-connection")));

@@ -94,6 +94,14 @@ class NotificationsBrowserIT {
         browser.get(url("/clinics/" + CLINIC));
         assertThat(browser.findElement(By.id("no-channels")).getText()).startsWith("Alerts are not sent anywhere yet");
 
+        assertThat(browser.findElement(By.id("secrets-allowed")).getAttribute("textContent")).as("in the closed form")
+                .isEqualTo("environment variables "
+                + "starting with RM_SECRET_, files under /run/secrets/referral-monitor/ or "
+                + System.getProperty("java.io.tmpdir"));
+        addChannel("front-desk", "Webhook (Slack, Teams, ...)", null, "env:RM_PSEUDONYM_KEY", false);
+        assertThat(error()).as("the monitor's own secret").startsWith("Channel not added: url-ref names "
+                + "env:RM_PSEUDONYM_KEY, which is not among the secrets the API and the dashboard may name: "
+                + "environment variables starting with RM_SECRET_, files under");
         addChannel("front-desk", "Webhook (Slack, Teams, ...)", null, "file:" + urlFile, false);
         assertThat(message()).isEqualTo("Channel front-desk added. Send a test to check it.");
         WebElement row = channel("front-desk");

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.PullStrategy;
+import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.referralmonitor.ingest.endpoint.ValidationLevel;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -32,7 +33,12 @@ public record IngestProperties(
         @DefaultValue @Valid Http http,
         @DefaultValue @Valid Retry retry,
         @DefaultValue @Valid Pull pull,
-        @DefaultValue @Valid Sandbox sandbox) {
+        @DefaultValue @Valid Sandbox sandbox,
+        @DefaultValue @Valid EnteredSecrets enteredSecrets) {
+
+    public IngestProperties {
+        enteredSecrets = enteredSecrets == null ? EnteredSecrets.DEFAULT : enteredSecrets;
+    }
 
     /** A schedule that never fires: no scheduled syncs, only on request. */
     public static final String NO_SCHEDULE = "-";
@@ -111,5 +117,45 @@ public record IngestProperties(
             @Min(2) @Max(500) @DefaultValue("30") int practicesPerClinic,
             @Min(13) @Max(60) @DefaultValue("24") int months,
             @Min(10) @Max(1000) @DefaultValue("200") int pageSize) {
+    }
+
+    /**
+     * Where secrets named by endpoints and notification channels entered through the API or the
+     * dashboard may be: an administrator of the monitor must not be able to have it send any
+     * variable or file the process can read (its database password, the pseudonym key) to a server
+     * of their choosing. Definitions in configuration files are not limited.
+     *
+     * @param envPrefixes environment variables whose names start with one of these
+     * @param fileDirs files under one of these directories
+     */
+    public record EnteredSecrets(
+            @DefaultValue("RM_SECRET_") List<@NotBlank String> envPrefixes,
+            @DefaultValue("/run/secrets/referral-monitor/") List<@NotBlank String> fileDirs) {
+
+        /** The defaults above. */
+        public static final EnteredSecrets DEFAULT = new EnteredSecrets(List.of("RM_SECRET_"),
+                List.of("/run/secrets/referral-monitor/"));
+
+        /**
+         * Refuses a reference outside the allowed variables and directories, saying which are allowed.
+         *
+         * @throws IllegalArgumentException saying what is wrong and where
+         */
+        public void check(String ref, String what) {
+            SecretRefs.checkAllowed(ref, what, envPrefixes, fileDirs);
+        }
+
+        /** {@link #check(String, String)} of each secret an endpoint's auth names. */
+        public void check(Connection.Auth auth) {
+            check(auth.passwordRef(), "auth.passwordRef");
+            check(auth.tokenRef(), "auth.tokenRef");
+            check(auth.clientSecretRef(), "auth.clientSecretRef");
+            check(auth.privateKeyRef(), "auth.privateKeyRef");
+        }
+
+        /** The allowed variables and directories, in words. */
+        public String describe() {
+            return SecretRefs.describeAllowed(envPrefixes, fileDirs);
+        }
     }
 }

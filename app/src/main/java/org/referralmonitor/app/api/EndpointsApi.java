@@ -76,6 +76,11 @@ class EndpointsApi {
     ResponseEntity<Connected> connect(@RequestBody EndpointRequest request,
             @RequestParam(defaultValue = "true") boolean check) {
         EmrEndpoint endpoint = request.toEndpoint(properties.defaultSchedule());
+        try {
+            directory.checkEnteredSecrets(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
         ConnectionCheck.Report report = null;
         if (check) {
             report = test(endpoint);

@@ -57,9 +57,12 @@ public class NotificationChannels {
     private final AppProperties properties;
     private final TransactionTemplate tx;
     private final Clock clock;
+    /** Where the URLs of webhooks entered at run time may be. */
+    private final IngestProperties.EnteredSecrets enteredSecrets;
 
     NotificationChannels(JdbcClient jdbc, EndpointDirectory directory, AppProperties properties, TransactionTemplate tx,
-            Optional<Clock> clock) {
+            Optional<Clock> clock, IngestProperties ingest) {
+        this.enteredSecrets = ingest.enteredSecrets();
         this.jdbc = jdbc;
         this.directory = directory;
         this.properties = properties;
@@ -232,6 +235,13 @@ public class NotificationChannels {
                     SecretRefs.check(urlRef, "url-ref");
                 } catch (IllegalArgumentException e) {
                     throw new InvalidChannelException(URL_REF_HELP);
+                }
+                if (ORIGIN_API.equals(c.origin())) {
+                    try {
+                        enteredSecrets.check(urlRef, "url-ref");
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidChannelException(e.getMessage());
+                    }
                 }
                 if (!to.isEmpty()) {
                     throw new InvalidChannelException("to (e-mail addresses) is for e-mail channels; a webhook "

@@ -213,7 +213,7 @@ public class NotificationDispatcher {
 
     private int deliver(NotificationChannel channel, List<Deliveries.Owed> parts, Message message, OffsetDateTime now) {
         try {
-            sender(channel).send(channel, message);
+            sender(channel).send(channel, message.withId(deliveryId(channel.id(), parts)));
         } catch (SendFailedException e) {
             log.warn("Notification channel {}: {} (attempt {} of {})", channel.id(), e.getMessage(),
                     parts.get(0).attempts() + 1, properties.maxAttempts());
@@ -224,6 +224,22 @@ public class NotificationDispatcher {
         deliveries.sent(parts, now);
         channels.recordSent(channel.id(), now);
         return parts.size();
+    }
+
+    /**
+     * The id of a message made of these parts of the outbox: the same for every attempt to send them,
+     * another for other parts. 32 hex digits of SHA-256 over the channel and the parts' ids.
+     */
+    static String deliveryId(String channelId, List<Deliveries.Owed> parts) {
+        String ids = parts.stream().map(p -> Long.toString(p.id())).sorted()
+                .collect(java.util.stream.Collectors.joining(","));
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((channelId + ":" + ids).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
     }
 
     /** Why a channel could not be served, in words that carry no secret: ours, or only the kind of failure. */

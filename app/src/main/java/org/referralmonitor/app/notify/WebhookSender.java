@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import org.referralmonitor.app.AppProperties;
+import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,8 +25,11 @@ class WebhookSender implements Sender {
     private final AppProperties properties;
     private final JsonMapper json;
     private final HttpClient http;
+    /** Where the URLs of webhooks entered at run time may be. */
+    private final IngestProperties.EnteredSecrets enteredSecrets;
 
-    WebhookSender(AppProperties properties, JsonMapper json) {
+    WebhookSender(AppProperties properties, JsonMapper json, IngestProperties ingest) {
+        this.enteredSecrets = ingest.enteredSecrets();
         this.properties = properties;
         this.json = json;
         this.http = HttpClient.newBuilder().connectTimeout(properties.notifications().webhookTimeout())
@@ -36,7 +40,15 @@ class WebhookSender implements Sender {
      * The webhook's URL, read now from where the channel names it. Errors never show the URL, nor tell
      * a missing variable from an unreadable file.
      */
-    private static URI url(NotificationChannel channel, String where) throws SendFailedException {
+    private URI url(NotificationChannel channel, String where) throws SendFailedException {
+        if (NotificationChannels.ORIGIN_API.equals(channel.origin())) {
+            try {
+                // entered before the limits were set, or the limits changed since: refused at use too
+                enteredSecrets.check(channel.urlRef(), "url-ref");
+            } catch (IllegalArgumentException e) {
+                throw new SendFailedException(where + ": " + e.getMessage());
+            }
+        }
         String text;
         try {
             text = SecretRefs.read(channel.urlRef(), "url-ref").strip();
@@ -68,13 +80,16 @@ class WebhookSender implements Sender {
         URI url = url(channel, where);
         HttpResponse<Void> response;
         try {
-            HttpRequest request = HttpRequest.newBuilder(url)
+            HttpRequest.Builder request = HttpRequest.newBuilder(url)
                     .timeout(properties.notifications().webhookTimeout())
                     .header("Content-Type", "application/json")
                     .header("User-Agent", "referral-monitor")
-                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(message.payload())))
-                    .build();
-            response = http.send(request, HttpResponse.BodyHandlers.discarding());
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(message.payload())));
+            if (message.id() != null) {
+                // the same on every attempt: a receiver can drop a message sent twice
+                request.header("Idempotency-Key", message.id());
+            }
+            response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
         } catch (HttpTimeoutException e) {
             throw new SendFailedException(where + " did not answer within " + properties.notifications().webhookTimeout()
                     .toSeconds() + " s");

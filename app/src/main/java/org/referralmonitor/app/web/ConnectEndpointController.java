@@ -110,6 +110,11 @@ class ConnectEndpointController {
                             + e.origin().toLowerCase() + "; choose another id.");
                 });
         try {
+            directory.checkEnteredSecrets(endpoint);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+        try {
             return new Tested(endpoint, check.check(endpoint));
         } catch (ConnectionCheck.UnreachableException | IllegalStateException e) {
             throw new InvalidRequestException("Cannot test the connection to " + endpoint.baseUrl() + ": "

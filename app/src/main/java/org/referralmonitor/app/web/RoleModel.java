@@ -2,6 +2,7 @@ package org.referralmonitor.app.web;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.referralmonitor.app.security.Roles;
+import org.referralmonitor.ingest.IngestProperties;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ModelAttribute;
 
@@ -11,6 +12,18 @@ import org.springframework.web.bind.annotation.ModelAttribute;
  */
 @ControllerAdvice(basePackageClasses = RoleModel.class)
 class RoleModel {
+
+    private final IngestProperties ingest;
+
+    RoleModel(IngestProperties ingest) {
+        this.ingest = ingest;
+    }
+
+    /** Which secrets administrators may name in the forms (referral-monitor.ingest.entered-secrets). */
+    @ModelAttribute("secretsAllowed")
+    String secretsAllowed() {
+        return ingest.enteredSecrets().describe();
+    }
 
     /** Connects and tests endpoints. */
     @ModelAttribute("admin")

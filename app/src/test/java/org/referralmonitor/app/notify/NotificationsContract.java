@@ -82,6 +82,9 @@ abstract class NotificationsContract {
 
     @DynamicPropertySource
     static void channels(DynamicPropertyRegistry registry) {
+        // the channels these tests keep through the API name files in the temporary directory
+        registry.add("referral-monitor.ingest.entered-secrets.file-dirs", () -> URL_FILE.getParent().toString());
+        registry.add("referral-monitor.ingest.entered-secrets.env-prefixes", () -> "RM_SECRET_,RM_TEST_");
         registry.add("spring.mail.host", () -> "localhost");
         registry.add("spring.mail.port", () -> smtpPort);
         registry.add("spring.mail.properties.mail.smtp.connectiontimeout", () -> 2000);
@@ -260,6 +263,14 @@ abstract class NotificationsContract {
         assertThat(hookPart(org)).containsEntry("status", "SENT");
         assertThat((String) http.get("/api/v1/notification-channels/" + HOOK, "admin", ADMIN_PW).json("$.health"))
                 .isEqualTo("OK");
+        List<LoggedRequest> attempts = WEBHOOK.findAll(postRequestedFor(urlEqualTo("/hooks/T0KEN-secret")));
+        assertThat(attempts).hasSize(4);
+        String key = attempts.get(0).getHeader("Idempotency-Key");
+        assertThat(key).as("a receiver can drop what it got twice").matches("[0-9a-f]{32}");
+        assertThat(attempts).allSatisfy(r -> {
+            assertThat(r.getHeader("Idempotency-Key")).isEqualTo(key);
+            assertThat((String) JsonPath.read(r.getBodyAsString(), "$.id")).isEqualTo(key);
+        });
     }
 
     @Test
@@ -292,8 +303,20 @@ abstract class NotificationsContract {
             mail.start();
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> dispatcher.dispatch() == 1);
-        assertThat(text(onlyEmail())).contains("Practice C: 4 referrals in October");
+        MimeMessage sent = onlyEmail();
+        assertThat(text(sent)).contains("Practice C: 4 referrals in October");
         assertThat(emailPart(org)).containsEntry("status", "SENT").containsEntry("attempts", 2);
+        assertThat(sent.getMessageID()).matches("<[0-9a-f]{32}@referral-monitor>");
+
+        // the process stopped after the mail server took it, before the outbox said so: sent again,
+        // as the same message (a mailbox that has it can drop the copy)
+        jdbc.sql("""
+                UPDATE notification SET status = 'PENDING', sent_at = NULL
+                WHERE channel_id = :ch AND alert_id = :alert
+                """).param("ch", EMAIL).param("alert", alertId("SLOWDOWN", org)).update();
+        mail.purgeEmailFromAllMailboxes();
+        assertThat(dispatcher.dispatch()).isEqualTo(1);
+        assertThat(onlyEmail().getMessageID()).isEqualTo(sent.getMessageID());
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.referralmonitor.app.AppProperties;
+import org.referralmonitor.ingest.IngestProperties;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A webhook's URL is a secret: whatever is wrong with it, the error says so without showing it. */
@@ -20,7 +21,9 @@ class WebhookSenderTest {
     final WebhookSender sender = new WebhookSender(new AppProperties(null, null, null, true,
             new AppProperties.Notifications(java.time.Duration.ofMinutes(1), 8, java.time.Duration.ofMinutes(1),
                     "07:00", List.of(), "monitor@example.org", "", java.time.Duration.ofSeconds(2), List.of())),
-            JsonMapper.builder().build());
+            JsonMapper.builder().build(), new IngestProperties(List.of(), List.of(), false, "-", null, null, null, null,
+                    null, new IngestProperties.EnteredSecrets(List.of("RM_TEST_"),
+                            List.of(System.getProperty("java.io.tmpdir")))));
 
     @Test
     void aUrlWithoutAHostIsRefusedWithoutShowingIt() throws Exception {
@@ -42,6 +45,24 @@ class WebhookSenderTest {
                         + "or not readable by the monitor)");
         assertThatThrownBy(() -> sender.send(channel("file:" + dir.resolve("none")), message()))
                 .hasMessageEndingWith(": no URL could be read there (not set, or not readable by the monitor)");
+    }
+
+    @Test
+    void aChannelFromTheApiReadsOnlyTheAllowedVariablesAndFiles() {
+        String tmp = System.getProperty("java.io.tmpdir");
+        for (String ref : List.of("env:RM_PSEUDONYM_KEY", "file:/etc/referral-monitor/db-password",
+                "file:" + Path.of(tmp, "..", "etc", "shadow"))) {
+            assertThatThrownBy(() -> sender.send(channel(ref), message())).as(ref)
+                    .hasMessage("the webhook (URL from " + ref + "): url-ref names " + ref + ", which is not among the "
+                            + "secrets the API and the dashboard may name: environment variables starting with "
+                            + "RM_TEST_, files under " + tmp + " (referral-monitor.ingest.entered-secrets; or define it "
+                            + "in the configuration files)");
+            NotificationChannel configured = new NotificationChannel("hook", "clinic", "WEBHOOK", List.of(), ref, true,
+                    true, false, true, "CONFIG", null);
+            // read (whoever writes the configuration runs the monitor): whatever is there is not a URL
+            assertThatThrownBy(() -> sender.send(configured, message())).as("configured: " + ref)
+                    .isInstanceOf(SendFailedException.class).hasMessageNotContaining("not among");
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.springframework.stereotype.Component;
 
@@ -28,6 +29,7 @@ public class Authenticators {
     /** Token requests go through a client of their own, so auth does not depend on the FHIR client. */
     private final java.net.http.HttpClient http;
     private final Clock clock;
+    private final org.referralmonitor.ingest.IngestProperties.EnteredSecrets enteredSecrets;
 
     Authenticators(org.referralmonitor.ingest.IngestProperties properties, Optional<Clock> clock) {
         this.http = java.net.http.HttpClient.newBuilder()
@@ -35,6 +37,7 @@ public class Authenticators {
                 .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
                 .build();
         this.clock = clock.orElse(Clock.systemUTC());
+        this.enteredSecrets = properties.enteredSecrets();
     }
 
     /**
@@ -43,9 +46,38 @@ public class Authenticators {
      */
     public Authenticator forEndpoint(EmrEndpoint endpoint, URI tokenUrl, String scopes) {
         Connection.Auth auth = endpoint.connection().auth();
+        if (EndpointDirectory.ORIGIN_API.equals(endpoint.origin())) {
+            try {
+                // entered before the limits were set, or the limits changed since: refused at use too
+                enteredSecrets.check(auth);
+            } catch (IllegalArgumentException e) {
+                byEndpoint.remove(endpoint.id());
+                return refusing(e.getMessage());
+            }
+        }
         Key key = new Key(auth, tokenUrl, scopes);
         return byEndpoint.compute(endpoint.id(), (id, current) -> current != null && Objects.equals(current.key(), key)
                 ? current : new Entry(key, create(auth, tokenUrl, scopes))).authenticator();
+    }
+
+    /** An authenticator that never sends anything: each request fails with the reason, to be fixed in the settings. */
+    private static Authenticator refusing(String reason) {
+        return new Authenticator() {
+
+            @Override
+            public Optional<String> authorization() throws AuthenticationException {
+                throw new AuthenticationException(reason, false);
+            }
+
+            @Override
+            public void invalidate() {
+            }
+
+            @Override
+            public boolean canRenew() {
+                return false;
+            }
+        };
     }
 
     /**

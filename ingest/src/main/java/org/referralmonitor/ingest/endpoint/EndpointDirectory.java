@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.referralmonitor.ingest.IngestProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -34,8 +35,13 @@ public class EndpointDirectory {
     /** Where endpoints connected through the API or the UI come from. */
     public static final String ORIGIN_API = "API";
 
+    /** Where the secrets of endpoints entered at run time may be. */
+    private final IngestProperties.EnteredSecrets enteredSecrets;
+
     EndpointDirectory(EndpointRepository repository, List<EndpointSource> sources, TransactionTemplate tx,
-            Optional<Clock> clock, org.springframework.context.ApplicationEventPublisher events) {
+            Optional<Clock> clock, org.springframework.context.ApplicationEventPublisher events,
+            IngestProperties properties) {
+        this.enteredSecrets = properties.enteredSecrets();
         this.repository = repository;
         this.sources = sources;
         this.tx = tx;
@@ -113,6 +119,7 @@ public class EndpointDirectory {
         SecretRefs.check(auth.tokenRef(), "auth.tokenRef");
         SecretRefs.check(auth.clientSecretRef(), "auth.clientSecretRef");
         SecretRefs.check(auth.privateKeyRef(), "auth.privateKeyRef");
+        checkEnteredSecrets(endpoint);
         repository.find(endpoint.id()).filter(existing -> !ORIGIN_API.equals(existing.origin())).ifPresent(existing -> {
             throw new IllegalArgumentException("endpoint '" + endpoint.id() + "' is defined by "
                     + existing.origin().toLowerCase() + "; change it there");
@@ -124,6 +131,16 @@ public class EndpointDirectory {
                 endpoint.baseUrl(), endpoint.connection().strategy().name().toLowerCase());
         events.publishEvent(new EndpointRegisteredEvent(endpoint.id(), isNew));
         return repository.find(endpoint.id()).orElseThrow();
+    }
+
+    /**
+     * Refuses an endpoint entered at run time whose secrets are not where such endpoints may name them
+     * (referral-monitor.ingest.entered-secrets), before anything is sent to its server.
+     *
+     * @throws IllegalArgumentException saying which reference and what is allowed
+     */
+    public void checkEnteredSecrets(EmrEndpoint endpoint) {
+        enteredSecrets.check(endpoint.connection().auth());
     }
 
     /** An endpoint was connected or changed at run time: its routes need (re)starting. */

@@ -3,6 +3,7 @@ package org.referralmonitor.ingest.endpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -11,6 +12,10 @@ import java.util.regex.Pattern;
  * needed and never logged.
  */
 public final class SecretRefs {
+
+    /** The monitor's own secrets: never named by what the API or the dashboard entered, whatever the prefixes. */
+    private static final java.util.Set<String> MONITOR_OWN = java.util.Set.of("RM_PSEUDONYM_KEY", "RM_ADMIN_PASSWORD",
+            "RM_COORDINATOR_PASSWORD", "RM_MANAGER_PASSWORD", "SPRING_DATASOURCE_PASSWORD", "SPRING_MAIL_PASSWORD");
 
     private static final Pattern REF = Pattern.compile("^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$");
 
@@ -23,6 +28,53 @@ public final class SecretRefs {
             throw new IllegalArgumentException(what + " must name where the secret is, as env:VARIABLE or "
                     + "file:/absolute/path, never the secret itself");
         }
+    }
+
+    /**
+     * Refuses a reference naming a variable that does not start with one of the prefixes (or is one
+     * of the monitor's own, whatever the prefixes) or a file not under one of the directories ({@code
+     * ..} and symbolic links resolved first, where the file exists).
+     */
+    public static void checkAllowed(String ref, String what, List<String> envPrefixes, List<String> fileDirs) {
+        if (ref == null) {
+            return;
+        }
+        check(ref, what);
+        boolean allowed;
+        if (ref.startsWith("env:")) {
+            String name = ref.substring(4);
+            allowed = !MONITOR_OWN.contains(name) && envPrefixes.stream().anyMatch(name::startsWith);
+        } else {
+            Path file = real(Path.of(ref.substring(5)));
+            allowed = fileDirs.stream().map(Path::of).filter(Path::isAbsolute).map(SecretRefs::real)
+                    .anyMatch(d -> file.startsWith(d) && !file.equals(d));
+        }
+        if (!allowed) {
+            throw new IllegalArgumentException(what + " names " + ref + ", which is not among the secrets the API and "
+                    + "the dashboard may name: " + describeAllowed(envPrefixes, fileDirs)
+                    + " (referral-monitor.ingest.entered-secrets; or define it in the configuration files)");
+        }
+    }
+
+    /** The path with "..", and symbolic links where it exists, resolved: where a read of it would land. */
+    private static Path real(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return path.toAbsolutePath().normalize();
+        }
+    }
+
+    /** "environment variables starting with A or B, files under /x/ or /y/", for messages and hints. */
+    public static String describeAllowed(List<String> envPrefixes, List<String> fileDirs) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!envPrefixes.isEmpty()) {
+            parts.add("environment variables starting with " + String.join(" or ", envPrefixes));
+        }
+        if (!fileDirs.isEmpty()) {
+            parts.add("files under " + String.join(" or ", fileDirs));
+        }
+        return parts.isEmpty() ? "none" : String.join(", ", parts);
     }
 
     /** The secret named by the reference. */

@@ -38,7 +38,8 @@ import org.springframework.test.context.ContextConfiguration;
  * server would refuse. What the CapabilityStatement declares is still read (without credentials),
  * so the report is complete. A secret that cannot be read is a connection problem, not a crash.
  */
-@SpringBootTest(classes = IngestTestApplication.class)
+@SpringBootTest(classes = IngestTestApplication.class,
+        properties = "referral-monitor.ingest.entered-secrets.file-dirs=/run/secrets/referral-monitor/,/nonexistent/")
 @ContextConfiguration(initializers = PostgresTestDatabase.Initializer.class)
 class ConnectionCheckIT {
 
@@ -200,6 +201,26 @@ class ConnectionCheckIT {
                 .hasMessageContaining("auth.client-secret-ref")
                 .hasMessageContaining("cannot read /nonexistent/referral-monitor-secret")
                 .satisfies(e -> assertThat(((ConnectionCheck.UnreachableException) e).retryable()).isFalse());
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    /**
+     * An endpoint entered through the API naming a secret outside the allowed places (one entered
+     * before the limits, or the limits changed since) gets nothing sent: the monitor's own secrets
+     * never reach a server an administrator chose.
+     */
+    @Test
+    void anEnteredEndpointNamingASecretOutsideTheAllowedPlacesSendsNothing() {
+        smartConfiguration("/auth/token", "\"client_secret_basic\"", "\"RS384\"");
+        Connection.Auth own = new Connection.Auth(Connection.AuthKind.CLIENT_SECRET, null, null, null, null,
+                "referral-monitor", "env:RM_PSEUDONYM_KEY", Connection.ClientAuth.BASIC, null, null, null, null);
+
+        assertThatThrownBy(() -> check.check(endpoint("check-own", own)))
+                .isInstanceOf(ConnectionCheck.UnreachableException.class)
+                .hasMessage("check-own: auth.clientSecretRef names env:RM_PSEUDONYM_KEY, which is not among the "
+                        + "secrets the API and the dashboard may name: environment variables starting with "
+                        + "RM_SECRET_, files under /run/secrets/referral-monitor/ or /nonexistent/ "
+                        + "(referral-monitor.ingest.entered-secrets; or define it in the configuration files)");
         emr.verify(0, postRequestedFor(anyUrl()));
     }
 }
