@@ -343,6 +343,41 @@ class ApiIT {
         assertThat(http.get("/api/v1/clinics/lakeside-ortho/sources.csv", null, null).status()).isEqualTo(401);
     }
 
+    @Test
+    @Order(6)
+    void aManagerDownloadsTheReferringProvidersMonthByMonthAsCsv() {
+        Http.Reply csv = http.get("/api/v1/clinics/lakeside-ortho/providers.csv?from=2026-09&to=2026-10", MANAGER,
+                MANAGER_PW);
+
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.headers().getContentDisposition().getFilename())
+                .isEqualTo("lakeside-ortho-providers-2026-09-to-2026-10.csv");
+        assertThat(csv.body()).startsWith("\uFEFFmonth,provisional,practice,org_key,provider,practitioner_key,npi,"
+                + "referrals,expected,change,");
+        List<List<String>> rows = java.util.Arrays.stream(csv.body().substring(1).split("\r\n")).skip(1)
+                .map(ApiIT::csvLine).toList();
+        int expectedRows = 0;
+        for (String month : List.of("2026-09", "2026-10")) {
+            List<Map<String, Object>> providers = http.get("/api/v1/clinics/lakeside-ortho/providers?month=" + month,
+                    MANAGER, MANAGER_PW).json("$");
+            expectedRows += providers.size();
+            for (Map<String, Object> p : providers) {
+                List<String> row = rows.stream().filter(r -> r.get(0).equals(month) && r.get(3).equals(p.get("orgKey"))
+                                && r.get(5).equals(p.get("practitionerKey"))).findFirst()
+                        .orElseThrow(() -> new AssertionError("no row for " + p.get("practitionerKey") + " in " + month));
+                assertThat(row).as("one value per column").hasSize(16);
+                assertThat(Integer.parseInt(row.get(7))).as("referrals").isEqualTo(p.get("referrals"));
+                assertThat(Integer.parseInt(row.get(13))).as("converted").isEqualTo(p.get("converted"));
+                assertThat(row.get(2)).as("the practice's name").isNotEmpty().isNotEqualTo(p.get("orgKey"));
+            }
+        }
+        assertThat(expectedRows).as("the sandbox's practices have providers").isPositive();
+        assertThat(rows).hasSize(expectedRows);
+        assertThat(http.get("/api/v1/clinics/lakeside-ortho/providers.csv?from=2020-01&to=2020-03", MANAGER,
+                MANAGER_PW).status()).isEqualTo(400);
+        assertThat(http.get("/api/v1/clinics/lakeside-ortho/providers.csv", null, null).status()).isEqualTo(401);
+    }
+
     /** One CSV line's cells (RFC 4180 quotes). */
     private static List<String> csvLine(String line) {
         List<String> cells = new java.util.ArrayList<>();

@@ -67,5 +67,19 @@ class SourcesExportIT {
         assertThat(lines[1]).startsWith("2026-10,false,");
 
         mvc.perform(get("/clinics/lakeside-ortho/sources.csv")).andExpect(status().is3xxRedirection());
+
+        mvc.perform(get("/clinics/lakeside-ortho").param("month", "2026-10").with(manager))
+                .andExpect(content().string(containsString("id=\"csv-providers-month\" "
+                        + "href=\"/clinics/lakeside-ortho/providers.csv?from=2026-10&amp;to=2026-10\"")));
+        MvcResult providers = mvc.perform(asyncDispatch(mvc.perform(get("/clinics/lakeside-ortho/providers.csv")
+                        .param("from", "2026-10").param("to", "2026-10").with(manager)).andReturn()))
+                .andExpect(status().isOk())
+                .andExpect(header().string("Content-Disposition",
+                        "attachment; filename=\"lakeside-ortho-providers-2026-10.csv\""))
+                .andReturn();
+        String[] providerLines = new String(providers.getResponse().getContentAsByteArray(), StandardCharsets.UTF_8)
+                .split("\r\n");
+        assertThat(providerLines).hasSize(1 + report.providers("lakeside-ortho", YearMonth.of(2026, 10), null).size());
+        assertThat(providerLines.length).as("the sandbox's practices have providers").isGreaterThan(1);
     }
 }

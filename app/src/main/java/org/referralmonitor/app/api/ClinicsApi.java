@@ -83,6 +83,17 @@ class ClinicsApi {
         return SourcesCsv.download(c, SourcesCsv.months(from, to, runner.lastCompleteMonth(c.id())), report);
     }
 
+    /**
+     * The referring providers of the months {@code from} to {@code to} as CSV, one row per month and
+     * provider within their practice; the months as for {@code sources.csv}.
+     */
+    @GetMapping("/{clinic}/providers.csv")
+    ResponseEntity<StreamingResponseBody> providersCsv(@PathVariable String clinic,
+            @RequestParam(required = false) String from, @RequestParam(required = false) String to) {
+        Clinic c = RequestParams.clinic(directory, clinic);
+        return SourcesCsv.providersDownload(c, SourcesCsv.months(from, to, runner.lastCompleteMonth(c.id())), report);
+    }
+
     private ClinicView view(Clinic c) {
         return new ClinicView(c.id(), c.name(), c.timeZone().getId(), runner.lastCompleteMonth(c.id()),
                 alerts.find(c.id(), "OPEN").size());

@@ -8,9 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.metrics.report.ProviderSummary;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.http.ContentDisposition;
@@ -22,7 +25,8 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
 /**
  * A clinic's referral sources month by month as CSV, for a practice manager's spreadsheet: one row
  * per month and practice, with the figures the dashboard shows (referrals against the rolling and the
- * fixed baseline, conversion, why referrals did not convert, reciprocity, flags, revenue at risk).
+ * fixed baseline, conversion, why referrals did not convert, reciprocity, flags, revenue at risk);
+ * or one row per month and referring provider, within their practice ({@link #providersDownload}).
  * RFC 4180 (CRLF, quotes doubled), UTF-8 with a byte order mark so spreadsheets read names right;
  * text that a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with an apostrophe.
  * Written month by month as it is read, never whole in memory. Months without computed figures have
@@ -38,6 +42,16 @@ public final class SourcesCsv {
             "converted", "conversion_rate", "baseline_conversion", "median_days_to_visit", "p90_days_to_visit",
             "visit_missed", "no_visit", "waiting", "sent", "sent_received_ratio", "active_providers",
             "revenue_at_risk");
+
+    static final String PROVIDER_HEADER = String.join(",", "month", "provisional", "practice", "org_key", "provider",
+            "practitioner_key", "npi", "referrals", "expected", "change", "history_months", "cancelled", "patients",
+            "converted", "conversion_rate", "median_days_to_visit");
+
+    /** A month's rows, read when the file reaches it. */
+    @FunctionalInterface
+    interface MonthRows {
+        List<String> of(YearMonth month);
+    }
 
     private SourcesCsv() {
     }
@@ -78,41 +92,78 @@ public final class SourcesCsv {
      */
     public static ResponseEntity<StreamingResponseBody> download(Clinic clinic, List<YearMonth> months,
             SourceReport report) {
+        return download(clinic, months, report, "sources", HEADER,
+                m -> report.figures(clinic.id(), m).stream().map(s -> row(m, s)).toList());
+    }
+
+    /**
+     * The referring providers of the months, one row per month and provider (practices' referrals
+     * without a provider have no row): text/csv, as an attachment.
+     *
+     * @throws InvalidRequestException when no month of the range has computed figures
+     */
+    public static ResponseEntity<StreamingResponseBody> providersDownload(Clinic clinic, List<YearMonth> months,
+            SourceReport report) {
+        return download(clinic, months, report, "providers", PROVIDER_HEADER, m -> providerRows(clinic, m, report));
+    }
+
+    private static ResponseEntity<StreamingResponseBody> download(Clinic clinic, List<YearMonth> months,
+            SourceReport report, String what, String header, MonthRows rows) {
         if (months.stream().noneMatch(report.computedMonths(clinic.id())::contains)) {
             throw new InvalidRequestException("No figures are computed for " + clinic.name() + " from " + months.get(0)
                     + " to " + months.get(months.size() - 1) + ": they appear after the next sync or monthly run");
         }
-        String name = clinic.id() + "-sources-" + months.get(0)
+        String name = clinic.id() + "-" + what + "-" + months.get(0)
                 + (months.size() == 1 ? "" : "-to-" + months.get(months.size() - 1)) + ".csv";
         return ResponseEntity.ok()
                 .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(name).build().toString())
-                .body(out -> write(out, clinic, months, report));
+                .body(out -> write(out, header, months, rows));
     }
 
-    static void write(OutputStream out, Clinic clinic, List<YearMonth> months, SourceReport report)
-            throws IOException {
+    static void write(OutputStream out, String header, List<YearMonth> months, MonthRows rows) throws IOException {
         Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
         w.write('\uFEFF');
-        w.write(HEADER);
+        w.write(header);
         w.write("\r\n");
         for (YearMonth m : months) {
-            List<SourceSummary> sources;
+            List<String> lines;
             try {
-                sources = report.figures(clinic.id(), m);
+                lines = rows.of(m);
             } catch (RuntimeException e) {
                 // the response is under way: say so in the file, and end it without its last chunk
                 w.write("# export incomplete: reading " + m + " failed; download it again\r\n");
                 w.flush();
                 throw e;
             }
-            for (SourceSummary s : sources) {
-                w.write(row(m, s));
+            for (String line : lines) {
+                w.write(line);
                 w.write("\r\n");
             }
             w.flush();
         }
         w.flush();
+    }
+
+    /** A month's provider rows, each with its practice's name as the dashboard shows it. */
+    static List<String> providerRows(Clinic clinic, YearMonth month, SourceReport report) {
+        List<ProviderSummary> providers = report.providers(clinic.id(), month, null);
+        if (providers.isEmpty()) {
+            return List.of();
+        }
+        Map<String, SourceSummary> practices = new HashMap<>();
+        report.figures(clinic.id(), month).forEach(s -> practices.put(s.orgKey(), s));
+        return providers.stream().map(p -> providerRow(month, practices.get(p.orgKey()), p)).toList();
+    }
+
+    static String providerRow(YearMonth month, SourceSummary practice, ProviderSummary p) {
+        String provider = p.name() != null ? p.name() : p.npi() != null ? "NPI " + p.npi() : p.practitionerKey();
+        return String.join(",", month.toString(), practice == null ? "" : String.valueOf(practice.provisional()),
+                text(practice == null ? p.orgKey() : practice.displayName()), text(p.orgKey()), text(provider),
+                text(p.practitionerKey()), text(p.npi()), String.valueOf(p.referrals()), number(p.baseline(), 2),
+                ratioChange(p.referrals(), p.baseline()), String.valueOf(p.historyMonths()),
+                String.valueOf(p.cancelled()), String.valueOf(p.patients()), String.valueOf(p.converted()),
+                number(p.conversionRate(), 4), number(p.medianDaysToVisit(), 1));
     }
 
     static String row(YearMonth month, SourceSummary s) {

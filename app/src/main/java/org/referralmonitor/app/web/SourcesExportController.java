@@ -13,7 +13,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
-/** The clinic page's "Download CSV": its sources month by month, as the API gives them. */
+/** The clinic page's "Download CSV": its sources (or their providers) month by month, as the API gives them. */
 @Controller
 class SourcesExportController {
 
@@ -32,5 +32,13 @@ class SourcesExportController {
             @RequestParam(required = false) String to) {
         Clinic clinic = RequestParams.clinic(directory, id);
         return SourcesCsv.download(clinic, SourcesCsv.months(from, to, runner.lastCompleteMonth(clinic.id())), report);
+    }
+
+    @GetMapping("/clinics/{id}/providers.csv")
+    ResponseEntity<StreamingResponseBody> providers(@PathVariable String id,
+            @RequestParam(required = false) String from, @RequestParam(required = false) String to) {
+        Clinic clinic = RequestParams.clinic(directory, id);
+        return SourcesCsv.providersDownload(clinic,
+                SourcesCsv.months(from, to, runner.lastCompleteMonth(clinic.id())), report);
     }
 }

@@ -7,6 +7,7 @@ import java.time.YearMonth;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.referralmonitor.metrics.report.ProviderSummary;
 import org.referralmonitor.metrics.report.SourceSummary;
 
 class SourcesCsvTest {
@@ -45,6 +46,24 @@ class SourcesCsvTest {
                 null, 0, List.of(), false, 1, null, null, none, 0, 0.0, null, 1.0, null, null, List.of(), null);
 
         assertThat(SourcesCsv.row(OCTOBER, unknown)).startsWith("2026-10,false,Unattributed referrals,unknown,,");
+    }
+
+    @Test
+    void aProviderRowNamesThePracticeAsTheDashboardDoes() {
+        SourceSummary practice = new SourceSummary("npi:1234567893", "Lakeside Family Practice, LLC", "1234567893", 4,
+                1, 0.25, 10.0, 12, "SLOWDOWN", 0.004, 3, List.of(), true, 4, null, null,
+                new SourceSummary.NotConverted(0, Map.of(), 0, 0, 0), 0, 0.0, null, 1.0, null, null, List.of(), null);
+        ProviderSummary named = new ProviderSummary("npi:1234567893", "npi:1000000001", "Dr. Ada Jones", "1000000001",
+                3, 1, 3, 2, 2 / 3.0, 11.5, 6.0, 12);
+        ProviderSummary nameless = new ProviderSummary("npi:1234567893", "emr/Practitioner/7", null, null, 1, 0, 1, 0,
+                0.0, null, null, 2);
+
+        String row = SourcesCsv.providerRow(OCTOBER, practice, named);
+        assertThat(row).isEqualTo("2026-10,true,\"Lakeside Family Practice, LLC\",npi:1234567893,Dr. Ada Jones,"
+                + "npi:1000000001,1000000001,3,6.00,-0.5000,12,1,3,2,0.6667,11.5");
+        assertThat(row.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)")).hasSize(SourcesCsv.PROVIDER_HEADER.split(",").length);
+        assertThat(SourcesCsv.providerRow(OCTOBER, practice, nameless)).isEqualTo("2026-10,true,\"Lakeside Family "
+                + "Practice, LLC\",npi:1234567893,emr/Practitioner/7,emr/Practitioner/7,,1,,,2,0,1,0,0.0000,");
     }
 
     @Test
