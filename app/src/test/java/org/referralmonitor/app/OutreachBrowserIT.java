@@ -138,6 +138,12 @@ class OutreachBrowserIT {
                 "#" + answered, "demo");
         assertThat(http.get("/api/v1/alerts/" + answered, "demo", "demo").<String>json("$.status"))
                 .isEqualTo("ACKNOWLEDGED");
+        WebElement providerReturn = browser.findElement(By.cssSelector("#provider-returns tr.provider-return"));
+        assertThat(providerReturn.getText()).as("the provider contacted, on the practice's page")
+                .startsWith(provider + " " + today);
+        assertThat(providerReturn.findElement(By.className("after")).getText()).isEqualTo("too early");
+        assertThat(http.get("/api/v1/clinics/" + clinic + "/outreach/return/providers?org=" + org, "demo", "demo")
+                .<List<String>>json("$[*].practitionerKey")).hasSize(1);
 
         WebElement days = browser.findElement(By.id("every-days"));
         days.clear();

@@ -12,6 +12,7 @@ import org.referralmonitor.metrics.outreach.OutreachDue;
 import org.referralmonitor.metrics.outreach.OutreachLog;
 import org.referralmonitor.metrics.outreach.OutreachReturn;
 import org.referralmonitor.metrics.outreach.OutreachReturns;
+import org.referralmonitor.metrics.outreach.ProviderReturn;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -99,6 +100,12 @@ class OutreachApi {
     @GetMapping("/return")
     OutreachReturn returnOnOutreach(@PathVariable String clinic) {
         return returns.of(RequestParams.clinic(directory, clinic).id());
+    }
+
+    /** A practice's providers the clinic contacted, with their referrals a month before and after the first contact. */
+    @GetMapping("/return/providers")
+    List<ProviderReturn> providerReturns(@PathVariable String clinic, @RequestParam String org) {
+        return returns.providers(RequestParams.clinic(directory, clinic).id(), org);
     }
 
     @GetMapping("/cadence")

@@ -15,6 +15,7 @@ import org.referralmonitor.metrics.baseline.FixedBaseline;
 import org.referralmonitor.metrics.baseline.FixedBaselines;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.referralmonitor.metrics.outreach.OutreachLog;
+import org.referralmonitor.metrics.outreach.OutreachReturns;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.stereotype.Controller;
@@ -44,9 +45,12 @@ class ClinicMetricsController {
     private final BaselineFixing fixing;
     private final OutreachLog outreach;
     private final Alerts alerts;
+    private final OutreachReturns returns;
 
     ClinicMetricsController(EndpointDirectory directory, SourceReport report, MonthlyMetricsRunner runner,
-            FixedBaselines baselines, BaselineFixing fixing, OutreachLog outreach, Alerts alerts) {
+            FixedBaselines baselines, BaselineFixing fixing, OutreachLog outreach, Alerts alerts,
+            OutreachReturns returns) {
+        this.returns = returns;
         this.directory = directory;
         this.report = report;
         this.runner = runner;
@@ -81,6 +85,8 @@ class ClinicMetricsController {
         model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
         model.addAttribute("outreach", outreach.find(id, org, SOURCE_OUTREACH));
         model.addAttribute("cadence", outreach.cadence(id, org).orElse(null));
+        model.addAttribute("providerReturns", returns.providers(id, org).stream().map(ProviderReturnView::new).toList());
+        model.addAttribute("returnSpan", List.of(returns.beforeMonths(), returns.afterMonths()));
         model.addAttribute("sourceAlerts", alerts.unresolved(id).stream().filter(a -> a.orgKey().equals(org)).toList());
         model.addAttribute("selectedAlert", alert);
         model.addAttribute("today", outreach.today(id));

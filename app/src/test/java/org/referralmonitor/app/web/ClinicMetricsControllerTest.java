@@ -50,7 +50,8 @@ class ClinicMetricsControllerTest {
                 .thenReturn(new MetricsJobRun(null, CLINIC, "2026-10", "QUEUED", null, null, null, "recompute"));
         mvc = MockMvcBuilders.standaloneSetup(new ClinicMetricsController(directory, mock(SourceReport.class), runner,
                 baselines, fixing, mock(org.referralmonitor.metrics.outreach.OutreachLog.class),
-                mock(org.referralmonitor.metrics.alert.Alerts.class))).build();
+                mock(org.referralmonitor.metrics.alert.Alerts.class),
+                mock(org.referralmonitor.metrics.outreach.OutreachReturns.class))).build();
     }
 
     @Test

@@ -22,6 +22,28 @@ import org.springframework.stereotype.Service;
 @Service
 public class OutreachReturns {
 
+    /** The clinic's final months, indexed year x 12 + month (a common table expression). */
+    private static final String FINAL_MONTHS = """
+            final_month AS (
+                SELECT DISTINCT month_start,
+                       EXTRACT(YEAR FROM month_start) * 12 + EXTRACT(MONTH FROM month_start) AS idx
+                FROM source_month
+                WHERE clinic_id = :clinic AND practitioner_key = '*' AND provisional = FALSE
+            )""";
+
+    /**
+     * Final months and referrals on either side of a turn {@code t} (its month {@code t.idx}, its first
+     * referral's {@code t.first_idx}), from the rows {@code sm} of the final months {@code f}.
+     */
+    private static final String SIDES = """
+            COUNT(CASE WHEN f.idx BETWEEN t.idx - :before AND t.idx - 1 AND f.idx >= t.first_idx THEN 1 END)
+                AS months_before,
+            COALESCE(SUM(CASE WHEN f.idx BETWEEN t.idx - :before AND t.idx - 1 AND f.idx >= t.first_idx
+                              THEN sm.referrals END), 0) AS referrals_before,
+            COUNT(CASE WHEN f.idx BETWEEN t.idx + 1 AND t.idx + :after THEN 1 END) AS months_after,
+            COALESCE(SUM(CASE WHEN f.idx BETWEEN t.idx + 1 AND t.idx + :after THEN sm.referrals END), 0)
+                AS referrals_after""";
+
     /**
      * Per practice the clinic turned to, its referrals on either side of the month it did. Contacted
      * practices turn at the month of their first contact; practices with a volume alert and no contact
@@ -31,12 +53,7 @@ public class OutreachReturns {
      * yet, each practice still has its row, with no months on either side.
      */
     static final String SQL = """
-            WITH final_month AS (
-                SELECT DISTINCT month_start,
-                       EXTRACT(YEAR FROM month_start) * 12 + EXTRACT(MONTH FROM month_start) AS idx
-                FROM source_month
-                WHERE clinic_id = :clinic AND practitioner_key = '*' AND provisional = FALSE
-            ), newest AS (
+            WITH %1$s, newest AS (
                 SELECT MAX(month_start) AS month_start FROM final_month
             ), turn AS (
                 SELECT o.org_key, 1 AS contacted, MIN(o.contacted_on) AS since, COUNT(*) AS contacts,
@@ -60,13 +77,7 @@ public class OutreachReturns {
                 FROM turn t
             ), counted AS (
                 SELECT t.org_key, t.contacted, t.since, t.contacts,
-                       COUNT(CASE WHEN f.idx BETWEEN t.idx - :before AND t.idx - 1 AND f.idx >= t.first_idx THEN 1 END)
-                           AS months_before,
-                       COALESCE(SUM(CASE WHEN f.idx BETWEEN t.idx - :before AND t.idx - 1 AND f.idx >= t.first_idx
-                                         THEN sm.referrals END), 0) AS referrals_before,
-                       COUNT(CASE WHEN f.idx BETWEEN t.idx + 1 AND t.idx + :after THEN 1 END) AS months_after,
-                       COALESCE(SUM(CASE WHEN f.idx BETWEEN t.idx + 1 AND t.idx + :after THEN sm.referrals END), 0)
-                           AS referrals_after,
+                       %2$s,
                        MAX(CASE WHEN f.month_start = (SELECT month_start FROM newest) THEN sm.baseline_conversion END)
                            AS conversion
                 FROM started t
@@ -78,7 +89,36 @@ public class OutreachReturns {
             SELECT c.*, (SELECT MAX(o.name) FROM organization o WHERE o.source_key = c.org_key) AS name
             FROM counted c
             ORDER BY c.contacted DESC, c.since, c.org_key
-            """;
+            """.formatted(FINAL_MONTHS, SIDES);
+
+    /**
+     * Per referring provider of one practice the clinic logged a contact with, their referrals on
+     * either side of the month of the first such contact, as {@link #SQL} counts a practice's.
+     */
+    static final String PROVIDERS_SQL = """
+            WITH %1$s, turn AS (
+                SELECT o.practitioner_key, MIN(o.contacted_on) AS since, COUNT(*) AS contacts,
+                       MIN(EXTRACT(YEAR FROM o.contacted_on) * 12 + EXTRACT(MONTH FROM o.contacted_on)) AS idx,
+                       (SELECT MIN(EXTRACT(YEAR FROM s.month_start) * 12 + EXTRACT(MONTH FROM s.month_start))
+                        FROM source_month s
+                        WHERE s.clinic_id = :clinic AND s.org_key = :org AND s.practitioner_key = o.practitioner_key
+                          AND s.referrals > 0) AS first_idx
+                FROM outreach o
+                WHERE o.clinic_id = :clinic AND o.org_key = :org AND o.practitioner_key IS NOT NULL
+                GROUP BY o.practitioner_key
+            ), counted AS (
+                SELECT t.practitioner_key, t.since, t.contacts,
+                       %2$s
+                FROM turn t
+                LEFT JOIN final_month f ON TRUE
+                LEFT JOIN source_month sm ON sm.clinic_id = :clinic AND sm.month_start = f.month_start
+                                         AND sm.org_key = :org AND sm.practitioner_key = t.practitioner_key
+                GROUP BY t.practitioner_key, t.since, t.contacts
+            )
+            SELECT c.*, (SELECT MAX(p.name) FROM practitioner p WHERE p.source_key = c.practitioner_key) AS name
+            FROM counted c
+            ORDER BY c.since, c.practitioner_key
+            """.formatted(FINAL_MONTHS, SIDES);
 
     private final JdbcClient jdbc;
     private final MetricsProperties properties;
@@ -112,6 +152,27 @@ public class OutreachReturns {
         return summarize(newest == null ? null : YearMonth.from(newest), rows,
                 properties.forClinic(clinicId).valuePerConversion(), properties.outreachBeforeMonths(),
                 properties.outreachAfterMonths());
+    }
+
+    /** Final months before the month of a first contact that make the "before" (outreach-before-months). */
+    public int beforeMonths() {
+        return properties.outreachBeforeMonths();
+    }
+
+    /** Final months after it counted at most (outreach-after-months). */
+    public int afterMonths() {
+        return properties.outreachAfterMonths();
+    }
+
+    /** The practice's providers the clinic contacted, first contact first, each with their referrals before and after. */
+    public List<ProviderReturn> providers(String clinicId, String orgKey) {
+        return jdbc.sql(PROVIDERS_SQL)
+                .params(Map.of("clinic", clinicId, "org", orgKey, "before", properties.outreachBeforeMonths(),
+                        "after", properties.outreachAfterMonths()))
+                .query((rs, n) -> new ProviderReturn(rs.getString("practitioner_key"), rs.getString("name"),
+                        rs.getObject("since", LocalDate.class), rs.getInt("contacts"), rs.getInt("months_before"),
+                        rs.getInt("referrals_before"), rs.getInt("months_after"), rs.getInt("referrals_after")))
+                .list();
     }
 
     /**

@@ -210,6 +210,72 @@ abstract class OutreachContract {
     }
 
     /**
+     * Dana Lee of practice A sends 2 a month from January to October, none in June (no row), 3, 4 and 5
+     * from August; first contacted July 20 (and again October 2). Kim's first referrals come in
+     * September (3), then 2; contacted September 5. Another practice's contact with Lee is not A's.
+     */
+    @Test
+    void theReturnPerProviderCountsTheirReferralsAroundTheFirstContactWithThem() {
+        String clinic = "wharf";
+        world(clinic);
+        String lee = "npi:1245319599";
+        String kim = "wharf-emr/Practitioner/kim";
+        int[] leeMonths = {2, 2, 2, 2, 2, -1, 2, 3, 4, 5, 9};
+        for (int i = 0; i < leeMonths.length; i++) {
+            providerMonth(clinic, YearMonth.of(2026, 1 + i), A, lee, leeMonths[i]);
+            providerMonth(clinic, YearMonth.of(2026, 1 + i), B, lee, 1);
+        }
+        providerMonth(clinic, YearMonth.of(2026, 9), A, kim, 3);
+        providerMonth(clinic, YearMonth.of(2026, 10), A, kim, 2);
+        jdbc.sql("""
+                INSERT INTO practitioner (endpoint_id, resource_id, name, npi, active, source_key, content_hash, updated_at)
+                VALUES (:endpoint, 'lee', 'Dana Lee', '1245319599', TRUE, :key, 'x', :t)
+                """).param("endpoint", clinic + "-emr").param("key", lee)
+                .param("t", OffsetDateTime.parse("2026-11-02T12:00:00Z")).update();
+        log.log(clinic, new NewOutreach(A, LocalDate.of(2026, 7, 20), "visit", "volume", "reached", null, lee), "coord");
+        log.log(clinic, new NewOutreach(A, LocalDate.of(2026, 10, 2), "call", "quality", "reached", null, lee), "coord");
+        log.log(clinic, new NewOutreach(A, LocalDate.of(2026, 9, 5), "call", "relationship", "reached", null, kim),
+                "coord");
+        log.log(clinic, new NewOutreach(B, LocalDate.of(2026, 3, 3), "call", "volume", "reached", null, lee), "coord");
+        log.log(clinic, new NewOutreach(A, LocalDate.of(2026, 2, 2), "call", "volume", "reached", null), "coord");
+
+        List<ProviderReturn> returned = returns.providers(clinic, A);
+
+        assertThat(returned).extracting(ProviderReturn::practitionerKey).as("the practice's own contact is no "
+                + "provider's; B's contact with Lee is not A's").containsExactly(lee, kim);
+        ProviderReturn l = returned.get(0);
+        assertThat(l.name()).isEqualTo("Dana Lee");
+        assertThat(l.since()).isEqualTo(LocalDate.of(2026, 7, 20));
+        assertThat(l.contacts()).isEqualTo(2);
+        assertThat(l.monthsBefore()).as("April to June").isEqualTo(3);
+        assertThat(l.referralsBefore()).as("June has no row: 0").isEqualTo(4);
+        assertThat(l.monthsAfter()).as("August to October; November is provisional").isEqualTo(3);
+        assertThat(l.referralsAfter()).isEqualTo(12);
+        assertThat(l.change()).isCloseTo(4.0 - 4 / 3.0, within(1e-9));
+        ProviderReturn k = returned.get(1);
+        assertThat(k.name()).isNull();
+        assertThat(k.monthsBefore()).as("no referral before September").isZero();
+        assertThat(k.perMonthBefore()).isNull();
+        assertThat(k.monthsAfter()).isEqualTo(1);
+        assertThat(k.perMonthAfter()).isEqualTo(2.0);
+        assertThat(k.change()).isNull();
+        assertThat(returns.providers(clinic, C)).isEmpty();
+    }
+
+    private void providerMonth(String clinic, YearMonth month, String org, String provider, int referrals) {
+        if (referrals < 0) {
+            return;
+        }
+        jdbc.sql("""
+                INSERT INTO source_month (clinic_id, month_start, org_key, practitioner_key, referrals, converted,
+                                          history_months, computed_at, provisional)
+                VALUES (:clinic, :month, :org, :provider, :referrals, 0, 12, :t, :provisional)
+                """).param("clinic", clinic).param("month", month.atDay(1)).param("org", org).param("provider", provider)
+                .param("referrals", referrals).param("t", OffsetDateTime.parse("2026-11-23T12:00:00Z"))
+                .param("provisional", month.equals(YearMonth.of(2026, 11))).update();
+    }
+
+    /**
      * A clinic with figures for January to October 2026 (final) and November (provisional): A sends
      * 10 a month, 4 from April to June, then 8, 9, 10; B sends 6, then 3 from April, 4 in August,
      * none in September (no row), 5 in October; C, D and E send 5 a month; F is new: a row with none
