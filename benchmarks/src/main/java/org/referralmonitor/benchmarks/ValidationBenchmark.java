@@ -81,7 +81,7 @@ final class ValidationBenchmark {
         int n = nodes.size();
 
         IngestProperties properties = new IngestProperties(List.of(), List.of(), false, "-",
-                "benchmark-pseudonym-key-not-a-secret-0123456789", null, null, null, null, null);
+                "benchmark-pseudonym-key-not-a-secret-0123456789", null, null, null, null, null, null);
         ResourceMapper mapper = new ResourceMapper(new PatientPseudonymizer(properties), new ReferralClassifier(), new org.referralmonitor.ingest.fhir.ResourceSanitizer());
         FhirValidation validation = FhirValidation.shared(fhir, 20_000);
         validation.warmUp();

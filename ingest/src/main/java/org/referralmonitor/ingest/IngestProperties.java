@@ -34,10 +34,12 @@ public record IngestProperties(
         @DefaultValue @Valid Retry retry,
         @DefaultValue @Valid Pull pull,
         @DefaultValue @Valid Sandbox sandbox,
-        @DefaultValue @Valid EnteredSecrets enteredSecrets) {
+        @DefaultValue @Valid EnteredSecrets enteredSecrets,
+        @DefaultValue @Valid Instance instance) {
 
     public IngestProperties {
         enteredSecrets = enteredSecrets == null ? EnteredSecrets.DEFAULT : enteredSecrets;
+        instance = instance == null ? new Instance(Duration.ofSeconds(30), Duration.ofSeconds(90)) : instance;
     }
 
     /** A schedule that never fires: no scheduled syncs, only on request. */
@@ -117,6 +119,17 @@ public record IngestProperties(
             @Min(2) @Max(500) @DefaultValue("30") int practicesPerClinic,
             @Min(13) @Max(60) @DefaultValue("24") int months,
             @Min(10) @Max(1000) @DefaultValue("200") int pageSize) {
+    }
+
+    /**
+     * One process runs the jobs of a database ({@code InstanceLease}).
+     *
+     * @param leaseTtl how long after its last heartbeat (every third of this) a holder's lease lapses
+     * @param startupWait how long a process waits at start for another live holder to stop
+     */
+    public record Instance(
+            @NotNull @DefaultValue("30s") Duration leaseTtl,
+            @NotNull @DefaultValue("90s") Duration startupWait) {
     }
 
     /**

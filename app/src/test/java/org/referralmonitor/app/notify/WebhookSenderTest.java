@@ -23,7 +23,7 @@ class WebhookSenderTest {
                     "07:00", List.of(), "monitor@example.org", "", java.time.Duration.ofSeconds(2), List.of())),
             JsonMapper.builder().build(), new IngestProperties(List.of(), List.of(), false, "-", null, null, null, null,
                     null, new IngestProperties.EnteredSecrets(List.of("RM_TEST_"),
-                            List.of(System.getProperty("java.io.tmpdir")))));
+                            List.of(System.getProperty("java.io.tmpdir"))), null));
 
     @Test
     void aUrlWithoutAHostIsRefusedWithoutShowingIt() throws Exception {

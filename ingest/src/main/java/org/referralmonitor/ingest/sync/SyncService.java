@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.apache.camel.ProducerTemplate;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.ingest.instance.InstanceLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -36,8 +37,12 @@ public class SyncService {
     private final ProducerTemplate producer;
     private final Clock clock;
 
+    /**
+     * @param lease taken before anything here runs: the runs marked interrupted at start are those of
+     *     a process that stopped, never those of another one still running
+     */
     SyncService(EndpointDirectory directory, SyncRunRepository runs, TransactionTemplate tx, ProducerTemplate producer,
-            Optional<Clock> clock) {
+            Optional<Clock> clock, InstanceLease lease) {
         this.clock = clock.orElse(Clock.systemUTC());
         this.directory = directory;
         this.runs = runs;

@@ -23,7 +23,7 @@ public class BundlePageParserTest {
 
     public static BundlePageParser parser() {
         IngestProperties properties = new IngestProperties(List.of(), List.of(), false, "-",
-                "unit-test-pseudonym-key-0123456789abcdef", null, null, null, null, null);
+                "unit-test-pseudonym-key-0123456789abcdef", null, null, null, null, null, null);
         return new BundlePageParser(FHIR, new ResourceMapper(new PatientPseudonymizer(properties), new ReferralClassifier(), new ResourceSanitizer()),
                 FhirValidation.shared(FHIR, 1000));
     }

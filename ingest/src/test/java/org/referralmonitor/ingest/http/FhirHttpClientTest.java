@@ -73,7 +73,7 @@ class FhirHttpClientTest {
 
     private static FhirHttpClient client() {
         return new FhirHttpClient(new IngestProperties(List.of(), List.of(), false, "-", null,
-                new IngestProperties.Http(Duration.ofSeconds(5), Duration.ofSeconds(30)), null, null, null, null));
+                new IngestProperties.Http(Duration.ofSeconds(5), Duration.ofSeconds(30)), null, null, null, null, null));
     }
 
     private static byte[] bundle(int entries) {
