@@ -375,6 +375,14 @@ class ApiIT {
         assertThat(rows).hasSize(expectedRows);
         assertThat(http.get("/api/v1/clinics/lakeside-ortho/providers.csv?from=2020-01&to=2020-03", MANAGER,
                 MANAGER_PW).status()).isEqualTo(400);
+        jdbc.sql("DELETE FROM source_month WHERE clinic_id = 'lakeside-ortho' AND month_start = DATE '2026-09-01' "
+                + "AND practitioner_key <> '*'").update();
+        Http.Reply none = http.get("/api/v1/clinics/lakeside-ortho/providers.csv?from=2026-09&to=2026-09", MANAGER,
+                MANAGER_PW);
+        assertThat(none.status()).as("figures, but no provider: said so, not an empty file").isEqualTo(400);
+        assertThat(none.<String>json("$.detail")).isEqualTo("No referring providers are recorded for Lakeside "
+                + "Orthopedics from 2026-09 to 2026-09: its EMR names no requesting practitioner on these months' "
+                + "referrals (the sources' file has them by practice)");
         assertThat(http.get("/api/v1/clinics/lakeside-ortho/providers.csv", null, null).status()).isEqualTo(401);
     }
 

@@ -144,6 +144,8 @@ class OutreachBrowserIT {
         assertThat(providerReturn.findElement(By.className("after")).getText()).isEqualTo("too early");
         assertThat(http.get("/api/v1/clinics/" + clinic + "/outreach/return/providers?org=" + org, "demo", "demo")
                 .<List<String>>json("$[*].practitionerKey")).hasSize(1);
+        assertThat(http.get("/api/v1/clinics/" + clinic + "/outreach/return/providers", "demo", "demo")
+                .<String>json("$.detail")).startsWith("org is required");
 
         WebElement days = browser.findElement(By.id("every-days"));
         days.clear();

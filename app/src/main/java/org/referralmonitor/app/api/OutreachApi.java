@@ -104,8 +104,9 @@ class OutreachApi {
 
     /** A practice's providers the clinic contacted, with their referrals a month before and after the first contact. */
     @GetMapping("/return/providers")
-    List<ProviderReturn> providerReturns(@PathVariable String clinic, @RequestParam String org) {
-        return returns.providers(RequestParams.clinic(directory, clinic).id(), org);
+    List<ProviderReturn> providerReturns(@PathVariable String clinic, @RequestParam(required = false) String org) {
+        Clinic c = RequestParams.clinic(directory, clinic);
+        return returns.providers(c.id(), c.name(), org);
     }
 
     @GetMapping("/cadence")

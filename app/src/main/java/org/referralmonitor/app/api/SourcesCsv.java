@@ -3,14 +3,14 @@ package org.referralmonitor.app.api;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.YearMonth;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Consumer;
 import java.util.Locale;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.metrics.report.ProviderSummary;
@@ -47,10 +47,10 @@ public final class SourcesCsv {
             "practitioner_key", "npi", "referrals", "expected", "change", "history_months", "cancelled", "patients",
             "converted", "conversion_rate", "median_days_to_visit");
 
-    /** A month's rows, read when the file reaches it. */
+    /** A month's rows, read when the file reaches it and handed to the file one at a time. */
     @FunctionalInterface
     interface MonthRows {
-        List<String> of(YearMonth month);
+        void write(YearMonth month, Consumer<String> line);
     }
 
     private SourcesCsv() {
@@ -92,8 +92,9 @@ public final class SourcesCsv {
      */
     public static ResponseEntity<StreamingResponseBody> download(Clinic clinic, List<YearMonth> months,
             SourceReport report) {
-        return download(clinic, months, report, "sources", HEADER,
-                m -> report.figures(clinic.id(), m).stream().map(s -> row(m, s)).toList());
+        requireFigures(clinic, months, report);
+        return download(clinic, months, "sources", HEADER,
+                (m, line) -> report.figures(clinic.id(), m).forEach(s -> line.accept(row(m, s))));
     }
 
     /**
@@ -104,15 +105,25 @@ public final class SourcesCsv {
      */
     public static ResponseEntity<StreamingResponseBody> providersDownload(Clinic clinic, List<YearMonth> months,
             SourceReport report) {
-        return download(clinic, months, report, "providers", PROVIDER_HEADER, m -> providerRows(clinic, m, report));
+        requireFigures(clinic, months, report);
+        if (!report.hasProviders(clinic.id(), months)) {
+            throw new InvalidRequestException("No referring providers are recorded for " + clinic.name() + " from "
+                    + months.get(0) + " to " + months.get(months.size() - 1) + ": its EMR names no requesting "
+                    + "practitioner on these months' referrals (the sources' file has them by practice)");
+        }
+        return download(clinic, months, "providers", PROVIDER_HEADER,
+                (m, line) -> report.eachProvider(clinic.id(), m, p -> line.accept(providerRow(m, p))));
     }
 
-    private static ResponseEntity<StreamingResponseBody> download(Clinic clinic, List<YearMonth> months,
-            SourceReport report, String what, String header, MonthRows rows) {
+    private static void requireFigures(Clinic clinic, List<YearMonth> months, SourceReport report) {
         if (months.stream().noneMatch(report.computedMonths(clinic.id())::contains)) {
             throw new InvalidRequestException("No figures are computed for " + clinic.name() + " from " + months.get(0)
                     + " to " + months.get(months.size() - 1) + ": they appear after the next sync or monthly run");
         }
+    }
+
+    private static ResponseEntity<StreamingResponseBody> download(Clinic clinic, List<YearMonth> months, String what,
+            String header, MonthRows rows) {
         String name = clinic.id() + "-" + what + "-" + months.get(0)
                 + (months.size() == 1 ? "" : "-to-" + months.get(months.size() - 1)) + ".csv";
         return ResponseEntity.ok()
@@ -127,40 +138,34 @@ public final class SourcesCsv {
         w.write(header);
         w.write("\r\n");
         for (YearMonth m : months) {
-            List<String> lines;
             try {
-                lines = rows.of(m);
+                rows.write(m, line -> {
+                    try {
+                        w.write(line);
+                        w.write("\r\n");
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause(); // the client went away: nothing more to say to it
             } catch (RuntimeException e) {
                 // the response is under way: say so in the file, and end it without its last chunk
                 w.write("# export incomplete: reading " + m + " failed; download it again\r\n");
                 w.flush();
                 throw e;
             }
-            for (String line : lines) {
-                w.write(line);
-                w.write("\r\n");
-            }
             w.flush();
         }
         w.flush();
     }
 
-    /** A month's provider rows, each with its practice's name as the dashboard shows it. */
-    static List<String> providerRows(Clinic clinic, YearMonth month, SourceReport report) {
-        List<ProviderSummary> providers = report.providers(clinic.id(), month, null);
-        if (providers.isEmpty()) {
-            return List.of();
-        }
-        Map<String, SourceSummary> practices = new HashMap<>();
-        report.figures(clinic.id(), month).forEach(s -> practices.put(s.orgKey(), s));
-        return providers.stream().map(p -> providerRow(month, practices.get(p.orgKey()), p)).toList();
-    }
-
-    static String providerRow(YearMonth month, SourceSummary practice, ProviderSummary p) {
-        String provider = p.name() != null ? p.name() : p.npi() != null ? "NPI " + p.npi() : p.practitionerKey();
-        return String.join(",", month.toString(), practice == null ? "" : String.valueOf(practice.provisional()),
-                text(practice == null ? p.orgKey() : practice.displayName()), text(p.orgKey()), text(provider),
-                text(p.practitionerKey()), text(p.npi()), String.valueOf(p.referrals()), number(p.baseline(), 2),
+    /** A provider's row, the provider named as the dashboard names them (their name, else their key). */
+    static String providerRow(YearMonth month, SourceReport.ProviderRow row) {
+        ProviderSummary p = row.provider();
+        return String.join(",", month.toString(), String.valueOf(row.provisional()), text(row.practiceName()),
+                text(p.orgKey()), text(p.name() != null ? p.name() : p.practitionerKey()), text(p.practitionerKey()),
+                text(p.npi()), String.valueOf(p.referrals()), number(p.baseline(), 2),
                 ratioChange(p.referrals(), p.baseline()), String.valueOf(p.historyMonths()),
                 String.valueOf(p.cancelled()), String.valueOf(p.patients()), String.valueOf(p.converted()),
                 number(p.conversionRate(), 4), number(p.medianDaysToVisit(), 1));

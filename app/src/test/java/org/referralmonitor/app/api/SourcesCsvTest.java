@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.referralmonitor.metrics.report.ProviderSummary;
+import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
 
 class SourcesCsvTest {
@@ -50,20 +51,37 @@ class SourcesCsvTest {
 
     @Test
     void aProviderRowNamesThePracticeAsTheDashboardDoes() {
-        SourceSummary practice = new SourceSummary("npi:1234567893", "Lakeside Family Practice, LLC", "1234567893", 4,
-                1, 0.25, 10.0, 12, "SLOWDOWN", 0.004, 3, List.of(), true, 4, null, null,
-                new SourceSummary.NotConverted(0, Map.of(), 0, 0, 0), 0, 0.0, null, 1.0, null, null, List.of(), null);
         ProviderSummary named = new ProviderSummary("npi:1234567893", "npi:1000000001", "Dr. Ada Jones", "1000000001",
                 3, 1, 3, 2, 2 / 3.0, 11.5, 6.0, 12);
         ProviderSummary nameless = new ProviderSummary("npi:1234567893", "emr/Practitioner/7", null, null, 1, 0, 1, 0,
                 0.0, null, null, 2);
 
-        String row = SourcesCsv.providerRow(OCTOBER, practice, named);
+        String row = SourcesCsv.providerRow(OCTOBER, new SourceReport.ProviderRow(named,
+                "Lakeside Family Practice, LLC", true));
         assertThat(row).isEqualTo("2026-10,true,\"Lakeside Family Practice, LLC\",npi:1234567893,Dr. Ada Jones,"
                 + "npi:1000000001,1000000001,3,6.00,-0.5000,12,1,3,2,0.6667,11.5");
         assertThat(row.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)")).hasSize(SourcesCsv.PROVIDER_HEADER.split(",").length);
-        assertThat(SourcesCsv.providerRow(OCTOBER, practice, nameless)).isEqualTo("2026-10,true,\"Lakeside Family "
-                + "Practice, LLC\",npi:1234567893,emr/Practitioner/7,emr/Practitioner/7,,1,,,2,0,1,0,0.0000,");
+        assertThat(SourcesCsv.providerRow(OCTOBER, new SourceReport.ProviderRow(nameless, "Lakeside Family Practice, LLC",
+                false))).as("a nameless provider by their key, as on the practice's page").isEqualTo("2026-10,false,"
+                        + "\"Lakeside Family Practice, LLC\",npi:1234567893,emr/Practitioner/7,emr/Practitioner/7,,1,,,2,0,"
+                        + "1,0,0.0000,");
+    }
+
+    @Test
+    void aFileThatCannotBeFinishedSaysSoAfterWhatItHas() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        SourcesCsv.MonthRows rows = (m, line) -> {
+            if (m.equals(OCTOBER)) {
+                throw new IllegalStateException("database gone");
+            }
+            line.accept(m + ",a");
+            line.accept(m + ",b");
+        };
+
+        assertThatThrownBy(() -> SourcesCsv.write(out, "month,x", List.of(OCTOBER.minusMonths(1), OCTOBER), rows))
+                .hasMessage("database gone");
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("\uFEFFmonth,x\r\n2026-09,a\r\n"
+                + "2026-09,b\r\n# export incomplete: reading 2026-10 failed; download it again\r\n");
     }
 
     @Test

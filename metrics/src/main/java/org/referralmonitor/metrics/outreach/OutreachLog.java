@@ -293,6 +293,15 @@ public class OutreachLog {
 
     /** The practice key as the figures have it; refused when the clinic has no figures for it. */
     private String knownSource(Clinic clinic, String orgKey) {
+        return knownPractice(jdbc, clinic.id(), clinic.name(), orgKey);
+    }
+
+    /**
+     * The practice's key, stripped, when the clinic's figures have it (never "unknown").
+     *
+     * @throws InvalidOutreachException saying what is missing or unknown, and where
+     */
+    static String knownPractice(JdbcClient jdbc, String clinicId, String clinicName, String orgKey) {
         if (orgKey == null || orgKey.isBlank()) {
             throw new InvalidOutreachException("org is required: the practice's key as the clinic's sources list it "
                     + "(orgKey)");
@@ -301,9 +310,9 @@ public class OutreachLog {
         boolean known = jdbc.sql("""
                 SELECT COUNT(*) FROM source_month
                 WHERE clinic_id = :clinic AND org_key = :org AND practitioner_key = '*'
-                """).param("clinic", clinic.id()).param("org", org).query(Integer.class).single() > 0;
+                """).param("clinic", clinicId).param("org", org).query(Integer.class).single() > 0;
         if (!known || "unknown".equals(org)) {
-            throw new InvalidOutreachException("No referring practice '" + org + "' in the figures of " + clinic.name()
+            throw new InvalidOutreachException("No referring practice '" + org + "' in the figures of " + clinicName
                     + ": outreach is logged for the practices its sources list");
         }
         return org;

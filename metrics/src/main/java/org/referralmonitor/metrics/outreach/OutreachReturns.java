@@ -164,10 +164,16 @@ public class OutreachReturns {
         return properties.outreachAfterMonths();
     }
 
-    /** The practice's providers the clinic contacted, first contact first, each with their referrals before and after. */
-    public List<ProviderReturn> providers(String clinicId, String orgKey) {
+    /**
+     * The practice's providers the clinic contacted, first contact first, each with their referrals
+     * before and after.
+     *
+     * @throws InvalidOutreachException when the practice is not given or not in the clinic's figures
+     */
+    public List<ProviderReturn> providers(String clinicId, String clinicName, String orgKey) {
+        String org = OutreachLog.knownPractice(jdbc, clinicId, clinicName, orgKey);
         return jdbc.sql(PROVIDERS_SQL)
-                .params(Map.of("clinic", clinicId, "org", orgKey, "before", properties.outreachBeforeMonths(),
+                .params(Map.of("clinic", clinicId, "org", org, "before", properties.outreachBeforeMonths(),
                         "after", properties.outreachAfterMonths()))
                 .query((rs, n) -> new ProviderReturn(rs.getString("practitioner_key"), rs.getString("name"),
                         rs.getObject("since", LocalDate.class), rs.getInt("contacts"), rs.getInt("months_before"),

@@ -85,15 +85,52 @@ public class SourceReport {
                 .param("clinic", clinicId)
                 .param("month", month.atDay(1))
                 .param("org", orgKey)
-                .query((rs, n) -> {
-                    int referrals = rs.getInt("referrals");
-                    int converted = rs.getInt("converted");
-                    return new ProviderSummary(rs.getString("org_key"), rs.getString("practitioner_key"),
-                            rs.getString("name"), rs.getString("npi"), referrals, rs.getInt("cancelled"),
-                            rs.getInt("patients"), converted, referrals == 0 ? null : converted / (double) referrals,
-                            nullable(rs, "median_days"), nullable(rs, "baseline"), rs.getInt("history_months"));
-                })
+                .query((rs, n) -> provider(rs))
                 .list();
+    }
+
+    /** A referring provider's month for an export, with its practice as the dashboard names it. */
+    public record ProviderRow(ProviderSummary provider, String practiceName, boolean provisional) {
+    }
+
+    /**
+     * Each referring provider's month, as {@link #providers} reads them, handed over one at a time as
+     * the database returns them (names looked up per row through the directory's source-key indexes).
+     */
+    public void eachProvider(String clinicId, YearMonth month, java.util.function.Consumer<ProviderRow> row) {
+        jdbc.sql("""
+                SELECT sm.*,
+                       (SELECT MAX(p.name) FROM practitioner p WHERE p.source_key = sm.practitioner_key) AS name,
+                       (SELECT MAX(p.npi) FROM practitioner p WHERE p.source_key = sm.practitioner_key) AS npi,
+                       (SELECT MAX(o.name) FROM organization o WHERE o.source_key = sm.org_key) AS practice_name
+                FROM source_month sm
+                WHERE sm.clinic_id = :clinic AND sm.month_start = :month AND sm.practitioner_key <> '*'
+                ORDER BY sm.org_key, sm.referrals DESC, sm.practitioner_key
+                """)
+                .param("clinic", clinicId)
+                .param("month", month.atDay(1))
+                .query((org.springframework.jdbc.core.RowCallbackHandler) rs -> row.accept(new ProviderRow(
+                        provider(rs), SourceSummary.displayName(rs.getString("org_key"), rs.getString("practice_name")),
+                        rs.getBoolean("provisional"))));
+    }
+
+    /** Whether any of the months has a referring provider's row. */
+    public boolean hasProviders(String clinicId, java.util.List<YearMonth> months) {
+        return !jdbc.sql("""
+                SELECT 1 FROM source_month
+                WHERE clinic_id = :clinic AND month_start IN (:months) AND practitioner_key <> '*'
+                FETCH FIRST 1 ROWS ONLY
+                """).param("clinic", clinicId).param("months", months.stream().map(m -> m.atDay(1)).toList())
+                .query(Integer.class).list().isEmpty();
+    }
+
+    private static ProviderSummary provider(java.sql.ResultSet rs) throws java.sql.SQLException {
+        int referrals = rs.getInt("referrals");
+        int converted = rs.getInt("converted");
+        return new ProviderSummary(rs.getString("org_key"), rs.getString("practitioner_key"), rs.getString("name"),
+                rs.getString("npi"), referrals, rs.getInt("cancelled"), rs.getInt("patients"), converted,
+                referrals == 0 ? null : converted / (double) referrals, nullable(rs, "median_days"),
+                nullable(rs, "baseline"), rs.getInt("history_months"));
     }
 
     private Map<String, Map<String, Integer>> cancelReasons(String clinicId, YearMonth month) {

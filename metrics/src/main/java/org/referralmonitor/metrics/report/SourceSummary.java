@@ -41,6 +41,11 @@ public record SourceSummary(String orgKey, String name, String npi, int referral
 
     /** The practice as people read it: its name, else its key; referrals credited to none as such. */
     public String displayName() {
+        return displayName(orgKey, name);
+    }
+
+    /** A practice as people read it, from its key and its name in the directory (or null). */
+    public static String displayName(String orgKey, String name) {
         if (UNATTRIBUTED.equals(orgKey)) {
             return "Unattributed referrals";
         }

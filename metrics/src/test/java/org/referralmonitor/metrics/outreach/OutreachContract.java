@@ -239,7 +239,7 @@ abstract class OutreachContract {
         log.log(clinic, new NewOutreach(B, LocalDate.of(2026, 3, 3), "call", "volume", "reached", null, lee), "coord");
         log.log(clinic, new NewOutreach(A, LocalDate.of(2026, 2, 2), "call", "volume", "reached", null), "coord");
 
-        List<ProviderReturn> returned = returns.providers(clinic, A);
+        List<ProviderReturn> returned = returns.providers(clinic, clinic, A);
 
         assertThat(returned).extracting(ProviderReturn::practitionerKey).as("the practice's own contact is no "
                 + "provider's; B's contact with Lee is not A's").containsExactly(lee, kim);
@@ -259,7 +259,12 @@ abstract class OutreachContract {
         assertThat(k.monthsAfter()).isEqualTo(1);
         assertThat(k.perMonthAfter()).isEqualTo(2.0);
         assertThat(k.change()).isNull();
-        assertThat(returns.providers(clinic, C)).isEmpty();
+        assertThat(returns.providers(clinic, clinic, " " + C + " ")).as("none contacted").isEmpty();
+        assertThatThrownBy(() -> returns.providers(clinic, clinic, "harbor-emr/Organization/zz"))
+                .isInstanceOf(InvalidOutreachException.class)
+                .hasMessage("No referring practice 'harbor-emr/Organization/zz' in the figures of wharf: outreach is "
+                        + "logged for the practices its sources list");
+        assertThatThrownBy(() -> returns.providers(clinic, clinic, "")).hasMessageStartingWith("org is required");
     }
 
     private void providerMonth(String clinic, YearMonth month, String org, String provider, int referrals) {
