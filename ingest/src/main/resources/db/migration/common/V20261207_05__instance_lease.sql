@@ -6,6 +6,7 @@ CREATE TABLE instance_lease (
     name          VARCHAR(32)  PRIMARY KEY,
     holder        VARCHAR(64)  NOT NULL, -- a random id per process
     host          VARCHAR(255) NOT NULL,
+    machine       VARCHAR(128),          -- boot id and process-id namespace (Linux): pids comparable only within one
     pid           BIGINT       NOT NULL,
     acquired_at   TIMESTAMP WITH TIME ZONE NOT NULL,
     heartbeat_at  TIMESTAMP WITH TIME ZONE NOT NULL

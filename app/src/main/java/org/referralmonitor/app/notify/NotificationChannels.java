@@ -29,6 +29,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * disabled with its history and becomes an administrator's to remove; its unsent messages are dropped.
  */
 @Repository
+// records the configured channels (and drops unsent parts) at start: only in the process that runs the jobs
+@org.springframework.context.annotation.DependsOn("instanceLease")
 public class NotificationChannels {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationChannels.class);

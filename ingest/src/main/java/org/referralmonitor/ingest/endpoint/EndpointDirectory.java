@@ -22,6 +22,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * endpoint defined by configuration (and by the sandbox EMR when enabled) in the database.
  */
 @Service
+// registers the configured endpoints at start: only in the process that runs this database's jobs
+@org.springframework.context.annotation.DependsOn("instanceLease")
 public class EndpointDirectory {
 
     private static final Logger log = LoggerFactory.getLogger(EndpointDirectory.class);

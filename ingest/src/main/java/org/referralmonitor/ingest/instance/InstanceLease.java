@@ -26,10 +26,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * thread of its own and gives it back when it stops.
  *
  * <p>A holder is taken over when its heartbeat is older than the lease's time to live (the database's
- * clock, not the processes'), or at once when it ran on this host and its process is gone (a restart
- * after a crash does not wait). A process whose lease was taken over (it stalled longer than the time
- * to live) stops, so that two never run the jobs at once. Processes of one JVM (test contexts) share
- * one holder id.
+ * clock, not the processes'), or at once when it ran on this machine (same boot and process-id
+ * namespace, so two containers that share a host name are not confused) and its process is gone: a
+ * restart after a crash does not wait. A process whose lease was taken over (it stalled longer than
+ * the time to live) halts at once, as a crash would, so that two never run the jobs at once; it never
+ * takes the lease back. Processes of one JVM (test contexts) share one holder id. Beans that write at
+ * start or run jobs depend on this one, so it is taken before them and given back after they stopped.
  */
 @Component
 public class InstanceLease {
@@ -43,11 +45,17 @@ public class InstanceLease {
     private static final String JVM_HOLDER = UUID.randomUUID().toString();
 
     /** Who holds a lease. */
-    public record Holder(String holder, String host, long pid, OffsetDateTime acquiredAt, OffsetDateTime heartbeatAt) {
+    public record Holder(String holder, String host, String machine, long pid, OffsetDateTime acquiredAt,
+            OffsetDateTime heartbeatAt) {
     }
 
-    /** What this process is: its holder id, host and process id. */
-    public record Self(String holder, String host, long pid) {
+    /**
+     * What this process is: its holder id, host name, machine (null where it cannot be told) and process id.
+     *
+     * @param machine the boot id and the process-id namespace: process ids are comparable only between
+     *     processes of the same machine; null when they cannot be read (not Linux)
+     */
+    public record Self(String holder, String host, String machine, long pid) {
 
         static Self current() {
             String host;
@@ -56,7 +64,18 @@ public class InstanceLease {
             } catch (java.io.IOException e) {
                 host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("unknown");
             }
-            return new Self(JVM_HOLDER, host, ProcessHandle.current().pid());
+            return new Self(JVM_HOLDER, host, readMachine(), ProcessHandle.current().pid());
+        }
+
+        private static String readMachine() {
+            try {
+                String boot = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id"))
+                        .strip();
+                String pids = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+                return boot + " " + pids;
+            } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+                return null;
+            }
         }
     }
 
@@ -79,7 +98,7 @@ public class InstanceLease {
     @Autowired
     InstanceLease(JdbcClient jdbc, TransactionTemplate tx, IngestProperties properties) {
         this(jdbc, tx, JOBS, Self.current(), properties.instance().leaseTtl(), properties.instance().startupWait(),
-                InstanceLease::exit);
+                InstanceLease::halt);
         acquire();
         start();
     }
@@ -137,34 +156,42 @@ public class InstanceLease {
     Optional<Holder> tryAcquire() {
         return tx.execute(status -> {
             OffsetDateTime now = databaseNow();
-            int inserted = jdbc.sql("""
-                    INSERT INTO instance_lease (name, holder, host, pid, acquired_at, heartbeat_at)
-                    SELECT :name, :holder, :host, :pid, :now, :now
-                    WHERE NOT EXISTS (SELECT 1 FROM instance_lease WHERE name = :name)
-                    """).param("name", name).param("holder", self.holder()).param("host", self.host())
-                    .param("pid", self.pid()).param("now", now).update();
-            if (inserted == 1) {
-                log.info("This process ({} on {}) runs the jobs of this database (lease '{}')", self.pid(),
-                        self.host(), name);
+            // twice at most: a holder may give the lease back between the insert and the read
+            for (int attempt = 0; ; attempt++) {
+                int inserted = jdbc.sql("""
+                        INSERT INTO instance_lease (name, holder, host, machine, pid, acquired_at, heartbeat_at)
+                        SELECT :name, :holder, :host, :machine, :pid, :now, :now
+                        WHERE NOT EXISTS (SELECT 1 FROM instance_lease WHERE name = :name)
+                        """).param("name", name).param("holder", self.holder()).param("host", self.host())
+                        .param("machine", self.machine()).param("pid", self.pid()).param("now", now).update();
+                if (inserted == 1) {
+                    log.info("This process ({} on {}) runs the jobs of this database (lease '{}')", self.pid(),
+                            self.host(), name);
+                    return Optional.<Holder>empty();
+                }
+                Optional<Holder> read = jdbc.sql("SELECT * FROM instance_lease WHERE name = :name FOR UPDATE")
+                        .param("name", name).query(InstanceLease::mapHolder).optional();
+                if (read.isEmpty() && attempt == 0) {
+                    continue;
+                }
+                Holder current = read.orElseThrow(() -> new IllegalStateException("the instance lease '" + name
+                        + "' appeared and went twice while it was being taken"));
+                String takeover = takeoverReason(current, now);
+                if (takeover == null) {
+                    return Optional.of(current);
+                }
+                jdbc.sql("""
+                        UPDATE instance_lease SET holder = :holder, host = :host, machine = :machine, pid = :pid,
+                               acquired_at = :now, heartbeat_at = :now
+                        WHERE name = :name
+                        """).param("name", name).param("holder", self.holder()).param("host", self.host())
+                        .param("machine", self.machine()).param("pid", self.pid()).param("now", now).update();
+                if (!current.holder().equals(self.holder())) {
+                    log.info("This process ({} on {}) runs the jobs of this database (lease '{}'): {}", self.pid(),
+                            self.host(), name, takeover);
+                }
                 return Optional.<Holder>empty();
             }
-            Holder current = jdbc.sql("SELECT * FROM instance_lease WHERE name = :name FOR UPDATE")
-                    .param("name", name).query(InstanceLease::mapHolder).single();
-            String takeover = takeoverReason(current, now);
-            if (takeover == null) {
-                return Optional.of(current);
-            }
-            jdbc.sql("""
-                    UPDATE instance_lease SET holder = :holder, host = :host, pid = :pid, acquired_at = :now,
-                           heartbeat_at = :now
-                    WHERE name = :name
-                    """).param("name", name).param("holder", self.holder()).param("host", self.host())
-                    .param("pid", self.pid()).param("now", now).update();
-            if (!current.holder().equals(self.holder())) {
-                log.info("This process ({} on {}) runs the jobs of this database (lease '{}'): {}", self.pid(),
-                        self.host(), name, takeover);
-            }
-            return Optional.<Holder>empty();
         });
     }
 
@@ -177,14 +204,18 @@ public class InstanceLease {
             return "the previous holder (" + current.pid() + " on " + current.host() + ") was last seen at "
                     + current.heartbeatAt() + ", more than " + ttl.toSeconds() + " s ago";
         }
-        if (current.host().equals(self.host())
+        // same machine only: containers sharing a host name have process ids of their own
+        if (self.machine() != null && self.machine().equals(current.machine())
                 && (current.pid() == self.pid() || ProcessHandle.of(current.pid()).map(p -> !p.isAlive()).orElse(true))) {
             return "the previous holder (" + current.pid() + " on this host) is gone";
         }
         return null;
     }
 
-    /** Renews the lease; when another process has taken it, {@code onLost}. */
+    /**
+     * Renews the lease. Gone (given back by another context of this JVM), it is taken again; taken by
+     * another process, {@code onLost}: never taken back.
+     */
     void renew() {
         try {
             int renewed = jdbc.sql("""
@@ -193,10 +224,14 @@ public class InstanceLease {
             if (renewed == 1) {
                 return;
             }
-            Optional<Holder> other = tryAcquire();
+            Optional<Holder> other = holder();
+            if (other.isEmpty()) {
+                other = tryAcquire();
+            }
             if (other.isPresent()) {
                 log.error("{}: it took over this process's lease (this process stalled longer than {} s); this "
-                        + "process stops so that two never run the jobs at once", describe(other.get()), ttl.toSeconds());
+                        + "process halts so that two never run the jobs at once", describe(other.get()),
+                        ttl.toSeconds());
                 onLost.run();
             }
         } catch (RuntimeException e) {
@@ -236,7 +271,7 @@ public class InstanceLease {
     }
 
     private static Holder mapHolder(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
-        return new Holder(rs.getString("holder"), rs.getString("host"), rs.getLong("pid"),
+        return new Holder(rs.getString("holder"), rs.getString("host"), rs.getString("machine"), rs.getLong("pid"),
                 rs.getObject("acquired_at", OffsetDateTime.class), rs.getObject("heartbeat_at", OffsetDateTime.class));
     }
 
@@ -249,8 +284,8 @@ public class InstanceLease {
                 + h.host() + ", since " + h.acquiredAt() + ", last heartbeat " + h.heartbeatAt();
     }
 
-    private static void exit() {
-        // not System.exit from this thread while Spring may hold locks: a thread of its own
-        new Thread(() -> System.exit(3), "instance-lease-lost").start();
+    /** Stops at once, as a crash would (the new holder recovers what this process was doing). */
+    private static void halt() {
+        Runtime.getRuntime().halt(3);
     }
 }

@@ -46,8 +46,13 @@ class InstanceLeaseIT {
         jdbc.sql("DELETE FROM instance_lease WHERE name = :name").param("name", TEST).update();
     }
 
+    /** A process on a machine of its own name (boot and pid namespace). */
     InstanceLease process(String holder, String host, long pid, Duration wait) {
-        return new InstanceLease(jdbc, tx, TEST, new InstanceLease.Self(holder, host, pid), TTL, wait,
+        return process(holder, host, "machine of " + host, pid, wait);
+    }
+
+    InstanceLease process(String holder, String host, String machine, long pid, Duration wait) {
+        return new InstanceLease(jdbc, tx, TEST, new InstanceLease.Self(holder, host, machine, pid), TTL, wait,
                 lost::incrementAndGet);
     }
 
@@ -99,13 +104,14 @@ class InstanceLeaseIT {
         Process gone = new ProcessBuilder("true").start();
         assertThat(gone.waitFor(10, TimeUnit.SECONDS)).isTrue();
         try {
-            process("crashed", "host-a", gone.pid(), Duration.ZERO).acquire();
-            InstanceLease restarted = process("restarted", "host-a", alive.pid(), Duration.ZERO);
+            process("crashed", "host-a", "this machine", gone.pid(), Duration.ZERO).acquire();
+            InstanceLease restarted = process("restarted", "host-a", "this machine", alive.pid(), Duration.ZERO);
             restarted.acquire();
             assertThat(restarted.holder().orElseThrow().holder()).as("no wait for the lease to lapse")
                     .isEqualTo("restarted");
 
-            InstanceLease neighbour = process("neighbour", "host-a", 333_333_333L, Duration.ofMillis(200));
+            InstanceLease neighbour = process("neighbour", "host-a", "this machine", 333_333_333L,
+                    Duration.ofMillis(200));
             assertThatThrownBy(neighbour::acquire).as("the holder's process lives")
                     .isInstanceOf(InstanceLease.HeldElsewhereException.class)
                     .hasMessageContaining("process " + alive.pid() + " on host-a");
@@ -116,6 +122,45 @@ class InstanceLeaseIT {
         } finally {
             alive.destroyForcibly();
         }
+    }
+
+    @Test
+    void containersThatShareAHostNameAreNotTakenForTheSameMachine() {
+        long me = ProcessHandle.current().pid();
+        process("container-1", "monitor", "boot-1 pid:[1]", 1, Duration.ZERO).acquire();
+
+        InstanceLease other = process("container-2", "monitor", "boot-1 pid:[2]", 1, Duration.ofMillis(200));
+        assertThatThrownBy(other::acquire).as("pid 1 in another pid namespace is not this one")
+                .isInstanceOf(InstanceLease.HeldElsewhereException.class);
+        InstanceLease noMachine = process("elsewhere", "monitor", null, me, Duration.ofMillis(200));
+        assertThatThrownBy(noMachine::acquire).as("where the machine cannot be told, only a lapse frees it")
+                .isInstanceOf(InstanceLease.HeldElsewhereException.class);
+
+        process("restarted", "monitor", "boot-1 pid:[1]", 1, Duration.ZERO).acquire();
+        assertThat(other.holder().orElseThrow().holder()).as("the same container restarted, as pid 1 again")
+                .isEqualTo("restarted");
+    }
+
+    @Test
+    void aHolderWhoseLeaseWasTakenDoesNotTakeItBackAndOneGivenBackIsTakenAgain() {
+        InstanceLease first = process("first", "host-a", 111, Duration.ZERO);
+        first.acquire();
+        jdbc.sql("DELETE FROM instance_lease WHERE name = :name").param("name", TEST).update();
+        first.renew();
+        assertThat(first.holder().orElseThrow().holder()).as("given back by another context of the JVM: taken again")
+                .isEqualTo("first");
+        assertThat(lost).hasValue(0);
+
+        jdbc.sql("UPDATE instance_lease SET heartbeat_at = :old WHERE name = :name")
+                .param("old", OffsetDateTime.now().minusMinutes(5)).param("name", TEST).update();
+        InstanceLease second = process("second", "host-b", 222, Duration.ZERO);
+        second.acquire();
+        jdbc.sql("UPDATE instance_lease SET heartbeat_at = :old WHERE name = :name")
+                .param("old", OffsetDateTime.now().minusMinutes(5)).param("name", TEST).update();
+        first.renew();
+        assertThat(lost).hasValue(1);
+        assertThat(first.holder().orElseThrow().holder()).as("not taken back, though the new holder's lease lapsed")
+                .isEqualTo("second");
     }
 
     @Test
