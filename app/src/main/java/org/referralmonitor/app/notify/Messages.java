@@ -55,6 +55,7 @@ final class Messages {
             item.put("practice", a.sourceName());
             item.put("npi", a.sourceNpi());
             item.put("month", a.month().toString());
+            item.put("months", a.months());
             item.put("observed", a.observed());
             item.put("expected", a.expected());
             item.put("explanation", a.explanation());

@@ -13,8 +13,10 @@ import java.time.YearMonth;
  *     RECIPROCITY_FLIP)
  * @param expected what was expected instead (referrals they sent us, for RECIPROCITY_FLIP)
  * @param revenueAtRisk expected lost referrals x the source's conversion rate x value per converted referral
+ * @param months the months observed and expected span, ending with {@code month}: 1; 2 for a slowdown over
+ *     two months; sustained-months for a sustained decline
  */
 public record Alert(long id, String clinicId, String kind, String orgKey, String sourceName, String sourceNpi,
         YearMonth month, int observed, double expected, Double pValue, String explanation, String status,
-        String resolvedReason, OffsetDateTime createdAt, OffsetDateTime updatedAt, Double revenueAtRisk) {
+        String resolvedReason, OffsetDateTime createdAt, OffsetDateTime updatedAt, Double revenueAtRisk, int months) {
 }

@@ -24,9 +24,18 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class AlertWriter {
 
-    /** An alert to open or refresh. {@code orgKey} is the practice, or {@value #CLINIC} for a clinic-wide alert. */
+    /**
+     * An alert to open or refresh. {@code orgKey} is the practice, or {@value #CLINIC} for a clinic-wide
+     * alert; {@code months} the months observed and expected span, ending with {@code month}.
+     */
     public record Raise(String clinicId, String kind, String orgKey, YearMonth month, int observed, double expected,
-            Double pValue, String explanation, Double revenueAtRisk) {
+            Double pValue, String explanation, Double revenueAtRisk, int months) {
+
+        /** An alert about the month alone. */
+        public Raise(String clinicId, String kind, String orgKey, YearMonth month, int observed, double expected,
+                Double pValue, String explanation, Double revenueAtRisk) {
+            this(clinicId, kind, orgKey, month, observed, expected, pValue, explanation, revenueAtRisk, 1);
+        }
     }
 
     /** An alert to resolve if open, and why. */
@@ -45,21 +54,23 @@ public class AlertWriter {
             USING (VALUES (CAST(:clinicId AS VARCHAR(64)), CAST(:kind AS VARCHAR(32)), CAST(:orgKey AS VARCHAR(200)),
                            CAST(:month AS DATE), CAST(:observed AS INTEGER), CAST(:expected AS NUMERIC(12, 4)),
                            CAST(:pValue AS DOUBLE PRECISION), CAST(:explanation AS VARCHAR(1000)),
-                           CAST(:revenue AS NUMERIC(14, 2)), CAST(:now AS TIMESTAMP WITH TIME ZONE)))
-                AS s (clinic_id, kind, org_key, month_start, observed, expected, p_value, explanation, revenue, now_at)
+                           CAST(:revenue AS NUMERIC(14, 2)), CAST(:now AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:months AS INTEGER)))
+                AS s (clinic_id, kind, org_key, month_start, observed, expected, p_value, explanation, revenue, now_at,
+                      months)
             ON t.clinic_id = s.clinic_id AND t.kind = s.kind AND t.org_key = s.org_key AND t.month_start = s.month_start
             WHEN MATCHED AND (t.observed <> s.observed OR t.expected <> s.expected OR t.status = 'RESOLVED'
-                              OR t.explanation <> s.explanation) THEN UPDATE SET
+                              OR t.explanation <> s.explanation OR t.months <> s.months) THEN UPDATE SET
                 observed = s.observed, expected = s.expected, p_value = s.p_value, explanation = s.explanation,
-                revenue_at_risk = s.revenue,
+                revenue_at_risk = s.revenue, months = s.months,
                 status = CASE WHEN t.status = 'RESOLVED' THEN 'OPEN' ELSE t.status END,
                 resolved_reason = CASE WHEN t.status = 'RESOLVED' THEN NULL ELSE t.resolved_reason END,
                 opened_at = CASE WHEN t.status = 'RESOLVED' THEN s.now_at ELSE t.opened_at END,
                 updated_at = s.now_at
             WHEN NOT MATCHED THEN INSERT (clinic_id, kind, org_key, month_start, observed, expected, p_value, explanation,
-                                          revenue_at_risk, status, created_at, updated_at, opened_at)
+                                          revenue_at_risk, status, created_at, updated_at, opened_at, months)
                 VALUES (s.clinic_id, s.kind, s.org_key, s.month_start, s.observed, s.expected, s.p_value, s.explanation,
-                        s.revenue, 'OPEN', s.now_at, s.now_at, s.now_at)
+                        s.revenue, 'OPEN', s.now_at, s.now_at, s.now_at, s.months)
             """;
 
     private static final String RESOLVE = """
@@ -93,7 +104,8 @@ public class AlertWriter {
                 .addValue("pValue", a.pValue())
                 .addValue("explanation", shorten(a.explanation()))
                 .addValue("revenue", a.revenueAtRisk() == null ? null : round(a.revenueAtRisk(), 2))
-                .addValue("now", now)).toArray(SqlParameterSource[]::new));
+                .addValue("now", now)
+                .addValue("months", a.months())).toArray(SqlParameterSource[]::new));
     }
 
     /**

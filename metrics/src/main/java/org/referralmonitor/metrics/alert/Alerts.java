@@ -97,6 +97,6 @@ public class Alerts {
                 rs.getDouble("expected"), p == null ? null : rs.getDouble("p_value"), rs.getString("explanation"),
                 rs.getString("status"), rs.getString("resolved_reason"),
                 rs.getObject("created_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class),
-                rs.getObject("revenue_at_risk") == null ? null : rs.getDouble("revenue_at_risk"));
+                rs.getObject("revenue_at_risk") == null ? null : rs.getDouble("revenue_at_risk"), rs.getInt("months"));
     }
 }

@@ -7,8 +7,15 @@ package org.referralmonitor.metrics.monthly;
  * @param expected what was expected instead
  * @param pValue one-sided chance of something this far off if nothing changed; null when no test applies
  * @param revenueAtRisk expected lost referrals x conversion rate x value per converted referral; null when unknown
+ * @param months the months observed and expected span, ending with the month judged
  */
-record Flag(Kind kind, int observed, double expected, Double pValue, String explanation, Double revenueAtRisk) {
+record Flag(Kind kind, int observed, double expected, Double pValue, String explanation, Double revenueAtRisk,
+        int months) {
+
+    /** A flag about the month judged alone. */
+    Flag(Kind kind, int observed, double expected, Double pValue, String explanation, Double revenueAtRisk) {
+        this(kind, observed, expected, pValue, explanation, revenueAtRisk, 1);
+    }
 
     enum Kind {
         /** Significantly fewer referrals than expected this month. */

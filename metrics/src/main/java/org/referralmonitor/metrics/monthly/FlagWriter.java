@@ -92,7 +92,7 @@ class FlagWriter implements ItemWriter<Evaluation> {
             if (e.alertable()) {
                 for (Flag f : e.flags()) {
                     raise.add(new AlertWriter.Raise(row.clinicId(), f.kind().name(), row.orgKey(), row.month(),
-                            f.observed(), f.expected(), f.pValue(), f.explanation(), f.revenueAtRisk()));
+                            f.observed(), f.expected(), f.pValue(), f.explanation(), f.revenueAtRisk(), f.months()));
                 }
             }
             for (Flag.Kind kind : EnumSet.complementOf(raised)) {

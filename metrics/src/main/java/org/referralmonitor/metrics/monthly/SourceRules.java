@@ -161,7 +161,7 @@ class SourceRules {
                 Wording.percent(properties.dropThreshold()), Wording.chance(p),
                 Double.isInfinite(shape) ? "" : ", allowing for how much this source varies from month to month",
                 revenueSentence(row, ctx, lost, revenue));
-        return Optional.of(new Flag(Flag.Kind.SLOWDOWN, observed, pooled, p, text, revenue));
+        return Optional.of(new Flag(Flag.Kind.SLOWDOWN, observed, pooled, p, text, revenue, 2));
     }
 
     private Optional<Flag> sustainedDecline(SourceMonth row, MonthContext ctx, double shape) {
@@ -184,7 +184,7 @@ class SourceRules {
                 Wording.who(row), Wording.percent(properties.sustainedDrop()), months, Wording.referrals(row.recentReferrals()), span, Wording.about(recentExpected),
                 Wording.percent(drop), months, Wording.chance(p), revenueSentence(row, ctx, lost, revenue));
         return Optional.of(new Flag(Flag.Kind.SUSTAINED_DECLINE, row.recentReferrals(), recentExpected, p,
-                text, revenue));
+                text, revenue, months));
     }
 
     private Optional<Flag> conversionCollapse(SourceMonth row, MonthContext ctx) {

@@ -259,6 +259,7 @@ abstract class MonthlyFactsContract {
         assertThat(open).extracting(Alert::orgKey, Alert::month, Alert::kind, Alert::observed)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(DELTA, SEPTEMBER, "SLOWDOWN", 12));
         assertThat(open.get(0).expected()).isCloseTo(20.0, within(1e-9));
+        assertThat(open.get(0).months()).as("the figures are August's and September's").isEqualTo(2);
         assertThat(open.get(0).explanation()).startsWith("Delta Clinic: 12 referrals in August and September 2026 "
                 + "(6 and 6) vs about 20 expected (10 and 10, each month against its own baseline); each month at "
                 + "least 30% below, and a drop this large over two months happens by chance about 3% of the time.");

@@ -92,6 +92,7 @@ class SourceRulesTest {
         Flag f = e.flags().get(0);
         assertThat(f.observed()).isEqualTo(12);
         assertThat(f.expected()).isEqualTo(20.0);
+        assertThat(f.months()).isEqualTo(2);
         assertThat(f.pValue()).isCloseTo(0.0302, org.assertj.core.api.Assertions.within(0.0005));
         assertThat(f.explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 12 referrals in September "
                 + "and October 2026 (6 and 6) vs about 20 expected (10 and 10, each month against its own baseline); "
@@ -170,6 +171,7 @@ class SourceRulesTest {
         }).flags().get(0);
         assertThat(f.kind()).isEqualTo(Flag.Kind.SLOWDOWN);
         assertThat(f.observed()).isEqualTo(3);
+        assertThat(f.months()).isEqualTo(1);
         assertThat(f.explanation()).startsWith("Lakeside Family Practice (NPI 1245319599): 3 referrals in October 2026 "
                 + "vs about 10 expected");
     }
@@ -295,6 +297,7 @@ class SourceRulesTest {
             r.recentReferrals = 20;
         });
         assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.SUSTAINED_DECLINE);
+        assertThat(e.flags().get(0).months()).as("its figures are the three months'").isEqualTo(3);
         assertThat(e.flags().get(0).explanation()).startsWith("Lakeside Family Practice (NPI 1245319599): at least "
                 + "15% below expected 3 months running, 20 referrals from August to October 2026 vs about 30 expected "
                 + "(33% fewer)");
