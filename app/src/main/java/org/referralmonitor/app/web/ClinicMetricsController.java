@@ -85,7 +85,9 @@ class ClinicMetricsController {
         model.addAttribute("fixedBaseline", baselines.find(id).orElse(null));
         model.addAttribute("outreach", outreach.find(id, org, SOURCE_OUTREACH));
         model.addAttribute("cadence", outreach.cadence(id, org).orElse(null));
-        model.addAttribute("providerReturns", returns.providers(id, clinic.name(), org).stream().map(ProviderReturnView::new).toList());
+        // referrals credited to no practice: nobody to have contacted
+        model.addAttribute("providerReturns", SourceSummary.UNATTRIBUTED.equals(org) ? List.of()
+                : returns.providers(id, clinic.name(), org).stream().map(ProviderReturnView::new).toList());
         model.addAttribute("returnSpan", List.of(returns.beforeMonths(), returns.afterMonths()));
         model.addAttribute("sourceAlerts", alerts.unresolved(id).stream().filter(a -> a.orgKey().equals(org)).toList());
         model.addAttribute("selectedAlert", alert);

@@ -6,14 +6,18 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.flash;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.model;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.redirectedUrl;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +29,10 @@ import org.referralmonitor.metrics.baseline.FixedBaseline;
 import org.referralmonitor.metrics.baseline.FixedBaselines;
 import org.referralmonitor.metrics.monthly.MetricsJobRun;
 import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
+import org.referralmonitor.metrics.outreach.InvalidOutreachException;
+import org.referralmonitor.metrics.outreach.OutreachReturns;
 import org.referralmonitor.metrics.report.SourceReport;
+import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
@@ -39,6 +46,8 @@ class ClinicMetricsControllerTest {
     MonthlyMetricsRunner runner = mock(MonthlyMetricsRunner.class);
     FixedBaselines baselines = mock(FixedBaselines.class);
     BaselineFixing fixing = mock(BaselineFixing.class);
+    SourceReport report = mock(SourceReport.class);
+    OutreachReturns returns = mock(OutreachReturns.class);
     MockMvc mvc;
 
     @BeforeEach
@@ -48,10 +57,14 @@ class ClinicMetricsControllerTest {
         when(runner.lastCompleteMonth(CLINIC)).thenReturn(OCTOBER);
         when(runner.submit(any(), any(), org.mockito.ArgumentMatchers.anyBoolean(), any()))
                 .thenReturn(new MetricsJobRun(null, CLINIC, "2026-10", "QUEUED", null, null, null, "recompute"));
-        mvc = MockMvcBuilders.standaloneSetup(new ClinicMetricsController(directory, mock(SourceReport.class), runner,
+        mvc = MockMvcBuilders.standaloneSetup(new ClinicMetricsController(directory, report, runner,
                 baselines, fixing, mock(org.referralmonitor.metrics.outreach.OutreachLog.class),
-                mock(org.referralmonitor.metrics.alert.Alerts.class),
-                mock(org.referralmonitor.metrics.outreach.OutreachReturns.class))).build();
+                mock(org.referralmonitor.metrics.alert.Alerts.class), returns))
+                // pages are not rendered here: their models are checked
+                .setViewResolvers((name, locale) -> name.startsWith("redirect:") ? null
+                                : (org.springframework.web.servlet.View) (model, request, response) -> { },
+                        new org.springframework.web.servlet.view.InternalResourceViewResolver())
+                .build();
     }
 
     @Test
@@ -108,6 +121,20 @@ class ClinicMetricsControllerTest {
         mvc.perform(post("/clinics/" + CLINIC + "/baseline/clear"))
                 .andExpect(redirectedUrl("/clinics/lakeside-ortho#baseline"))
                 .andExpect(flash().attribute("error", "No baseline was fixed."));
+    }
+
+    @Test
+    void thePageOfReferralsCreditedToNoPracticeListsNoProviderContacted() throws Exception {
+        SourceSummary unattributed = new SourceSummary(SourceSummary.UNATTRIBUTED, null, null, 3, 0, 0.0, null, 12,
+                "STEADY", null, 0, List.of(), false, 3, null, null, new SourceSummary.NotConverted(0, Map.of(), 0, 0, 3),
+                0, 0.0, null, 1.0, null, null, List.of(), null);
+        when(report.sources(CLINIC, OCTOBER)).thenReturn(List.of(unattributed));
+        // as OutreachReturns refuses it: no practice to have contacted
+        when(returns.providers(any(), any(), eq(SourceSummary.UNATTRIBUTED))).thenThrow(InvalidOutreachException.class);
+
+        mvc.perform(get("/clinics/" + CLINIC + "/source").param("org", "unknown").param("month", "2026-10"))
+                .andExpect(status().isOk())
+                .andExpect(model().attribute("providerReturns", List.of()));
     }
 
     @Test
