@@ -19,6 +19,7 @@ import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -30,7 +31,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Repository
 // records the configured channels (and drops unsent parts) at start: only in the process that runs the jobs
-@org.springframework.context.annotation.DependsOn("instanceLease")
+@DependsOn("instanceLease")
 public class NotificationChannels {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationChannels.class);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
@@ -29,9 +30,9 @@ public class Authenticators {
     /** Token requests go through a client of their own, so auth does not depend on the FHIR client. */
     private final java.net.http.HttpClient http;
     private final Clock clock;
-    private final org.referralmonitor.ingest.IngestProperties.EnteredSecrets enteredSecrets;
+    private final IngestProperties.EnteredSecrets enteredSecrets;
 
-    Authenticators(org.referralmonitor.ingest.IngestProperties properties, Optional<Clock> clock) {
+    Authenticators(IngestProperties properties, Optional<Clock> clock) {
         this.http = java.net.http.HttpClient.newBuilder()
                 .connectTimeout(properties.http().connectTimeout())
                 .followRedirects(java.net.http.HttpClient.Redirect.NEVER)

@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 import org.referralmonitor.ingest.IngestProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -23,7 +25,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 // registers the configured endpoints at start: only in the process that runs this database's jobs
-@org.springframework.context.annotation.DependsOn("instanceLease")
+@DependsOn("instanceLease")
 public class EndpointDirectory {
 
     private static final Logger log = LoggerFactory.getLogger(EndpointDirectory.class);
@@ -32,7 +34,7 @@ public class EndpointDirectory {
     private final List<EndpointSource> sources;
     private final TransactionTemplate tx;
     private final Clock clock;
-    private final org.springframework.context.ApplicationEventPublisher events;
+    private final ApplicationEventPublisher events;
 
     /** Where endpoints connected through the API or the UI come from. */
     public static final String ORIGIN_API = "API";
@@ -41,7 +43,7 @@ public class EndpointDirectory {
     private final IngestProperties.EnteredSecrets enteredSecrets;
 
     EndpointDirectory(EndpointRepository repository, List<EndpointSource> sources, TransactionTemplate tx,
-            Optional<Clock> clock, org.springframework.context.ApplicationEventPublisher events,
+            Optional<Clock> clock, ApplicationEventPublisher events,
             IngestProperties properties) {
         this.enteredSecrets = properties.enteredSecrets();
         this.repository = repository;

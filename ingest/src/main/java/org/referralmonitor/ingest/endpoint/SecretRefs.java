@@ -3,7 +3,9 @@ package org.referralmonitor.ingest.endpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -14,7 +16,7 @@ import java.util.regex.Pattern;
 public final class SecretRefs {
 
     /** The monitor's own secrets: never named by what the API or the dashboard entered, whatever the prefixes. */
-    private static final java.util.Set<String> MONITOR_OWN = java.util.Set.of("RM_PSEUDONYM_KEY", "RM_ADMIN_PASSWORD",
+    private static final Set<String> MONITOR_OWN = Set.of("RM_PSEUDONYM_KEY", "RM_ADMIN_PASSWORD",
             "RM_COORDINATOR_PASSWORD", "RM_MANAGER_PASSWORD", "SPRING_DATASOURCE_PASSWORD", "SPRING_MAIL_PASSWORD");
 
     private static final Pattern REF = Pattern.compile("^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$");
@@ -67,7 +69,7 @@ public final class SecretRefs {
 
     /** "environment variables starting with A or B, files under /x/ or /y/", for messages and hints. */
     public static String describeAllowed(List<String> envPrefixes, List<String> fileDirs) {
-        List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         if (!envPrefixes.isEmpty()) {
             parts.add("environment variables starting with " + String.join(" or ", envPrefixes));
         }

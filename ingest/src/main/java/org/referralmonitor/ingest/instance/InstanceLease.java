@@ -1,7 +1,12 @@
 package org.referralmonitor.ingest.instance;
 
 import jakarta.annotation.PreDestroy;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Optional;
@@ -61,7 +66,7 @@ public class InstanceLease {
             String host;
             try {
                 host = InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("unknown");
             }
             return new Self(JVM_HOLDER, host, readMachine(), ProcessHandle.current().pid());
@@ -69,11 +74,11 @@ public class InstanceLease {
 
         private static String readMachine() {
             try {
-                String boot = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id"))
+                String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id"))
                         .strip();
-                String pids = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+                String pids = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
                 return boot + " " + pids;
-            } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
                 return null;
             }
         }
@@ -270,7 +275,7 @@ public class InstanceLease {
                 .query(InstanceLease::mapHolder).optional();
     }
 
-    private static Holder mapHolder(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
+    private static Holder mapHolder(ResultSet rs, int row) throws SQLException {
         return new Holder(rs.getString("holder"), rs.getString("host"), rs.getString("machine"), rs.getLong("pid"),
                 rs.getObject("acquired_at", OffsetDateTime.class), rs.getObject("heartbeat_at", OffsetDateTime.class));
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -705,7 +706,7 @@ public class MonthlyMetricsRunner {
     @PreDestroy
     void stop() throws InterruptedException {
         background.shutdownNow();
-        if (!background.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!background.awaitTermination(10, TimeUnit.SECONDS)) {
             log.warn("Monthly runs still running 10 s after the stop was asked; they restart from their last commit");
         }
     }

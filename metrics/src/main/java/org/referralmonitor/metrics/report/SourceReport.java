@@ -1,11 +1,15 @@
 package org.referralmonitor.metrics.report;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -97,7 +101,7 @@ public class SourceReport {
      * Each referring provider's month, as {@link #providers} reads them, handed over one at a time as
      * the database returns them (names looked up per row through the directory's source-key indexes).
      */
-    public void eachProvider(String clinicId, YearMonth month, java.util.function.Consumer<ProviderRow> row) {
+    public void eachProvider(String clinicId, YearMonth month, Consumer<ProviderRow> row) {
         jdbc.sql("""
                 SELECT sm.*,
                        (SELECT MAX(p.name) FROM practitioner p WHERE p.source_key = sm.practitioner_key) AS name,
@@ -109,13 +113,13 @@ public class SourceReport {
                 """)
                 .param("clinic", clinicId)
                 .param("month", month.atDay(1))
-                .query((org.springframework.jdbc.core.RowCallbackHandler) rs -> row.accept(new ProviderRow(
+                .query((RowCallbackHandler) rs -> row.accept(new ProviderRow(
                         provider(rs), SourceSummary.displayName(rs.getString("org_key"), rs.getString("practice_name")),
                         rs.getBoolean("provisional"))));
     }
 
     /** Whether any of the months has a referring provider's row. */
-    public boolean hasProviders(String clinicId, java.util.List<YearMonth> months) {
+    public boolean hasProviders(String clinicId, List<YearMonth> months) {
         return !jdbc.sql("""
                 SELECT 1 FROM source_month
                 WHERE clinic_id = :clinic AND month_start IN (:months) AND practitioner_key <> '*'
@@ -124,7 +128,7 @@ public class SourceReport {
                 .query(Integer.class).list().isEmpty();
     }
 
-    private static ProviderSummary provider(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static ProviderSummary provider(ResultSet rs) throws SQLException {
         int referrals = rs.getInt("referrals");
         int converted = rs.getInt("converted");
         return new ProviderSummary(rs.getString("org_key"), rs.getString("practitioner_key"), rs.getString("name"),
@@ -148,7 +152,7 @@ public class SourceReport {
         return reasons;
     }
 
-    private static Double nullable(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+    private static Double nullable(ResultSet rs, String column) throws SQLException {
         return rs.getObject(column) == null ? null : rs.getDouble(column);
     }
 
