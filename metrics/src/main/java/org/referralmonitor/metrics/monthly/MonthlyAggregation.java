@@ -627,7 +627,8 @@ class MonthlyAggregation {
     /** The counting statement in a dialect, for a large run (conversions hashed) or a small one (looked up). */
     static String countingStatement(SqlDialect dialect, boolean large) {
         return INSERT_COUNTS.formatted(dialect.levelKey, dialect.levels, dialect.keyCollation,
-                large ? HASH_CONVERSIONS : LOOK_UP_CONVERSIONS, dialect.inlineScoped, CLINIC_ENDPOINTS);
+                large && dialect.hashJoins ? HASH_CONVERSIONS : LOOK_UP_CONVERSIONS, dialect.inlineScoped,
+                CLINIC_ENDPOINTS);
     }
 
     /** year x 12 + month, as the statements compute it from a month's first day. */

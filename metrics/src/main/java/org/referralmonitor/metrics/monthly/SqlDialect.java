@@ -59,7 +59,8 @@ enum SqlDialect {
              * clinic condition (MonthlyAggregation): a clinic's counting 38.6-40.3 s against
              * 44.1-48.4 s, 33-35 s against 55-57 s with two clinics at once (docs/benchmarks.md).
              */
-            " NOT MATERIALIZED"),
+            " NOT MATERIALIZED",
+            true),
 
     /**
      * H2 has no {@code GROUPING SETS}: each referral is read twice, once at the practice level ('*')
@@ -77,7 +78,13 @@ enum SqlDialect {
             "",
             null,
             /* H2 has no MATERIALIZED clause. */
-            "");
+            "",
+            /*
+             * H2 joins a derived table by scanning it once per outer row (no hash join): a recompute's
+             * conversions are looked up by key as a small run's are. A sandbox clinic's 38 months
+             * took 62-82 s hashed, 0.8 s looked up.
+             */
+            false);
 
     /** The practitioner key of a counted group, as the select list names it. */
     final String levelKey;
@@ -106,8 +113,14 @@ enum SqlDialect {
     /** What follows the name of the counting's referrals (the scoped CTE): how it is read, or nothing. */
     final String inlineScoped;
 
+    /**
+     * Whether a large run joins the conversions and visits by hashing them (MonthlyAggregation's
+     * HASH_CONVERSIONS); else it looks each one up by key, as a small run does.
+     */
+    final boolean hashJoins;
+
     SqlDialect(String levelKey, String levels, String windowMonths, String beforeFacts, String keyCollation,
-            String smallRun, String inlineScoped) {
+            String smallRun, String inlineScoped, boolean hashJoins) {
         this.levelKey = levelKey;
         this.levels = levels;
         this.windowMonths = windowMonths;
@@ -115,6 +128,7 @@ enum SqlDialect {
         this.keyCollation = keyCollation;
         this.smallRun = smallRun;
         this.inlineScoped = inlineScoped;
+        this.hashJoins = hashJoins;
     }
 
     /** The database behind the data source: PostgreSQL, or H2 (in its PostgreSQL mode). */
