@@ -4,6 +4,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.time.DayOfWeek;
@@ -24,6 +25,7 @@ import org.springframework.validation.annotation.Validated;
  * @param managerPassword password of the built-in {@code manager} user, when set
  * @param demoLogin allow the {@code demo}/{@code demo} user while the sandbox EMR is on and no
  *     admin password is set; never applies to real EMR data
+ * @param users named users, each with roles and where their password is
  * @param notifications where alerts and outreach reminders are sent
  */
 @ConfigurationProperties("referral-monitor.app")
@@ -33,7 +35,24 @@ public record AppProperties(
         String coordinatorPassword,
         String managerPassword,
         @DefaultValue("true") boolean demoLogin,
+        @DefaultValue List<@Valid User> users,
         @Valid @NotNull @DefaultValue Notifications notifications) {
+
+    /**
+     * A named user: what the monitor records as who acknowledged an alert, logged a contact, set a
+     * cadence or started a run.
+     *
+     * @param name the sign-in name: lower-case letters, digits and {@code . _ @ -}, not one of the
+     *     built-in users (admin, coordinator, manager, demo)
+     * @param roles admin (everything), coordinator, manager
+     * @param passwordRef where the password is, env:VARIABLE or file:/path: the password itself (at least
+     *     12 characters) or its hash as Spring Security writes it, {bcrypt}$2a$...
+     */
+    public record User(
+            @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9._@-]{0,99}") String name,
+            @NotEmpty List<@Pattern(regexp = "admin|coordinator|manager") String> roles,
+            @NotBlank String passwordRef) {
+    }
 
     /**
      * Sending alerts and outreach reminders by e-mail and webhook.

@@ -3,6 +3,9 @@ package org.referralmonitor.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,12 +17,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The JSON API on PostgreSQL (the {@code postgres} profile) with the built-in users and their
- * roles: starting syncs, following them, running the monthly job, working alerts, and the
+ * The JSON API on PostgreSQL (the {@code postgres} profile) with the built-in users, two named
+ * users (one password in a file, one bcrypt hash in a file) and their roles: starting syncs, following them, running the monthly job, working alerts, and the
  * errors a client gets when it asks for something wrong or not allowed.
  */
 @SpringBootTest(classes = {ReferralMonitorApplication.class, FixedClock.class},
@@ -45,7 +51,28 @@ class ApiIT {
     static final String COORDINATOR_PW = "coordinator-test-password";
     static final String MANAGER = "manager";
     static final String MANAGER_PW = "manager-test-password";
+    static final String ADMIN = "admin";
+    static final String ADMIN_PW = "admin-test-password";
     static final String ENDPOINT = "/api/v1/endpoints/sandbox-lakeside-ortho";
+    /** A named coordinator, whose password is in a file. */
+    static final String JORDAN = "jordan.lee";
+    static final String JORDAN_PW = "jordan-lee-test-password";
+    /** A named manager, whose file holds a bcrypt hash of the password. */
+    static final String PAT = "pat.okafor";
+    static final String PAT_PW = "pat-okafor-test-password";
+
+    @DynamicPropertySource
+    static void namedUsers(DynamicPropertyRegistry registry) throws IOException {
+        Path dir = Files.createTempDirectory("rm-users");
+        Path jordan = Files.writeString(dir.resolve("jordan"), JORDAN_PW + "\n");
+        Path pat = Files.writeString(dir.resolve("pat"), "{bcrypt}" + new BCryptPasswordEncoder().encode(PAT_PW));
+        registry.add("referral-monitor.app.users[0].name", () -> JORDAN);
+        registry.add("referral-monitor.app.users[0].roles", () -> "coordinator");
+        registry.add("referral-monitor.app.users[0].password-ref", () -> "file:" + jordan);
+        registry.add("referral-monitor.app.users[1].name", () -> PAT);
+        registry.add("referral-monitor.app.users[1].roles", () -> "manager");
+        registry.add("referral-monitor.app.users[1].password-ref", () -> "file:" + pat);
+    }
 
     @LocalServerPort
     int port;
@@ -132,17 +159,23 @@ class ApiIT {
 
     @Test
     @Order(3)
-    void aCoordinatorAcknowledgesAnAlertAndAManagerMayNot() {
-        List<Object> open = http.get("/api/v1/alerts?clinic=lakeside-ortho&status=open", COORDINATOR, COORDINATOR_PW)
+    void aNamedCoordinatorAcknowledgesAnAlertAsThemselvesAndAManagerMayNot() {
+        List<Object> open = http.get("/api/v1/alerts?clinic=lakeside-ortho&status=open", PAT, PAT_PW)
                 .list("$[*].id");
         assertThat(open).isNotEmpty();
         String acknowledge = "/api/v1/alerts/" + open.get(0) + "/acknowledge";
 
         assertThat(http.post(acknowledge, MANAGER, MANAGER_PW).status()).isEqualTo(403);
-        Http.Reply acknowledged = http.post(acknowledge, COORDINATOR, COORDINATOR_PW);
+        assertThat(http.post(acknowledge, PAT, PAT_PW).status()).as("a named manager").isEqualTo(403);
+        assertThat(http.post(acknowledge, JORDAN, "wrong-password-of-jordan").status()).isEqualTo(401);
+        Http.Reply acknowledged = http.post(acknowledge, JORDAN, JORDAN_PW);
 
         assertThat(acknowledged.status()).isEqualTo(200);
         assertThat(acknowledged.<String>json("$.status")).isEqualTo("ACKNOWLEDGED");
+        assertThat(acknowledged.<String>json("$.acknowledgedBy")).isEqualTo(JORDAN);
+        assertThat(acknowledged.<String>json("$.acknowledgedAt")).isNotBlank();
+        assertThat(http.post(acknowledge, ADMIN, ADMIN_PW).<String>json("$.acknowledgedBy"))
+                .as("acknowledged once: a second acknowledgement changes nothing").isEqualTo(JORDAN);
         assertThat(http.get("/api/v1/alerts?clinic=lakeside-ortho&status=open", COORDINATOR, COORDINATOR_PW)
                 .list("$[*].id")).hasSize(open.size() - 1);
     }

@@ -359,7 +359,13 @@ class DashboardBrowserIT {
                 .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("p.notice")));
         assertThat(notice.getText()).contains("acknowledged");
         assertThat(browser.findElements(By.cssSelector("#alerts article.alert"))).hasSize(alerts.size() - 1);
-        assertThat(browser.findElement(By.tagName("details")).getText()).contains("1 acknowledged");
+        WebElement acknowledged = browser.findElement(By.tagName("details"));
+        assertThat(acknowledged.getText()).contains("1 acknowledged");
+        acknowledged.findElement(By.tagName("summary")).click();
+        assertThat(acknowledged.findElement(By.cssSelector(".acknowledged-alert")).getText())
+                .contains("Acknowledged by demo on ");
+        assertThat(browser.findElement(By.id("signed-in-as")).getText()).as("the header names who is signed in")
+                .isEqualTo("demo");
         screenshot("clinic-acknowledged.png");
     }
 

@@ -138,6 +138,8 @@ class OutreachBrowserIT {
                 "#" + answered, "demo");
         assertThat(http.get("/api/v1/alerts/" + answered, "demo", "demo").<String>json("$.status"))
                 .isEqualTo("ACKNOWLEDGED");
+        assertThat(http.get("/api/v1/alerts/" + answered, "demo", "demo").<String>json("$.acknowledgedBy"))
+                .as("the contact's author acknowledged it").isEqualTo("demo");
         WebElement providerReturn = browser.findElement(By.cssSelector("#provider-returns tr.provider-return"));
         assertThat(providerReturn.getText()).as("the provider contacted, on the practice's page")
                 .startsWith(provider + " " + today);

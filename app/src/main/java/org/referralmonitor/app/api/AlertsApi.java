@@ -1,5 +1,6 @@
 package org.referralmonitor.app.api;
 
+import java.security.Principal;
 import java.time.OffsetDateTime;
 import java.util.List;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
@@ -50,7 +51,7 @@ class AlertsApi {
     }
 
     @PostMapping("/{id}/acknowledge")
-    Alert acknowledge(@PathVariable long id) {
-        return alerts.acknowledge(id, OffsetDateTime.now()).orElseThrow(() -> new NotFoundException("No alert " + id));
+    Alert acknowledge(@PathVariable long id, Principal user) {
+        return alerts.acknowledge(id, OffsetDateTime.now(), RequestParams.user(user)).orElseThrow(() -> new NotFoundException("No alert " + id));
     }
 }

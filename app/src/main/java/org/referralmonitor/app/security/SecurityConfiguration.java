@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -84,8 +85,9 @@ class SecurityConfiguration {
     }
 
     /**
-     * Built-in users from the environment. While the sandbox EMR is on and no admin password is
-     * set, a {@code demo}/{@code demo} user can sign in: the sandbox holds synthetic data only.
+     * Built-in users from the environment and named users from configuration ({@link NamedUsers}).
+     * While the sandbox EMR is on and there is no admin (no admin password, no named user with the
+     * admin role), a {@code demo}/{@code demo} user can sign in: the sandbox holds synthetic data only.
      */
     @Bean
     UserDetailsService users(AppProperties app, IngestProperties ingest, PasswordEncoder encoder) {
@@ -93,14 +95,17 @@ class SecurityConfiguration {
         add(users, "admin", app.adminPassword(), encoder, Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER);
         add(users, "coordinator", app.coordinatorPassword(), encoder, Roles.COORDINATOR);
         add(users, "manager", app.managerPassword(), encoder, Roles.MANAGER);
-        boolean noAdmin = app.adminPassword() == null || app.adminPassword().isBlank();
+        users.addAll(NamedUsers.read(app.users(), encoder, MIN_PASSWORD_LENGTH, SecretRefs::read));
+        boolean noAdmin = (app.adminPassword() == null || app.adminPassword().isBlank())
+                && !NamedUsers.anyAdmin(app.users());
         if (noAdmin && ingest.sandbox().enabled() && app.demoLogin()) {
             users.add(User.withUsername("demo").password(encoder.encode("demo"))
                     .roles(Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER).build());
             log.warn("Sandbox mode: sign in as demo / demo. Set RM_ADMIN_PASSWORD before connecting a real EMR.");
         } else if (noAdmin) {
             throw new IllegalStateException("No admin password: set the environment variable RM_ADMIN_PASSWORD "
-                    + "(at least " + MIN_PASSWORD_LENGTH + " characters) so that someone can sign in");
+                    + "(at least " + MIN_PASSWORD_LENGTH + " characters), or name a user with the admin role under "
+                    + "referral-monitor.app.users, so that someone can sign in");
         }
         return new InMemoryUserDetailsManager(users);
     }

@@ -1,5 +1,6 @@
 package org.referralmonitor.app.web;
 
+import java.security.Principal;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -208,8 +209,9 @@ class DashboardController {
     }
 
     @PostMapping("/clinics/{id}/alerts/{alertId}/acknowledge")
-    String acknowledge(@PathVariable String id, @PathVariable long alertId, RedirectAttributes redirect) {
-        alerts.acknowledge(alertId, OffsetDateTime.now()).map(Alert::sourceName).filter(Objects::nonNull)
+    String acknowledge(@PathVariable String id, @PathVariable long alertId, RedirectAttributes redirect,
+            Principal user) {
+        alerts.acknowledge(alertId, OffsetDateTime.now(), RequestParams.user(user)).map(Alert::sourceName).filter(Objects::nonNull)
                 .ifPresent(name -> redirect.addFlashAttribute("message", "Alert for " + name + " acknowledged."));
         return "redirect:/clinics/" + id;
     }

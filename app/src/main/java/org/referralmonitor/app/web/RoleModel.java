@@ -19,6 +19,12 @@ class RoleModel {
         this.ingest = ingest;
     }
 
+    /** Who is signed in, for the page's header; null on pages seen signed out. */
+    @ModelAttribute("signedInAs")
+    String signedInAs(HttpServletRequest request) {
+        return request.getUserPrincipal() == null ? null : request.getUserPrincipal().getName();
+    }
+
     /** Which secrets administrators may name in the forms (referral-monitor.ingest.entered-secrets). */
     @ModelAttribute("secretsAllowed")
     String secretsAllowed() {

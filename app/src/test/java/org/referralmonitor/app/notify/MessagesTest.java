@@ -87,6 +87,6 @@ class MessagesTest {
     private static Alert alert(long id, String kind, String org, String name, String explanation, Double revenue) {
         OffsetDateTime at = OffsetDateTime.parse("2026-11-23T12:00:00Z");
         return new Alert(id, CLINIC.id(), kind, org, name, null, OCTOBER, 4, 11, 0.004, explanation, "OPEN", null, at,
-                at, revenue, 1);
+                at, revenue, 1, null, null);
     }
 }

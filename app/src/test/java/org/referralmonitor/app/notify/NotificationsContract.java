@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.referralmonitor.app.Http;
+import org.referralmonitor.metrics.alert.Alert;
 import org.referralmonitor.metrics.alert.AlertWriter;
 import org.referralmonitor.metrics.alert.Alerts;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -175,8 +176,15 @@ abstract class NotificationsContract {
         raise("SLOWDOWN", slowing, 3, 11.0, "Practice A: 3 referrals in October vs about 11 expected.", 1500.0);
         assertThat(dispatcher.dispatch()).as("new numbers for an open alert are not a new alert").isZero();
 
+        long id = alertId("SLOWDOWN", slowing);
+        assertThat(alerts.acknowledge(id, now(), "jordan.lee").orElseThrow().acknowledgedBy()).isEqualTo("jordan.lee");
         writer.resolve(List.of(new AlertWriter.Resolve(CLINIC, "SLOWDOWN", slowing, OCTOBER, "recovered")), now());
+        assertThat(alerts.find(id).orElseThrow().acknowledgedBy()).as("kept with the resolved alert")
+                .isEqualTo("jordan.lee");
         raise("SLOWDOWN", slowing, 2, 11.0, "Practice A: 2 referrals in October vs about 11 expected.", 1700.0);
+        assertThat(alerts.find(id).orElseThrow()).as("reopened: nobody has acknowledged it yet")
+                .extracting(Alert::status, Alert::acknowledgedBy, Alert::acknowledgedAt)
+                .containsExactly("OPEN", null, null);
         assertThat(dispatcher.dispatch()).as("a reopened alert is sent again, to both channels").isEqualTo(2);
         assertThat(emails()).hasSize(2);
         assertThat(emails()[1].getSubject()).isEqualTo("[referral-monitor] Lakeside Orthopedics: 1 new alert");
@@ -204,14 +212,14 @@ abstract class NotificationsContract {
     void anAlertAcknowledgedBeforeItIsSentIsNotSent() {
         String seen = org();
         raise("SLOWDOWN", seen, 4, 11.0, "fewer", null);
-        alerts.acknowledge(alertId("SLOWDOWN", seen), now());
+        alerts.acknowledge(alertId("SLOWDOWN", seen), now(), "coordinator");
         assertThat(dispatcher.dispatch()).as("acknowledged before the first look: never owed").isZero();
 
         WEBHOOK.stubFor(post(urlEqualTo("/hooks/T0KEN-secret")).willReturn(aResponse().withStatus(503)));
         String waiting = org();
         raise("SLOWDOWN", waiting, 4, 11.0, "fewer", null);
         assertThat(dispatcher.dispatch()).as("the e-mail goes out, the webhook's part waits").isEqualTo(1);
-        alerts.acknowledge(alertId("SLOWDOWN", waiting), now());
+        alerts.acknowledge(alertId("SLOWDOWN", waiting), now(), "coordinator");
         WEBHOOK.stubFor(post(urlEqualTo("/hooks/T0KEN-secret")).willReturn(aResponse().withStatus(200)));
         WEBHOOK.resetRequests();
 

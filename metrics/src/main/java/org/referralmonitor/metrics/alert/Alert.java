@@ -15,8 +15,12 @@ import java.time.YearMonth;
  * @param revenueAtRisk expected lost referrals x the source's conversion rate x value per converted referral
  * @param months the months observed and expected span, ending with {@code month}: 1; 2 for a slowdown over
  *     two months; sustained-months for a sustained decline
+ * @param acknowledgedBy the user who acknowledged it (from the dashboard, the API or a contact logged in
+ *     answer to it); null while open, and for alerts acknowledged before this was recorded
+ * @param acknowledgedAt when
  */
 public record Alert(long id, String clinicId, String kind, String orgKey, String sourceName, String sourceNpi,
         YearMonth month, int observed, double expected, Double pValue, String explanation, String status,
-        String resolvedReason, OffsetDateTime createdAt, OffsetDateTime updatedAt, Double revenueAtRisk, int months) {
+        String resolvedReason, OffsetDateTime createdAt, OffsetDateTime updatedAt, Double revenueAtRisk, int months,
+        String acknowledgedBy, OffsetDateTime acknowledgedAt) {
 }

@@ -66,6 +66,8 @@ public class AlertWriter {
                 status = CASE WHEN t.status = 'RESOLVED' THEN 'OPEN' ELSE t.status END,
                 resolved_reason = CASE WHEN t.status = 'RESOLVED' THEN NULL ELSE t.resolved_reason END,
                 opened_at = CASE WHEN t.status = 'RESOLVED' THEN s.now_at ELSE t.opened_at END,
+                acknowledged_by = CASE WHEN t.status = 'RESOLVED' THEN NULL ELSE t.acknowledged_by END,
+                acknowledged_at = CASE WHEN t.status = 'RESOLVED' THEN NULL ELSE t.acknowledged_at END,
                 updated_at = s.now_at
             WHEN NOT MATCHED THEN INSERT (clinic_id, kind, org_key, month_start, observed, expected, p_value, explanation,
                                           revenue_at_risk, status, created_at, updated_at, opened_at, months)

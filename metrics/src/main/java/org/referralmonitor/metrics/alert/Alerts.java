@@ -82,10 +82,17 @@ public class Alerts {
                 .collect(Collectors.toMap(Alert::id, a -> a));
     }
 
-    /** A coordinator has seen it: it stays visible but no longer counts as open. */
-    public Optional<Alert> acknowledge(long id, OffsetDateTime at) {
-        jdbc.sql("UPDATE alert SET status = 'ACKNOWLEDGED', updated_at = :at WHERE id = :id AND status = 'OPEN'")
-                .param("id", id).param("at", at).update();
+    /**
+     * A coordinator has seen it: it stays visible but no longer counts as open. Records who and when;
+     * an alert acknowledged or resolved already is left as it is.
+     *
+     * @param user the signed-in user's name
+     */
+    public Optional<Alert> acknowledge(long id, OffsetDateTime at, String user) {
+        jdbc.sql("""
+                UPDATE alert SET status = 'ACKNOWLEDGED', updated_at = :at, acknowledged_at = :at, acknowledged_by = :user
+                WHERE id = :id AND status = 'OPEN'
+                """).param("id", id).param("at", at).param("user", user).update();
         return find(id);
     }
 
@@ -97,6 +104,7 @@ public class Alerts {
                 rs.getDouble("expected"), p == null ? null : rs.getDouble("p_value"), rs.getString("explanation"),
                 rs.getString("status"), rs.getString("resolved_reason"),
                 rs.getObject("created_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class),
-                rs.getObject("revenue_at_risk") == null ? null : rs.getDouble("revenue_at_risk"), rs.getInt("months"));
+                rs.getObject("revenue_at_risk") == null ? null : rs.getDouble("revenue_at_risk"), rs.getInt("months"),
+                rs.getString("acknowledged_by"), rs.getObject("acknowledged_at", OffsetDateTime.class));
     }
 }

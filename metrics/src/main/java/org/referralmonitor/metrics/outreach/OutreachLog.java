@@ -94,7 +94,7 @@ public class OutreachLog {
         String provider = knownProvider(clinic, org, contact.providerKey());
         OffsetDateTime now = OffsetDateTime.now(clock);
         if (contact.alertId() != null) {
-            answer(clinic, org, contact.alertId(), now);
+            answer(clinic, org, contact.alertId(), now, user);
         }
         KeyHolder key = new GeneratedKeyHolder();
         jdbc.sql("""
@@ -340,14 +340,14 @@ public class OutreachLog {
         return provider;
     }
 
-    /** Checks that the alert is about this practice at this clinic, and acknowledges it when open. */
-    private void answer(Clinic clinic, String org, long alertId, OffsetDateTime now) {
+    /** Checks that the alert is about this practice at this clinic, and acknowledges it (as the user) when open. */
+    private void answer(Clinic clinic, String org, long alertId, OffsetDateTime now, String user) {
         Alert alert = alerts.find(alertId).orElseThrow(() -> new InvalidOutreachException("No alert " + alertId));
         if (!clinic.id().equals(alert.clinicId()) || !org.equals(alert.orgKey())) {
             throw new InvalidOutreachException("Alert " + alertId + " is not about '" + org + "' at " + clinic.name()
                     + ": it is about '" + alert.orgKey() + "' at clinic '" + alert.clinicId() + "'");
         }
-        alerts.acknowledge(alertId, now);
+        alerts.acknowledge(alertId, now, user);
     }
 
     /** The value in upper case with '-' and spaces as '_' ("message left" is MESSAGE_LEFT), if known. */

@@ -1,0 +1,101 @@
+package org.referralmonitor.app.security;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import org.referralmonitor.app.AppProperties;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.crypto.password.PasswordEncoder;
+
+/**
+ * The named users of {@code referral-monitor.app.users}: each signs in as themselves, so the monitor
+ * records who acknowledged an alert or logged a contact. Their passwords are read where their
+ * references point (environment or file, never the configuration itself), as the password or as a
+ * Spring Security hash; anything wrong stops the start with the user and the reason.
+ */
+final class NamedUsers {
+
+    /** Names the built-in users take. */
+    static final Set<String> BUILT_IN = Set.of("admin", "coordinator", "manager", "demo");
+
+    /** A password as Spring Security stores it: {id} then the hash. */
+    private static final Pattern ENCODED = Pattern.compile("^\\{([^{}]+)\\}.+$", Pattern.DOTALL);
+
+    private NamedUsers() {
+    }
+
+    /**
+     * The users, checked and with their passwords encoded.
+     *
+     * @param secrets reads a secret reference; the second argument says what it is, for its errors
+     */
+    static List<UserDetails> read(List<AppProperties.User> users, PasswordEncoder encoder, int minPasswordLength,
+            BiFunction<String, String, String> secrets) {
+        List<UserDetails> details = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < users.size(); i++) {
+            AppProperties.User user = users.get(i);
+            String where = "referral-monitor.app.users[" + i + "]";
+            if (BUILT_IN.contains(user.name())) {
+                throw new IllegalStateException(where + ".name '" + user.name() + "' is a built-in user's name ("
+                        + String.join(", ", BUILT_IN.stream().sorted().toList()) + "); choose another");
+            }
+            if (!seen.add(user.name())) {
+                throw new IllegalStateException(where + ".name '" + user.name() + "' is defined twice");
+            }
+            String what = where + ".password-ref (user '" + user.name() + "')";
+            String password = secrets.apply(user.passwordRef(), what);
+            details.add(User.withUsername(user.name()).password(encoded(password, encoder, minPasswordLength, what))
+                    .roles(roles(user.roles())).build());
+        }
+        return details;
+    }
+
+    /** Whether a named user has the admin role. */
+    static boolean anyAdmin(List<AppProperties.User> users) {
+        return users.stream().anyMatch(u -> u.roles().contains("admin"));
+    }
+
+    /** The password as the encoder keeps it: a known hash as given, a password encoded. */
+    private static String encoded(String secret, PasswordEncoder encoder, int minLength, String what) {
+        var hash = ENCODED.matcher(secret);
+        if (hash.matches()) {
+            if ("noop".equals(hash.group(1))) {
+                throw new IllegalStateException(what + " holds a {noop} password, kept in plain text: give the "
+                        + "password itself or a hash ({bcrypt}...)");
+            }
+            try {
+                encoder.matches("a password to probe the hash with", secret);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(what + " holds a hash of a kind this monitor does not know ({"
+                        + hash.group(1) + "}); use {bcrypt}, {argon2@SpringSecurity_v5_8}, "
+                        + "{pbkdf2@SpringSecurity_v5_8} or {scrypt@SpringSecurity_v5_8}");
+            }
+            return secret;
+        }
+        if (secret.length() < minLength) {
+            throw new IllegalStateException(what + " is a password of " + secret.length() + " characters; use at "
+                    + "least " + minLength + ", or a hash ({bcrypt}...)");
+        }
+        return encoder.encode(secret);
+    }
+
+    /** admin is every role, as the built-in admin's. */
+    private static String[] roles(List<String> roles) {
+        Set<String> granted = new LinkedHashSet<>();
+        for (String role : roles) {
+            switch (role) {
+                case "admin" -> granted.addAll(List.of(Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER));
+                case "coordinator" -> granted.add(Roles.COORDINATOR);
+                case "manager" -> granted.add(Roles.MANAGER);
+                default -> throw new IllegalStateException("Unknown role '" + role + "': admin, coordinator or manager");
+            }
+        }
+        return granted.toArray(String[]::new);
+    }
+}

@@ -1,0 +1,101 @@
+package org.referralmonitor.app.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.referralmonitor.app.AppProperties;
+import org.referralmonitor.ingest.endpoint.SecretRefs;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+
+class NamedUsersTest {
+
+    private static final PasswordEncoder ENCODER = PasswordEncoderFactories.createDelegatingPasswordEncoder();
+
+    private static final String HASH = "{bcrypt}" + new BCryptPasswordEncoder(4).encode("hashed-password-123");
+
+    /** Secrets by reference, as the environment or files would hold them. */
+    private static final Map<String, String> SECRETS = Map.of(
+            "env:RM_USER_JORDAN", "jordan-password-123",
+            "env:RM_USER_PAT", HASH,
+            "env:RM_USER_SHORT", "short",
+            "env:RM_USER_NOOP", "{noop}plain-text-password",
+            "env:RM_USER_UNKNOWN", "{rot13}cynva-grkg");
+
+    private static final BiFunction<String, String, String> READ = (ref, what) -> SECRETS.get(ref);
+
+    private static AppProperties.User user(String name, String ref, String... roles) {
+        return new AppProperties.User(name, List.of(roles), ref);
+    }
+
+    private static List<UserDetails> read(AppProperties.User... users) {
+        return NamedUsers.read(List.of(users), ENCODER, 12, READ);
+    }
+
+    @Test
+    void aPasswordIsEncodedAndAHashKeptAsGiven() {
+        List<UserDetails> users = read(user("jordan.lee", "env:RM_USER_JORDAN", "coordinator"),
+                user("pat@clinic.example", "env:RM_USER_PAT", "manager"));
+
+        assertThat(users.get(0).getUsername()).isEqualTo("jordan.lee");
+        assertThat(users.get(0).getPassword()).startsWith("{bcrypt}").doesNotContain("jordan-password-123");
+        assertThat(ENCODER.matches("jordan-password-123", users.get(0).getPassword())).isTrue();
+        assertThat(users.get(1).getPassword()).isEqualTo(HASH);
+        assertThat(ENCODER.matches("hashed-password-123", users.get(1).getPassword())).isTrue();
+        assertThat(ENCODER.matches("jordan-password-123", users.get(1).getPassword())).isFalse();
+    }
+
+    @Test
+    void adminIsEveryRoleAndTheOthersTheirOwn() {
+        List<UserDetails> users = read(user("sam", "env:RM_USER_JORDAN", "admin"),
+                user("jo", "env:RM_USER_JORDAN", "coordinator", "manager"),
+                user("lee", "env:RM_USER_JORDAN", "coordinator"));
+
+        assertThat(users.get(0).getAuthorities()).extracting(GrantedAuthority::getAuthority)
+                .containsExactlyInAnyOrder("ROLE_ADMIN", "ROLE_COORDINATOR", "ROLE_MANAGER");
+        assertThat(users.get(1).getAuthorities()).extracting(GrantedAuthority::getAuthority)
+                .containsExactlyInAnyOrder("ROLE_COORDINATOR", "ROLE_MANAGER");
+        assertThat(users.get(2).getAuthorities()).extracting(GrantedAuthority::getAuthority)
+                .containsExactly("ROLE_COORDINATOR");
+        assertThat(NamedUsers.anyAdmin(List.of(user("sam", "env:X", "admin")))).isTrue();
+        assertThat(NamedUsers.anyAdmin(List.of(user("jo", "env:X", "coordinator", "manager")))).isFalse();
+    }
+
+    @Test
+    void whatIsWrongIsSaidWithTheUserAndWhere() {
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_JORDAN", "coordinator"),
+                user("admin", "env:RM_USER_JORDAN", "admin")))
+                .hasMessage("referral-monitor.app.users[1].name 'admin' is a built-in user's name (admin, coordinator, "
+                        + "demo, manager); choose another");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_JORDAN", "coordinator"),
+                user("jo", "env:RM_USER_PAT", "manager")))
+                .hasMessage("referral-monitor.app.users[1].name 'jo' is defined twice");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_SHORT", "coordinator")))
+                .hasMessage("referral-monitor.app.users[0].password-ref (user 'jo') is a password of 5 characters; "
+                        + "use at least 12, or a hash ({bcrypt}...)");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_NOOP", "coordinator")))
+                .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jo') holds a {noop} password");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_UNKNOWN", "coordinator")))
+                .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jo') holds a hash of a kind "
+                        + "this monitor does not know ({rot13}); use {bcrypt}");
+    }
+
+    @Test
+    void theSecretIsReadWhereItsReferencePoints() {
+        List<AppProperties.User> unset = List.of(user("jo", "env:RM_TEST_NAMED_USER_NEVER_SET", "coordinator"));
+        assertThatThrownBy(() -> NamedUsers.read(unset, ENCODER, 12, SecretRefs::read))
+                .hasMessage("referral-monitor.app.users[0].password-ref (user 'jo'): the environment variable "
+                        + "RM_TEST_NAMED_USER_NEVER_SET is not set");
+        List<AppProperties.User> inline = List.of(user("jo", "jordan-password-123", "coordinator"));
+        assertThatThrownBy(() -> NamedUsers.read(inline, ENCODER, 12, SecretRefs::read))
+                .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jo') must name where the "
+                        + "secret is, as env:VARIABLE or file:/absolute/path, never the secret itself");
+    }
+}
