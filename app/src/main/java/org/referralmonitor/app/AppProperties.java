@@ -23,8 +23,8 @@ import org.springframework.validation.annotation.Validated;
  *     environment ({@code RM_ADMIN_PASSWORD}) or a file outside the repository
  * @param coordinatorPassword password of the built-in {@code coordinator} user, when set
  * @param managerPassword password of the built-in {@code manager} user, when set
- * @param demoLogin allow the {@code demo}/{@code demo} user while the sandbox EMR is on and no
- *     admin password is set; never applies to real EMR data
+ * @param demoLogin allow the {@code demo}/{@code demo} user while the sandbox EMR is on and there is
+ *     no administrator (no admin password, no named user with the admin role); never applies to real EMR data
  * @param users named users, each with roles and where their password is
  * @param notifications where alerts and outreach reminders are sent
  */
@@ -37,6 +37,17 @@ public record AppProperties(
         @DefaultValue("true") boolean demoLogin,
         @DefaultValue List<@Valid User> users,
         @Valid @NotNull @DefaultValue Notifications notifications) {
+
+    /** Whether someone can sign in as an administrator: the admin password is set, or a named user is an admin. */
+    public boolean hasAdmin() {
+        return (adminPassword != null && !adminPassword.isBlank())
+                || (users != null && users.stream().anyMatch(u -> u.roles() != null && u.roles().contains("admin")));
+    }
+
+    /** Whether the demo/demo user is offered: the sandbox EMR on, demo-login on, and no administrator. */
+    public boolean demoUser(boolean sandboxEnabled) {
+        return sandboxEnabled && demoLogin && !hasAdmin();
+    }
 
     /**
      * A named user: what the monitor records as who acknowledged an alert, logged a contact, set a

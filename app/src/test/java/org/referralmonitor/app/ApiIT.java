@@ -181,6 +181,26 @@ class ApiIT {
     }
 
     @Test
+    @Order(4)
+    void theAuditTrailSaysWhoChangedWhatAndWhoFailedToSignIn() {
+        assertThat(http.get("/api/v1/audit", COORDINATOR, COORDINATOR_PW).status()).as("administrators only")
+                .isEqualTo(403);
+        Http.Reply trail = http.get("/api/v1/audit?user=" + JORDAN, ADMIN, ADMIN_PW);
+        assertThat(trail.status()).isEqualTo(200);
+        List<Object> actions = trail.list("$[*].action");
+        List<Object> paths = trail.list("$[*].path");
+        assertThat(actions).as("newest first: the acknowledgement after the failed sign-in")
+                .containsExactly("POST", "SIGN_IN_FAILED");
+        assertThat((String) paths.get(0)).matches("/api/v1/alerts/\\d+/acknowledge");
+        assertThat(trail.<Integer>json("$[0].status")).isEqualTo(200);
+        assertThat(http.get("/api/v1/audit?user=" + PAT, ADMIN, ADMIN_PW).list("$[*].action"))
+                .as("refused requests (403) and reads are not changes").isEmpty();
+        assertThat(http.get("/api/v1/audit?limit=0", ADMIN, ADMIN_PW).<String>json("$.detail"))
+                .isEqualTo("limit must be between 1 and 1000; got 0");
+        assertThat(http.get("/api/v1/audit?since=2026-13-01", ADMIN, ADMIN_PW).status()).isEqualTo(400);
+    }
+
+    @Test
     void rolesDecideWhoMayStartWhat() {
         assertThat(http.post(ENDPOINT + "/sync", MANAGER, MANAGER_PW).status()).isEqualTo(403);
         assertThat(http.post("/api/v1/jobs/monthly-metrics?month=2026-10", COORDINATOR, COORDINATOR_PW).status())

@@ -367,6 +367,17 @@ class DashboardBrowserIT {
         assertThat(browser.findElement(By.id("signed-in-as")).getText()).as("the header names who is signed in")
                 .isEqualTo("demo");
         screenshot("clinic-acknowledged.png");
+
+        browser.findElement(By.id("audit-link")).click();
+        List<String> events = browser.findElements(By.cssSelector("#audit tr.event")).stream().map(WebElement::getText)
+                .toList();
+        assertThat(events).as("who acknowledged which alert, and the sign-in, newest first").anySatisfy(e -> assertThat(e)
+                .contains("demo", "POST", "/clinics/" + LAKESIDE + "/alerts/", "/acknowledge", "302"));
+        assertThat(events).anySatisfy(e -> assertThat(e).contains("demo", "signed in", "/login"));
+        assertThat(events.indexOf(events.stream().filter(e -> e.contains("/acknowledge")).findFirst().orElseThrow()))
+                .isLessThan(events.indexOf(events.stream().filter(e -> e.contains("signed in")).findFirst()
+                        .orElseThrow()));
+        screenshot("audit.png");
     }
 
     @Test

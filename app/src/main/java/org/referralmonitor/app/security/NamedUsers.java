@@ -1,5 +1,6 @@
 package org.referralmonitor.app.security;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -8,6 +9,7 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.referralmonitor.app.AppProperties;
+import org.referralmonitor.ingest.IngestProperties;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -20,11 +22,17 @@ import org.springframework.security.crypto.password.PasswordEncoder;
  */
 final class NamedUsers {
 
-    /** Names the built-in users take. */
-    static final Set<String> BUILT_IN = Set.of("admin", "coordinator", "manager", "demo");
+    /** Names the built-in users take, and what is recorded for a request without a user. */
+    static final Set<String> BUILT_IN = Set.of("admin", "coordinator", "manager", "demo", "anonymous");
 
     /** A password as Spring Security stores it: {id} then the hash. */
-    private static final Pattern ENCODED = Pattern.compile("^\\{([^{}]+)\\}.+$", Pattern.DOTALL);
+    private static final Pattern ENCODED = Pattern.compile("^\\{([^{}]+)\\}(.+)$", Pattern.DOTALL);
+
+    /** A bcrypt hash: version, cost, 22 characters of salt and 31 of hash. */
+    private static final Pattern BCRYPT = Pattern.compile("^\\$2[aby]?\\$\\d\\d\\$[./A-Za-z0-9]{53}$");
+
+    /** bcrypt reads at most this many bytes of a password. */
+    private static final int MAX_PASSWORD_BYTES = 72;
 
     private NamedUsers() {
     }
@@ -49,38 +57,50 @@ final class NamedUsers {
                 throw new IllegalStateException(where + ".name '" + user.name() + "' is defined twice");
             }
             String what = where + ".password-ref (user '" + user.name() + "')";
-            String password = secrets.apply(user.passwordRef(), what);
+            String password = secrets.apply(user.passwordRef(), what).strip();
             details.add(User.withUsername(user.name()).password(encoded(password, encoder, minPasswordLength, what))
                     .roles(roles(user.roles())).build());
         }
         return details;
     }
 
-    /** Whether a named user has the admin role. */
-    static boolean anyAdmin(List<AppProperties.User> users) {
-        return users.stream().anyMatch(u -> u.roles().contains("admin"));
+    /**
+     * Refuses a password reference that endpoints and channels entered in the API or the dashboard may
+     * name too: an administrator could have the monitor send that password to a server of their
+     * choosing, then sign in as that person.
+     */
+    static void refuseEnteredSecret(String ref, String what, IngestProperties.EnteredSecrets entered) {
+        try {
+            entered.check(ref, what);
+        } catch (IllegalArgumentException notNameable) {
+            return;
+        }
+        throw new IllegalStateException(what + " names " + ref + ", which endpoints and channels entered in the API or "
+                + "the dashboard may name too (" + entered.describe() + "): keep users' passwords elsewhere, "
+                + "for example env:RM_USER_...");
     }
 
     /** The password as the encoder keeps it: a known hash as given, a password encoded. */
     private static String encoded(String secret, PasswordEncoder encoder, int minLength, String what) {
         var hash = ENCODED.matcher(secret);
         if (hash.matches()) {
-            if ("noop".equals(hash.group(1))) {
-                throw new IllegalStateException(what + " holds a {noop} password, kept in plain text: give the "
-                        + "password itself or a hash ({bcrypt}...)");
+            if (!"bcrypt".equals(hash.group(1))) {
+                throw new IllegalStateException(what + " holds a {" + hash.group(1) + "} hash; only {bcrypt} hashes "
+                        + "are taken (or the password itself)");
             }
-            try {
-                encoder.matches("a password to probe the hash with", secret);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException(what + " holds a hash of a kind this monitor does not know ({"
-                        + hash.group(1) + "}); use {bcrypt}, {argon2@SpringSecurity_v5_8}, "
-                        + "{pbkdf2@SpringSecurity_v5_8} or {scrypt@SpringSecurity_v5_8}");
+            if (!BCRYPT.matcher(hash.group(2)).matches()) {
+                throw new IllegalStateException(what + " holds a {bcrypt} hash that is not one ($2a$, $2b$ or $2y$, "
+                        + "the cost, then 53 characters)");
             }
             return secret;
         }
         if (secret.length() < minLength) {
             throw new IllegalStateException(what + " is a password of " + secret.length() + " characters; use at "
                     + "least " + minLength + ", or a hash ({bcrypt}...)");
+        }
+        if (secret.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
+            throw new IllegalStateException(what + " is a password of more than " + MAX_PASSWORD_BYTES + " bytes, "
+                    + "which bcrypt cannot tell from its first " + MAX_PASSWORD_BYTES + "; use a shorter one");
         }
         return encoder.encode(secret);
     }

@@ -38,6 +38,7 @@ class SecurityConfiguration {
     SecurityFilterChain api(HttpSecurity http) throws Exception {
         return http.securityMatcher("/api/**")
                 .authorizeHttpRequests(auth -> auth
+                        .requestMatchers("/api/v1/audit", "/api/v1/audit/**").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.GET, "/api/**").authenticated()
                         .requestMatchers(HttpMethod.POST, "/api/v1/validate").authenticated()
                         .requestMatchers(HttpMethod.POST, "/api/v1/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
@@ -63,6 +64,7 @@ class SecurityConfiguration {
                         .requestMatchers("/login", "/css/**", "/favicon.ico", "/error").permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/**").permitAll()
                         .requestMatchers("/actuator/**").hasRole(Roles.ADMIN)
+                        .requestMatchers("/audit", "/audit/**").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.POST, "/clinics/*/alerts/*/acknowledge").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/endpoints/*/sync").hasAnyRole(Roles.ADMIN, Roles.COORDINATOR)
                         .requestMatchers(HttpMethod.POST, "/clinics/*/outreach", "/clinics/*/outreach/cadence",
@@ -95,14 +97,16 @@ class SecurityConfiguration {
         add(users, "admin", app.adminPassword(), encoder, Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER);
         add(users, "coordinator", app.coordinatorPassword(), encoder, Roles.COORDINATOR);
         add(users, "manager", app.managerPassword(), encoder, Roles.MANAGER);
-        users.addAll(NamedUsers.read(app.users(), encoder, MIN_PASSWORD_LENGTH, SecretRefs::read));
-        boolean noAdmin = (app.adminPassword() == null || app.adminPassword().isBlank())
-                && !NamedUsers.anyAdmin(app.users());
-        if (noAdmin && ingest.sandbox().enabled() && app.demoLogin()) {
+        users.addAll(NamedUsers.read(app.users(), encoder, MIN_PASSWORD_LENGTH, (ref, what) -> {
+            NamedUsers.refuseEnteredSecret(ref, what, ingest.enteredSecrets());
+            return SecretRefs.read(ref, what);
+        }));
+        if (app.demoUser(ingest.sandbox().enabled())) {
             users.add(User.withUsername("demo").password(encoder.encode("demo"))
                     .roles(Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER).build());
-            log.warn("Sandbox mode: sign in as demo / demo. Set RM_ADMIN_PASSWORD before connecting a real EMR.");
-        } else if (noAdmin) {
+            log.warn("Sandbox mode: sign in as demo / demo. Set RM_ADMIN_PASSWORD (or name a user with the admin role) "
+                    + "before connecting a real EMR.");
+        } else if (!app.hasAdmin()) {
             throw new IllegalStateException("No admin password: set the environment variable RM_ADMIN_PASSWORD "
                     + "(at least " + MIN_PASSWORD_LENGTH + " characters), or name a user with the admin role under "
                     + "referral-monitor.app.users, so that someone can sign in");

@@ -129,8 +129,7 @@ class DashboardController {
         this.outreach = outreach;
         this.returns = returns;
         this.channels = channels;
-        this.demoLogin = ingest.sandbox().enabled() && app.demoLogin()
-                && (app.adminPassword() == null || app.adminPassword().isBlank());
+        this.demoLogin = app.demoUser(ingest.sandbox().enabled());
     }
 
     @GetMapping("/login")

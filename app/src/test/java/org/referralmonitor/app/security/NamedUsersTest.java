@@ -27,7 +27,10 @@ class NamedUsersTest {
             "env:RM_USER_PAT", HASH,
             "env:RM_USER_SHORT", "short",
             "env:RM_USER_NOOP", "{noop}plain-text-password",
-            "env:RM_USER_UNKNOWN", "{rot13}cynva-grkg");
+            "env:RM_USER_SHA", "{SHA-256}5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
+            "env:RM_USER_BROKEN", "{bcrypt}$2a$10$not-a-hash",
+            "env:RM_USER_NEWLINE", HASH + "\n",
+            "env:RM_USER_LONG", "a-password-".repeat(7) + "long");
 
     private static final BiFunction<String, String, String> READ = (ref, what) -> SECRETS.get(ref);
 
@@ -48,6 +51,8 @@ class NamedUsersTest {
         assertThat(users.get(0).getPassword()).startsWith("{bcrypt}").doesNotContain("jordan-password-123");
         assertThat(ENCODER.matches("jordan-password-123", users.get(0).getPassword())).isTrue();
         assertThat(users.get(1).getPassword()).isEqualTo(HASH);
+        assertThat(read(user("lee", "env:RM_USER_NEWLINE", "coordinator")).get(0).getPassword())
+                .as("as an environment variable set from a file may end").isEqualTo(HASH);
         assertThat(ENCODER.matches("hashed-password-123", users.get(1).getPassword())).isTrue();
         assertThat(ENCODER.matches("jordan-password-123", users.get(1).getPassword())).isFalse();
     }
@@ -64,16 +69,23 @@ class NamedUsersTest {
                 .containsExactlyInAnyOrder("ROLE_COORDINATOR", "ROLE_MANAGER");
         assertThat(users.get(2).getAuthorities()).extracting(GrantedAuthority::getAuthority)
                 .containsExactly("ROLE_COORDINATOR");
-        assertThat(NamedUsers.anyAdmin(List.of(user("sam", "env:X", "admin")))).isTrue();
-        assertThat(NamedUsers.anyAdmin(List.of(user("jo", "env:X", "coordinator", "manager")))).isFalse();
+        AppProperties namedAdmin = new AppProperties(null, null, null, true, List.of(user("sam", "env:X", "admin")),
+                null);
+        AppProperties namedOthers = new AppProperties(" ", null, null, true,
+                List.of(user("jo", "env:X", "coordinator", "manager")), null);
+        assertThat(namedAdmin.hasAdmin()).isTrue();
+        assertThat(namedAdmin.demoUser(true)).as("a named admin turns the demo user off").isFalse();
+        assertThat(namedOthers.hasAdmin()).isFalse();
+        assertThat(namedOthers.demoUser(true)).isTrue();
+        assertThat(namedOthers.demoUser(false)).isFalse();
     }
 
     @Test
     void whatIsWrongIsSaidWithTheUserAndWhere() {
         assertThatThrownBy(() -> read(user("jo", "env:RM_USER_JORDAN", "coordinator"),
                 user("admin", "env:RM_USER_JORDAN", "admin")))
-                .hasMessage("referral-monitor.app.users[1].name 'admin' is a built-in user's name (admin, coordinator, "
-                        + "demo, manager); choose another");
+                .hasMessage("referral-monitor.app.users[1].name 'admin' is a built-in user's name (admin, anonymous, "
+                        + "coordinator, demo, manager); choose another");
         assertThatThrownBy(() -> read(user("jo", "env:RM_USER_JORDAN", "coordinator"),
                 user("jo", "env:RM_USER_PAT", "manager")))
                 .hasMessage("referral-monitor.app.users[1].name 'jo' is defined twice");
@@ -81,10 +93,28 @@ class NamedUsersTest {
                 .hasMessage("referral-monitor.app.users[0].password-ref (user 'jo') is a password of 5 characters; "
                         + "use at least 12, or a hash ({bcrypt}...)");
         assertThatThrownBy(() -> read(user("jo", "env:RM_USER_NOOP", "coordinator")))
-                .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jo') holds a {noop} password");
-        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_UNKNOWN", "coordinator")))
-                .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jo') holds a hash of a kind "
-                        + "this monitor does not know ({rot13}); use {bcrypt}");
+                .hasMessage("referral-monitor.app.users[0].password-ref (user 'jo') holds a {noop} hash; only {bcrypt} "
+                        + "hashes are taken (or the password itself)");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_SHA", "coordinator")))
+                .hasMessageContaining("holds a {SHA-256} hash; only {bcrypt} hashes are taken");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_BROKEN", "coordinator")))
+                .hasMessage("referral-monitor.app.users[0].password-ref (user 'jo') holds a {bcrypt} hash that is not "
+                        + "one ($2a$, $2b$ or $2y$, the cost, then 53 characters)");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_LONG", "coordinator")))
+                .hasMessageContaining("is a password of more than 72 bytes");
+    }
+
+    @Test
+    void aPasswordWhereEnteredEndpointsMayLookIsRefused() {
+        var entered = org.referralmonitor.ingest.IngestProperties.EnteredSecrets.DEFAULT;
+        assertThatThrownBy(() -> NamedUsers.refuseEnteredSecret("env:RM_SECRET_JORDAN", "users[0]", entered))
+                .hasMessage("users[0] names env:RM_SECRET_JORDAN, which endpoints and channels entered in the API or "
+                        + "the dashboard may name too (" + entered.describe() + "): keep users' passwords elsewhere, "
+                        + "for example env:RM_USER_...");
+        assertThatThrownBy(() -> NamedUsers.refuseEnteredSecret("file:/run/secrets/referral-monitor/jordan", "users[0]",
+                entered)).hasMessageContaining("may name too");
+        NamedUsers.refuseEnteredSecret("env:RM_USER_JORDAN", "users[0]", entered);
+        NamedUsers.refuseEnteredSecret("file:/etc/referral-monitor/users/jordan", "users[0]", entered);
     }
 
     @Test

@@ -323,9 +323,10 @@ abstract class MonthlyFactsContract {
 
     /**
      * A month reads the kept counts of earlier settled months instead of their referrals; what it
-     * writes must equal what it writes when every month is counted from the referrals again. The
-     * runs counting 25 months join the conversions by hashing, those counting one or two look them
-     * up: the month's own figures come from one, then the other.
+     * writes must equal what it writes when every month is counted from the referrals again. On
+     * PostgreSQL the runs counting 25 months join the conversions by hashing, those counting one or
+     * two look them up: the month's own figures come from one, then the other (H2 looks them up in
+     * both, SqlDialect.hashJoins).
      */
     @Test
     void aMonthReadingKeptCountsWritesWhatCountingEveryMonthAgainWrites() {

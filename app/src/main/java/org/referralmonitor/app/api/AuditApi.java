@@ -1,0 +1,35 @@
+package org.referralmonitor.app.api;
+
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.referralmonitor.app.audit.AuditEvent;
+import org.referralmonitor.app.audit.AuditLog;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The audit trail, for administrators: who changed what, who signed in, who failed to. */
+@RestController
+@RequestMapping("/api/v1/audit")
+class AuditApi {
+
+    private final AuditLog audit;
+
+    AuditApi(AuditLog audit) {
+        this.audit = audit;
+    }
+
+    /** Events newest first: of one user, from a day on (UTC), at most {@code limit} (default 200, at most 1000). */
+    @GetMapping
+    List<AuditEvent> find(@RequestParam(required = false) String user, @RequestParam(required = false) String since,
+            @RequestParam(defaultValue = "200") int limit) {
+        if (limit < 1 || limit > AuditLog.MAX_LIMIT) {
+            throw new InvalidRequestException("limit must be between 1 and " + AuditLog.MAX_LIMIT + "; got " + limit);
+        }
+        var day = RequestParams.day("since", since);
+        return audit.find(user == null || user.isBlank() ? null : user.strip(),
+                day == null ? null : day.atTime(LocalTime.MIDNIGHT).atOffset(ZoneOffset.UTC), limit);
+    }
+}
