@@ -26,6 +26,7 @@ import org.springframework.validation.annotation.Validated;
  * @param demoLogin allow the {@code demo}/{@code demo} user while the sandbox EMR is on and there is
  *     no administrator (no admin password, no named user with the admin role); never applies to real EMR data
  * @param users named users, each with roles and where their password is
+ * @param auditRetention how long audit events are kept
  * @param notifications where alerts and outreach reminders are sent
  */
 @ConfigurationProperties("referral-monitor.app")
@@ -36,6 +37,7 @@ public record AppProperties(
         String managerPassword,
         @DefaultValue("true") boolean demoLogin,
         @DefaultValue List<@Valid User> users,
+        @NotNull @DefaultValue("2190d") Duration auditRetention,
         @Valid @NotNull @DefaultValue Notifications notifications) {
 
     /** Whether someone can sign in as an administrator: the admin password is set, or a named user is an admin. */
@@ -54,7 +56,7 @@ public record AppProperties(
      * cadence or started a run.
      *
      * @param name the sign-in name: lower-case letters, digits and {@code . _ @ -}, not one of the
-     *     built-in users (admin, coordinator, manager, demo)
+     *     built-in users (admin, coordinator, manager, demo) nor anonymous
      * @param roles admin (everything), coordinator, manager
      * @param passwordRef where the password is, env:VARIABLE or file:/path: the password itself (at least
      *     12 characters) or its hash as Spring Security writes it, {bcrypt}$2a$...

@@ -85,6 +85,9 @@ class ApiIT {
     @org.springframework.beans.factory.annotation.Autowired
     org.referralmonitor.ingest.sandbox.SandboxEmr sandbox;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.referralmonitor.app.audit.AuditLog audit;
+
     @BeforeEach
     void client() {
         http = new Http(port);
@@ -180,8 +183,9 @@ class ApiIT {
                 .list("$[*].id")).hasSize(open.size() - 1);
     }
 
+    /** What aNamedCoordinatorAcknowledgesAnAlertAsThemselvesAndAManagerMayNot (order 3) did, as recorded. */
     @Test
-    @Order(4)
+    @Order(7)
     void theAuditTrailSaysWhoChangedWhatAndWhoFailedToSignIn() {
         assertThat(http.get("/api/v1/audit", COORDINATOR, COORDINATOR_PW).status()).as("administrators only")
                 .isEqualTo(403);
@@ -193,11 +197,22 @@ class ApiIT {
                 .containsExactly("POST", "SIGN_IN_FAILED");
         assertThat((String) paths.get(0)).matches("/api/v1/alerts/\\d+/acknowledge");
         assertThat(trail.<Integer>json("$[0].status")).isEqualTo(200);
+        assertThat(http.get("/api/v1/audit?user=Jordan.Lee&since=2026-11-23", ADMIN, ADMIN_PW).list("$[*].action"))
+                .as("any case, from the day on").containsExactly("POST", "SIGN_IN_FAILED");
+        assertThat(http.get("/api/v1/audit?user=" + JORDAN + "&since=2026-11-24", ADMIN, ADMIN_PW).list("$[*].action"))
+                .isEmpty();
         assertThat(http.get("/api/v1/audit?user=" + PAT, ADMIN, ADMIN_PW).list("$[*].action"))
                 .as("refused requests (403) and reads are not changes").isEmpty();
         assertThat(http.get("/api/v1/audit?limit=0", ADMIN, ADMIN_PW).<String>json("$.detail"))
                 .isEqualTo("limit must be between 1 and 1000; got 0");
         assertThat(http.get("/api/v1/audit?since=2026-13-01", ADMIN, ADMIN_PW).status()).isEqualTo(400);
+
+        jdbc.sql("INSERT INTO audit_event (at, username, action, path, status) VALUES (:at, :user, 'POST', '/x', 200)")
+                .param("at", java.time.OffsetDateTime.parse("2020-11-22T12:00:00Z")).param("user", JORDAN).update();
+        assertThat(http.get("/api/v1/audit?user=" + JORDAN, ADMIN, ADMIN_PW).list("$[*].action")).hasSize(3);
+        assertThat(audit.purge(java.time.Duration.ofDays(2190))).as("only the event older than 6 years").isEqualTo(1);
+        assertThat(http.get("/api/v1/audit?user=" + JORDAN, ADMIN, ADMIN_PW).list("$[*].action"))
+                .containsExactly("POST", "SIGN_IN_FAILED");
     }
 
     @Test

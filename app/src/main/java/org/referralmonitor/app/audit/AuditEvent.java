@@ -7,7 +7,8 @@ import java.time.OffsetDateTime;
  *
  * @param action POST, PUT, PATCH or DELETE for a change; SIGN_IN, SIGN_IN_FAILED
  * @param path the request's path (null for a failed sign-in over HTTP Basic outside a request)
- * @param parameters the form or query parameters, {@code name=value&...}, without passwords, secrets or tokens
+ * @param parameters the form or query parameters, {@code name=value&...}, without passwords; then {@code location=}
+ *     what the request created
  * @param status the HTTP status answered to a change; null for sign-ins
  */
 public record AuditEvent(long id, OffsetDateTime at, String username, String action, String path, String parameters,

@@ -19,7 +19,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Records every change asked of the dashboard or the API that got past the sign-in and role checks
  * (it runs after Spring Security's filters, so refused requests never reach it): who, the method,
- * the path, the parameters without passwords, secrets or tokens, and the status answered. Requests
+ * the path, the form or query parameters without passwords, the status answered and, for what the
+ * request created, its {@code Location}. JSON bodies are not read: a change made through the API
+ * with a JSON body is recorded by its path and what it created. Requests
  * that change nothing are left out: reads, and {@code POST /api/v1/validate}. Request bodies are not
  * read. A failure to record is logged and does not fail the request, which has already been done.
  */
@@ -32,8 +34,12 @@ class AuditFilter extends OncePerRequestFilter {
     /** Paths that change nothing though posted. */
     private static final Set<String> READS = Set.of("/api/v1/validate");
 
-    /** Parameter names whose values are never kept. */
-    private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|token|csrf|credential).*");
+    /**
+     * Parameter names whose values are never kept: passwords. No form of the monitor takes another
+     * secret itself (secrets are named, {@code env:} or {@code file:}, and those names are kept: they
+     * say which secret an administrator had sent where).
+     */
+    private static final Pattern SECRET = Pattern.compile("(?i).*password.*");
 
     /** The form field of Spring Security's CSRF token: on every form, telling nothing. */
     private static final String CSRF = "_csrf";
@@ -61,7 +67,8 @@ class AuditFilter extends OncePerRequestFilter {
                 try {
                     // an exception on its way to the error page: answered 500, though not yet set
                     audit.record(request.getUserPrincipal().getName(), request.getMethod().toUpperCase(Locale.ROOT),
-                            path(request), parameters(request.getParameterMap()),
+                            path(request), withLocation(parameters(request.getParameterMap()),
+                                    response.getHeader("Location")),
                             failed ? HttpServletResponse.SC_INTERNAL_SERVER_ERROR : response.getStatus(),
                             request.getRemoteAddr());
                 } catch (RuntimeException e) {
@@ -74,6 +81,15 @@ class AuditFilter extends OncePerRequestFilter {
 
     private static String path(HttpServletRequest request) {
         return request.getRequestURI().substring(request.getContextPath().length());
+    }
+
+    /** The parameters and, when the answer names what was created, location=... after them. */
+    static String withLocation(String parameters, String location) {
+        if (location == null || location.isBlank()) {
+            return parameters;
+        }
+        String created = "location=" + URLEncoder.encode(location, StandardCharsets.UTF_8);
+        return parameters == null ? created : parameters + "&" + created;
     }
 
     /** name=value&... in name order, URL-encoded; a secret's value as "(hidden)"; the CSRF token left out; null when none. */

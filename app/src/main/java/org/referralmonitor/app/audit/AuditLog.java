@@ -32,7 +32,7 @@ public class AuditLog {
                 VALUES (:at, :username, :action, :path, :parameters, :status, :remote)
                 """)
                 .param("at", OffsetDateTime.now(clock))
-                .param("username", cut(username == null || username.isBlank() ? "(none)" : username, MAX_USERNAME))
+                .param("username", cut(printable(username), MAX_USERNAME))
                 .param("action", action)
                 .param("path", cut(path, MAX_PATH))
                 .param("parameters", cut(parameters, MAX_PARAMETERS))
@@ -42,15 +42,26 @@ public class AuditLog {
     }
 
     /**
+     * Deletes the events older than the retention; how many.
+     *
+     * @param retention how long events are kept
+     */
+    public int purge(java.time.Duration retention) {
+        return jdbc.sql("DELETE FROM audit_event WHERE at < :before")
+                .param("before", OffsetDateTime.now(clock).minus(retention)).update();
+    }
+
+    /**
      * Events, newest first.
      *
-     * @param username only this user's, when not null
+     * @param username only this user's (in any case, as sign-in takes names), when not null
      * @param since only from then on, when not null
      */
     public List<AuditEvent> find(String username, OffsetDateTime since, int limit) {
         return jdbc.sql("""
                 SELECT id, at, username, action, path, parameters, status, remote_address FROM audit_event
-                WHERE (CAST(:username AS VARCHAR(100)) IS NULL OR username = CAST(:username AS VARCHAR(100)))
+                WHERE (CAST(:username AS VARCHAR(100)) IS NULL
+                       OR LOWER(username) = LOWER(CAST(:username AS VARCHAR(100))))
                   AND (CAST(:since AS TIMESTAMP WITH TIME ZONE) IS NULL
                        OR at >= CAST(:since AS TIMESTAMP WITH TIME ZONE))
                 ORDER BY id DESC
@@ -62,6 +73,12 @@ public class AuditLog {
                         rs.getString("parameters"), rs.getObject("status") == null ? null : rs.getInt("status"),
                         rs.getString("remote_address")))
                 .list();
+    }
+
+    /** The name as typed without control characters (a failed sign-in's name is anyone's), or "(none)". */
+    static String printable(String username) {
+        String name = username == null ? "" : username.replaceAll("\\p{Cntrl}", "?");
+        return name.isBlank() ? "(none)" : name;
     }
 
     private static String cut(String value, int max) {

@@ -45,8 +45,8 @@ class SignInAudit {
                     request == null ? null : request.getRequestURI().substring(request.getContextPath().length()),
                     null, null, request == null ? null : request.getRemoteAddr());
         } catch (RuntimeException e) {
-            log.error("Could not record {} of {} in the audit trail: {}", action, authentication.getName(),
-                    e.getMessage());
+            log.error("Could not record {} of {} in the audit trail: {}", action,
+                    AuditLog.printable(authentication.getName()), e.getMessage());
         }
     }
 }

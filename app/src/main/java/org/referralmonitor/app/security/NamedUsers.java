@@ -22,14 +22,17 @@ import org.springframework.security.crypto.password.PasswordEncoder;
  */
 final class NamedUsers {
 
-    /** Names the built-in users take, and what is recorded for a request without a user. */
+    /** Names the built-in users take, and "anonymous", which is no one's. */
     static final Set<String> BUILT_IN = Set.of("admin", "coordinator", "manager", "demo", "anonymous");
 
     /** A password as Spring Security stores it: {id} then the hash. */
     private static final Pattern ENCODED = Pattern.compile("^\\{([^{}]+)\\}(.+)$", Pattern.DOTALL);
 
-    /** A bcrypt hash: version, cost, 22 characters of salt and 31 of hash. */
-    private static final Pattern BCRYPT = Pattern.compile("^\\$2[aby]?\\$\\d\\d\\$[./A-Za-z0-9]{53}$");
+    /**
+     * A bcrypt hash: version, cost 04 to 16 (beyond that one sign-in takes minutes of a core), 22
+     * characters of salt and 31 of hash.
+     */
+    private static final Pattern BCRYPT = Pattern.compile("^\\$2[aby]\\$(0[4-9]|1[0-6])\\$[./A-Za-z0-9]{53}$");
 
     /** bcrypt reads at most this many bytes of a password. */
     private static final int MAX_PASSWORD_BYTES = 72;
@@ -90,7 +93,7 @@ final class NamedUsers {
             }
             if (!BCRYPT.matcher(hash.group(2)).matches()) {
                 throw new IllegalStateException(what + " holds a {bcrypt} hash that is not one ($2a$, $2b$ or $2y$, "
-                        + "the cost, then 53 characters)");
+                        + "a cost from 04 to 16, $, then 53 characters)");
             }
             return secret;
         }
@@ -98,11 +101,16 @@ final class NamedUsers {
             throw new IllegalStateException(what + " is a password of " + secret.length() + " characters; use at "
                     + "least " + minLength + ", or a hash ({bcrypt}...)");
         }
-        if (secret.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
+        checkLength(secret, what);
+        return encoder.encode(secret);
+    }
+
+    /** Refuses a password bcrypt cannot take whole. */
+    static void checkLength(String password, String what) {
+        if (password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
             throw new IllegalStateException(what + " is a password of more than " + MAX_PASSWORD_BYTES + " bytes, "
                     + "which bcrypt cannot tell from its first " + MAX_PASSWORD_BYTES + "; use a shorter one");
         }
-        return encoder.encode(secret);
     }
 
     /** admin is every role, as the built-in admin's. */

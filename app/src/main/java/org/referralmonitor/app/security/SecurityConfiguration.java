@@ -123,6 +123,7 @@ class SecurityConfiguration {
             throw new IllegalStateException("The password of the built-in '" + name + "' user is " + password.length()
                     + " characters long; use at least " + MIN_PASSWORD_LENGTH);
         }
+        NamedUsers.checkLength(password, "The password of the built-in '" + name + "' user");
         users.add(User.withUsername(name).password(encoder.encode(password)).roles(roles).build());
     }
 }

@@ -29,6 +29,7 @@ class NamedUsersTest {
             "env:RM_USER_NOOP", "{noop}plain-text-password",
             "env:RM_USER_SHA", "{SHA-256}5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
             "env:RM_USER_BROKEN", "{bcrypt}$2a$10$not-a-hash",
+            "env:RM_USER_COSTLY", "{bcrypt}" + new BCryptPasswordEncoder(4).encode("x").replace("$04$", "$31$"),
             "env:RM_USER_NEWLINE", HASH + "\n",
             "env:RM_USER_LONG", "a-password-".repeat(7) + "long");
 
@@ -70,9 +71,9 @@ class NamedUsersTest {
         assertThat(users.get(2).getAuthorities()).extracting(GrantedAuthority::getAuthority)
                 .containsExactly("ROLE_COORDINATOR");
         AppProperties namedAdmin = new AppProperties(null, null, null, true, List.of(user("sam", "env:X", "admin")),
-                null);
+                null, null);
         AppProperties namedOthers = new AppProperties(" ", null, null, true,
-                List.of(user("jo", "env:X", "coordinator", "manager")), null);
+                List.of(user("jo", "env:X", "coordinator", "manager")), null, null);
         assertThat(namedAdmin.hasAdmin()).isTrue();
         assertThat(namedAdmin.demoUser(true)).as("a named admin turns the demo user off").isFalse();
         assertThat(namedOthers.hasAdmin()).isFalse();
@@ -99,7 +100,9 @@ class NamedUsersTest {
                 .hasMessageContaining("holds a {SHA-256} hash; only {bcrypt} hashes are taken");
         assertThatThrownBy(() -> read(user("jo", "env:RM_USER_BROKEN", "coordinator")))
                 .hasMessage("referral-monitor.app.users[0].password-ref (user 'jo') holds a {bcrypt} hash that is not "
-                        + "one ($2a$, $2b$ or $2y$, the cost, then 53 characters)");
+                        + "one ($2a$, $2b$ or $2y$, a cost from 04 to 16, $, then 53 characters)");
+        assertThatThrownBy(() -> read(user("jo", "env:RM_USER_COSTLY", "coordinator")))
+                .as("a cost of 31: days of a core per sign-in").hasMessageContaining("a cost from 04 to 16");
         assertThatThrownBy(() -> read(user("jo", "env:RM_USER_LONG", "coordinator")))
                 .hasMessageContaining("is a password of more than 72 bytes");
     }
