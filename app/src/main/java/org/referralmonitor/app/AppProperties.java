@@ -108,6 +108,7 @@ public record AppProperties(
             @DefaultValue("true") boolean sourceAlerts,
             @DefaultValue("true") boolean feedAlerts,
             @DefaultValue("false") boolean outreachDigest,
+            @DefaultValue("false") boolean monthlySummary,
             @DefaultValue("true") boolean enabled) {
     }
 }

@@ -98,11 +98,11 @@ class NotificationsBrowserIT {
                 .isEqualTo("environment variables "
                 + "starting with RM_SECRET_, files under /run/secrets/referral-monitor/ or "
                 + System.getProperty("java.io.tmpdir"));
-        addChannel("front-desk", "Webhook (Slack, Teams, ...)", null, "env:RM_PSEUDONYM_KEY", false);
+        addChannel("front-desk", "Webhook (Slack, Teams, ...)", null, "env:RM_PSEUDONYM_KEY", false, false);
         assertThat(error()).as("the monitor's own secret").startsWith("Channel not added: url-ref names "
                 + "env:RM_PSEUDONYM_KEY, which is not among the secrets the API and the dashboard may name: "
                 + "environment variables starting with RM_SECRET_, files under");
-        addChannel("front-desk", "Webhook (Slack, Teams, ...)", null, "file:" + urlFile, false);
+        addChannel("front-desk", "Webhook (Slack, Teams, ...)", null, "file:" + urlFile, false, false);
         assertThat(message()).isEqualTo("Channel front-desk added. Send a test to check it.");
         WebElement row = channel("front-desk");
         assertThat(row.getText()).contains("webhook", "source alerts, feed alerts", "file:" + urlFile, "IDLE", "never")
@@ -115,10 +115,10 @@ class NotificationsBrowserIT {
                 .withRequestBody(matchingJsonPath("$.text", containing("Lakeside Orthopedics"))));
         assertThat(channel("front-desk").findElement(By.className("channel-health")).getText()).isEqualTo("OK");
 
-        addChannel("coordinators", "E-mail", "referrals@lakeside.test, not-an-address", null, true);
+        addChannel("coordinators", "E-mail", "referrals@lakeside.test, not-an-address", null, true, false);
         assertThat(error()).isEqualTo("Channel not added: to: 'not-an-address' is not an e-mail address");
-        addChannel("coordinators", "E-mail", "referrals@lakeside.test; intake@lakeside.test", null, true);
-        assertThat(channel("coordinators").getText()).contains("e-mail", "source alerts, feed alerts, outreach due",
+        addChannel("coordinators", "E-mail", "referrals@lakeside.test; intake@lakeside.test", null, true, true);
+        assertThat(channel("coordinators").getText()).contains("e-mail", "source alerts, feed alerts, outreach due, monthly summary",
                 "referrals@lakeside.test, intake@lakeside.test");
         Browser.submit(browser, channel("coordinators").findElement(By.className("send-test")));
         assertThat(error()).isEqualTo("Test message to coordinators not sent: no mail server is configured: set "
@@ -155,7 +155,7 @@ class NotificationsBrowserIT {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification_channel").query(Integer.class).single()).isZero();
     }
 
-    private void addChannel(String id, String kind, String to, String urlRef, boolean digest) {
+    private void addChannel(String id, String kind, String to, String urlRef, boolean digest, boolean summary) {
         WebElement add = browser.findElement(By.id("add-channel"));
         if (add.getAttribute("open") == null) {
             add.findElement(By.tagName("summary")).click();
@@ -167,6 +167,10 @@ class NotificationsBrowserIT {
         WebElement digestBox = browser.findElement(By.id("channel-digest"));
         if (digestBox.isSelected() != digest) {
             digestBox.click();
+        }
+        WebElement summaryBox = browser.findElement(By.id("channel-summary"));
+        if (summaryBox.isSelected() != summary) {
+            summaryBox.click();
         }
         Browser.submit(browser, browser.findElement(By.id("add-channel-button")));
     }

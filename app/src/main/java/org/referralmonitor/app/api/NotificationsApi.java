@@ -37,19 +37,19 @@ class NotificationsApi {
      * @param urlRef env:VARIABLE or file:/path where the webhook's URL is (webhook); never the URL
      */
     record ChannelRequest(String clinic, String kind, List<String> to, String urlRef, Boolean sourceAlerts,
-            Boolean feedAlerts, Boolean outreachDigest, Boolean enabled) {
+            Boolean feedAlerts, Boolean outreachDigest, Boolean monthlySummary, Boolean enabled) {
     }
 
     /** A channel and how its messages fare: health OK, FAILING or IDLE (nothing sent yet). */
     record ChannelView(String id, String clinic, String kind, List<String> to, String urlRef, boolean sourceAlerts,
-            boolean feedAlerts, boolean outreachDigest, boolean enabled, String origin, OffsetDateTime createdAt,
+            boolean feedAlerts, boolean outreachDigest, boolean monthlySummary, boolean enabled, String origin, OffsetDateTime createdAt,
             String health, int pending, int sent, int failed, int skipped, OffsetDateTime lastSentAt, String lastError,
             OffsetDateTime lastErrorAt) {
 
         static ChannelView of(ChannelStatus s) {
             NotificationChannel c = s.channel();
             return new ChannelView(c.id(), c.clinicId(), c.kind(), c.to(), c.urlRef(), c.sourceAlerts(), c.feedAlerts(),
-                    c.outreachDigest(), c.enabled(), c.origin(), c.createdAt(), s.health(), s.pending(), s.sent(),
+                    c.outreachDigest(), c.monthlySummary(), c.enabled(), c.origin(), c.createdAt(), s.health(), s.pending(), s.sent(),
                     s.failed(), s.skipped(), s.lastSentAt(), s.lastError(), s.lastErrorAt());
         }
     }
@@ -82,7 +82,8 @@ class NotificationsApi {
         boolean exists = channels.find(id).isPresent();
         channels.save(new NotificationChannel(id, request.clinic(), request.kind(),
                 request.to() == null ? List.of() : request.to(), request.urlRef(), or(request.sourceAlerts(), true),
-                or(request.feedAlerts(), true), or(request.outreachDigest(), false), or(request.enabled(), true),
+                or(request.feedAlerts(), true), or(request.outreachDigest(), false), or(request.monthlySummary(), false),
+                or(request.enabled(), true),
                 NotificationChannels.ORIGIN_API, null));
         ChannelView view = view(id);
         return exists ? ResponseEntity.ok(view)

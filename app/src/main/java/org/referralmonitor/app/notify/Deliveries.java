@@ -9,7 +9,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * The outbox: every message part owed to a channel (an alert as opened, a day's outreach digest),
+ * The outbox: every message part owed to a channel (an alert as opened, a day's outreach digest, a
+ * month's summary),
  * kept until it is sent, skipped because it no longer applies, or given up on after the configured
  * attempts (then shown as failed until retried). Set-based: one statement finds every new alert of
  * every channel.
@@ -17,8 +18,11 @@ import org.springframework.stereotype.Repository;
 @Repository
 class Deliveries {
 
-    /** A part owed to a channel: an alert ({@code alertId}) or a day's digest ({@code digestDay}). */
-    record Owed(long id, String channelId, Long alertId, LocalDate digestDay, int attempts) {
+    /**
+     * A part owed to a channel: an alert ({@code alertId}), a day's digest ({@code digestDay}) or a
+     * month's summary ({@code summaryMonth}, its first day).
+     */
+    record Owed(long id, String channelId, Long alertId, LocalDate digestDay, LocalDate summaryMonth, int attempts) {
     }
 
     static final Duration MAX_RETRY_DELAY = Duration.ofHours(1);
@@ -62,10 +66,26 @@ class Deliveries {
                 """).param("channel", channelId).param("day", day).param("now", now).update() > 0;
     }
 
+    /** Whether the month's summary was owed to the channel already (sent, waiting, failed or skipped). */
+    boolean summaryOwed(String channelId, LocalDate month) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE channel_id = :channel AND summary_month = :month")
+                .param("channel", channelId).param("month", month).query(Integer.class).single() > 0;
+    }
+
+    /** Records a month's summary as owed to the channel, once; false when it was already. */
+    boolean enqueueSummary(String channelId, LocalDate month, OffsetDateTime now) {
+        return jdbc.sql("""
+                INSERT INTO notification (channel_id, summary_month, status, attempts, next_attempt_at, created_at)
+                SELECT :channel, :month, 'PENDING', 0, :now, :now FROM notification_channel c
+                WHERE c.id = :channel
+                  AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.channel_id = :channel AND n.summary_month = :month)
+                """).param("channel", channelId).param("month", month).param("now", now).update() > 0;
+    }
+
     /** Parts due now on enabled channels, by channel and in the order they were owed. */
     List<Owed> due(OffsetDateTime now, int limit) {
         return jdbc.sql("""
-                SELECT n.id, n.channel_id, n.alert_id, n.digest_day, n.attempts
+                SELECT n.id, n.channel_id, n.alert_id, n.digest_day, n.summary_month, n.attempts
                 FROM notification n JOIN notification_channel c ON c.id = n.channel_id
                 WHERE n.status = 'PENDING' AND n.next_attempt_at <= :now AND c.enabled
                 ORDER BY n.channel_id, n.id
@@ -73,6 +93,7 @@ class Deliveries {
                 """).param("now", now).param("limit", limit)
                 .query((rs, row) -> new Owed(rs.getLong("id"), rs.getString("channel_id"),
                         (Long) rs.getObject("alert_id", Long.class), rs.getObject("digest_day", LocalDate.class),
+                        rs.getObject("summary_month", LocalDate.class),
                         rs.getInt("attempts"))).list();
     }
 

@@ -14,6 +14,7 @@ import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.metrics.alert.Alert;
 import org.referralmonitor.metrics.alert.AlertLabel;
 import org.referralmonitor.metrics.outreach.OutreachDue;
+import org.referralmonitor.metrics.report.SourceSummary;
 
 /**
  * The words of notifications, built from the alerts' own numbers and explanations. They name
@@ -23,6 +24,9 @@ final class Messages {
 
     /** Due practices listed in one digest; the rest are counted. */
     static final int DIGEST_MAX = 25;
+
+    /** Practices listed in a monthly summary's largest shortfalls. */
+    static final int SHORTFALLS_MAX = 5;
 
     private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("MMMM yyyy", Locale.US);
 
@@ -99,6 +103,105 @@ final class Messages {
         text.append("\nThe full list is on the clinic's page")
                 .append(publicUrl.isBlank() ? "." : ": " + link(publicUrl, "/clinics/" + clinic.id() + "#outreach-due"));
         return new Message(subject, text.toString(), payload(clinic, "outreach-due", text, "due", items));
+    }
+
+    /**
+     * A final month's figures of one clinic, as one message: referrals against expected, conversion,
+     * practices slowing down and new, revenue at risk, the largest shortfalls, the month's open alerts.
+     */
+    static Message summary(Clinic clinic, YearMonth month, List<SourceSummary> sources, int openAlerts,
+            String publicUrl) {
+        int referrals = 0;
+        int converted = 0;
+        double expected = 0;
+        double fixed = 0;
+        boolean anyFixed = false;
+        double atRisk = 0;
+        for (SourceSummary s : sources) {
+            referrals += s.referrals();
+            converted += s.converted();
+            expected += s.baseline() == null ? s.referrals() : s.baseline();
+            // a source without a baseline counts as expected, as on the clinic page
+            fixed += s.fixedBaseline() == null ? s.referrals() : s.fixedBaseline();
+            anyFixed |= s.fixedBaseline() != null;
+            if (s.revenueAtRisk() != null) {
+                atRisk += s.revenueAtRisk();
+            }
+        }
+        long practices = sources.stream().filter(s -> !SourceSummary.UNATTRIBUTED.equals(s.orgKey())
+                && s.referrals() > 0).count();
+        long slowing = sources.stream().filter(s -> "SLOWDOWN".equals(s.status())).count();
+        long fresh = sources.stream().filter(s -> "NEW".equals(s.status())).count();
+        List<SourceSummary> shortfalls = sources.stream()
+                .filter(s -> s.baseline() != null && s.baseline() - s.referrals() >= 1)
+                .sorted(java.util.Comparator.comparingDouble((SourceSummary s) -> s.referrals() - s.baseline()))
+                .limit(SHORTFALLS_MAX).toList();
+        String monthName = MONTH.format(month);
+        String subject = "[referral-monitor] " + clinic.name() + ": " + monthName + " in figures";
+        StringBuilder text = new StringBuilder(monthName).append(" at ").append(clinic.name())
+                .append(" (final figures):\n\n- ").append(count(referrals, "referral")).append(" from ")
+                .append(count((int) practices, "practice")).append(", about ").append(Math.round(expected))
+                .append(" expected (").append(change(referrals, expected)).append(')');
+        if (anyFixed) {
+            text.append("; about ").append(Math.round(fixed)).append(" against the fixed baseline (")
+                    .append(change(referrals, fixed)).append(')');
+        }
+        text.append("\n- ").append(referrals == 0 ? "no referral to convert"
+                : Math.round(100.0 * converted / referrals) + "% converted to a visit (" + converted + " of "
+                        + referrals + ")");
+        text.append("\n- ").append(count((int) slowing, "practice")).append(" slowing down");
+        if (atRisk > 0) {
+            text.append(", revenue at risk about ").append(money(atRisk));
+        }
+        text.append("\n- ").append(count((int) fresh, "new practice")).append(" (too little history to compare)")
+                .append("\n- ").append(count(openAlerts, "open alert")).append(" for the month\n");
+        List<Map<String, Object>> items = new ArrayList<>();
+        if (!shortfalls.isEmpty()) {
+            text.append("\nLargest shortfalls against expected:\n");
+        }
+        for (SourceSummary s : shortfalls) {
+            String link = link(publicUrl, sourcePath(clinic, s.orgKey(), month, null));
+            text.append("- ").append(s.displayName()).append(": ").append(s.referrals()).append(" vs about ")
+                    .append(Math.round(s.baseline())).append(" expected (").append(change(s.referrals(), s.baseline()))
+                    .append(")").append("SLOWDOWN".equals(s.status()) ? ", slowing down" : "").append('\n');
+            if (link != null) {
+                text.append("  ").append(link).append('\n');
+            }
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("orgKey", s.orgKey());
+            item.put("practice", s.displayName());
+            item.put("npi", s.npi());
+            item.put("referrals", s.referrals());
+            item.put("expected", s.baseline());
+            item.put("status", s.status());
+            item.put("link", link);
+            items.add(item);
+        }
+        text.append("\nEvery practice's figures are on the clinic's page")
+                .append(publicUrl.isBlank() ? "." : ": " + link(publicUrl, "/clinics/" + clinic.id() + "?month=" + month));
+        Map<String, Object> payload = payload(clinic, "monthly-summary", text, "shortfalls", items);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("referrals", referrals);
+        figures.put("expected", Math.round(expected * 10) / 10.0);
+        figures.put("fixedBaselineExpected", anyFixed ? Math.round(fixed * 10) / 10.0 : null);
+        figures.put("converted", converted);
+        figures.put("practices", practices);
+        figures.put("slowingDown", slowing);
+        figures.put("newPractices", fresh);
+        figures.put("revenueAtRisk", Math.round(atRisk * 100) / 100.0);
+        figures.put("openAlerts", openAlerts);
+        payload.put("month", month.toString());
+        payload.put("figures", figures);
+        return new Message(subject, text.toString(), payload);
+    }
+
+    /** "-12%", "+5%" or "as expected" for observed against expected. */
+    private static String change(int observed, double expected) {
+        if (expected <= 0) {
+            return observed == 0 ? "as expected" : "none expected";
+        }
+        long percent = Math.round(100 * (observed - expected) / expected);
+        return percent == 0 ? "as expected" : (percent > 0 ? "+" : "") + percent + "%";
     }
 
     /** What "Send test" sends. */

@@ -50,8 +50,8 @@ public class NotificationChannels {
     private static final Pattern ADDRESS = Pattern.compile("[^@\\s,;<>\"]+@[^@\\s,;<>\"]+");
 
     private static final String SELECT = """
-            SELECT id, clinic_id, kind, email_to, url_ref, source_alerts, feed_alerts, outreach_digest, enabled,
-                   origin, created_at
+            SELECT id, clinic_id, kind, email_to, url_ref, source_alerts, feed_alerts, outreach_digest,
+                   monthly_summary, enabled, origin, created_at
             FROM notification_channel
             """;
 
@@ -84,7 +84,8 @@ public class NotificationChannels {
             }
             try {
                 configured.add(check(new NotificationChannel(c.id(), c.clinic(), c.kind(), c.to(), c.urlRef(),
-                        c.sourceAlerts(), c.feedAlerts(), c.outreachDigest(), c.enabled(), ORIGIN_CONFIG, null)));
+                        c.sourceAlerts(), c.feedAlerts(), c.outreachDigest(), c.monthlySummary(), c.enabled(),
+                        ORIGIN_CONFIG, null)));
             } catch (InvalidChannelException e) {
                 throw new IllegalStateException(where + ": " + e.getMessage(), e);
             }
@@ -135,7 +136,7 @@ public class NotificationChannels {
     public NotificationChannel save(NotificationChannel channel) {
         NotificationChannel checked = check(new NotificationChannel(channel.id(), channel.clinicId(), channel.kind(),
                 channel.to(), channel.urlRef(), channel.sourceAlerts(), channel.feedAlerts(), channel.outreachDigest(),
-                channel.enabled(), ORIGIN_API, null));
+                channel.monthlySummary(), channel.enabled(), ORIGIN_API, null));
         refuseConfigured(checked.id());
         upsert(checked, OffsetDateTime.now(clock));
         return find(checked.id()).orElseThrow();
@@ -160,8 +161,8 @@ public class NotificationChannels {
     private List<ChannelStatus> statuses(String clinicId, String id) {
         return jdbc.sql("""
                 SELECT c.id, c.clinic_id, c.kind, c.email_to, c.url_ref, c.source_alerts, c.feed_alerts,
-                       c.outreach_digest, c.enabled, c.origin, c.created_at, c.last_sent_at, c.last_error,
-                       c.last_error_at,
+                       c.outreach_digest, c.monthly_summary, c.enabled, c.origin, c.created_at, c.last_sent_at,
+                       c.last_error, c.last_error_at,
                        COUNT(CASE WHEN n.status = 'PENDING' THEN 1 END) AS pending,
                        COUNT(CASE WHEN n.status = 'SENT' THEN 1 END) AS sent,
                        COUNT(CASE WHEN n.status = 'FAILED' THEN 1 END) AS failed,
@@ -171,8 +172,8 @@ public class NotificationChannels {
                 WHERE (CAST(:clinic AS VARCHAR(64)) IS NULL OR c.clinic_id = :clinic)
                   AND (CAST(:id AS VARCHAR(64)) IS NULL OR c.id = :id)
                 GROUP BY c.id, c.clinic_id, c.kind, c.email_to, c.url_ref, c.source_alerts, c.feed_alerts,
-                         c.outreach_digest, c.enabled, c.origin, c.created_at, c.last_sent_at, c.last_error,
-                         c.last_error_at
+                         c.outreach_digest, c.monthly_summary, c.enabled, c.origin, c.created_at, c.last_sent_at,
+                         c.last_error, c.last_error_at
                 ORDER BY c.id
                 """).param("clinic", clinicId).param("id", id).query((rs, n) -> new ChannelStatus(channel(rs, n), rs.getInt("pending"),
                         rs.getInt("sent"), rs.getInt("failed"), rs.getInt("skipped"),
@@ -253,12 +254,12 @@ public class NotificationChannels {
             }
             default -> throw new InvalidChannelException("kind '" + c.kind() + "' must be email or webhook");
         }
-        if (!c.sourceAlerts() && !c.feedAlerts() && !c.outreachDigest()) {
+        if (!c.sourceAlerts() && !c.feedAlerts() && !c.outreachDigest() && !c.monthlySummary()) {
             throw new InvalidChannelException("the channel sends nothing: choose at least one of source-alerts, "
-                    + "feed-alerts and outreach-digest");
+                    + "feed-alerts, outreach-digest and monthly-summary");
         }
         return new NotificationChannel(c.id(), c.clinicId(), kind, to, urlRef, c.sourceAlerts(), c.feedAlerts(),
-                c.outreachDigest(), c.enabled(), c.origin(), c.createdAt());
+                c.outreachDigest(), c.monthlySummary(), c.enabled(), c.origin(), c.createdAt());
     }
 
     private void upsert(NotificationChannel c, OffsetDateTime now) {
@@ -270,22 +271,23 @@ public class NotificationChannels {
                                            THEN :now ELSE alerts_since END,
                        clinic_id = :clinic, kind = :kind, email_to = :to, url_ref = :urlRef,
                        source_alerts = :sourceAlerts, feed_alerts = :feedAlerts, outreach_digest = :digest,
-                       enabled = :enabled, origin = :origin, updated_at = :now
+                       monthly_summary = :summary, enabled = :enabled, origin = :origin, updated_at = :now
                 WHERE id = :id
                 """).param("id", c.id()).param("clinic", c.clinicId()).param("kind", c.kind()).param("to", to)
                 .param("urlRef", c.urlRef()).param("sourceAlerts", c.sourceAlerts()).param("feedAlerts", c.feedAlerts())
-                .param("digest", c.outreachDigest()).param("enabled", c.enabled()).param("origin", c.origin())
-                .param("now", now).update();
+                .param("digest", c.outreachDigest()).param("summary", c.monthlySummary()).param("enabled", c.enabled())
+                .param("origin", c.origin()).param("now", now).update();
         if (updated == 0) {
             jdbc.sql("""
                     INSERT INTO notification_channel (id, clinic_id, kind, email_to, url_ref, source_alerts, feed_alerts,
-                                                      outreach_digest, enabled, origin, created_at, updated_at,
-                                                      alerts_since)
-                    VALUES (:id, :clinic, :kind, :to, :urlRef, :sourceAlerts, :feedAlerts, :digest, :enabled, :origin,
-                            :now, :now, :now)
+                                                      outreach_digest, monthly_summary, enabled, origin, created_at,
+                                                      updated_at, alerts_since)
+                    VALUES (:id, :clinic, :kind, :to, :urlRef, :sourceAlerts, :feedAlerts, :digest, :summary, :enabled,
+                            :origin, :now, :now, :now)
                     """).param("id", c.id()).param("clinic", c.clinicId()).param("kind", c.kind()).param("to", to)
                     .param("urlRef", c.urlRef()).param("sourceAlerts", c.sourceAlerts())
                     .param("feedAlerts", c.feedAlerts()).param("digest", c.outreachDigest())
+                    .param("summary", c.monthlySummary())
                     .param("enabled", c.enabled()).param("origin", c.origin()).param("now", now).update();
         }
     }
@@ -295,6 +297,6 @@ public class NotificationChannels {
         return new NotificationChannel(rs.getString("id"), rs.getString("clinic_id"), rs.getString("kind"),
                 to == null ? List.of() : Arrays.asList(to.split(",")), rs.getString("url_ref"),
                 rs.getBoolean("source_alerts"), rs.getBoolean("feed_alerts"), rs.getBoolean("outreach_digest"),
-                rs.getBoolean("enabled"), rs.getString("origin"), rs.getObject("created_at", OffsetDateTime.class));
+                rs.getBoolean("monthly_summary"), rs.getBoolean("enabled"), rs.getString("origin"), rs.getObject("created_at", OffsetDateTime.class));
     }
 }

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -15,15 +16,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.metrics.alert.Alert;
 import org.referralmonitor.metrics.alert.Alerts;
+import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.referralmonitor.metrics.outreach.OutreachDue;
 import org.referralmonitor.metrics.outreach.OutreachLog;
+import org.referralmonitor.metrics.report.SourceReport;
+import org.referralmonitor.metrics.report.SourceSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -36,7 +42,9 @@ import org.springframework.stereotype.Service;
  * with doubling waits and, after {@code max-attempts}, shown as failed until an administrator retries
  * it. One channel failing, for whatever reason, never keeps the others from being served. From
  * {@code digest-time} on {@code digest-days} (each clinic's own time) it owes each digest channel the
- * day's list of practices due for outreach, once, when any is due.
+ * day's list of practices due for outreach, once, when any is due. Each summary channel is owed its
+ * clinic's newest final month once, when that month's figures have been computed as final (a new
+ * channel gets the newest final month at once, then each month as it turns final).
  */
 @Service
 public class NotificationDispatcher {
@@ -52,6 +60,8 @@ public class NotificationDispatcher {
     private final Deliveries deliveries;
     private final Alerts alerts;
     private final OutreachLog outreach;
+    private final SourceReport report;
+    private final MonthlyMetricsRunner runner;
     private final EndpointDirectory directory;
     private final Map<String, Sender> senders;
     private final AppProperties.Notifications properties;
@@ -59,11 +69,14 @@ public class NotificationDispatcher {
     private final Clock clock;
 
     NotificationDispatcher(NotificationChannels channels, Deliveries deliveries, Alerts alerts, OutreachLog outreach,
-            EndpointDirectory directory, List<Sender> senders, AppProperties properties, Optional<Clock> clock) {
+            SourceReport report, MonthlyMetricsRunner runner, EndpointDirectory directory, List<Sender> senders,
+            AppProperties properties, Optional<Clock> clock) {
         this.channels = channels;
         this.deliveries = deliveries;
         this.alerts = alerts;
         this.outreach = outreach;
+        this.report = report;
+        this.runner = runner;
         this.directory = directory;
         this.senders = senders.stream().collect(Collectors.toMap(Sender::kind, Function.identity()));
         this.properties = properties.notifications();
@@ -109,22 +122,49 @@ public class NotificationDispatcher {
     @Scheduled(fixedDelayString = "${referral-monitor.app.notifications.dispatch-interval:1m}",
             initialDelayString = "${referral-monitor.app.notifications.dispatch-interval:1m}")
     public synchronized int queueDigests() {
+        return owe("outreach digest", NotificationChannel::outreachDigest, (c, now) -> {
+            ZonedDateTime local = now.atZoneSameInstant(clinic(c).timeZone());
+            return properties.digestDays().contains(local.getDayOfWeek()) && !local.toLocalTime().isBefore(digestTime)
+                    && !outreach.due(c.clinicId()).isEmpty()
+                    && deliveries.enqueueDigest(c.id(), local.toLocalDate(), now);
+        });
+    }
+
+    /**
+     * Owes each enabled summary channel its clinic's newest final month, once, when that month's
+     * figures are computed as final; then sends. How many summaries were owed.
+     */
+    @Scheduled(fixedDelayString = "${referral-monitor.app.notifications.dispatch-interval:1m}",
+            initialDelayString = "${referral-monitor.app.notifications.dispatch-interval:1m}")
+    public synchronized int queueSummaries() {
+        return owe("monthly summary", NotificationChannel::monthlySummary, (c, now) -> {
+            clinic(c);
+            YearMonth month = newestFinalMonth(c.clinicId());
+            return !deliveries.summaryOwed(c.id(), month.atDay(1)) && computedAsFinal(c.clinicId(), month)
+                    && deliveries.enqueueSummary(c.id(), month.atDay(1), now);
+        });
+    }
+
+    /**
+     * Asks each enabled channel that wants {@code what} whether it is owed one now (and records it if
+     * so); a channel that cannot be served keeps its error and the others are served. Sends what was
+     * owed; how many.
+     */
+    private int owe(String what, Predicate<NotificationChannel> wants,
+            BiPredicate<NotificationChannel, OffsetDateTime> owedNow) {
         OffsetDateTime now = now();
         int owed = 0;
         for (NotificationChannel c : channels.list(null)) {
-            if (!c.enabled() || !c.outreachDigest()) {
+            if (!c.enabled() || !wants.test(c)) {
                 continue;
             }
             try {
-                ZonedDateTime local = now.atZoneSameInstant(clinic(c).timeZone());
-                if (properties.digestDays().contains(local.getDayOfWeek()) && !local.toLocalTime().isBefore(digestTime)
-                        && !outreach.due(c.clinicId()).isEmpty()
-                        && deliveries.enqueueDigest(c.id(), local.toLocalDate(), now)) {
+                if (owedNow.test(c, now)) {
                     owed++;
                 }
             } catch (RuntimeException e) {
                 String why = reason(e);
-                log.error("Notification channel {}: no outreach digest: {}", c.id(), why);
+                log.error("Notification channel {}: no {}: {}", c.id(), what, why);
                 channels.recordError(c.id(), why, now);
             }
         }
@@ -132,6 +172,21 @@ public class NotificationDispatcher {
             dispatch();
         }
         return owed;
+    }
+
+    /** The clinic's newest month whose figures are no longer provisional. */
+    private YearMonth newestFinalMonth(String clinicId) {
+        YearMonth month = runner.lastCompleteMonth(clinicId);
+        while (runner.isProvisional(clinicId, month)) {
+            month = month.minusMonths(1);
+        }
+        return month;
+    }
+
+    /** Whether the month has figures, all computed after it turned final. */
+    private boolean computedAsFinal(String clinicId, YearMonth month) {
+        List<SourceSummary> sources = report.figures(clinicId, month);
+        return !sources.isEmpty() && sources.stream().noneMatch(SourceSummary::provisional);
     }
 
     /**
@@ -162,10 +217,13 @@ public class NotificationDispatcher {
     private int send(NotificationChannel channel, List<Deliveries.Owed> parts, OffsetDateTime now) {
         Clinic clinic = clinic(channel);
         List<Deliveries.Owed> digests = new ArrayList<>();
+        List<Deliveries.Owed> summaries = new ArrayList<>();
         Map<Long, Deliveries.Owed> newestPerAlert = new LinkedHashMap<>();
         List<Deliveries.Owed> superseded = new ArrayList<>();
         for (Deliveries.Owed part : parts) {
-            if (part.alertId() == null) {
+            if (part.summaryMonth() != null) {
+                summaries.add(part);
+            } else if (part.alertId() == null) {
                 digests.add(part);
             } else {
                 Deliveries.Owed older = newestPerAlert.put(part.alertId(), part);
@@ -189,6 +247,17 @@ public class NotificationDispatcher {
                 deliveries.skipped(List.of(newest), "nobody was due for outreach any more when it was sent");
             } else {
                 sent += deliver(channel, List.of(newest), Messages.digest(clinic, due, properties.publicUrl()), now);
+            }
+        }
+        for (Deliveries.Owed summary : summaries) {
+            // each month once, as its own message
+            YearMonth month = YearMonth.from(summary.summaryMonth());
+            List<SourceSummary> sources = report.figures(channel.clinicId(), month);
+            if (sources.isEmpty()) {
+                deliveries.skipped(List.of(summary), "the month's figures were gone when it was sent");
+            } else {
+                sent += deliver(channel, List.of(summary), Messages.summary(clinic, month, sources,
+                        alerts.find(channel.clinicId(), "OPEN", month, null).size(), properties.publicUrl()), now);
             }
         }
         List<Deliveries.Owed> open = new ArrayList<>();

@@ -41,7 +41,8 @@ class NotificationsController {
             @RequestParam(required = false) String kind, @RequestParam(required = false) String to,
             @RequestParam(required = false) String urlRef, @RequestParam(defaultValue = "false") boolean sourceAlerts,
             @RequestParam(defaultValue = "false") boolean feedAlerts,
-            @RequestParam(defaultValue = "false") boolean outreachDigest, RedirectAttributes redirect) {
+            @RequestParam(defaultValue = "false") boolean outreachDigest,
+            @RequestParam(defaultValue = "false") boolean monthlySummary, RedirectAttributes redirect) {
         Clinic clinic = RequestParams.clinic(directory, id);
         String channel = channelId == null ? "" : channelId.strip();
         try {
@@ -49,7 +50,7 @@ class NotificationsController {
                 throw new InvalidChannelException("a channel '" + channel + "' exists already; choose another id");
             }
             channels.save(new NotificationChannel(channel, clinic.id(), kind, addresses(to), urlRef, sourceAlerts,
-                    feedAlerts, outreachDigest, true, NotificationChannels.ORIGIN_API, null));
+                    feedAlerts, outreachDigest, monthlySummary, true, NotificationChannels.ORIGIN_API, null));
             redirect.addFlashAttribute("message", "Channel " + channel + " added. Send a test to check it.");
         } catch (InvalidChannelException e) {
             redirect.addFlashAttribute("error", "Channel not added: " + e.getMessage());

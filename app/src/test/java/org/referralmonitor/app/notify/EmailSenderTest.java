@@ -16,7 +16,7 @@ class EmailSenderTest {
                 new AppProperties(null, null, null, true, java.util.List.of(), null, new AppProperties.Notifications(null, 8, null, "07:00",
                         List.of(), "monitor@example.org", "", null, List.of())));
         NotificationChannel channel = new NotificationChannel("c", "clinic", "EMAIL", List.of("a@b.test"), null, true,
-                true, false, true, "API", null);
+                true, false, false, true, "API", null);
 
         assertThatThrownBy(() -> sender.send(channel, new Message("s", "t", java.util.Map.of())))
                 .isInstanceOf(SendFailedException.class)

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.metrics.alert.Alert;
 import org.referralmonitor.metrics.outreach.OutreachDue;
+import org.referralmonitor.metrics.report.SourceSummary;
 
 class MessagesTest {
 
@@ -76,12 +77,56 @@ class MessagesTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aMonthlySummaryGivesTheMonthsFiguresAndItsLargestShortfalls() {
+        List<SourceSummary> sources = List.of(
+                source("npi:1", "Elmwood Family Practice", 5, 2, 12.4, "SLOWDOWN", 875.0, 13.0),
+                source("npi:2", "Oak Park Internal Medicine", 9, 4, 10.0, "STEADY", null, 9.0),
+                source("npi:3", "Ashford Women's Health", 20, 9, 15.0, "STEADY", null, 14.0),
+                source("npi:4", "Silver Lake Pediatrics", 3, 1, null, "NEW", null, null),
+                source(SourceSummary.UNATTRIBUTED, null, 1, 0, null, "NEW", null, null));
+
+        Message m = Messages.summary(CLINIC, OCTOBER, sources, 2, "https://monitor.example.org");
+
+        assertThat(m.subject()).isEqualTo("[referral-monitor] Lakeside Orthopedics: October 2026 in figures");
+        assertThat(m.text()).isEqualTo("""
+                October 2026 at Lakeside Orthopedics (final figures):
+
+                - 38 referrals from 4 practices, about 41 expected (-8%); about 40 against the fixed baseline (-5%)
+                - 42% converted to a visit (16 of 38)
+                - 1 practice slowing down, revenue at risk about $875
+                - 2 new practices (too little history to compare)
+                - 2 open alerts for the month
+
+                Largest shortfalls against expected:
+                - Elmwood Family Practice: 5 vs about 12 expected (-60%), slowing down
+                  https://monitor.example.org/clinics/lakeside-ortho/source?org=npi%3A1&month=2026-10
+                - Oak Park Internal Medicine: 9 vs about 10 expected (-10%)
+                  https://monitor.example.org/clinics/lakeside-ortho/source?org=npi%3A2&month=2026-10
+
+                Every practice's figures are on the clinic's page: \
+                https://monitor.example.org/clinics/lakeside-ortho?month=2026-10""");
+        assertThat(m.payload()).containsEntry("kind", "monthly-summary").containsEntry("month", "2026-10");
+        assertThat((Map<String, Object>) m.payload().get("figures")).containsEntry("referrals", 38).containsEntry("converted", 16)
+                .containsEntry("expected", 41.4).containsEntry("slowingDown", 1L).containsEntry("newPractices", 2L)
+                .containsEntry("revenueAtRisk", 875.0).containsEntry("openAlerts", 2);
+        assertThat((List<?>) m.payload().get("shortfalls")).hasSize(2);
+    }
+
+    @Test
     void theTestMessageSaysWhatTheChannelWillReceive() {
         NotificationChannel channel = new NotificationChannel("ops", CLINIC.id(), "WEBHOOK", List.of(), "env:HOOK",
-                false, true, true, true, "API", null);
+                false, true, true, true, true, "API", null);
 
         assertThat(Messages.test(CLINIC, channel).text()).isEqualTo("This is a test from referral-monitor. Channel "
-                + "'ops' of Lakeside Orthopedics will receive: feed alerts, outreach due.");
+                + "'ops' of Lakeside Orthopedics will receive: feed alerts, outreach due, monthly summary.");
+    }
+
+    private static SourceSummary source(String org, String name, int referrals, int converted, Double expected,
+            String status, Double revenue, Double fixed) {
+        return new SourceSummary(org, name, null, referrals, converted, null, expected, 12, status, null, 1, List.of(),
+                false, referrals, null, null, new SourceSummary.NotConverted(0, Map.of(), 0, 0, 0), 0, null, expected,
+                1.0, null, fixed, List.of(), revenue);
     }
 
     private static Alert alert(long id, String kind, String org, String name, String explanation, Double revenue) {

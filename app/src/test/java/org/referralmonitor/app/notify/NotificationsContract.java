@@ -327,6 +327,53 @@ abstract class NotificationsContract {
         assertThat(onlyEmail().getMessageID()).isEqualTo(sent.getMessageID());
     }
 
+    /**
+     * On 2026-11-23 (the fixed clock) September is the newest final month: October ended 23 days
+     * before, under provisional-days (45).
+     */
+    @Test
+    void aMonthsSummaryGoesOutOnceWhenItsFiguresAreFinal() throws Exception {
+        YearMonth september = OCTOBER.minusMonths(1);
+        String slowing = org();
+        String steady = org();
+        Http.Reply put = http.call("PUT", "/api/v1/notification-channels/lakeside-summary", """
+                {"clinic": "lakeside-ortho", "kind": "email", "to": ["managers@lakeside.test"], "sourceAlerts": false,
+                 "feedAlerts": false, "monthlySummary": true}""", "admin", ADMIN_PW);
+        assertThat(put.status()).as(put.body()).isEqualTo(201);
+        assertThat(put.<Boolean>json("$.monthlySummary")).isTrue();
+        try {
+            assertThat(dispatcher.queueSummaries()).as("no figures for September yet").isZero();
+            for (Object[] row : List.<Object[]>of(new Object[] {slowing, 6, 3, 12.0, "SLOWDOWN"},
+                    new Object[] {steady, 9, 5, 8.0, "STEADY"})) {
+                jdbc.sql("""
+                        INSERT INTO source_month (clinic_id, month_start, org_key, practitioner_key, referrals, converted,
+                                                  history_months, baseline, status, computed_at, provisional)
+                        VALUES (:c, :m, :o, '*', :r, :conv, 12, :b, :s, :at, TRUE)
+                        """).param("c", CLINIC).param("m", september.atDay(1)).param("o", row[0]).param("r", row[1])
+                        .param("conv", row[2]).param("b", row[3]).param("s", row[4]).param("at", now()).update();
+            }
+            assertThat(dispatcher.queueSummaries()).as("figures computed while the month was provisional").isZero();
+
+            jdbc.sql("UPDATE source_month SET provisional = FALSE WHERE clinic_id = :c AND month_start = :m")
+                    .param("c", CLINIC).param("m", september.atDay(1)).update();
+            assertThat(dispatcher.queueSummaries()).isEqualTo(1);
+
+            MimeMessage summary = onlyEmail();
+            assertThat(summary.getAllRecipients()[0].toString()).isEqualTo("managers@lakeside.test");
+            assertThat(summary.getSubject()).isEqualTo("[referral-monitor] Lakeside Orthopedics: September 2026 in figures");
+            assertThat(text(summary)).contains("- 15 referrals from 2 practices, about 20 expected (-25%)\n",
+                    "- 53% converted to a visit (8 of 15)\n", "- 1 practice slowing down\n",
+                    "- " + slowing + ": 6 vs about 12 expected (-50%), slowing down\n").doesNotContain(steady + ":");
+            assertThat(dispatcher.queueSummaries()).as("once a month").isZero();
+            assertThat(dispatcher.dispatch()).isZero();
+            assertThat(emails()).hasSize(1);
+        } finally {
+            channels.delete("lakeside-summary");
+            jdbc.sql("DELETE FROM source_month WHERE clinic_id = :c AND month_start = :m").param("c", CLINIC)
+                    .param("m", september.atDay(1)).update();
+        }
+    }
+
     @Test
     void theOutreachDigestListsThePracticesDueOnceADay() throws Exception {
         String org = org();

@@ -58,7 +58,7 @@ class WebhookSenderTest {
                             + "RM_TEST_, files under " + tmp + " (referral-monitor.ingest.entered-secrets; or define it "
                             + "in the configuration files)");
             NotificationChannel configured = new NotificationChannel("hook", "clinic", "WEBHOOK", List.of(), ref, true,
-                    true, false, true, "CONFIG", null);
+                    true, false, false, true, "CONFIG", null);
             // read (whoever writes the configuration runs the monitor): whatever is there is not a URL
             assertThatThrownBy(() -> sender.send(configured, message())).as("configured: " + ref)
                     .isInstanceOf(SendFailedException.class).hasMessageNotContaining("not among");
@@ -78,7 +78,7 @@ class WebhookSenderTest {
     }
 
     private static NotificationChannel channel(String urlRef) {
-        return new NotificationChannel("hook", "clinic", "WEBHOOK", List.of(), urlRef, true, true, false, true, "API",
+        return new NotificationChannel("hook", "clinic", "WEBHOOK", List.of(), urlRef, true, true, false, false, true, "API",
                 null);
     }
 
