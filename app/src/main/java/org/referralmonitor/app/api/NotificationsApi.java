@@ -21,7 +21,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Where alerts and outreach reminders go: e-mail addresses or a webhook per clinic. Everyone signed in
+ * Where alerts, outreach reminders and monthly summaries go: e-mail addresses or a webhook per clinic. Everyone signed in
  * reads; administrators keep channels, send a test and retry what failed. Channels of
  * {@code config/application.yml} are read-only here.
  */

@@ -117,9 +117,15 @@ final class Messages {
         double fixed = 0;
         boolean anyFixed = false;
         double atRisk = 0;
+        int waiting = 0;
+        int unattributed = 0;
         for (SourceSummary s : sources) {
             referrals += s.referrals();
             converted += s.converted();
+            waiting += s.notConverted() == null ? 0 : s.notConverted().waiting();
+            if (SourceSummary.UNATTRIBUTED.equals(s.orgKey())) {
+                unattributed += s.referrals();
+            }
             expected += s.baseline() == null ? s.referrals() : s.baseline();
             // a source without a baseline counts as expected, as on the clinic page
             fixed += s.fixedBaseline() == null ? s.referrals() : s.fixedBaseline();
@@ -128,11 +134,12 @@ final class Messages {
                 atRisk += s.revenueAtRisk();
             }
         }
-        long practices = sources.stream().filter(s -> !SourceSummary.UNATTRIBUTED.equals(s.orgKey())
-                && s.referrals() > 0).count();
-        long slowing = sources.stream().filter(s -> "SLOWDOWN".equals(s.status())).count();
-        long fresh = sources.stream().filter(s -> "NEW".equals(s.status())).count();
-        List<SourceSummary> shortfalls = sources.stream()
+        List<SourceSummary> practiceRows = sources.stream()
+                .filter(s -> !SourceSummary.UNATTRIBUTED.equals(s.orgKey())).toList();
+        long practices = practiceRows.stream().filter(s -> s.referrals() > 0).count();
+        long slowing = practiceRows.stream().filter(s -> "SLOWDOWN".equals(s.status())).count();
+        long fresh = practiceRows.stream().filter(s -> "NEW".equals(s.status())).count();
+        List<SourceSummary> shortfalls = practiceRows.stream()
                 .filter(s -> s.baseline() != null && s.baseline() - s.referrals() >= 1)
                 .sorted(java.util.Comparator.comparingDouble((SourceSummary s) -> s.referrals() - s.baseline()))
                 .limit(SHORTFALLS_MAX).toList();
@@ -140,7 +147,9 @@ final class Messages {
         String subject = "[referral-monitor] " + clinic.name() + ": " + monthName + " in figures";
         StringBuilder text = new StringBuilder(monthName).append(" at ").append(clinic.name())
                 .append(" (final figures):\n\n- ").append(count(referrals, "referral")).append(" from ")
-                .append(count((int) practices, "practice")).append(", about ").append(Math.round(expected))
+                .append(count((int) practices, "practice"))
+                .append(unattributed == 0 ? "" : " (and " + unattributed + " credited to no practice)")
+                .append(", about ").append(Math.round(expected))
                 .append(" expected (").append(change(referrals, expected)).append(')');
         if (anyFixed) {
             text.append("; about ").append(Math.round(fixed)).append(" against the fixed baseline (")
@@ -148,10 +157,11 @@ final class Messages {
         }
         text.append("\n- ").append(referrals == 0 ? "no referral to convert"
                 : Math.round(100.0 * converted / referrals) + "% converted to a visit (" + converted + " of "
-                        + referrals + ")");
+                        + referrals + (waiting == 0 ? "" : "; " + waiting + " still within the conversion window")
+                        + ")");
         text.append("\n- ").append(count((int) slowing, "practice")).append(" slowing down");
         if (atRisk > 0) {
-            text.append(", revenue at risk about ").append(money(atRisk));
+            text.append("\n- revenue at risk about ").append(money(atRisk)).append(" across the flagged practices");
         }
         text.append("\n- ").append(count((int) fresh, "new practice")).append(" (too little history to compare)")
                 .append("\n- ").append(count(openAlerts, "open alert")).append(" for the month\n");
@@ -185,10 +195,12 @@ final class Messages {
         figures.put("expected", Math.round(expected * 10) / 10.0);
         figures.put("fixedBaselineExpected", anyFixed ? Math.round(fixed * 10) / 10.0 : null);
         figures.put("converted", converted);
+        figures.put("waiting", waiting);
+        figures.put("unattributed", unattributed);
         figures.put("practices", practices);
         figures.put("slowingDown", slowing);
         figures.put("newPractices", fresh);
-        figures.put("revenueAtRisk", Math.round(atRisk * 100) / 100.0);
+        figures.put("revenueAtRisk", atRisk > 0 ? Math.round(atRisk * 100) / 100.0 : null);
         figures.put("openAlerts", openAlerts);
         payload.put("month", month.toString());
         payload.put("figures", figures);

@@ -43,8 +43,10 @@ import org.springframework.stereotype.Service;
  * it. One channel failing, for whatever reason, never keeps the others from being served. From
  * {@code digest-time} on {@code digest-days} (each clinic's own time) it owes each digest channel the
  * day's list of practices due for outreach, once, when any is due. Each summary channel is owed its
- * clinic's newest final month once, when that month's figures have been computed as final (a new
- * channel gets the newest final month at once, then each month as it turns final).
+ * clinic's newest final month once, when that month's figures have been computed as final and no
+ * run of the clinic is under way (a new channel gets the newest final month at once; a month that
+ * was never the newest final one with its figures ready, as when the monitor was down for longer
+ * than a month, is not sent).
  */
 @Service
 public class NotificationDispatcher {
@@ -139,8 +141,8 @@ public class NotificationDispatcher {
     public synchronized int queueSummaries() {
         return owe("monthly summary", NotificationChannel::monthlySummary, (c, now) -> {
             clinic(c);
-            YearMonth month = newestFinalMonth(c.clinicId());
-            return !deliveries.summaryOwed(c.id(), month.atDay(1)) && computedAsFinal(c.clinicId(), month)
+            YearMonth month = runner.newestFinalMonth(c.clinicId());
+            return !deliveries.summaryOwed(c.id(), month.atDay(1)) && runner.finalFiguresReady(c.clinicId(), month)
                     && deliveries.enqueueSummary(c.id(), month.atDay(1), now);
         });
     }
@@ -172,21 +174,6 @@ public class NotificationDispatcher {
             dispatch();
         }
         return owed;
-    }
-
-    /** The clinic's newest month whose figures are no longer provisional. */
-    private YearMonth newestFinalMonth(String clinicId) {
-        YearMonth month = runner.lastCompleteMonth(clinicId);
-        while (runner.isProvisional(clinicId, month)) {
-            month = month.minusMonths(1);
-        }
-        return month;
-    }
-
-    /** Whether the month has figures, all computed after it turned final. */
-    private boolean computedAsFinal(String clinicId, YearMonth month) {
-        List<SourceSummary> sources = report.figures(clinicId, month);
-        return !sources.isEmpty() && sources.stream().noneMatch(SourceSummary::provisional);
     }
 
     /**
@@ -253,7 +240,9 @@ public class NotificationDispatcher {
             // each month once, as its own message
             YearMonth month = YearMonth.from(summary.summaryMonth());
             List<SourceSummary> sources = report.figures(channel.clinicId(), month);
-            if (sources.isEmpty()) {
+            if (!channel.monthlySummary()) {
+                deliveries.skipped(List.of(summary), "the channel no longer takes monthly summaries");
+            } else if (sources.isEmpty()) {
                 deliveries.skipped(List.of(summary), "the month's figures were gone when it was sent");
             } else {
                 sent += deliver(channel, List.of(summary), Messages.summary(clinic, month, sources,

@@ -84,7 +84,8 @@ class MessagesTest {
                 source("npi:2", "Oak Park Internal Medicine", 9, 4, 10.0, "STEADY", null, 9.0),
                 source("npi:3", "Ashford Women's Health", 20, 9, 15.0, "STEADY", null, 14.0),
                 source("npi:4", "Silver Lake Pediatrics", 3, 1, null, "NEW", null, null),
-                source(SourceSummary.UNATTRIBUTED, null, 1, 0, null, "NEW", null, null));
+                source(SourceSummary.UNATTRIBUTED, null, 1, 0, null, "NEW", null, null),
+                source("npi:5", "Cedar Hill Clinic", 0, 0, 4.0, "SLOWDOWN", 180.0, 4.0));
 
         Message m = Messages.summary(CLINIC, OCTOBER, sources, 2, "https://monitor.example.org");
 
@@ -92,15 +93,19 @@ class MessagesTest {
         assertThat(m.text()).isEqualTo("""
                 October 2026 at Lakeside Orthopedics (final figures):
 
-                - 38 referrals from 4 practices, about 41 expected (-8%); about 40 against the fixed baseline (-5%)
-                - 42% converted to a visit (16 of 38)
-                - 1 practice slowing down, revenue at risk about $875
-                - 2 new practices (too little history to compare)
+                - 38 referrals from 4 practices (and 1 credited to no practice), about 45 expected (-16%); \
+                about 44 against the fixed baseline (-14%)
+                - 42% converted to a visit (16 of 38; 6 still within the conversion window)
+                - 2 practices slowing down
+                - revenue at risk about $1,055 across the flagged practices
+                - 1 new practice (too little history to compare)
                 - 2 open alerts for the month
 
                 Largest shortfalls against expected:
                 - Elmwood Family Practice: 5 vs about 12 expected (-60%), slowing down
                   https://monitor.example.org/clinics/lakeside-ortho/source?org=npi%3A1&month=2026-10
+                - Cedar Hill Clinic: 0 vs about 4 expected (-100%), slowing down
+                  https://monitor.example.org/clinics/lakeside-ortho/source?org=npi%3A5&month=2026-10
                 - Oak Park Internal Medicine: 9 vs about 10 expected (-10%)
                   https://monitor.example.org/clinics/lakeside-ortho/source?org=npi%3A2&month=2026-10
 
@@ -108,9 +113,10 @@ class MessagesTest {
                 https://monitor.example.org/clinics/lakeside-ortho?month=2026-10""");
         assertThat(m.payload()).containsEntry("kind", "monthly-summary").containsEntry("month", "2026-10");
         assertThat((Map<String, Object>) m.payload().get("figures")).containsEntry("referrals", 38).containsEntry("converted", 16)
-                .containsEntry("expected", 41.4).containsEntry("slowingDown", 1L).containsEntry("newPractices", 2L)
-                .containsEntry("revenueAtRisk", 875.0).containsEntry("openAlerts", 2);
-        assertThat((List<?>) m.payload().get("shortfalls")).hasSize(2);
+                .containsEntry("expected", 45.4).containsEntry("slowingDown", 2L).containsEntry("newPractices", 1L)
+                .containsEntry("revenueAtRisk", 1055.0).containsEntry("openAlerts", 2).containsEntry("waiting", 6)
+                .containsEntry("unattributed", 1);
+        assertThat((List<?>) m.payload().get("shortfalls")).hasSize(3);
     }
 
     @Test
@@ -125,7 +131,8 @@ class MessagesTest {
     private static SourceSummary source(String org, String name, int referrals, int converted, Double expected,
             String status, Double revenue, Double fixed) {
         return new SourceSummary(org, name, null, referrals, converted, null, expected, 12, status, null, 1, List.of(),
-                false, referrals, null, null, new SourceSummary.NotConverted(0, Map.of(), 0, 0, 0), 0, null, expected,
+                false, referrals, null, null, new SourceSummary.NotConverted(0, Map.of(), 0, referrals / 5, 0), 0, null,
+                expected,
                 1.0, null, fixed, List.of(), revenue);
     }
 

@@ -356,6 +356,10 @@ abstract class NotificationsContract {
 
             jdbc.sql("UPDATE source_month SET provisional = FALSE WHERE clinic_id = :c AND month_start = :m")
                     .param("c", CLINIC).param("m", september.atDay(1)).update();
+            jdbc.sql("UPDATE source_month SET status = NULL WHERE org_key = :o").param("o", slowing).update();
+            assertThat(dispatcher.queueSummaries()).as("a run wrote the final rows and has not judged them all yet")
+                    .isZero();
+            jdbc.sql("UPDATE source_month SET status = 'SLOWDOWN' WHERE org_key = :o").param("o", slowing).update();
             assertThat(dispatcher.queueSummaries()).isEqualTo(1);
 
             MimeMessage summary = onlyEmail();
@@ -367,6 +371,8 @@ abstract class NotificationsContract {
             assertThat(dispatcher.queueSummaries()).as("once a month").isZero();
             assertThat(dispatcher.dispatch()).isZero();
             assertThat(emails()).hasSize(1);
+            assertThat(WEBHOOK.findAll(postRequestedFor(urlEqualTo("/hooks/T0KEN-secret"))))
+                    .as("the configured channels do not take summaries").isEmpty();
         } finally {
             channels.delete("lakeside-summary");
             jdbc.sql("DELETE FROM source_month WHERE clinic_id = :c AND month_start = :m").param("c", CLINIC)

@@ -324,6 +324,29 @@ public class MonthlyMetricsRunner {
         return currentMonth(clinicId).minusMonths(1);
     }
 
+    /** The clinic's newest month whose figures are no longer provisional. */
+    public YearMonth newestFinalMonth(String clinicId) {
+        return MonthContext.newestFinalMonth(contexts.today(clinicId), properties.provisionalDays());
+    }
+
+    /**
+     * Whether the month's figures are final and whole: it has practice rows, all computed after the
+     * month turned final and all judged (a run writes a month's rows first and judges them after, in
+     * chunks), and no run of the clinic is running or waiting, which could be rewriting them.
+     */
+    public boolean finalFiguresReady(String clinicId, YearMonth month) {
+        ReentrantLock lock = running.get(clinicId);
+        if ((lock != null && lock.isLocked()) || !queued(clinicId).isEmpty()) {
+            return false;
+        }
+        return jdbc.sql("""
+                SELECT COUNT(*) FROM source_month WHERE clinic_id = :clinic AND month_start = :month
+                  AND practitioner_key = '*'
+                HAVING COUNT(*) > 0 AND COUNT(CASE WHEN provisional OR status IS NULL THEN 1 END) = 0
+                """).param("clinic", clinicId).param("month", month.atDay(1)).query(Integer.class).optional()
+                .isPresent();
+    }
+
     /** Whether the month's figures are still provisional (shown, recomputed every run, not alerted by default). */
     public boolean isProvisional(String clinicId, YearMonth month) {
         return MonthContext.isProvisional(month, contexts.today(clinicId), properties.provisionalDays());
