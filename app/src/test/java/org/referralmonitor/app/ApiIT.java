@@ -201,8 +201,17 @@ class ApiIT {
                 .as("any case, from the day on").containsExactly("POST", "SIGN_IN_FAILED");
         assertThat(http.get("/api/v1/audit?user=" + JORDAN + "&since=2026-11-24", ADMIN, ADMIN_PW).list("$[*].action"))
                 .isEmpty();
-        assertThat(http.get("/api/v1/audit?user=" + PAT, ADMIN, ADMIN_PW).list("$[*].action"))
-                .as("refused requests (403) and reads are not changes").isEmpty();
+        Http.Reply pat = http.get("/api/v1/audit?user=" + PAT, ADMIN, ADMIN_PW);
+        assertThat(pat.list("$[*].action")).as("reads are not recorded; the acknowledgement refused to a manager is")
+                .containsExactly("DENIED");
+        assertThat(pat.<String>json("$[0].path")).isEqualTo(paths.get(0));
+        assertThat(pat.<String>json("$[0].parameters")).isEqualTo("method=POST");
+        assertThat(pat.<Integer>json("$[0].status")).isEqualTo(403);
+        assertThat(http.get("/api/v1/audit?user=" + COORDINATOR, ADMIN, ADMIN_PW).list("$[*].path"))
+                .as("the coordinator's look at the audit trail, refused").contains("/api/v1/audit");
+        assertThat(http.post(ENDPOINT + "/sync", null, null).status()).isEqualTo(401);
+        assertThat(http.get("/api/v1/audit?user=anonymousUser", ADMIN, ADMIN_PW).list("$[*].action"))
+                .as("requests refused to someone not signed in say nothing about anyone").isEmpty();
         assertThat(http.get("/api/v1/audit?limit=0", ADMIN, ADMIN_PW).<String>json("$.detail"))
                 .isEqualTo("limit must be between 1 and 1000; got 0");
         assertThat(http.get("/api/v1/audit?since=2026-13-01", ADMIN, ADMIN_PW).status()).isEqualTo(400);

@@ -1,20 +1,25 @@
 package org.referralmonitor.app.audit;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.security.authentication.event.AbstractAuthenticationFailureEvent;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
+import org.springframework.security.authorization.event.AuthorizationDeniedEvent;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Component;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
- * Records sign-ins to the dashboard and every failed sign-in (dashboard or API) in the audit trail.
- * Successful API calls, each signed in anew over HTTP Basic, are not sign-ins here: their changes are
- * recorded by {@link AuditFilter}.
+ * Records sign-ins to the dashboard, every failed sign-in (dashboard or API) and every request a
+ * signed-in user was refused for their role (DENIED, with the method) in the audit trail. Successful
+ * API calls, each signed in anew over HTTP Basic, are not sign-ins here: their changes are recorded
+ * by {@link AuditFilter}. Requests refused to someone not signed in (sent to the sign-in page, or 401)
+ * are not recorded: they say nothing about anyone.
  */
 @Component
 class SignInAudit {
@@ -37,13 +42,31 @@ class SignInAudit {
         record(event.getAuthentication(), "SIGN_IN_FAILED");
     }
 
+    @EventListener
+    void denied(AuthorizationDeniedEvent<?> event) {
+        Authentication who = event.getAuthentication().get();
+        if (who == null || who instanceof AnonymousAuthenticationToken || !who.isAuthenticated()) {
+            return;
+        }
+        HttpServletRequest request = event.getObject() instanceof HttpServletRequest r ? r : currentRequest();
+        record(who, "DENIED", request, request == null ? null : "method=" + request.getMethod(),
+                HttpServletResponse.SC_FORBIDDEN);
+    }
+
     private void record(Authentication authentication, String action) {
-        HttpServletRequest request = RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes a
-                ? a.getRequest() : null;
+        record(authentication, action, currentRequest(), null, null);
+    }
+
+    private static HttpServletRequest currentRequest() {
+        return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes a ? a.getRequest() : null;
+    }
+
+    private void record(Authentication authentication, String action, HttpServletRequest request, String parameters,
+            Integer status) {
         try {
             audit.record(authentication.getName(), action,
                     request == null ? null : request.getRequestURI().substring(request.getContextPath().length()),
-                    null, null, request == null ? null : request.getRemoteAddr());
+                    parameters, status, request == null ? null : request.getRemoteAddr());
         } catch (RuntimeException e) {
             log.error("Could not record {} of {} in the audit trail: {}", action,
                     AuditLog.printable(authentication.getName()), e.getMessage());

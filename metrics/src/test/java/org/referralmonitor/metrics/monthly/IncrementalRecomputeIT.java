@@ -97,6 +97,32 @@ class IncrementalRecomputeIT {
                 + "flagged as slowdown");
     }
 
+    /** With provisional-days 0, October is final on 2026-11-23 (the fixed clock). */
+    @Test
+    void aMonthsFiguresAreReadyWhenFinalJudgedAndNoRunOfTheClinicWaits() {
+        assertThat(runner.newestFinalMonth("late")).isEqualTo(OCTOBER);
+        assertThat(runner.finalFiguresReady("late", OCTOBER)).isTrue();
+        assertThat(runner.finalFiguresReady("late", OCTOBER.plusMonths(2))).as("no figures").isFalse();
+        assertThat(runner.finalFiguresReady("late", OCTOBER.plusMonths(1))).as("in progress: provisional").isFalse();
+        jdbc.sql("""
+                INSERT INTO metrics_run_request (clinic_id, from_month, to_month, recompute, trigger_text, requested_at)
+                VALUES ('late', :m, :m, FALSE, 'a run waiting', :at)
+                """).param("m", OCTOBER.atDay(1)).param("at", java.time.OffsetDateTime.now()).update();
+        try {
+            assertThat(runner.finalFiguresReady("late", OCTOBER)).as("a run waiting may rewrite them").isFalse();
+        } finally {
+            jdbc.sql("DELETE FROM metrics_run_request WHERE trigger_text = 'a run waiting'").update();
+        }
+        jdbc.sql("UPDATE source_month SET status = NULL WHERE clinic_id = 'late' AND month_start = :m AND org_key = :o "
+                + "AND practitioner_key = '*'").param("m", OCTOBER.atDay(1)).param("o", LAKESIDE).update();
+        try {
+            assertThat(runner.finalFiguresReady("late", OCTOBER)).as("written, not judged yet").isFalse();
+        } finally {
+            assertThat(runner.run("late", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        }
+        assertThat(runner.finalFiguresReady("late", OCTOBER)).isTrue();
+    }
+
     @Test
     void aVisitThatArrivesLaterRecomputesItsReferralsMonth() {
         String referral = jdbc.sql("""
