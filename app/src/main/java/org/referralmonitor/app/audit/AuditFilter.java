@@ -79,7 +79,8 @@ class AuditFilter extends OncePerRequestFilter {
         }
     }
 
-    private static String path(HttpServletRequest request) {
+    /** The request's path within the application, as the trail keeps it. */
+    static String path(HttpServletRequest request) {
         return request.getRequestURI().substring(request.getContextPath().length());
     }
 

@@ -65,7 +65,7 @@ class SignInAudit {
             Integer status) {
         try {
             audit.record(authentication.getName(), action,
-                    request == null ? null : request.getRequestURI().substring(request.getContextPath().length()),
+                    request == null ? null : AuditFilter.path(request),
                     parameters, status, request == null ? null : request.getRemoteAddr());
         } catch (RuntimeException e) {
             log.error("Could not record {} of {} in the audit trail: {}", action,

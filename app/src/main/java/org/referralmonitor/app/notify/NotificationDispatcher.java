@@ -140,7 +140,7 @@ public class NotificationDispatcher {
             initialDelayString = "${referral-monitor.app.notifications.dispatch-interval:1m}")
     public synchronized int queueSummaries() {
         return owe("monthly summary", NotificationChannel::monthlySummary, (c, now) -> {
-            clinic(c);
+            clinic(c); // a channel whose clinic is gone keeps that as its error
             YearMonth month = runner.newestFinalMonth(c.clinicId());
             return !deliveries.summaryOwed(c.id(), month.atDay(1)) && runner.finalFiguresReady(c.clinicId(), month)
                     && deliveries.enqueueSummary(c.id(), month.atDay(1), now);
