@@ -27,6 +27,7 @@ import org.springframework.validation.annotation.Validated;
  *     no administrator (no admin password, no named user with the admin role); never applies to real EMR data
  * @param users named users, each with roles and where their password is
  * @param auditRetention how long audit events are kept
+ * @param signInLockout when a name is refused after failed sign-ins
  * @param notifications where alerts and outreach reminders are sent
  */
 @ConfigurationProperties("referral-monitor.app")
@@ -38,6 +39,7 @@ public record AppProperties(
         @DefaultValue("true") boolean demoLogin,
         @DefaultValue List<@Valid User> users,
         @NotNull @DefaultValue("2190d") Duration auditRetention,
+        @Valid @NotNull @DefaultValue SignInLockout signInLockout,
         @Valid @NotNull @DefaultValue Notifications notifications) {
 
     /** Whether someone can sign in as an administrator: the admin password is set, or a named user is an admin. */
@@ -65,6 +67,20 @@ public record AppProperties(
             @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9._@-]{0,99}") String name,
             @NotEmpty List<@Pattern(regexp = "admin|coordinator|manager") String> roles,
             @NotBlank String passwordRef) {
+    }
+
+    /**
+     * Guessing passwords: after max-failures failed sign-ins with a name (in any case, on the dashboard
+     * or over the API, known user or not) within the window and since its last sign-in, every sign-in
+     * with that name is refused, the right password too, until the oldest of those failures is a
+     * window old. Refused attempts are recorded (SIGN_IN_LOCKED) and do not prolong the lock.
+     *
+     * @param maxFailures failed sign-ins that lock a name
+     * @param window how far back failures count, and so how long a lock lasts at most
+     */
+    public record SignInLockout(
+            @Min(1) @Max(100) @DefaultValue("5") int maxFailures,
+            @NotNull @DefaultValue("15m") Duration window) {
     }
 
     /**

@@ -88,6 +88,9 @@ class ApiIT {
     @org.springframework.beans.factory.annotation.Autowired
     org.referralmonitor.app.audit.AuditLog audit;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    java.time.Clock clock;
+
     @BeforeEach
     void client() {
         http = new Http(port);
@@ -216,12 +219,112 @@ class ApiIT {
                 .isEqualTo("limit must be between 1 and 1000; got 0");
         assertThat(http.get("/api/v1/audit?since=2026-13-01", ADMIN, ADMIN_PW).status()).isEqualTo(400);
 
-        jdbc.sql("INSERT INTO audit_event (at, username, action, path, status) VALUES (:at, :user, 'POST', '/x', 200)")
+        jdbc.sql("""
+                INSERT INTO audit_event (at, username, name_key, action, path, status)
+                VALUES (:at, :user, :user, 'POST', '/x', 200)
+                """)
                 .param("at", java.time.OffsetDateTime.parse("2020-11-22T12:00:00Z")).param("user", JORDAN).update();
         assertThat(http.get("/api/v1/audit?user=" + JORDAN, ADMIN, ADMIN_PW).list("$[*].action")).hasSize(3);
         assertThat(audit.purge(java.time.Duration.ofDays(2190))).as("only the event older than 6 years").isEqualTo(1);
         assertThat(http.get("/api/v1/audit?user=" + JORDAN, ADMIN, ADMIN_PW).list("$[*].action"))
                 .containsExactly("POST", "SIGN_IN_FAILED");
+    }
+
+    /** After the audit trail's test (order 7), which reads pat.okafor's events as they were. */
+    @Test
+    @Order(8)
+    void fiveFailedSignInsLockTheNameEvenAgainstTheRightPasswordUntilTheyAreFifteenMinutesOld() {
+        String alerts = "/api/v1/alerts?clinic=lakeside-ortho";
+        assertThat(http.get(alerts, PAT, PAT_PW).status()).as("not locked yet").isEqualTo(200);
+        for (int i = 1; i <= 4; i++) {
+            assertThat(http.get(alerts, PAT, "guess-number-" + i).status()).isEqualTo(401);
+        }
+        assertThat(http.get(alerts, PAT, PAT_PW).status()).as("four failures lock nothing").isEqualTo(200);
+        assertThat(http.get(alerts, "Pat.Okafor", "guess-number-5").status()).as("a fifth, in another case")
+                .isEqualTo(401);
+
+        Http.Reply locked = http.get(alerts, PAT, PAT_PW);
+        assertThat(locked.status()).as("the right password, refused").isEqualTo(401);
+        assertThat(Long.parseLong(locked.headers().getFirst("Retry-After"))).isBetween(840L, 900L);
+        assertThat(locked.headers().getFirst("WWW-Authenticate"))
+                .isEqualTo("Basic realm=\"referral-monitor\", charset=\"UTF-8\"");
+        assertThat(locked.<String>json("$.detail")).startsWith("Too many failed sign-ins with this name (5 within the "
+                + "lockout window); it is locked until 2026-11-23T12:");
+        assertThat(http.get(alerts, "PAT.OKAFOR", PAT_PW).status()).isEqualTo(401);
+        assertThat(http.get(alerts, COORDINATOR, COORDINATOR_PW).status()).as("other names are not locked")
+                .isEqualTo(200);
+        Http.Reply wrong = http.get(alerts, COORDINATOR, "not-the-password");
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(wrong.headers().getFirst("Retry-After")).as("only a locked name is told to wait").isNull();
+        assertThat(wrong.headers().getFirst("WWW-Authenticate"))
+                .isEqualTo("Basic realm=\"referral-monitor\", charset=\"UTF-8\"");
+        assertThat(http.get("/api/v1/audit?user=" + PAT + "&limit=7", ADMIN, ADMIN_PW).list("$[*].action"))
+                .as("the lock's first refusal only, which does not prolong it").containsExactly("SIGN_IN_LOCKED",
+                        "SIGN_IN_FAILED", "SIGN_IN_FAILED", "SIGN_IN_FAILED", "SIGN_IN_FAILED", "SIGN_IN_FAILED",
+                        "DENIED");
+        assertThat(http.get("/api/v1/audit/locks", ADMIN, ADMIN_PW).list("$[*].key")).containsExactly(PAT);
+
+        jdbc.sql("UPDATE audit_event SET at = at - INTERVAL '11' MINUTE WHERE LOWER(username) = :user")
+                .param("user", PAT).update();
+        assertThat(http.get(alerts, PAT, PAT_PW).status()).as("11 minutes later: still locked").isEqualTo(401);
+        jdbc.sql("UPDATE audit_event SET at = at - INTERVAL '5' MINUTE WHERE LOWER(username) = :user")
+                .param("user", PAT).update();
+        assertThat(http.get(alerts, PAT, PAT_PW).status()).as("16 minutes later").isEqualTo(200);
+
+        for (int i = 1; i <= 4; i++) {
+            assertThat(http.get(alerts, PAT, "guess-number-" + i).status()).isEqualTo(401);
+        }
+        jdbc.sql("INSERT INTO audit_event (at, username, name_key, action, path) VALUES (:at, :user, :user, 'SIGN_IN', '/login')")
+                .param("at", java.time.OffsetDateTime.now(clock))
+                .param("user", PAT).update();
+        assertThat(http.get(alerts, PAT, "guess-number-5").status()).isEqualTo(401);
+        assertThat(http.get(alerts, PAT, PAT_PW).status()).as("failures before a sign-in do not count").isEqualTo(200);
+
+        for (int i = 6; i <= 9; i++) {
+            assertThat(http.get(alerts, PAT, "guess-number-" + i).status()).isEqualTo(401);
+        }
+        assertThat(http.get(alerts, PAT, PAT_PW).status()).as("locked again").isEqualTo(401);
+        assertThat(http.delete("/api/v1/audit/locks/Pat.Okafor", COORDINATOR, COORDINATOR_PW).status())
+                .as("administrators only").isEqualTo(403);
+        assertThat(http.delete("/api/v1/audit/locks/Pat.Okafor", ADMIN, ADMIN_PW).status()).isEqualTo(204);
+        assertThat(http.get(alerts, PAT, PAT_PW).status()).as("unlocked").isEqualTo(200);
+        assertThat(http.get("/api/v1/audit/locks", ADMIN, ADMIN_PW).list("$[*].key")).isEmpty();
+        Http.Reply notLocked = http.delete("/api/v1/audit/locks/" + PAT, ADMIN, ADMIN_PW);
+        assertThat(notLocked.status()).isEqualTo(404);
+        assertThat(notLocked.<String>json("$.detail")).isEqualTo("the name 'pat.okafor' is not locked");
+        Http.Reply unlocked = http.get("/api/v1/audit?user=" + PAT + "&limit=2", ADMIN, ADMIN_PW);
+        assertThat(unlocked.list("$[*].action")).containsExactly("UNLOCKED", "SIGN_IN_LOCKED");
+        assertThat(unlocked.<String>json("$[0].parameters")).isEqualTo("by=admin");
+        assertThat(unlocked.<String>json("$[0].username")).isEqualTo("Pat.Okafor");
+    }
+
+    /**
+     * Guesses sent all at once wait for each other's outcome instead of all passing the count before
+     * any failure is recorded: no more than about twice the five failures.
+     */
+    @Test
+    @Order(9)
+    void guessesSentAllAtOnceGetAboutFiveTries() throws Exception {
+        String guesser = "parallel.guesser";
+        // the JDK's client: Http's pools five connections a host, which would send the guesses five at a time
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<Void>>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String credentials = java.util.Base64.getEncoder().encodeToString((guesser + ":guess-number-" + i).getBytes());
+            replies.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://localhost:" + port + "/api/v1/endpoints"))
+                    .header("Authorization", "Basic " + credentials).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()));
+        }
+        for (var reply : replies) {
+            assertThat(reply.get().statusCode()).isEqualTo(401);
+        }
+        List<Object> actions = http.get("/api/v1/audit?user=" + guesser, ADMIN, ADMIN_PW).list("$[*].action");
+        assertThat(actions.stream().filter("SIGN_IN_FAILED"::equals).count()).as(actions.toString()).isBetween(5L, 10L);
+        assertThat(actions.stream().filter("SIGN_IN_LOCKED"::equals).count())
+                .as("refusals are recorded once per lock (a few when they come at the same instant)")
+                .isLessThanOrEqualTo(5);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.referralmonitor.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
@@ -36,6 +37,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.referralmonitor.app.audit.AuditEvent;
+import org.referralmonitor.app.audit.AuditLog;
 import org.referralmonitor.app.security.Roles;
 import org.referralmonitor.ingest.sandbox.SandboxEmr;
 import org.referralmonitor.metrics.baseline.FixedBaselines;
@@ -64,6 +67,9 @@ class DashboardBrowserIT {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    AuditLog audit;
 
     @Autowired
     SandboxEmr sandbox;
@@ -378,6 +384,58 @@ class DashboardBrowserIT {
                 .isLessThan(events.indexOf(events.stream().filter(e -> e.contains("signed in")).findFirst()
                         .orElseThrow()));
         screenshot("audit.png");
+    }
+
+    /**
+     * Signing out is recorded; then a name no user has is locked after five failed sign-ins all the
+     * same, so the page does not tell which names exist.
+     */
+    @Test
+    void signingOutIsRecordedAndANameIsLockedAfterFiveFailedSignIns() throws Exception {
+        signIn();
+        WebElement signOut = browser.findElement(By.cssSelector("header form button"));
+        assertThat(signOut.getText()).isEqualTo("Sign out");
+        signOut.click();
+        Browser.awaitReplaced(browser, signOut, Duration.ofSeconds(30));
+        assertThat(browser.getCurrentUrl()).endsWith("/login?logout");
+        assertThat(audit.find("demo", null, 1)).extracting(AuditEvent::action, AuditEvent::path)
+                .containsExactly(tuple("SIGN_OUT", "/logout"));
+
+        for (int i = 1; i <= 5; i++) {
+            browser.get(url("/login"));
+            browser.findElement(By.id("username")).sendKeys("guesser");
+            browser.findElement(By.id("password")).sendKeys("guess-number-" + i);
+            signInAndWait();
+            assertThat(browser.getCurrentUrl()).endsWith("/login?error");
+            assertThat(browser.findElements(By.id("locked"))).isEmpty();
+        }
+        browser.get(url("/login"));
+        browser.findElement(By.id("username")).sendKeys("Guesser");
+        browser.findElement(By.id("password")).sendKeys("guess-number-6");
+        signInAndWait();
+
+        assertThat(browser.getCurrentUrl()).endsWith("/login?locked");
+        assertThat(browser.findElement(By.id("locked")).getText()).isEqualTo("Too many failed sign-ins with this "
+                + "name: it is locked for up to 15 minutes, even with the right password. Try again later, or ask an "
+                + "administrator.");
+        screenshot("login-locked.png");
+
+        browser.findElement(By.id("username")).sendKeys("demo");
+        browser.findElement(By.id("password")).sendKeys("demo");
+        signInAndWait();
+        browser.get(url("/audit"));
+        List<WebElement> locked = browser.findElements(By.cssSelector("#locked-names tr.locked-name"));
+        assertThat(locked).extracting(WebElement::getText).containsExactly("guesser 5 " + locked.get(0)
+                .findElement(By.cssSelector("td:nth-child(3)")).getText() + " Unlock");
+        assertThat(browser.findElement(By.id("audit")).getText()).contains("locked out");
+        submit(locked.get(0).findElement(By.cssSelector("button.unlock")));
+
+        assertThat(browser.findElement(By.id("action-message")).getText())
+                .isEqualTo("Unlocked guesser: it can sign in again.");
+        assertThat(browser.findElements(By.id("locked-names"))).isEmpty();
+        assertThat(browser.findElements(By.cssSelector("#audit tr.event"))).extracting(WebElement::getText)
+                .anySatisfy(e -> assertThat(e).contains("guesser", "unlocked", "by=demo"))
+                .anySatisfy(e -> assertThat(e).contains("demo", "POST", "/audit/unlock", "name=guesser"));
     }
 
     @Test

@@ -1,11 +1,21 @@
 package org.referralmonitor.app.api;
 
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Clock;
 import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
+import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.audit.AuditEvent;
 import org.referralmonitor.app.audit.AuditLog;
+import org.referralmonitor.app.audit.LockedName;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -16,9 +26,13 @@ import org.springframework.web.bind.annotation.RestController;
 class AuditApi {
 
     private final AuditLog audit;
+    private final AppProperties.SignInLockout lockout;
+    private final Clock clock;
 
-    AuditApi(AuditLog audit) {
+    AuditApi(AuditLog audit, AppProperties app, Optional<Clock> clock) {
         this.audit = audit;
+        this.lockout = app.signInLockout();
+        this.clock = clock.orElse(Clock.systemUTC());
     }
 
     /** Events newest first: of one user, from a day on (UTC), at most {@code limit} (default 200, at most 1000). */
@@ -31,5 +45,22 @@ class AuditApi {
         var day = RequestParams.day("since", since);
         return audit.find(user == null || user.isBlank() ? null : user.strip(),
                 day == null ? null : day.atTime(LocalTime.MIDNIGHT).atOffset(ZoneOffset.UTC), limit);
+    }
+
+    /** The names locked now after failed sign-ins (referral-monitor.app.sign-in-lockout), newest failure first. */
+    @GetMapping("/locks")
+    List<LockedName> locks() {
+        return audit.lockedNames(OffsetDateTime.now(clock).minus(lockout.window()), lockout.maxFailures());
+    }
+
+    /** Lifts a name's lock (recorded as UNLOCKED, by whom); 404 when the name is not locked. */
+    @DeleteMapping("/locks/{name}")
+    ResponseEntity<Void> unlock(@PathVariable String name, Authentication who, HttpServletRequest request) {
+        String key = AuditLog.key(name);
+        if (locks().stream().noneMatch(l -> l.key().equals(key))) {
+            throw new NotFoundException("the name '" + AuditLog.printable(name) + "' is not locked");
+        }
+        audit.unlock(name, who.getName(), request.getRemoteAddr());
+        return ResponseEntity.noContent().build();
     }
 }

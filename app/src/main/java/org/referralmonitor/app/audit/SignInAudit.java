@@ -6,7 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.security.authentication.event.AbstractAuthenticationFailureEvent;
+import org.springframework.security.authentication.event.AuthenticationFailureLockedEvent;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
+import org.springframework.security.authentication.event.LogoutSuccessEvent;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.authorization.event.AuthorizationDeniedEvent;
 import org.springframework.security.core.Authentication;
@@ -15,7 +17,8 @@ import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
- * Records sign-ins to the dashboard, every failed sign-in (dashboard or API) and every request a
+ * Records sign-ins to and sign-outs from the dashboard, every failed sign-in (dashboard or API), every sign-in refused
+ * because its name was locked after failed ones (SIGN_IN_LOCKED), and every request a
  * signed-in user was refused for their role (DENIED, with the method) in the audit trail. Successful
  * API calls, each signed in anew over HTTP Basic, are not sign-ins here: their changes are recorded
  * by {@link AuditFilter}. Requests refused to someone not signed in (sent to the sign-in page, or 401)
@@ -37,9 +40,23 @@ class SignInAudit {
         record(event.getAuthentication(), "SIGN_IN");
     }
 
+    /** Signing out of the dashboard (the API keeps no session to sign out of). */
+    @EventListener
+    void signedOut(LogoutSuccessEvent event) {
+        record(event.getAuthentication(), "SIGN_OUT");
+    }
+
+    /**
+     * A wrong name or password; or a name locked after too many of those (once per lock), which does
+     * not count as another.
+     */
     @EventListener
     void failed(AbstractAuthenticationFailureEvent event) {
-        record(event.getAuthentication(), "SIGN_IN_FAILED");
+        if (event.getException() instanceof AuditedFailure f && !f.worthRecording()) {
+            return;
+        }
+        record(event.getAuthentication(),
+                event instanceof AuthenticationFailureLockedEvent ? "SIGN_IN_LOCKED" : "SIGN_IN_FAILED");
     }
 
     @EventListener

@@ -1,8 +1,13 @@
 package org.referralmonitor.app.security;
 
+import jakarta.servlet.http.HttpServletResponse;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.referralmonitor.app.AppProperties;
+import org.referralmonitor.app.audit.AuditLog;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.slf4j.Logger;
@@ -11,19 +16,30 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.security.authentication.AuthenticationEventPublisher;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.DefaultAuthenticationEventPublisher;
+import org.springframework.security.authentication.event.AuthenticationFailureLockedEvent;
+import org.springframework.security.authentication.dao.DaoAuthenticationProvider;
 import org.springframework.security.authorization.AuthorizationEventPublisher;
 import org.springframework.security.authorization.SpringAuthorizationEventPublisher;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.core.userdetails.UserDetailsPasswordService;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AuthenticationFailureHandler;
+import org.springframework.security.web.authentication.ExceptionMappingAuthenticationFailureHandler;
+import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
 
 /**
  * Two filter chains: the JSON API under {@code /api/**} is stateless with HTTP Basic (no session,
@@ -53,7 +69,7 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.PUT, "/api/v1/clinics/*/baseline").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
                         .requestMatchers(HttpMethod.DELETE, "/api/v1/clinics/*/baseline").hasAnyRole(Roles.ADMIN, Roles.MANAGER)
                         .anyRequest().hasRole(Roles.ADMIN))
-                .httpBasic(Customizer.withDefaults())
+                .httpBasic(basic -> basic.authenticationEntryPoint(apiEntryPoint()))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .csrf(csrf -> csrf.disable())
                 .build();
@@ -79,9 +95,76 @@ class SecurityConfiguration {
                         .requestMatchers("/endpoints/new").hasRole(Roles.ADMIN)
                         .requestMatchers(HttpMethod.POST, "/endpoints", "/endpoints/*/test").hasRole(Roles.ADMIN)
                         .anyRequest().authenticated())
-                .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", false)
+                        .failureHandler(loginFailure()).permitAll())
                 .logout(logout -> logout.logoutSuccessUrl("/login?logout"))
                 .build();
+    }
+
+    /**
+     * The API's answer to a request without valid credentials: 401 with a Basic challenge; for a name
+     * locked after failed sign-ins ({@link SignInLockout}) also Retry-After and a problem detail saying so.
+     */
+    private static AuthenticationEntryPoint apiEntryPoint() {
+        BasicAuthenticationEntryPoint basic = new BasicAuthenticationEntryPoint();
+        basic.setRealmName("referral-monitor");
+        return (request, response, e) -> {
+            // a browser's script gets no challenge, so no sign-in box pops up (as Spring Security's default)
+            boolean script = "XMLHttpRequest".equals(request.getHeader("X-Requested-With"));
+            if (!(e instanceof SignInLockout.Locked locked)) {
+                if (script) {
+                    response.sendError(HttpServletResponse.SC_UNAUTHORIZED);
+                } else {
+                    basic.commence(request, response, e);
+                }
+                return;
+            }
+            response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
+            if (!script) {
+                response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"referral-monitor\", charset=\"UTF-8\"");
+            }
+            response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(locked.retryAfterSeconds()));
+            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            response.setCharacterEncoding("UTF-8");
+            // the detail holds only digits, a time and fixed words: nothing to escape
+            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"Locked\",\"status\":401,"
+                    + "\"detail\":\"" + locked.getMessage() + "\"}");
+        };
+    }
+
+    /** Back to the sign-in page: saying the name is locked when it is, else that the name or password is wrong. */
+    private static AuthenticationFailureHandler loginFailure() {
+        ExceptionMappingAuthenticationFailureHandler failure = new ExceptionMappingAuthenticationFailureHandler();
+        failure.setDefaultFailureUrl("/login?error");
+        failure.setExceptionMappings(Map.of(SignInLockout.Locked.class.getName(), "/login?locked"));
+        return failure;
+    }
+
+    /**
+     * Checks passwords against {@link #users}, after {@link SignInLockout} checked that the name is
+     * not locked; the only provider, so both the dashboard's sign-in and the API's Basic auth go through it.
+     */
+    @Bean
+    AuthenticationProvider signIn(UserDetailsService users, PasswordEncoder encoder, AuditLog audit, AppProperties app,
+            Optional<Clock> clock) {
+        DaoAuthenticationProvider passwords = new DaoAuthenticationProvider(users);
+        passwords.setPasswordEncoder(encoder);
+        if (users instanceof UserDetailsPasswordService upgrades) {
+            passwords.setUserDetailsPasswordService(upgrades); // as Spring Security's own set-up does
+        }
+        return new SignInLockout(passwords, audit, app.signInLockout(), clock.orElse(Clock.systemUTC()));
+    }
+
+    /**
+     * Publishes sign-ins and failed sign-ins as events (for the audit trail), a locked name's refusal
+     * as a locked one: the publisher maps exceptions by exact class.
+     */
+    @Bean
+    AuthenticationEventPublisher authenticationEventPublisher(ApplicationEventPublisher events) {
+        DefaultAuthenticationEventPublisher publisher = new DefaultAuthenticationEventPublisher(events);
+        publisher.setAdditionalExceptionMappings(
+                Map.of(SignInLockout.Locked.class, AuthenticationFailureLockedEvent.class));
+        return publisher;
     }
 
     /** Publishes each refused request as an event, for the audit trail (audit.SignInAudit). */

@@ -1,21 +1,38 @@
 package org.referralmonitor.app.web;
 
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.audit.AuditLog;
+import org.referralmonitor.app.audit.LockedName;
+import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The audit trail page, for administrators: the newest events, or one user's. */
+/**
+ * The audit trail page, for administrators: the newest events, or one user's; the names locked now
+ * after failed sign-ins, each with a button that lifts its lock.
+ */
 @Controller
 class AuditController {
 
     private static final int SHOWN = 200;
 
     private final AuditLog audit;
+    private final AppProperties.SignInLockout lockout;
+    private final Clock clock;
 
-    AuditController(AuditLog audit) {
+    AuditController(AuditLog audit, AppProperties app, Optional<Clock> clock) {
         this.audit = audit;
+        this.lockout = app.signInLockout();
+        this.clock = clock.orElse(Clock.systemUTC());
     }
 
     @GetMapping("/audit")
@@ -24,6 +41,25 @@ class AuditController {
         model.addAttribute("user", who);
         model.addAttribute("events", audit.find(who, null, SHOWN));
         model.addAttribute("shown", SHOWN);
+        model.addAttribute("locked", locked());
+        model.addAttribute("lockout", lockout);
         return "audit";
+    }
+
+    @PostMapping("/audit/unlock")
+    String unlock(@RequestParam String name, Authentication who, HttpServletRequest request,
+            RedirectAttributes redirect) {
+        String key = AuditLog.key(name);
+        if (locked().stream().anyMatch(l -> l.key().equals(key))) {
+            audit.unlock(name, who.getName(), request.getRemoteAddr());
+            redirect.addFlashAttribute("message", "Unlocked " + AuditLog.printable(name) + ": it can sign in again.");
+        } else {
+            redirect.addFlashAttribute("message", AuditLog.printable(name) + " is not locked.");
+        }
+        return "redirect:/audit";
+    }
+
+    private List<LockedName> locked() {
+        return audit.lockedNames(OffsetDateTime.now(clock).minus(lockout.window()), lockout.maxFailures());
     }
 }

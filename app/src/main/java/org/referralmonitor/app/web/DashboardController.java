@@ -112,6 +112,7 @@ class DashboardController {
     private final OutreachReturns returns;
     private final NotificationChannels channels;
     private final boolean demoLogin;
+    private final long lockoutMinutes;
 
     DashboardController(EndpointDirectory directory, SyncService syncs, ReviewQueue review, IssueLog issues,
             SourceReport report, Alerts alerts, MonthlyMetricsRunner runner, FixedBaselines baselines,
@@ -130,11 +131,13 @@ class DashboardController {
         this.returns = returns;
         this.channels = channels;
         this.demoLogin = app.demoUser(ingest.sandbox().enabled());
+        this.lockoutMinutes = Math.max(1, app.signInLockout().window().toMinutes());
     }
 
     @GetMapping("/login")
     String login(Model model) {
         model.addAttribute("demoLogin", demoLogin);
+        model.addAttribute("lockoutMinutes", lockoutMinutes);
         return "login";
     }
 

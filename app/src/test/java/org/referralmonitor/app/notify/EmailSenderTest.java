@@ -13,7 +13,7 @@ class EmailSenderTest {
     @Test
     void withoutAMailServerTheErrorSaysWhatToSet() {
         EmailSender sender = new EmailSender(new DefaultListableBeanFactory().getBeanProvider(JavaMailSender.class),
-                new AppProperties(null, null, null, true, java.util.List.of(), null, new AppProperties.Notifications(null, 8, null, "07:00",
+                new AppProperties(null, null, null, true, java.util.List.of(), null, null, new AppProperties.Notifications(null, 8, null, "07:00",
                         List.of(), "monitor@example.org", "", null, List.of())));
         NotificationChannel channel = new NotificationChannel("c", "clinic", "EMAIL", List.of("a@b.test"), null, true,
                 true, false, false, true, "API", null);

@@ -18,7 +18,7 @@ class WebhookSenderTest {
     @TempDir
     Path dir;
 
-    final WebhookSender sender = new WebhookSender(new AppProperties(null, null, null, true, java.util.List.of(), null,
+    final WebhookSender sender = new WebhookSender(new AppProperties(null, null, null, true, java.util.List.of(), null, null,
             new AppProperties.Notifications(java.time.Duration.ofMinutes(1), 8, java.time.Duration.ofMinutes(1),
                     "07:00", List.of(), "monitor@example.org", "", java.time.Duration.ofSeconds(2), List.of())),
             JsonMapper.builder().build(), new IngestProperties(List.of(), List.of(), false, "-", null, null, null, null,

@@ -71,9 +71,9 @@ class NamedUsersTest {
         assertThat(users.get(2).getAuthorities()).extracting(GrantedAuthority::getAuthority)
                 .containsExactly("ROLE_COORDINATOR");
         AppProperties namedAdmin = new AppProperties(null, null, null, true, List.of(user("sam", "env:X", "admin")),
-                null, null);
+                null, null, null);
         AppProperties namedOthers = new AppProperties(" ", null, null, true,
-                List.of(user("jo", "env:X", "coordinator", "manager")), null, null);
+                List.of(user("jo", "env:X", "coordinator", "manager")), null, null, null);
         assertThat(namedAdmin.hasAdmin()).isTrue();
         assertThat(namedAdmin.demoUser(true)).as("a named admin turns the demo user off").isFalse();
         assertThat(namedOthers.hasAdmin()).isFalse();

@@ -19,7 +19,7 @@ class SecurityConfigurationTest {
     private static final PasswordEncoder ENCODER = PasswordEncoderFactories.createDelegatingPasswordEncoder();
 
     private static AppProperties app(String adminPassword, AppProperties.User... users) {
-        return new AppProperties(adminPassword, null, null, true, List.of(users), null, null);
+        return new AppProperties(adminPassword, null, null, true, List.of(users), null, null, null);
     }
 
     /** The sandbox on (the demo user's condition), and the secrets entered endpoints may name. */
