@@ -6,7 +6,8 @@
 -- recorded before it get the databases' LOWER, close enough for reading.
 -- The index finds the last minutes' failures, sign-ins and unlocks without reading the trail.
 -- New actions: SIGN_IN_LOCKED, a sign-in refused because the name was locked (once per lock, not
--- counted); SIGN_OUT, signing out of the dashboard; UNLOCKED, an administrator lifted a name's lock
+-- counted); SIGN_IN_ERROR, a sign-in the monitor could not check (not counted); SIGN_OUT, signing
+-- out of the dashboard; UNLOCKED, an administrator lifted a name's lock
 -- (parameters by=who). Runs unchanged on PostgreSQL and H2.
 ALTER TABLE audit_event ADD COLUMN name_key VARCHAR(100);
 UPDATE audit_event SET name_key = LOWER(username);

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.security.authentication.event.AbstractAuthenticationFailureEvent;
 import org.springframework.security.authentication.event.AuthenticationFailureLockedEvent;
+import org.springframework.security.authentication.event.AuthenticationFailureServiceExceptionEvent;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
 import org.springframework.security.authentication.event.LogoutSuccessEvent;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
@@ -55,8 +56,9 @@ class SignInAudit {
         if (event.getException() instanceof AuditedFailure f && !f.worthRecording()) {
             return;
         }
-        record(event.getAuthentication(),
-                event instanceof AuthenticationFailureLockedEvent ? "SIGN_IN_LOCKED" : "SIGN_IN_FAILED");
+        record(event.getAuthentication(), event instanceof AuthenticationFailureLockedEvent ? "SIGN_IN_LOCKED"
+                // the monitor failed (no password was checked): not a guess, not counted towards a lock
+                : event instanceof AuthenticationFailureServiceExceptionEvent ? "SIGN_IN_ERROR" : "SIGN_IN_FAILED");
     }
 
     @EventListener

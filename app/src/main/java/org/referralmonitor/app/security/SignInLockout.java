@@ -59,27 +59,31 @@ final class SignInLockout implements AuthenticationProvider {
             turn = true;
             return passwords.authenticate(authentication);
         } finally {
-            boolean checked = turn;
-            inProgress.computeIfPresent(key, (k, r) -> r.leave(checked));
+            if (turn) {
+                running.checked();
+            }
+            inProgress.computeIfPresent(key, (k, r) -> r.leave());
         }
     }
 
     /**
      * Refuses a locked name; else waits until the recorded failures and the checks in progress are
      * fewer than max-failures (a guess sent alongside others waits for their outcome) and takes a turn.
+     * The failures are read outside the lock; the checks in progress are counted under it.
      */
     private void waitForTurn(String name, Running running) {
         long deadline = System.nanoTime() + MAX_WAIT.toNanos();
-        synchronized (running) {
-            while (true) {
-                int recorded = refuseIfLocked(name);
+        while (true) {
+            int recorded = refuseIfLocked(name);
+            synchronized (running) {
                 if (recorded + running.checking < settings.maxFailures()) {
                     running.checking++;
                     return;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new Locked(OffsetDateTime.now(clock).plus(MAX_WAIT), MAX_WAIT, settings.maxFailures(), false);
+                    throw new Locked("Too many sign-ins with this name at once; try again in a moment", MAX_WAIT,
+                            false);
                 }
                 try {
                     running.wait(Math.max(1, left / 1_000_000));
@@ -100,8 +104,9 @@ final class SignInLockout implements AuthenticationProvider {
             Optional<OffsetDateTime> until = lockedUntil(failures, settings.maxFailures(), settings.window());
             if (until.isPresent() && until.get().isAfter(now)) {
                 OffsetDateTime lockedAt = until.get().minus(settings.window());
-                throw new Locked(until.get(), Duration.between(now, until.get()), settings.maxFailures(),
-                        !audit.refusedAsLocked(name, lockedAt));
+                throw new Locked("Too many failed sign-ins with this name (" + settings.maxFailures()
+                        + " within the lockout window); it is locked until " + until.get().truncatedTo(ChronoUnit.SECONDS),
+                        Duration.between(now, until.get()), !audit.refusedAsLocked(name, lockedAt));
             }
             return failures.size();
         } catch (DataAccessException e) {
@@ -115,7 +120,9 @@ final class SignInLockout implements AuthenticationProvider {
      */
     private static final class Running {
 
+        /** Changed only inside the map's compute for the name. */
         private int present = 1;
+        /** Changed only under this object's lock. */
         private int checking;
 
         Running join() {
@@ -123,13 +130,15 @@ final class SignInLockout implements AuthenticationProvider {
             return this;
         }
 
-        /** Leaves after a check, or a refusal: wakes those waiting; null (removed) when none is left. */
-        synchronized Running leave(boolean checked) {
-            if (checked) {
-                checking--;
-            }
-            present--;
+        /** A password check is over: wakes those waiting for a turn. */
+        synchronized void checked() {
+            checking--;
             notifyAll();
+        }
+
+        /** Null (removed from the map) when no sign-in with the name is left. */
+        Running leave() {
+            present--;
             return present == 0 ? null : this;
         }
     }
@@ -160,9 +169,8 @@ final class SignInLockout implements AuthenticationProvider {
         private final long retryAfterSeconds;
         private final boolean firstRefusal;
 
-        Locked(OffsetDateTime until, Duration left, int failures, boolean firstRefusal) {
-            super("Too many failed sign-ins with this name (" + failures + " within the lockout window); it is locked "
-                    + "until " + until.truncatedTo(ChronoUnit.SECONDS));
+        Locked(String message, Duration left, boolean firstRefusal) {
+            super(message);
             this.retryAfterSeconds = Math.max(1, left.toSeconds() + (left.toNanosPart() > 0 ? 1 : 0));
             this.firstRefusal = firstRefusal;
         }

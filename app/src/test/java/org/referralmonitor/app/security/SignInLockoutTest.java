@@ -75,6 +75,19 @@ class SignInLockoutTest {
         assertThat(passwordChecks).hasValue(1);
     }
 
+    /** A failure of the monitor is not a guess: SignInAudit records it as SIGN_IN_ERROR, which counts for no lock. */
+    @Test
+    void anUnreadableTrailFailsTheSignInAsAServiceError() {
+        when(audit.failedSignIns(eq("sam"), eq(NOW.minus(WINDOW)), eq(5)))
+                .thenThrow(new org.springframework.dao.DataAccessResourceFailureException("connection refused"));
+
+        assertThatThrownBy(() -> lockout.authenticate(token("sam")))
+                .isInstanceOf(org.springframework.security.authentication.InternalAuthenticationServiceException.class)
+                .hasMessage("Could not read the failed sign-ins: connection refused");
+        assertThat(passwordChecks).hasValue(0);
+        assertThat(lockout.authenticate(token("jo")).isAuthenticated()).as("nothing left in progress").isTrue();
+    }
+
     /** As InMemoryUserDetailsManager finds users: Locale.ROOT's lower case, whatever the database's LOWER does. */
     @Test
     void namesCountAsTheUsersAreLookedUp() {
