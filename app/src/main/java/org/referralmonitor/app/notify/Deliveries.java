@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -70,6 +71,12 @@ class Deliveries {
     boolean summaryOwed(String channelId, LocalDate month) {
         return jdbc.sql("SELECT COUNT(*) FROM notification WHERE channel_id = :channel AND summary_month = :month")
                 .param("channel", channelId).param("month", month).query(Integer.class).single() > 0;
+    }
+
+    /** The newest month whose summary was owed to the channel, whatever became of it; empty when none was. */
+    Optional<LocalDate> lastSummaryMonth(String channelId) {
+        return jdbc.sql("SELECT MAX(summary_month) FROM notification WHERE channel_id = :channel")
+                .param("channel", channelId).query(LocalDate.class).optional();
     }
 
     /** Records a month's summary as owed to the channel, once; false when it was already. */

@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiPredicate;
+import java.util.function.ToIntBiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -55,6 +55,9 @@ public class NotificationDispatcher {
 
     /** Parts sent per pass at most; the rest wait for the next pass. */
     static final int BATCH = 500;
+
+    /** Months of summaries a channel gets at most after the monitor was stopped: the last three. */
+    static final int SUMMARY_CATCH_UP_MONTHS = 3;
     /** Alerts listed in one message at most, so a chat tool takes it whole; more go in further messages. */
     static final int ALERTS_PER_MESSAGE = 25;
 
@@ -128,32 +131,57 @@ public class NotificationDispatcher {
             ZonedDateTime local = now.atZoneSameInstant(clinic(c).timeZone());
             return properties.digestDays().contains(local.getDayOfWeek()) && !local.toLocalTime().isBefore(digestTime)
                     && !outreach.due(c.clinicId()).isEmpty()
-                    && deliveries.enqueueDigest(c.id(), local.toLocalDate(), now);
+                    && deliveries.enqueueDigest(c.id(), local.toLocalDate(), now) ? 1 : 0;
         });
     }
 
     /**
-     * Owes each enabled summary channel its clinic's newest final month, once, when that month's
-     * figures are computed as final; then sends. How many summaries were owed.
+     * Owes each enabled summary channel each final month once, when the month's figures are computed
+     * as final: the newest final month for a channel that has had none, else the months after the last
+     * one it was owed, up to the newest, oldest first (at most {@link #SUMMARY_CATCH_UP_MONTHS} back:
+     * months missed while the monitor was stopped); then sends. How many summaries were owed.
      */
     @Scheduled(fixedDelayString = "${referral-monitor.app.notifications.dispatch-interval:1m}",
             initialDelayString = "${referral-monitor.app.notifications.dispatch-interval:1m}")
     public synchronized int queueSummaries() {
         return owe("monthly summary", NotificationChannel::monthlySummary, (c, now) -> {
             clinic(c); // a channel whose clinic is gone keeps that as its error
-            YearMonth month = runner.newestFinalMonth(c.clinicId());
-            return !deliveries.summaryOwed(c.id(), month.atDay(1)) && runner.finalFiguresReady(c.clinicId(), month)
-                    && deliveries.enqueueSummary(c.id(), month.atDay(1), now);
+            YearMonth newest = runner.newestFinalMonth(c.clinicId());
+            // after the last month sent (months missed while the monitor was stopped, up to
+            // SUMMARY_CATCH_UP_MONTHS), or the newest final month for a channel that has had none
+            YearMonth from = deliveries.lastSummaryMonth(c.id()).map(YearMonth::from)
+                    .map(last -> max(last.plusMonths(1), newest.minusMonths(SUMMARY_CATCH_UP_MONTHS - 1)))
+                    .orElse(newest);
+            int owed = 0;
+            for (YearMonth month = from; !month.isAfter(newest); month = month.plusMonths(1)) {
+                if (deliveries.summaryOwed(c.id(), month.atDay(1))) {
+                    continue;
+                }
+                if (!runner.finalFiguresReady(c.clinicId(), month)) {
+                    if (runner.hasFigures(c.clinicId(), month)) {
+                        break; // in order: a later month waits for this one's final figures
+                    }
+                    continue; // no figures at all (nothing referred, or never computed): nothing to sum up
+                }
+                if (deliveries.enqueueSummary(c.id(), month.atDay(1), now)) {
+                    owed++;
+                }
+            }
+            return owed;
         });
     }
 
+    private static YearMonth max(YearMonth a, YearMonth b) {
+        return a.isAfter(b) ? a : b;
+    }
+
     /**
-     * Asks each enabled channel that wants {@code what} whether it is owed one now (and records it if
-     * so); a channel that cannot be served keeps its error and the others are served. Sends what was
-     * owed; how many.
+     * Asks each enabled channel that wants {@code what} how many it is owed now (and records them); a
+     * channel that cannot be served keeps its error and the others are served. Sends what was owed;
+     * how many.
      */
     private int owe(String what, Predicate<NotificationChannel> wants,
-            BiPredicate<NotificationChannel, OffsetDateTime> owedNow) {
+            ToIntBiFunction<NotificationChannel, OffsetDateTime> owedNow) {
         OffsetDateTime now = now();
         int owed = 0;
         for (NotificationChannel c : channels.list(null)) {
@@ -161,9 +189,7 @@ public class NotificationDispatcher {
                 continue;
             }
             try {
-                if (owedNow.test(c, now)) {
-                    owed++;
-                }
+                owed += owedNow.applyAsInt(c, now);
             } catch (RuntimeException e) {
                 String why = reason(e);
                 log.error("Notification channel {}: no {}: {}", c.id(), what, why);

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.util.List;
@@ -377,6 +378,50 @@ abstract class NotificationsContract {
             channels.delete("lakeside-summary");
             jdbc.sql("DELETE FROM source_month WHERE clinic_id = :c AND month_start = :m").param("c", CLINIC)
                     .param("m", september.atDay(1)).update();
+        }
+    }
+
+    /**
+     * Months missed while the monitor was stopped (the channel's last summary was June's; September
+     * is the newest final month): the months after the last one, oldest first, each once its figures
+     * are final; July, without figures, is passed over; August, not final yet, holds September back.
+     */
+    @Test
+    void summariesMissedWhileStoppedGoOutInOrderOnceFinal() throws Exception {
+        YearMonth august = YearMonth.of(2026, 8);
+        YearMonth september = YearMonth.of(2026, 9);
+        String org = org();
+        Http.Reply put = http.call("PUT", "/api/v1/notification-channels/lakeside-catch-up", """
+                {"clinic": "lakeside-ortho", "kind": "email", "to": ["managers@lakeside.test"], "sourceAlerts": false,
+                 "feedAlerts": false, "monthlySummary": true}""", "admin", ADMIN_PW);
+        assertThat(put.status()).as(put.body()).isEqualTo(201);
+        try {
+            jdbc.sql("""
+                    INSERT INTO notification (channel_id, summary_month, status, attempts, next_attempt_at, created_at,
+                                              sent_at)
+                    VALUES ('lakeside-catch-up', :june, 'SENT', 1, :at, :at, :at)
+                    """).param("june", LocalDate.of(2026, 6, 1)).param("at", now()).update();
+            for (YearMonth m : List.of(august, september)) {
+                jdbc.sql("""
+                        INSERT INTO source_month (clinic_id, month_start, org_key, practitioner_key, referrals, converted,
+                                                  history_months, baseline, status, computed_at, provisional)
+                        VALUES (:c, :m, :o, '*', 9, 5, 12, 8.0, 'STEADY', :at, :provisional)
+                        """).param("c", CLINIC).param("m", m.atDay(1)).param("o", org).param("at", now())
+                        .param("provisional", m.equals(august)).update();
+            }
+            assertThat(dispatcher.queueSummaries()).as("August's figures are not final yet: September waits").isZero();
+
+            jdbc.sql("UPDATE source_month SET provisional = FALSE WHERE org_key = :o").param("o", org).update();
+            assertThat(dispatcher.queueSummaries()).as("July has no figures; August, then September").isEqualTo(2);
+
+            assertThat(emails()).extracting(MimeMessage::getSubject).containsExactly(
+                    "[referral-monitor] Lakeside Orthopedics: August 2026 in figures",
+                    "[referral-monitor] Lakeside Orthopedics: September 2026 in figures");
+            assertThat(dispatcher.queueSummaries()).as("each month once").isZero();
+            assertThat(emails()).hasSize(2);
+        } finally {
+            channels.delete("lakeside-catch-up");
+            jdbc.sql("DELETE FROM source_month WHERE org_key = :o").param("o", org).update();
         }
     }
 

@@ -347,6 +347,14 @@ public class MonthlyMetricsRunner {
                 .isPresent();
     }
 
+    /** Whether the month has practice rows at all, final or not. */
+    public boolean hasFigures(String clinicId, YearMonth month) {
+        return jdbc.sql("""
+                SELECT COUNT(*) FROM source_month WHERE clinic_id = :clinic AND month_start = :month
+                  AND practitioner_key = '*'
+                """).param("clinic", clinicId).param("month", month.atDay(1)).query(Integer.class).single() > 0;
+    }
+
     /** Whether the month's figures are still provisional (shown, recomputed every run, not alerted by default). */
     public boolean isProvisional(String clinicId, YearMonth month) {
         return MonthContext.isProvisional(month, contexts.today(clinicId), properties.provisionalDays());
