@@ -62,11 +62,18 @@ public record AppProperties(
      * @param roles admin (everything), coordinator, manager
      * @param passwordRef where the password is, env:VARIABLE or file:/path: the password itself (at least
      *     12 characters) or its hash as Spring Security writes it, {bcrypt}$2a$...
+     * @param clinics the clinics (ids) the user sees and works on; empty: every clinic. Not for admins,
+     *     who see every clinic
      */
     public record User(
             @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9._@-]{0,99}") String name,
             @NotEmpty List<@Pattern(regexp = "admin|coordinator|manager") String> roles,
-            @NotBlank String passwordRef) {
+            @NotBlank String passwordRef,
+            @DefaultValue List<@Pattern(regexp = IngestProperties.ID_PATTERN) String> clinics) {
+
+        public User {
+            clinics = clinics == null ? List.of() : List.copyOf(clinics);
+        }
     }
 
     /**

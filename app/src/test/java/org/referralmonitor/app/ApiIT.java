@@ -60,6 +60,9 @@ class ApiIT {
     /** A named manager, whose file holds a bcrypt hash of the password. */
     static final String PAT = "pat.okafor";
     static final String PAT_PW = "pat-okafor-test-password";
+    /** A named coordinator and manager of one clinic only (Harbor), with jordan.lee's password file. */
+    static final String CASEY = "casey.harbor";
+    static final String HARBOR = "harbor-behavioral";
 
     @DynamicPropertySource
     static void namedUsers(DynamicPropertyRegistry registry) throws IOException {
@@ -72,6 +75,10 @@ class ApiIT {
         registry.add("referral-monitor.app.users[1].name", () -> PAT);
         registry.add("referral-monitor.app.users[1].roles", () -> "manager");
         registry.add("referral-monitor.app.users[1].password-ref", () -> "file:" + pat);
+        registry.add("referral-monitor.app.users[2].name", () -> CASEY);
+        registry.add("referral-monitor.app.users[2].roles", () -> "coordinator,manager");
+        registry.add("referral-monitor.app.users[2].password-ref", () -> "file:" + jordan);
+        registry.add("referral-monitor.app.users[2].clinics", () -> HARBOR);
     }
 
     @LocalServerPort
@@ -325,6 +332,47 @@ class ApiIT {
         assertThat(actions.stream().filter("SIGN_IN_LOCKED"::equals).count())
                 .as("refusals are recorded once per lock (a few when they come at the same instant)")
                 .isLessThanOrEqualTo(5);
+    }
+
+    /** After the monthly run (order 2), which raised Lakeside's alerts. */
+    @Test
+    @Order(10)
+    void aUserOfOneClinicSeesAndWorksOnThatClinicOnly() {
+        assertThat(http.get("/api/v1/clinics", CASEY, JORDAN_PW).list("$[*].id")).containsExactly(HARBOR);
+        assertThat(http.get("/api/v1/clinics", COORDINATOR, COORDINATOR_PW).list("$[*].id"))
+                .as("the built-in users see every clinic").contains(HARBOR, "lakeside-ortho");
+        assertThat(http.get("/api/v1/endpoints", CASEY, JORDAN_PW).list("$[*].clinicId")).isNotEmpty()
+                .containsOnly(HARBOR);
+        assertThat(http.get("/api/v1/endpoints/sandbox-" + HARBOR, CASEY, JORDAN_PW).status()).isEqualTo(200);
+        assertThat(http.get("/api/v1/clinics/" + HARBOR + "/sources", CASEY, JORDAN_PW).status()).isEqualTo(200);
+
+        Http.Reply other = http.get("/api/v1/clinics/lakeside-ortho/sources", CASEY, JORDAN_PW);
+        assertThat(other.status()).isEqualTo(403);
+        assertThat(other.<String>json("$.detail")).isEqualTo("clinic 'lakeside-ortho' is not one of yours");
+        for (String path : List.of("/api/v1/clinics/lakeside-ortho", "/api/v1/clinics/lakeside-ortho/outreach/due",
+                ENDPOINT, ENDPOINT + "/syncs", ENDPOINT + "/review", "/api/v1/alerts?clinic=lakeside-ortho",
+                "/api/v1/jobs/monthly-metrics?clinic=lakeside-ortho", "/api/v1/clinics/lakeside-ortho/sources.csv")) {
+            assertThat(http.get(path, CASEY, JORDAN_PW).status()).as(path).isEqualTo(403);
+        }
+        assertThat(http.post(ENDPOINT + "/sync", CASEY, JORDAN_PW).status()).isEqualTo(403);
+        assertThat(http.post("/api/v1/jobs/monthly-metrics?month=2026-10", CASEY, JORDAN_PW).<String>json("$.detail"))
+                .as("not every clinic's run").isEqualTo("say which clinic (clinic=" + HARBOR + "): you see only your "
+                        + "clinics");
+        assertThat(http.get("/api/v1/alerts", CASEY, JORDAN_PW).status()).isEqualTo(403);
+        assertThat(http.get("/api/v1/alerts?clinic=" + HARBOR, CASEY, JORDAN_PW).status()).isEqualTo(200);
+        assertThat(http.get("/api/v1/jobs/monthly-metrics?clinic=" + HARBOR, CASEY, JORDAN_PW).status()).isEqualTo(200);
+
+        Object lakesideAlert = http.get("/api/v1/alerts?clinic=lakeside-ortho", ADMIN, ADMIN_PW).list("$[*].id").get(0);
+        String before = http.get("/api/v1/alerts/" + lakesideAlert, ADMIN, ADMIN_PW).body();
+        assertThat(http.get("/api/v1/alerts/" + lakesideAlert, CASEY, JORDAN_PW).status()).isEqualTo(403);
+        assertThat(http.post("/api/v1/alerts/" + lakesideAlert + "/acknowledge", CASEY, JORDAN_PW).status())
+                .isEqualTo(403);
+        assertThat(http.get("/api/v1/alerts/" + lakesideAlert, ADMIN, ADMIN_PW).body()).as("unchanged")
+                .isEqualTo(before);
+        Http.Reply trail = http.get("/api/v1/audit?user=" + CASEY + "&limit=1", ADMIN, ADMIN_PW);
+        assertThat(trail.<String>json("$[0].path")).as("the refused change, recorded")
+                .isEqualTo("/api/v1/alerts/" + lakesideAlert + "/acknowledge");
+        assertThat(trail.<Integer>json("$[0].status")).isEqualTo(403);
     }
 
     @Test

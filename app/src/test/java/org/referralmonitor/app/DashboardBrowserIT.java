@@ -40,6 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.referralmonitor.app.audit.AuditEvent;
 import org.referralmonitor.app.audit.AuditLog;
 import org.referralmonitor.app.security.Roles;
+import org.referralmonitor.metrics.alert.Alerts;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.referralmonitor.ingest.sandbox.SandboxEmr;
 import org.referralmonitor.metrics.baseline.FixedBaselines;
 import org.referralmonitor.metrics.feed.FeedCheck;
@@ -67,6 +69,9 @@ class DashboardBrowserIT {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    Alerts alerts;
 
     @Autowired
     AuditLog audit;
@@ -264,6 +269,32 @@ class DashboardBrowserIT {
         } finally {
             baselines.clear(LAKESIDE);
         }
+    }
+
+    /** A named user with clinics: [harbor-behavioral], as NamedUsers grants it. */
+    @Test
+    void aUserOfOneClinicSeesThatClinicOnly() throws Exception {
+        MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).apply(springSecurity()).build();
+        var harborOnly = user("casey.harbor").authorities(new SimpleGrantedAuthority("ROLE_" + Roles.COORDINATOR),
+                new SimpleGrantedAuthority("CLINIC_harbor-behavioral"));
+        long lakesideAlert = alerts.find(LAKESIDE, null).get(0).id();
+
+        mvc.perform(get("/").with(harborOnly))
+                .andExpect(status().isOk())
+                .andExpect(content().string(containsString("Harbor Behavioral Health")))
+                .andExpect(content().string(not(containsString("Lakeside Orthopedics"))));
+        mvc.perform(get("/clinics/harbor-behavioral").with(harborOnly)).andExpect(status().isOk());
+        mvc.perform(get("/clinics/" + LAKESIDE).with(harborOnly)).andExpect(status().isForbidden());
+        mvc.perform(get("/clinics/" + LAKESIDE + "/sources.csv").with(harborOnly)).andExpect(status().isForbidden());
+        mvc.perform(post("/endpoints/sandbox-" + LAKESIDE + "/sync").with(harborOnly).with(csrf()))
+                .andExpect(status().isForbidden());
+        mvc.perform(post("/clinics/harbor-behavioral/alerts/" + lakesideAlert + "/acknowledge").with(harborOnly)
+                        .with(csrf()))
+                .andExpect(status().isForbidden()); // another clinic's alert, through one's own clinic's path
+        assertThat(alerts.find(lakesideAlert).orElseThrow().acknowledgedBy()).isNull();
+        // users without clinics see every clinic
+        mvc.perform(get("/clinics/" + LAKESIDE).with(user("coordinator").roles(Roles.COORDINATOR)))
+                .andExpect(status().isOk());
     }
 
     @Test

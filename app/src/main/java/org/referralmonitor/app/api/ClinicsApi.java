@@ -2,6 +2,7 @@ package org.referralmonitor.app.api;
 
 import java.time.YearMonth;
 import java.util.List;
+import org.referralmonitor.app.security.ClinicAccess;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.metrics.alert.Alerts;
@@ -11,6 +12,7 @@ import org.referralmonitor.metrics.monthly.MonthlyMetricsRunner;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -51,9 +53,10 @@ class ClinicsApi {
         this.runner = runner;
     }
 
+    /** The clinics the user sees. */
     @GetMapping
-    List<ClinicView> list() {
-        return directory.clinics().stream().map(this::view).toList();
+    List<ClinicView> list(Authentication user) {
+        return directory.clinics().stream().filter(c -> ClinicAccess.allows(user, c.id())).map(this::view).toList();
     }
 
     @GetMapping("/{clinic}")

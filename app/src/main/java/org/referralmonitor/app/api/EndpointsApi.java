@@ -2,21 +2,23 @@ package org.referralmonitor.app.api;
 
 import java.net.URI;
 import java.util.List;
+import org.referralmonitor.app.security.ClinicAccess;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.capability.ConnectionCheck;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
-import org.referralmonitor.ingest.sync.EndpointStatus;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.store.IssueLog;
 import org.referralmonitor.ingest.store.ReviewQueue;
+import org.referralmonitor.ingest.sync.EndpointStatus;
 import org.referralmonitor.ingest.sync.SyncRun;
 import org.referralmonitor.ingest.sync.SyncService;
 import org.referralmonitor.ingest.sync.UnknownEndpointException;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -117,9 +119,11 @@ class EndpointsApi {
         }
     }
 
+    /** The endpoints of the clinics the user sees. */
     @GetMapping
-    List<EndpointView> list() {
-        return directory.endpoints().stream().map(this::view).toList();
+    List<EndpointView> list(Authentication user) {
+        return directory.endpoints().stream().filter(e -> ClinicAccess.allows(user, e.clinicId())).map(this::view)
+                .toList();
     }
 
     @GetMapping("/{id}")

@@ -46,7 +46,7 @@ final class NamedUsers {
      * @param secrets reads a secret reference; the second argument says what it is, for its errors
      */
     static List<UserDetails> read(List<AppProperties.User> users, PasswordEncoder encoder, int minPasswordLength,
-            BiFunction<String, String, String> secrets) {
+            BiFunction<String, String, String> secrets, Set<String> clinicIds) {
         List<UserDetails> details = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < users.size(); i++) {
@@ -62,7 +62,7 @@ final class NamedUsers {
             String what = where + ".password-ref (user '" + user.name() + "')";
             String password = secrets.apply(user.passwordRef(), what).strip();
             details.add(User.withUsername(user.name()).password(encoded(password, encoder, minPasswordLength, what))
-                    .roles(roles(user.roles())).build());
+                    .authorities(authorities(user, where, clinicIds)).build());
         }
         return details;
     }
@@ -111,6 +111,26 @@ final class NamedUsers {
             throw new IllegalStateException(what + " is a password of more than " + MAX_PASSWORD_BYTES + " bytes, "
                     + "which bcrypt cannot tell from its first " + MAX_PASSWORD_BYTES + "; use a shorter one");
         }
+    }
+
+    /** Its roles (ROLE_...) and the clinics it is limited to (CLINIC_...), checked. */
+    private static String[] authorities(AppProperties.User user, String where, Set<String> clinicIds) {
+        List<String> authorities = new ArrayList<>();
+        for (String role : roles(user.roles())) {
+            authorities.add("ROLE_" + role);
+        }
+        if (!user.clinics().isEmpty() && user.roles().contains("admin")) {
+            throw new IllegalStateException(where + ".clinics: user '" + user.name() + "' is an admin, who sees every "
+                    + "clinic; leave clinics out, or give the user the coordinator or manager role");
+        }
+        for (String clinic : user.clinics()) {
+            if (!clinicIds.contains(clinic)) {
+                throw new IllegalStateException(where + ".clinics: no clinic '" + clinic + "' (user '" + user.name()
+                        + "'); the clinics are " + String.join(", ", new java.util.TreeSet<>(clinicIds)));
+            }
+            authorities.add(ClinicAccess.PREFIX + clinic);
+        }
+        return authorities.toArray(String[]::new);
     }
 
     /** admin is every role, as the built-in admin's. */

@@ -6,9 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.audit.AuditLog;
 import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.ingest.endpoint.EndpointSource;
 import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,7 +187,8 @@ class SecurityConfiguration {
      * admin role), a {@code demo}/{@code demo} user can sign in: the sandbox holds synthetic data only.
      */
     @Bean
-    UserDetailsService users(AppProperties app, IngestProperties ingest, PasswordEncoder encoder) {
+    UserDetailsService users(AppProperties app, IngestProperties ingest, PasswordEncoder encoder,
+            List<EndpointSource> clinics) {
         List<UserDetails> users = new ArrayList<>();
         add(users, "admin", app.adminPassword(), encoder, Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER);
         add(users, "coordinator", app.coordinatorPassword(), encoder, Roles.COORDINATOR);
@@ -192,7 +196,7 @@ class SecurityConfiguration {
         users.addAll(NamedUsers.read(app.users(), encoder, MIN_PASSWORD_LENGTH, (ref, what) -> {
             NamedUsers.refuseEnteredSecret(ref, what, ingest.enteredSecrets());
             return SecretRefs.read(ref, what);
-        }));
+        }, clinics.stream().flatMap(source -> source.clinics().stream()).map(Clinic::id).collect(Collectors.toSet())));
         if (app.demoUser(ingest.sandbox().enabled())) {
             users.add(User.withUsername("demo").password(encoder.encode("demo"))
                     .roles(Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER).build());

@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.api.RequestParams;
 import org.referralmonitor.app.notify.NotificationChannels;
+import org.referralmonitor.app.security.ClinicAccess;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
@@ -32,6 +33,7 @@ import org.referralmonitor.metrics.outreach.OutreachLog;
 import org.referralmonitor.metrics.outreach.OutreachReturns;
 import org.referralmonitor.metrics.report.SourceReport;
 import org.referralmonitor.metrics.report.SourceSummary;
+import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -142,8 +144,9 @@ class DashboardController {
     }
 
     @GetMapping("/")
-    String index(Model model) {
+    String index(Model model, Authentication user) {
         List<ClinicCard> cards = directory.clinics().stream()
+                .filter(c -> ClinicAccess.allows(user, c.id()))
                 .map(c -> {
                     YearMonth month = runner.lastCompleteMonth(c.id());
                     return new ClinicCard(c, month, alerts.find(c.id(), "OPEN").size(), feeds(c.id()),

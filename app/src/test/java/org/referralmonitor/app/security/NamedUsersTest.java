@@ -33,14 +33,16 @@ class NamedUsersTest {
             "env:RM_USER_NEWLINE", HASH + "\n",
             "env:RM_USER_LONG", "a-password-".repeat(7) + "long");
 
+    private static final java.util.Set<String> CLINICS = java.util.Set.of("lakeside-ortho", "harbor-behavioral");
+
     private static final BiFunction<String, String, String> READ = (ref, what) -> SECRETS.get(ref);
 
     private static AppProperties.User user(String name, String ref, String... roles) {
-        return new AppProperties.User(name, List.of(roles), ref);
+        return new AppProperties.User(name, List.of(roles), ref, List.of());
     }
 
     private static List<UserDetails> read(AppProperties.User... users) {
-        return NamedUsers.read(List.of(users), ENCODER, 12, READ);
+        return NamedUsers.read(List.of(users), ENCODER, 12, READ, CLINICS);
     }
 
     @Test
@@ -123,12 +125,28 @@ class NamedUsersTest {
     @Test
     void theSecretIsReadWhereItsReferencePoints() {
         List<AppProperties.User> unset = List.of(user("jo", "env:RM_TEST_NAMED_USER_NEVER_SET", "coordinator"));
-        assertThatThrownBy(() -> NamedUsers.read(unset, ENCODER, 12, SecretRefs::read))
+        assertThatThrownBy(() -> NamedUsers.read(unset, ENCODER, 12, SecretRefs::read, CLINICS))
                 .hasMessage("referral-monitor.app.users[0].password-ref (user 'jo'): the environment variable "
                         + "RM_TEST_NAMED_USER_NEVER_SET is not set");
         List<AppProperties.User> inline = List.of(user("jo", "jordan-password-123", "coordinator"));
-        assertThatThrownBy(() -> NamedUsers.read(inline, ENCODER, 12, SecretRefs::read))
+        assertThatThrownBy(() -> NamedUsers.read(inline, ENCODER, 12, SecretRefs::read, CLINICS))
                 .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jo') must name where the "
                         + "secret is, as env:VARIABLE or file:/absolute/path, never the secret itself");
+    }
+
+    @Test
+    void aUserMayBeLimitedToSomeClinicsButNotAnAdmin() {
+        UserDetails limited = NamedUsers.read(List.of(new AppProperties.User("jo", List.of("coordinator", "manager"),
+                "env:RM_USER_JORDAN", List.of("lakeside-ortho"))), ENCODER, 12, READ, CLINICS).get(0);
+        assertThat(limited.getAuthorities()).extracting(Object::toString)
+                .containsExactlyInAnyOrder("ROLE_COORDINATOR", "ROLE_MANAGER", "CLINIC_lakeside-ortho");
+        assertThatThrownBy(() -> NamedUsers.read(List.of(new AppProperties.User("jo", List.of("coordinator"),
+                "env:RM_USER_JORDAN", List.of("lakeside"))), ENCODER, 12, READ, CLINICS))
+                .hasMessage("referral-monitor.app.users[0].clinics: no clinic 'lakeside' (user 'jo'); the clinics are "
+                        + "harbor-behavioral, lakeside-ortho");
+        assertThatThrownBy(() -> NamedUsers.read(List.of(new AppProperties.User("sam", List.of("admin"),
+                "env:RM_USER_JORDAN", List.of("lakeside-ortho"))), ENCODER, 12, READ, CLINICS))
+                .hasMessage("referral-monitor.app.users[0].clinics: user 'sam' is an admin, who sees every clinic; "
+                        + "leave clinics out, or give the user the coordinator or manager role");
     }
 }

@@ -35,9 +35,9 @@ class SecurityConfigurationTest {
     @Test
     void aNamedUsersPasswordWhereEnteredEndpointsMayLookStopsTheStart() {
         // PATH is set in every environment: without the check it would be read as the password
-        AppProperties app = app(null, new AppProperties.User("jordan.lee", List.of("admin"), "env:PATH"));
+        AppProperties app = app(null, new AppProperties.User("jordan.lee", List.of("admin"), "env:PATH", List.of()));
 
-        assertThatThrownBy(() -> new SecurityConfiguration().users(app, ingest(), ENCODER))
+        assertThatThrownBy(() -> new SecurityConfiguration().users(app, ingest(), ENCODER, List.of()))
                 .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jordan.lee') names env:PATH, "
                         + "which endpoints and channels entered in the API or the dashboard may name too");
     }
@@ -45,8 +45,8 @@ class SecurityConfigurationTest {
     @Test
     void aNamedAdminIsEnoughAndTheDemoUserIsNotOffered(@TempDir Path dir) throws Exception {
         Path password = Files.writeString(dir.resolve("jordan"), "jordan-lee-password");
-        AppProperties app = app(null, new AppProperties.User("jordan.lee", List.of("admin"), "file:" + password));
-        var users = new SecurityConfiguration().users(app, ingest(IngestProperties.EnteredSecrets.DEFAULT), ENCODER);
+        AppProperties app = app(null, new AppProperties.User("jordan.lee", List.of("admin"), "file:" + password, List.of()));
+        var users = new SecurityConfiguration().users(app, ingest(IngestProperties.EnteredSecrets.DEFAULT), ENCODER, List.of());
 
         assertThat(users.loadUserByUsername("jordan.lee").getAuthorities()).hasSize(3);
         assertThatThrownBy(() -> users.loadUserByUsername("demo")).as("no demo user").hasMessage("user not found");
@@ -54,7 +54,7 @@ class SecurityConfigurationTest {
 
     @Test
     void aBuiltInPasswordOver72BytesIsRefusedByName() {
-        assertThatThrownBy(() -> new SecurityConfiguration().users(app("x".repeat(73)), ingest(), ENCODER))
+        assertThatThrownBy(() -> new SecurityConfiguration().users(app("x".repeat(73)), ingest(), ENCODER, List.of()))
                 .hasMessage("The password of the built-in 'admin' user is a password of more than 72 bytes, which "
                         + "bcrypt cannot tell from its first 72; use a shorter one");
     }
