@@ -337,7 +337,7 @@ class ApiIT {
     /** After the monthly run (order 2), which raised Lakeside's alerts. */
     @Test
     @Order(10)
-    void aUserOfOneClinicSeesAndWorksOnThatClinicOnly() {
+    void aUserOfOneClinicSeesAndWorksOnThatClinicOnly() throws Exception {
         assertThat(http.get("/api/v1/clinics", CASEY, JORDAN_PW).list("$[*].id")).containsExactly(HARBOR);
         assertThat(http.get("/api/v1/clinics", COORDINATOR, COORDINATOR_PW).list("$[*].id"))
                 .as("the built-in users see every clinic").contains(HARBOR, "lakeside-ortho");
@@ -369,10 +369,29 @@ class ApiIT {
                 .isEqualTo(403);
         assertThat(http.get("/api/v1/alerts/" + lakesideAlert, ADMIN, ADMIN_PW).body()).as("unchanged")
                 .isEqualTo(before);
+        for (String path : List.of("/api/v1/%63linics/lakeside-ortho/sources", "/api/v1/%61lerts",
+                "/api/v1/jobs/%6Donthly-metrics", "/api/v1/endpoints/%73andbox-lakeside-ortho",
+                "/api/v1/alerts/+" + lakesideAlert, "/api/v1/alerts/0x" + Long.toHexString(((Number) lakesideAlert)
+                        .longValue()), "/api/v1/notification-channels/no-such-channel")) {
+            assertThat(rawGet(path, CASEY, JORDAN_PW)).as("spelled otherwise: " + path).isEqualTo(403);
+        }
+        assertThat(rawGet("/api/v1/%63linics/" + HARBOR + "/sources", CASEY, JORDAN_PW)).as("one's own, so spelled")
+                .isEqualTo(200);
+        assertThat(http.get("/actuator/health", CASEY, JORDAN_PW).body()).as("no details of every clinic's endpoints")
+                .doesNotContain("lakeside");
         Http.Reply trail = http.get("/api/v1/audit?user=" + CASEY + "&limit=1", ADMIN, ADMIN_PW);
         assertThat(trail.<String>json("$[0].path")).as("the refused change, recorded")
                 .isEqualTo("/api/v1/alerts/" + lakesideAlert + "/acknowledge");
         assertThat(trail.<Integer>json("$[0].status")).isEqualTo(403);
+    }
+
+    /** A GET sent exactly as written (percent signs and all), which RestClient would encode again. */
+    private int rawGet(String path, String user, String password) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://localhost:" + port + path))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString((user + ":" + password).getBytes())).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test

@@ -286,6 +286,10 @@ class DashboardBrowserIT {
         mvc.perform(get("/clinics/harbor-behavioral").with(harborOnly)).andExpect(status().isOk());
         mvc.perform(get("/clinics/" + LAKESIDE).with(harborOnly)).andExpect(status().isForbidden());
         mvc.perform(get("/clinics/" + LAKESIDE + "/sources.csv").with(harborOnly)).andExpect(status().isForbidden());
+        mvc.perform(get(java.net.URI.create("/%63linics/" + LAKESIDE)).with(harborOnly))
+                .andExpect(status().isForbidden()); // an encoded letter: decided on the route matched
+        mvc.perform(post(java.net.URI.create("/clinics/harbor-behavioral/alerts/+" + lakesideAlert + "/acknowledge"))
+                .with(harborOnly).with(csrf())).andExpect(status().isForbidden());
         mvc.perform(post("/endpoints/sandbox-" + LAKESIDE + "/sync").with(harborOnly).with(csrf()))
                 .andExpect(status().isForbidden());
         mvc.perform(post("/clinics/harbor-behavioral/alerts/" + lakesideAlert + "/acknowledge").with(harborOnly)

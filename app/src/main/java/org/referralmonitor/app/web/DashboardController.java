@@ -216,7 +216,10 @@ class DashboardController {
     @PostMapping("/clinics/{id}/alerts/{alertId}/acknowledge")
     String acknowledge(@PathVariable String id, @PathVariable long alertId, RedirectAttributes redirect,
             Principal user) {
-        alerts.acknowledge(alertId, OffsetDateTime.now(), RequestParams.user(user)).map(Alert::sourceName).filter(Objects::nonNull)
+        // only an alert of the clinic whose page it is
+        alerts.find(alertId).filter(a -> a.clinicId().equals(id))
+                .flatMap(a -> alerts.acknowledge(alertId, OffsetDateTime.now(), RequestParams.user(user)))
+                .map(Alert::sourceName).filter(Objects::nonNull)
                 .ifPresent(name -> redirect.addFlashAttribute("message", "Alert for " + name + " acknowledged."));
         return "redirect:/clinics/" + id;
     }

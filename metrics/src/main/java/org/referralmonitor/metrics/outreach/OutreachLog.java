@@ -342,8 +342,10 @@ public class OutreachLog {
 
     /** Checks that the alert is about this practice at this clinic, and acknowledges it (as the user) when open. */
     private void answer(Clinic clinic, String org, long alertId, OffsetDateTime now, String user) {
-        Alert alert = alerts.find(alertId).orElseThrow(() -> new InvalidOutreachException("No alert " + alertId));
-        if (!clinic.id().equals(alert.clinicId()) || !org.equals(alert.orgKey())) {
+        // another clinic's alert is not named: its practice is none of this clinic's business
+        Alert alert = alerts.find(alertId).filter(a -> clinic.id().equals(a.clinicId()))
+                .orElseThrow(() -> new InvalidOutreachException("No alert " + alertId + " at " + clinic.name()));
+        if (!org.equals(alert.orgKey())) {
             throw new InvalidOutreachException("Alert " + alertId + " is not about '" + org + "' at " + clinic.name()
                     + ": it is about '" + alert.orgKey() + "' at clinic '" + alert.clinicId() + "'");
         }

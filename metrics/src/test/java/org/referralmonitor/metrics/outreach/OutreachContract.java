@@ -159,6 +159,11 @@ abstract class OutreachContract {
                 "coord"))
                 .hasMessage("Alert " + alertB + " is not about '" + A + "' at quay: it is about '" + B
                         + "' at clinic 'quay'");
+        world("quay-elsewhere");
+        long elsewhere = alert("quay-elsewhere", A, YearMonth.of(2026, 9), OffsetDateTime.parse("2026-10-20T14:00:00Z"));
+        assertThatThrownBy(() -> log.log(clinic, new NewOutreach(A, null, "call", "volume", "reached", elsewhere),
+                "coord"))
+                .as("another clinic's alert is not described").hasMessage("No alert " + elsewhere + " at quay");
         assertThatThrownBy(() -> log.log(clinic, new NewOutreach(A, LocalDate.of(2021, 11, 22), "call", "volume",
                 "reached", null), "coord"))
                 .hasMessage("contactedOn 2021-11-22 is more than 5 years ago: today is 2026-11-23 at quay");
