@@ -350,11 +350,16 @@ class ApiIT {
         assertThat(other.status()).isEqualTo(403);
         assertThat(other.<String>json("$.detail")).isEqualTo("clinic 'lakeside-ortho' is not one of yours");
         for (String path : List.of("/api/v1/clinics/lakeside-ortho", "/api/v1/clinics/lakeside-ortho/outreach/due",
-                ENDPOINT, ENDPOINT + "/syncs", ENDPOINT + "/review", "/api/v1/alerts?clinic=lakeside-ortho",
+                "/api/v1/alerts?clinic=lakeside-ortho", "/api/v1/alerts?clinic=" + HARBOR + "&clinic=lakeside-ortho",
                 "/api/v1/jobs/monthly-metrics?clinic=lakeside-ortho", "/api/v1/clinics/lakeside-ortho/sources.csv")) {
             assertThat(http.get(path, CASEY, JORDAN_PW).status()).as(path).isEqualTo(403);
         }
-        assertThat(http.post(ENDPOINT + "/sync", CASEY, JORDAN_PW).status()).isEqualTo(403);
+        for (String path : List.of(ENDPOINT, ENDPOINT + "/syncs", ENDPOINT + "/review")) {
+            Http.Reply reply = http.get(path, CASEY, JORDAN_PW);
+            assertThat(reply.status()).as("another clinic's endpoint, as if there were none: " + path).isEqualTo(404);
+            assertThat(reply.<String>json("$.detail")).isEqualTo("no endpoint 'sandbox-lakeside-ortho'");
+        }
+        assertThat(http.post(ENDPOINT + "/sync", CASEY, JORDAN_PW).status()).isEqualTo(404);
         assertThat(http.post("/api/v1/jobs/monthly-metrics?month=2026-10", CASEY, JORDAN_PW).<String>json("$.detail"))
                 .as("not every clinic's run").isEqualTo("say which clinic (clinic=" + HARBOR + "): you see only your "
                         + "clinics");
@@ -364,16 +369,20 @@ class ApiIT {
 
         Object lakesideAlert = http.get("/api/v1/alerts?clinic=lakeside-ortho", ADMIN, ADMIN_PW).list("$[*].id").get(0);
         String before = http.get("/api/v1/alerts/" + lakesideAlert, ADMIN, ADMIN_PW).body();
-        assertThat(http.get("/api/v1/alerts/" + lakesideAlert, CASEY, JORDAN_PW).status()).isEqualTo(403);
+        assertThat(http.get("/api/v1/alerts/" + lakesideAlert, CASEY, JORDAN_PW).<String>json("$.detail"))
+                .isEqualTo("no alert '" + lakesideAlert + "'");
         assertThat(http.post("/api/v1/alerts/" + lakesideAlert + "/acknowledge", CASEY, JORDAN_PW).status())
-                .isEqualTo(403);
+                .isEqualTo(404);
         assertThat(http.get("/api/v1/alerts/" + lakesideAlert, ADMIN, ADMIN_PW).body()).as("unchanged")
                 .isEqualTo(before);
         for (String path : List.of("/api/v1/%63linics/lakeside-ortho/sources", "/api/v1/%61lerts",
-                "/api/v1/jobs/%6Donthly-metrics", "/api/v1/endpoints/%73andbox-lakeside-ortho",
-                "/api/v1/alerts/+" + lakesideAlert, "/api/v1/alerts/0x" + Long.toHexString(((Number) lakesideAlert)
-                        .longValue()), "/api/v1/notification-channels/no-such-channel")) {
+                "/api/v1/jobs/%6Donthly-metrics")) {
             assertThat(rawGet(path, CASEY, JORDAN_PW)).as("spelled otherwise: " + path).isEqualTo(403);
+        }
+        for (String path : List.of("/api/v1/endpoints/%73andbox-lakeside-ortho", "/api/v1/alerts/+" + lakesideAlert,
+                "/api/v1/alerts/0x" + Long.toHexString(((Number) lakesideAlert).longValue()),
+                "/api/v1/notification-channels/no-such-channel")) {
+            assertThat(rawGet(path, CASEY, JORDAN_PW)).as("spelled otherwise: " + path).isEqualTo(404);
         }
         assertThat(rawGet("/api/v1/%63linics/" + HARBOR + "/sources", CASEY, JORDAN_PW)).as("one's own, so spelled")
                 .isEqualTo(200);
@@ -382,7 +391,7 @@ class ApiIT {
         Http.Reply trail = http.get("/api/v1/audit?user=" + CASEY + "&limit=1", ADMIN, ADMIN_PW);
         assertThat(trail.<String>json("$[0].path")).as("the refused change, recorded")
                 .isEqualTo("/api/v1/alerts/" + lakesideAlert + "/acknowledge");
-        assertThat(trail.<Integer>json("$[0].status")).isEqualTo(403);
+        assertThat(trail.<Integer>json("$[0].status")).isEqualTo(404);
     }
 
     /** A GET sent exactly as written (percent signs and all), which RestClient would encode again. */

@@ -289,12 +289,12 @@ class DashboardBrowserIT {
         mvc.perform(get(java.net.URI.create("/%63linics/" + LAKESIDE)).with(harborOnly))
                 .andExpect(status().isForbidden()); // an encoded letter: decided on the route matched
         mvc.perform(post(java.net.URI.create("/clinics/harbor-behavioral/alerts/+" + lakesideAlert + "/acknowledge"))
-                .with(harborOnly).with(csrf())).andExpect(status().isForbidden());
+                .with(harborOnly).with(csrf())).andExpect(status().isNotFound());
         mvc.perform(post("/endpoints/sandbox-" + LAKESIDE + "/sync").with(harborOnly).with(csrf()))
-                .andExpect(status().isForbidden());
+                .andExpect(status().isNotFound()); // another clinic's endpoint, as if there were none
         mvc.perform(post("/clinics/harbor-behavioral/alerts/" + lakesideAlert + "/acknowledge").with(harborOnly)
                         .with(csrf()))
-                .andExpect(status().isForbidden()); // another clinic's alert, through one's own clinic's path
+                .andExpect(status().isNotFound()); // another clinic's alert, through one's own clinic's path
         assertThat(alerts.find(lakesideAlert).orElseThrow().acknowledgedBy()).isNull();
         // users without clinics see every clinic
         mvc.perform(get("/clinics/" + LAKESIDE).with(user("coordinator").roles(Roles.COORDINATOR)))

@@ -29,8 +29,9 @@ import org.springframework.web.servlet.HandlerMapping;
  * ({@code /endpoints/{id}}, {@code /api/v1/endpoints/{id}}), alerts and notification channels by
  * id, and anything asked with {@code clinic=}. The API's lists that span clinics (alerts, channels,
  * monthly jobs) need {@code clinic=} from such a user. Decided from the route Spring MVC matched and
- * its decoded variables, never from the raw path (which an encoded letter would slip past); an id
- * that names nothing, or not as digits, is refused too (fails closed). 403 with what was refused.
+ * its decoded variables, never from the raw path (which an encoded letter would slip past). 403 for
+ * another clinic named; 404 for an endpoint, alert or channel that is another clinic's, does not
+ * exist or is not named as digits, and for routes with variables this does not know (fails closed).
  * Runs inside Spring MVC, after the audit filter, which so records a refused change with its 403.
  */
 @Component
@@ -65,73 +66,86 @@ class ClinicAccessInterceptor implements HandlerInterceptor {
                 HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE);
         route = route == null ? "" : route;
         variables = variables == null ? Map.of() : variables;
-        String asked = request.getParameter("clinic");
+        String[] asked = request.getParameterValues("clinic");
         if (asked == null && SPANNING.contains(route)) {
-            return refuse(request, response, "say which clinic (clinic=" + String.join(" or clinic=",
-                    limited.get().stream().sorted().toList()) + "): you see only your clinics");
+            return refuse(request, response, HttpServletResponse.SC_FORBIDDEN, "say which clinic (clinic="
+                    + String.join(" or clinic=", limited.get().stream().sorted().toList())
+                    + "): you see only your clinics");
         }
-        List<String> clinics = new ArrayList<>();
-        if (asked != null) {
-            clinics.add(asked);
-        }
+        List<String> clinics = new ArrayList<>(asked == null ? List.of() : List.of(asked));
         try {
-            clinics.addAll(clinics(route, variables));
+            clinics.addAll(clinics(route, variables, limited.get()));
         } catch (NoSuchElementException unknown) {
-            return refuse(request, response, unknown.getMessage());
+            return refuse(request, response, HttpServletResponse.SC_NOT_FOUND, unknown.getMessage());
         }
         for (String clinic : clinics) {
             if (!limited.get().contains(clinic)) {
-                return refuse(request, response, "clinic '" + clinic + "' is not one of yours");
+                return refuse(request, response, HttpServletResponse.SC_FORBIDDEN,
+                        "clinic '" + clinic + "' is not one of yours");
             }
         }
         return true;
     }
 
     /**
-     * The clinics the matched route is about: named in it, or owning the endpoint, alert or channel
-     * it names.
+     * The clinics the matched route names. An endpoint, alert or channel of another clinic is
+     * answered as one that does not exist, so that ids tell nothing of other clinics; a route with
+     * variables this does not know is refused, so that a route added later is not open by mistake.
      *
-     * @throws NoSuchElementException when it names one that does not exist
+     * @throws NoSuchElementException when it names an endpoint, alert or channel that does not exist or
+     *     is another clinic's, or a route this does not know
      */
-    private List<String> clinics(String route, Map<String, String> variables) {
+    private List<String> clinics(String route, Map<String, String> variables, Set<String> mine) {
         List<String> clinics = new ArrayList<>();
+        boolean known = !route.contains("{");
         if (route.startsWith("/clinics/{id}")) {
             clinics.add(variables.get("id"));
+            known = true;
         }
         if (route.startsWith("/api/v1/clinics/{clinic}")) {
             clinics.add(variables.get("clinic"));
+            known = true;
         }
         if (route.startsWith("/endpoints/{id}") || route.startsWith("/api/v1/endpoints/{id}")) {
             String id = variables.get("id");
-            clinics.add(directory.endpoint(id).map(EmrEndpoint::clinicId)
-                    .orElseThrow(() -> new NoSuchElementException("no endpoint '" + id + "'")));
+            directory.endpoint(id).map(EmrEndpoint::clinicId).filter(mine::contains)
+                    .orElseThrow(() -> new NoSuchElementException("no endpoint '" + id + "'"));
+            known = true;
         }
         String alert = route.startsWith("/api/v1/alerts/{id}") ? variables.get("id")
                 : route.startsWith("/clinics/{id}/alerts/{alertId}") ? variables.get("alertId") : null;
         if (alert != null) {
-            clinics.add(Optional.of(alert).filter(a -> DIGITS.matcher(a).matches()).map(Long::parseLong)
-                    .flatMap(alerts::find).map(Alert::clinicId)
-                    .orElseThrow(() -> new NoSuchElementException("no alert '" + alert + "'")));
+            Optional.of(alert).filter(a -> DIGITS.matcher(a).matches()).map(Long::parseLong)
+                    .flatMap(alerts::find).map(Alert::clinicId).filter(mine::contains)
+                    .orElseThrow(() -> new NoSuchElementException("no alert '" + alert + "'"));
+            known = true;
         }
         if (route.startsWith("/api/v1/notification-channels/{id}")) {
             String id = variables.get("id");
-            clinics.add(channels.find(id).map(NotificationChannel::clinicId)
-                    .orElseThrow(() -> new NoSuchElementException("no notification channel '" + id + "'")));
+            channels.find(id).map(NotificationChannel::clinicId).filter(mine::contains)
+                    .orElseThrow(() -> new NoSuchElementException("no notification channel '" + id + "'"));
+            known = true;
+        }
+        if (!known) {
+            throw new NoSuchElementException("nothing at " + route + " for a user limited to some clinics");
         }
         return clinics;
     }
 
-    private static boolean refuse(HttpServletRequest request, HttpServletResponse response, String why)
+    private static boolean refuse(HttpServletRequest request, HttpServletResponse response, int status, String why)
             throws IOException {
+        why = why.replaceAll("\\p{Cntrl}", "?");
         String route = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         if (route != null && route.startsWith("/api/")) {
-            response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+            response.setStatus(status);
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             response.setCharacterEncoding("UTF-8");
-            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,\"detail\":\""
+            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\""
+                    + (status == HttpServletResponse.SC_NOT_FOUND ? "Not Found" : "Forbidden") + "\",\"status\":" + status
+                    + ",\"detail\":\""
                     + why.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
         } else {
-            response.sendError(HttpServletResponse.SC_FORBIDDEN, why);
+            response.sendError(status, why);
         }
         return false;
     }
