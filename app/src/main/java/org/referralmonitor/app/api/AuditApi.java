@@ -1,12 +1,9 @@
 package org.referralmonitor.app.api;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.time.Clock;
 import java.time.LocalTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Optional;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.audit.AuditEvent;
 import org.referralmonitor.app.audit.AuditLog;
@@ -27,12 +24,10 @@ class AuditApi {
 
     private final AuditLog audit;
     private final AppProperties.SignInLockout lockout;
-    private final Clock clock;
 
-    AuditApi(AuditLog audit, AppProperties app, Optional<Clock> clock) {
+    AuditApi(AuditLog audit, AppProperties app) {
         this.audit = audit;
         this.lockout = app.signInLockout();
-        this.clock = clock.orElse(Clock.systemUTC());
     }
 
     /** Events newest first: of one user, from a day on (UTC), at most {@code limit} (default 200, at most 1000). */
@@ -50,17 +45,15 @@ class AuditApi {
     /** The names locked now after failed sign-ins (referral-monitor.app.sign-in-lockout), newest failure first. */
     @GetMapping("/locks")
     List<LockedName> locks() {
-        return audit.lockedNames(OffsetDateTime.now(clock).minus(lockout.window()), lockout.maxFailures());
+        return audit.lockedNames(lockout);
     }
 
     /** Lifts a name's lock (recorded as UNLOCKED, by whom); 404 when the name is not locked. */
     @DeleteMapping("/locks/{name}")
     ResponseEntity<Void> unlock(@PathVariable String name, Authentication who, HttpServletRequest request) {
-        String key = AuditLog.key(name);
-        if (locks().stream().noneMatch(l -> l.key().equals(key))) {
+        if (!audit.unlock(name, who.getName(), request.getRemoteAddr(), lockout)) {
             throw new NotFoundException("the name '" + AuditLog.printable(name) + "' is not locked");
         }
-        audit.unlock(name, who.getName(), request.getRemoteAddr());
         return ResponseEntity.noContent().build();
     }
 }

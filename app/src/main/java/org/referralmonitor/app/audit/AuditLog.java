@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.referralmonitor.app.AppProperties;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -104,10 +105,10 @@ public class AuditLog {
     }
 
     /**
-     * The names with at least {@code max} failed sign-ins from {@code since} on after their last
-     * sign-in or unlock, the name as last typed: those locked now.
+     * The names locked now: at least max-failures failed sign-ins within the window after their last
+     * sign-in or unlock (the lock {@code security.SignInLockout} enforces), the name as typed.
      */
-    public List<LockedName> lockedNames(OffsetDateTime since, int max) {
+    public List<LockedName> lockedNames(AppProperties.SignInLockout lockout) {
         return jdbc.sql("""
                 SELECT f.name_key, MAX(f.username) AS username, COUNT(*) AS failures, MAX(f.at) AS last_failure
                 FROM audit_event f
@@ -118,15 +119,25 @@ public class AuditLog {
                 GROUP BY f.name_key
                 HAVING COUNT(*) >= :max
                 ORDER BY MAX(f.at) DESC
-                """).param("since", since).param("max", max)
+                """).param("since", OffsetDateTime.now(clock).minus(lockout.window()))
+                .param("max", lockout.maxFailures())
                 .query((rs, n) -> new LockedName(rs.getString("name_key"), rs.getString("username"),
                         rs.getInt("failures"), rs.getObject("last_failure", OffsetDateTime.class)))
                 .list();
     }
 
-    /** Lifts a name's lock: an UNLOCKED event in its name, saying who lifted it. */
-    public void unlock(String username, String by, String remoteAddress) {
+    /**
+     * Lifts a name's lock when it is locked: an UNLOCKED event in its name, saying who lifted it.
+     *
+     * @return false when the name was not locked (nothing recorded)
+     */
+    public boolean unlock(String username, String by, String remoteAddress, AppProperties.SignInLockout lockout) {
+        String key = key(username);
+        if (lockedNames(lockout).stream().noneMatch(l -> l.key().equals(key))) {
+            return false;
+        }
         record(username, "UNLOCKED", null, "by=" + printable(by), null, remoteAddress);
+        return true;
     }
 
     /** The name as sign-in matches it: lower case as {@link Locale#ROOT} has it, without control characters. */

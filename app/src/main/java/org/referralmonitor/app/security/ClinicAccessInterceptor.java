@@ -16,7 +16,6 @@ import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.metrics.alert.Alert;
 import org.referralmonitor.metrics.alert.Alerts;
-import org.springframework.http.MediaType;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
@@ -134,18 +133,12 @@ class ClinicAccessInterceptor implements HandlerInterceptor {
 
     private static boolean refuse(HttpServletRequest request, HttpServletResponse response, int status, String why)
             throws IOException {
-        why = why.replaceAll("\\p{Cntrl}", "?");
         String route = (String) request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         if (route != null && route.startsWith("/api/")) {
-            response.setStatus(status);
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            response.setCharacterEncoding("UTF-8");
-            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\""
-                    + (status == HttpServletResponse.SC_NOT_FOUND ? "Not Found" : "Forbidden") + "\",\"status\":" + status
-                    + ",\"detail\":\""
-                    + why.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+            ProblemResponse.write(response, status,
+                    status == HttpServletResponse.SC_NOT_FOUND ? "Not Found" : "Forbidden", why);
         } else {
-            response.sendError(status, why);
+            response.sendError(status, why.replaceAll("\\p{Cntrl}", "?"));
         }
         return false;
     }

@@ -21,7 +21,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.MediaType;
 import org.springframework.security.authentication.AuthenticationEventPublisher;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.DefaultAuthenticationEventPublisher;
@@ -122,16 +121,11 @@ class SecurityConfiguration {
                 }
                 return;
             }
-            response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
             if (!script) {
                 response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"referral-monitor\", charset=\"UTF-8\"");
             }
             response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(locked.retryAfterSeconds()));
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            response.setCharacterEncoding("UTF-8");
-            // the detail holds only digits, a time and fixed words: nothing to escape
-            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"Locked\",\"status\":401,"
-                    + "\"detail\":\"" + locked.getMessage() + "\"}");
+            ProblemResponse.write(response, HttpServletResponse.SC_UNAUTHORIZED, "Locked", locked.getMessage());
         };
     }
 

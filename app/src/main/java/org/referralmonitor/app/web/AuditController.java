@@ -1,13 +1,8 @@
 package org.referralmonitor.app.web;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.time.Clock;
-import java.time.OffsetDateTime;
-import java.util.List;
-import java.util.Optional;
 import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.audit.AuditLog;
-import org.referralmonitor.app.audit.LockedName;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -27,12 +22,10 @@ class AuditController {
 
     private final AuditLog audit;
     private final AppProperties.SignInLockout lockout;
-    private final Clock clock;
 
-    AuditController(AuditLog audit, AppProperties app, Optional<Clock> clock) {
+    AuditController(AuditLog audit, AppProperties app) {
         this.audit = audit;
         this.lockout = app.signInLockout();
-        this.clock = clock.orElse(Clock.systemUTC());
     }
 
     @GetMapping("/audit")
@@ -41,7 +34,7 @@ class AuditController {
         model.addAttribute("user", who);
         model.addAttribute("events", audit.find(who, null, SHOWN));
         model.addAttribute("shown", SHOWN);
-        model.addAttribute("locked", locked());
+        model.addAttribute("locked", audit.lockedNames(lockout));
         model.addAttribute("lockout", lockout);
         return "audit";
     }
@@ -49,17 +42,11 @@ class AuditController {
     @PostMapping("/audit/unlock")
     String unlock(@RequestParam String name, Authentication who, HttpServletRequest request,
             RedirectAttributes redirect) {
-        String key = AuditLog.key(name);
-        if (locked().stream().anyMatch(l -> l.key().equals(key))) {
-            audit.unlock(name, who.getName(), request.getRemoteAddr());
+        if (audit.unlock(name, who.getName(), request.getRemoteAddr(), lockout)) {
             redirect.addFlashAttribute("message", "Unlocked " + AuditLog.printable(name) + ": it can sign in again.");
         } else {
             redirect.addFlashAttribute("message", AuditLog.printable(name) + " is not locked.");
         }
         return "redirect:/audit";
-    }
-
-    private List<LockedName> locked() {
-        return audit.lockedNames(OffsetDateTime.now(clock).minus(lockout.window()), lockout.maxFailures());
     }
 }
