@@ -5,7 +5,8 @@ import java.time.OffsetDateTime;
 /**
  * One sync of one endpoint: what was asked, what happened, what it cost.
  *
- * @param trigger what started it: API, SCHEDULE, STARTUP or RECONCILE (a re-pull of the last 120 days)
+ * @param trigger what started it: API, SCHEDULE, STARTUP, RESUME (at start, an endpoint whose sync the last stop
+ *     interrupted) or RECONCILE (a re-pull of the last 120 days)
  * @param strategy how it pulled: SEARCH, ROSTER or BULK
  * @param serverTime the EMR's clock when the sync started (its Date header): windows end there
  * @param countMismatch resources the server announced ({@code Bundle.total}, export counts) that did not arrive

@@ -138,14 +138,23 @@ class SyncRunRepository {
                 .update();
     }
 
-    /** Runs left QUEUED or RUNNING by a process that stopped: they will never finish. */
-    int failInterrupted(OffsetDateTime now) {
-        return jdbc.sql("""
+    /**
+     * Runs left QUEUED or RUNNING by a process that stopped: they will never finish. Marks them
+     * interrupted (call it in a transaction, holding the instance lease).
+     *
+     * @return the endpoints they belonged to
+     */
+    java.util.Set<String> failInterrupted(OffsetDateTime now) {
+        java.util.Set<String> endpoints = new java.util.TreeSet<>(jdbc.sql(
+                "SELECT DISTINCT endpoint_id FROM sync_run WHERE status IN ('QUEUED', 'RUNNING')")
+                .query(String.class).list());
+        jdbc.sql("""
                 UPDATE sync_run SET status = 'FAILED', finished_at = :now, error_message = :message
                 WHERE status IN ('QUEUED', 'RUNNING')
                 """).param("now", now).param("message", SyncRun.INTERRUPTED + " the application stopped before "
                         + "this sync finished; what it had committed is kept, its watermarks did not move, and the "
                         + "next sync pulls the same window again").update();
+        return endpoints;
     }
 
     Optional<SyncRun> find(long id) {

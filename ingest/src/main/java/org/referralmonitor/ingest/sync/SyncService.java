@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.ProducerTemplate;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
@@ -28,6 +30,8 @@ public class SyncService {
     public static final String TRIGGER_API = "API";
     public static final String TRIGGER_SCHEDULE = "SCHEDULE";
     public static final String TRIGGER_STARTUP = "STARTUP";
+    /** At start, without sync-on-startup: a sync of an endpoint whose sync the last stop interrupted. */
+    public static final String TRIGGER_RESUME = "RESUME";
     /** A reconciliation: re-pulls the last 120 days (configurable) and records what incremental syncs missed. */
     public static final String TRIGGER_RECONCILE = "RECONCILE";
 
@@ -36,6 +40,7 @@ public class SyncService {
     private final TransactionTemplate tx;
     private final ProducerTemplate producer;
     private final Clock clock;
+    private final Set<String> interruptedAtStart = ConcurrentHashMap.newKeySet();
 
     /**
      * @param lease taken before anything here runs: the runs marked interrupted at start are those of
@@ -52,10 +57,20 @@ public class SyncService {
 
     @PostConstruct
     void failInterruptedRuns() {
-        int interrupted = runs.failInterrupted(OffsetDateTime.now(clock));
-        if (interrupted > 0) {
-            log.warn("{} sync(s) were interrupted by the last shutdown and are marked FAILED", interrupted);
+        Set<String> endpoints = tx.execute(status -> runs.failInterrupted(OffsetDateTime.now(clock)));
+        interruptedAtStart.addAll(endpoints);
+        if (!endpoints.isEmpty()) {
+            log.warn("Syncs of {} were interrupted by the last stop and are marked FAILED", endpoints);
         }
+    }
+
+    /**
+     * The endpoints whose sync the last stop interrupted (marked at this start). Until one of them
+     * syncs again, what its interrupted sync committed is neither credited nor linked in full, and
+     * the months it touched are not recomputed.
+     */
+    Set<String> interruptedAtStart() {
+        return Set.copyOf(interruptedAtStart);
     }
 
     /**

@@ -56,12 +56,22 @@ class SyncTriggers {
         }
     }
 
+    /**
+     * Every enabled endpoint syncs at start with sync-on-startup; without it, the endpoints whose
+     * sync the last stop interrupted still do: that sync finishes what the interrupted one committed
+     * (crediting, linking) and has its months recomputed, which would otherwise wait for the
+     * endpoint's next scheduled or requested sync.
+     */
     @EventListener(ApplicationReadyEvent.class)
     void onStartup() {
         if (properties.syncOnStartup()) {
             directory.enabledEndpoints().stream().map(EmrEndpoint::id)
                     .forEach(id -> request(id, SyncService.TRIGGER_STARTUP));
+            return;
         }
+        java.util.Set<String> interrupted = syncs.interruptedAtStart();
+        directory.enabledEndpoints().stream().map(EmrEndpoint::id).filter(interrupted::contains)
+                .forEach(id -> request(id, SyncService.TRIGGER_RESUME));
     }
 
     private void request(String endpointId, String trigger) {
