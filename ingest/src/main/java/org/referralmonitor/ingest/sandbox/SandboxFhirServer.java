@@ -66,36 +66,44 @@ public final class SandboxFhirServer implements AutoCloseable {
      * @param filesPerType NDJSON files each exported type is split into
      * @param exportTypes the types it can export
      * @param delayMs how long each answer takes
+     * @param refusesLt whether {@code _lastUpdated=lt} is refused with a 400 (servers that only
+     *     implement ge and le)
      */
     public record Behavior(boolean populationSearch, Duration clockOffset, boolean bulkExport, int exportPolls,
-            int retryAfterSeconds, int filesPerType, Set<String> exportTypes, int delayMs) {
+            int retryAfterSeconds, int filesPerType, Set<String> exportTypes, int delayMs, boolean refusesLt) {
 
         public static final Behavior DEFAULT = new Behavior(true, Duration.ZERO, true, 1, 1, 1,
-                Set.copyOf(SEARCHABLE), 0);
+                Set.copyOf(SEARCHABLE), 0, false);
+
+        /** Refuses {@code _lastUpdated=lt} (400), as servers that implement only ge and le. */
+        public Behavior refusingLt() {
+            return new Behavior(populationSearch, clockOffset, bulkExport, exportPolls, retryAfterSeconds, filesPerType,
+                    exportTypes, delayMs, true);
+        }
 
         public Behavior patientAnchoredOnly() {
             return new Behavior(false, clockOffset, bulkExport, exportPolls, retryAfterSeconds, filesPerType,
-                    exportTypes, delayMs);
+                    exportTypes, delayMs, refusesLt);
         }
 
         public Behavior clockOffset(Duration offset) {
             return new Behavior(populationSearch, offset, bulkExport, exportPolls, retryAfterSeconds, filesPerType,
-                    exportTypes, delayMs);
+                    exportTypes, delayMs, refusesLt);
         }
 
         public Behavior export(int polls, int retryAfter, int files, Set<String> types) {
             return new Behavior(populationSearch, clockOffset, true, polls, retryAfter, files, Set.copyOf(types),
-                    delayMs);
+                    delayMs, refusesLt);
         }
 
         public Behavior noExport() {
             return new Behavior(populationSearch, clockOffset, false, exportPolls, retryAfterSeconds, filesPerType,
-                    exportTypes, delayMs);
+                    exportTypes, delayMs, refusesLt);
         }
 
         public Behavior delay(int ms) {
             return new Behavior(populationSearch, clockOffset, bulkExport, exportPolls, retryAfterSeconds, filesPerType,
-                    exportTypes, ms);
+                    exportTypes, ms, refusesLt);
         }
     }
 
@@ -381,7 +389,7 @@ public final class SandboxFhirServer implements AutoCloseable {
                 return outcome(data, 400, "required", "A " + type + " search requires the patient parameter");
             }
             // sorted by lastUpdated: the window is a range of them, then the other parameters filter it
-            List<SandboxWorld.Resource> window = lastUpdatedRange(data.sorted(type), request);
+            List<SandboxWorld.Resource> window = lastUpdatedRange(data.sorted(type), request, data.behavior);
             List<SandboxWorld.Resource> matches = ids == null && practitioners == null && patients == null ? window
                     : window.stream().filter(filter).toList();
             ResponseDefinition page = bundle(request, data, type, matches.size(), offset, count,
@@ -562,12 +570,16 @@ public final class SandboxFhirServer implements AutoCloseable {
         }
 
         /** The resources, sorted by lastUpdated, within the request's _lastUpdated bounds (binary search). */
-        private List<SandboxWorld.Resource> lastUpdatedRange(List<SandboxWorld.Resource> sorted, Request request) {
+        private List<SandboxWorld.Resource> lastUpdatedRange(List<SandboxWorld.Resource> sorted, Request request,
+                Behavior behavior) {
             int from = 0;
             int to = sorted.size();
             QueryParameter lastUpdated = request.queryParameter("_lastUpdated");
             for (String value : lastUpdated.isPresent() ? lastUpdated.values() : List.<String>of()) {
                 Bound bound = Bound.parse(value);
+                if (behavior.refusesLt() && bound.prefix().equals("lt")) {
+                    throw new IllegalArgumentException("_lastUpdated prefix 'lt' is not supported; use le");
+                }
                 int atOrAfter = firstIndex(sorted, bound.at(), false);
                 int after = firstIndex(sorted, bound.at(), true);
                 switch (bound.prefix()) {

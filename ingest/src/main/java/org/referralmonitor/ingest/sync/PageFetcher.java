@@ -46,19 +46,20 @@ class PageFetcher {
     /** GETs a search page and reads it. Safe to call from worker threads. */
     SyncContext.Fetched fetch(SyncContext ctx, SyncContext.PageRequest request, int attempt)
             throws RetryableSyncException, SyncFailedException, InterruptedException {
+        if (endsWithLt(request.url()) && "le".equals(upperComparator(ctx))) {
+            // planned before the server refused lt for another window (or on another thread)
+            request = withLe(request);
+        }
         int number = request.window() != null ? request.window().pages + 1 : ctx.pages + 1;
         String where = request.resourceType() + " page " + number + " (" + request.url() + ")";
         FhirHttpClient.Response response = send(ctx, "GET", request.url(), Map.of("Accept", "application/fhir+json"),
                 where, true);
-        if (response.status() == 400 && switchToLe(ctx, request.url())) {
-            URI le = URI.create(request.url().toString().replace("_lastUpdated=lt", "_lastUpdated=le"));
-            log.info("{}: the server refused _lastUpdated=lt{}; windows of this sync end with le instead", where,
-                    describe(response));
-            if (request.window() != null && request.url().equals(request.window().firstPage)) {
-                request.window().firstPage = le;
+        if (response.status() == 400 && endsWithLt(request.url())) {
+            if (switchToLe(ctx)) {
+                log.info("{}: the server refused _lastUpdated=lt{}; windows of this sync end with le instead", where,
+                        describe(response));
             }
-            return fetch(ctx, new SyncContext.PageRequest(request.resourceType(), le, request.purpose(),
-                    request.window()), attempt);
+            return fetch(ctx, withLe(request), attempt);
         }
         ok(response, where);
         try {
@@ -69,9 +70,34 @@ class PageFetcher {
         }
     }
 
-    private static boolean switchToLe(SyncContext ctx, URI url) {
+    private static boolean endsWithLt(URI url) {
+        return url.toString().contains("_lastUpdated=lt");
+    }
+
+    /** The request with its window ending in le; its window's first page too (a second pass asks that). */
+    private static SyncContext.PageRequest withLe(SyncContext.PageRequest request) {
+        URI le = URI.create(request.url().toString().replace("_lastUpdated=lt", "_lastUpdated=le"));
+        SearchWindow window = request.window();
+        if (window != null) {
+            synchronized (window) {
+                if (request.url().equals(window.firstPage)) {
+                    window.firstPage = le;
+                }
+            }
+        }
+        return new SyncContext.PageRequest(request.resourceType(), le, request.purpose(), window);
+    }
+
+    private static String upperComparator(SyncContext ctx) {
         synchronized (ctx) {
-            if (url.toString().contains("_lastUpdated=lt") && "lt".equals(ctx.upperComparator)) {
+            return ctx.upperComparator;
+        }
+    }
+
+    /** Windows of this sync end with le from now on; true the first time. */
+    private static boolean switchToLe(SyncContext ctx) {
+        synchronized (ctx) {
+            if ("lt".equals(ctx.upperComparator)) {
                 ctx.upperComparator = "le";
                 return true;
             }

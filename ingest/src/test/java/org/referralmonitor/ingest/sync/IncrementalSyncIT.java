@@ -94,6 +94,10 @@ class IncrementalSyncIT {
         registry.add("referral-monitor.ingest.endpoints[3].clinic", () -> CLINIC);
         registry.add("referral-monitor.ingest.endpoints[3].base-url", () -> SANDBOX.baseUrl(CLINIC).toString());
         registry.add("referral-monitor.ingest.endpoints[3].page-size", () -> "100");
+        registry.add("referral-monitor.ingest.endpoints[4].id", () -> "lakeside-le");
+        registry.add("referral-monitor.ingest.endpoints[4].clinic", () -> CLINIC);
+        registry.add("referral-monitor.ingest.endpoints[4].base-url", () -> SANDBOX.baseUrl(CLINIC).toString());
+        registry.add("referral-monitor.ingest.endpoints[4].page-size", () -> "40");
         registry.add("referral-monitor.ingest.endpoints[1].id", () -> "harbor-search");
         registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> PATIENT_ONLY);
         registry.add("referral-monitor.ingest.endpoints[1].base-url", () -> SANDBOX.baseUrl(PATIENT_ONLY).toString());
@@ -249,6 +253,26 @@ class IncrementalSyncIT {
         assertThat(windowEnd.toInstant()).isAfter(Instant.now().plus(Duration.ofMinutes(2)));
         assertThat(jdbc.sql("SELECT version_id FROM referral WHERE endpoint_id = 'lakeside-clock' AND resource_id = :id")
                 .param("id", ahead.id()).query(String.class).single()).isEqualTo("updated");
+    }
+
+    /**
+     * A server that implements only ge and le refuses {@code _lastUpdated=lt} with a 400: every window
+     * of the sync ends with le instead, the windows planned before the refusal too (each type's first
+     * page is planned at the start), and nothing is lost.
+     */
+    @Test
+    void aServerThatRefusesLtIsAskedWithLeForEveryWindow() {
+        SANDBOX.behave(CLINIC, original.refusingLt());
+
+        SyncRun run = SyncAwait.sync(syncs, "lakeside-le");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(storedOrInReview("lakeside-le")).containsAll(ids("ServiceRequest"));
+        assertThat(stored("visit", "lakeside-le")).containsAll(ids("Encounter"));
+        List<String> windowPages = pages(run.id()).stream().filter(p -> p.contains("_lastUpdated=")).toList();
+        assertThat(windowPages).as("both types' windows were asked")
+                .anyMatch(p -> p.contains("/ServiceRequest?")).anyMatch(p -> p.contains("/Encounter?"))
+                .noneMatch(p -> p.contains("_lastUpdated=lt"));
     }
 
     /**
