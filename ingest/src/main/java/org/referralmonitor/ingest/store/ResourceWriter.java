@@ -3,7 +3,6 @@ package org.referralmonitor.ingest.store;
 import java.time.OffsetDateTime;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,16 +227,53 @@ public class ResourceWriter {
         }
     }
 
-    /** Within one batch, the same resource twice (a server repeating it across a page) keeps the newest. */
+    /**
+     * Within one batch, the same resource twice (a server repeating it across a page) keeps the
+     * newest, by the rule the upserts apply ({@link #notOlder}).
+     */
     private static List<MappedResource> newestPerId(List<MappedResource> resources) {
         Map<String, MappedResource> newest = new LinkedHashMap<>();
-        Comparator<MappedResource> byLastUpdated = Comparator.comparing(ResourceWriter::lastUpdated,
-                Comparator.nullsFirst(Comparator.naturalOrder()));
         for (MappedResource r : resources) {
-            newest.merge(r.resourceType() + "/" + r.resourceId(), r,
-                    (old, incoming) -> byLastUpdated.compare(incoming, old) >= 0 ? incoming : old);
+            newest.merge(r.resourceType() + "/" + r.resourceId(), r, (old, incoming) ->
+                    notOlder(lastUpdated(incoming), versionId(incoming), lastUpdated(old), versionId(old))
+                            ? incoming : old);
         }
         return new ArrayList<>(newest.values());
+    }
+
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("[0-9]+");
+
+    /**
+     * Whether an incoming version may replace a held one, as {@link Upserts} decides in SQL: a later
+     * lastUpdated, or the same one unless both version ids are numbers and the incoming one is lower;
+     * an incoming version without lastUpdated only replaces one without it.
+     */
+    static boolean notOlder(OffsetDateTime incoming, String incomingVersion, OffsetDateTime held, String heldVersion) {
+        if (held == null) {
+            return true;
+        }
+        if (incoming == null || incoming.isBefore(held)) {
+            return false;
+        }
+        if (incoming.isAfter(held) || incomingVersion == null || heldVersion == null
+                || !NUMBER.matcher(incomingVersion).matches() || !NUMBER.matcher(heldVersion).matches()) {
+            return true;
+        }
+        return incomingVersion.length() > heldVersion.length()
+                || incomingVersion.length() == heldVersion.length() && incomingVersion.compareTo(heldVersion) >= 0;
+    }
+
+    private static String versionId(MappedResource r) {
+        if (r instanceof ReferralRow x) {
+            return x.versionId();
+        } else if (r instanceof VisitRow x) {
+            return x.versionId();
+        } else if (r instanceof DirectoryRow x) {
+            return x.versionId();
+        } else if (r instanceof RoleRow x) {
+            return x.versionId();
+        }
+        return null;
     }
 
     private static OffsetDateTime lastUpdated(MappedResource r) {

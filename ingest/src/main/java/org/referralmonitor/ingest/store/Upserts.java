@@ -17,14 +17,41 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 record Upserts(String referral, String visit, String organization, String practitioner, String role) {
 
-    /** A row changes only when its content changed and the incoming version is not older. */
-    private static final String NEWER = """
-            t.content_hash <> s.content_hash
-                AND (t.last_updated IS NULL OR s.last_updated IS NULL OR s.last_updated >= t.last_updated)""";
+    /**
+     * A row changes only when its content changed and the incoming version is not older: a later
+     * {@code meta.lastUpdated}, or the same one (a re-pull, or versions within one millisecond, or one
+     * second on servers that keep whole seconds) unless both version ids are numbers and the incoming
+     * one is lower. An incoming version without lastUpdated never replaces one that has it (it cannot
+     * be placed: an older version, a deleted resource's last one, would come back); a row without
+     * lastUpdated takes whatever comes.
+     */
+    private static String newer(String s) {
+        return """
+                t.content_hash <> %1$s.content_hash
+                    AND (t.last_updated IS NULL
+                         OR %1$s.last_updated > t.last_updated
+                         OR (%1$s.last_updated = t.last_updated AND NOT (%2$s)))""".formatted(s, lowerVersion(s));
+    }
 
-    private static final String PG_NEWER = """
-            t.content_hash <> EXCLUDED.content_hash
-                AND (t.last_updated IS NULL OR EXCLUDED.last_updated IS NULL OR EXCLUDED.last_updated >= t.last_updated)""";
+    /**
+     * Whether the incoming version id is a lower number than the row's: both digits only, compared by
+     * length, then as text (no cast, which could fail on a non-numeric id: SQL does not promise to
+     * stop at the first false condition). Digits only: every digit translated to 0 gives as many
+     * zeros (H2's TRANSLATE does not delete characters, so it cannot be compared with '').
+     */
+    private static String lowerVersion(String s) {
+        return """
+                COALESCE(%1$s.version_id, '') <> '' AND COALESCE(t.version_id, '') <> ''
+                         AND TRANSLATE(%1$s.version_id, '0123456789', '0000000000') = REPEAT('0', LENGTH(%1$s.version_id))
+                         AND TRANSLATE(t.version_id, '0123456789', '0000000000') = REPEAT('0', LENGTH(t.version_id))
+                         AND (LENGTH(%1$s.version_id) < LENGTH(t.version_id)
+                              OR (LENGTH(%1$s.version_id) = LENGTH(t.version_id) AND %1$s.version_id < t.version_id))"""
+                .formatted(s);
+    }
+
+    private static final String NEWER = newer("s");
+
+    private static final String PG_NEWER = newer("EXCLUDED");
 
     /**
      * What a new version moved the row away from ({@code column}'s old value), kept in {@code movedFrom}
