@@ -233,7 +233,12 @@ class RosterPull {
         for (String type : types) {
             URI url = ctx.endpoint.base().resolve(type + "?patient=" + encode(patient) + "&_count="
                     + ctx.endpoint.pageSize());
+            java.util.Set<URI> read = new java.util.HashSet<>();
             while (url != null) {
+                if (!read.add(url)) {
+                    throw new SyncFailedException(type + " of patient " + patient + ": the server links back to a "
+                            + "page already read (" + url + "), which would loop forever");
+                }
                 SyncContext.Fetched fetched = fetcher.fetch(ctx,
                         new SyncContext.PageRequest(type, url, SyncContext.Purpose.ROSTER, null), attempt);
                 pages.add(fetched);

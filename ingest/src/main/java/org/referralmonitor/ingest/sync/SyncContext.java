@@ -94,6 +94,11 @@ final class SyncContext implements AutoCloseable {
     SearchWindow passDone;
     /** Why the current page's next link is not followed, if it is not. */
     String refusedNext;
+    /**
+     * The pages fetched, per chain of next links (a window's pass, or a search of one type and
+     * purpose): a next link back to one of them would loop forever.
+     */
+    final Set<String> fetchedPages = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The next page, being fetched while the current one is written. */
     Future<Fetched> prefetch;
     PageRequest prefetchFor;

@@ -244,6 +244,7 @@ class SyncSteps {
             return;
         }
         ctx.fetched = fetched;
+        ctx.fetchedPages.add(chainKey(fetched.request(), fetched.request().url()));
         SyncContext.PageRequest next = nextRequest(ctx, fetched);
         if (next != null && (next.purpose() == SyncContext.Purpose.WINDOW
                 || next.purpose() == SyncContext.Purpose.DIRECTORY_SEARCH)) {
@@ -288,11 +289,23 @@ class SyncSteps {
         try {
             URI next = NextLinks.toUri(link, ctx.endpoint.base());
             SyncContext.PageRequest request = fetched.request();
+            if (ctx.fetchedPages.contains(chainKey(request, next))) {
+                ctx.refusedNext = "the server links back to a page already read in this pass (" + next
+                        + "), which would loop forever";
+                return null;
+            }
             return new SyncContext.PageRequest(request.resourceType(), next, request.purpose(), request.window());
         } catch (RefusedUrlException e) {
             ctx.refusedNext = e.getMessage();
             return null;
         }
+    }
+
+    /** A page's URL within its chain of next links: a window's pass, or a search of one type and purpose. */
+    private static String chainKey(SyncContext.PageRequest request, URI url) {
+        SearchWindow window = request.window();
+        return (window != null ? "window " + System.identityHashCode(window) + " pass " + window.pass
+                : request.purpose() + " " + request.resourceType()) + " " + url;
     }
 
     /** Writes the fetched page in one transaction with its counters, then moves on to its next page. */

@@ -294,6 +294,25 @@ class SyncFaultsIT {
     }
 
     @Test
+    void aNextLinkBackToAPageAlreadyReadFailsTheSyncInsteadOfLoopingForever() {
+        stubThreePages();
+        // the last page links back to the second
+        emr.stubFor(get(urlPathEqualTo(SR)).atPriority(1).withQueryParam("_offset", equalTo("6"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-3.json", base())
+                        .replace("\"relation\":\"self\"", "\"relation\":\"next\"")
+                        .replace("_offset=6", "_offset=3"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("ServiceRequest page 3", "links back to a page already read",
+                "_offset=3");
+        assertThat(jdbc.sql("SELECT count(*) FROM referral WHERE endpoint_id = 'emr-f'").query(Integer.class).single())
+                .as("the pages read are kept").isEqualTo(6);
+        emr.verify(1, getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo("3")));
+    }
+
+    @Test
     void retriesAServerThatDoesNotAnswerInTime() {
         emr.stubFor(get(urlPathEqualTo(SR)).inScenario("slow").whenScenarioStateIs(STARTED)
                 .willReturn(okForContentType(FHIR, onePage()).withFixedDelay(2000))
