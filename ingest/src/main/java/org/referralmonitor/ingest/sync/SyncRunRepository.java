@@ -142,12 +142,15 @@ class SyncRunRepository {
      * Runs left QUEUED or RUNNING by a process that stopped: they will never finish. Marks them
      * interrupted (call it in a transaction, holding the instance lease).
      *
-     * @return the endpoints they belonged to
+     * @return the endpoints they belonged to, each with the trigger of its run (RECONCILE when one of
+     *     them was a reconciliation)
      */
-    java.util.Set<String> failInterrupted(OffsetDateTime now) {
-        java.util.Set<String> endpoints = new java.util.TreeSet<>(jdbc.sql(
-                "SELECT DISTINCT endpoint_id FROM sync_run WHERE status IN ('QUEUED', 'RUNNING')")
-                .query(String.class).list());
+    java.util.Map<String, String> failInterrupted(OffsetDateTime now) {
+        java.util.Map<String, String> endpoints = new java.util.TreeMap<>();
+        jdbc.sql("SELECT endpoint_id, trigger_kind FROM sync_run WHERE status IN ('QUEUED', 'RUNNING')")
+                .query((rs, n) -> endpoints.merge(rs.getString(1), rs.getString(2),
+                        (a, b) -> SyncService.TRIGGER_RECONCILE.equals(b) ? b : a))
+                .list();
         jdbc.sql("""
                 UPDATE sync_run SET status = 'FAILED', finished_at = :now, error_message = :message
                 WHERE status IN ('QUEUED', 'RUNNING')

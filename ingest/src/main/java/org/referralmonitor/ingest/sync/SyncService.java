@@ -5,7 +5,7 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.ProducerTemplate;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
@@ -40,7 +40,7 @@ public class SyncService {
     private final TransactionTemplate tx;
     private final ProducerTemplate producer;
     private final Clock clock;
-    private final Set<String> interruptedAtStart = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> interruptedAtStart = new ConcurrentHashMap<>();
 
     /**
      * @param lease taken before anything here runs: the runs marked interrupted at start are those of
@@ -57,20 +57,20 @@ public class SyncService {
 
     @PostConstruct
     void failInterruptedRuns() {
-        Set<String> endpoints = tx.execute(status -> runs.failInterrupted(OffsetDateTime.now(clock)));
-        interruptedAtStart.addAll(endpoints);
+        Map<String, String> endpoints = tx.execute(status -> runs.failInterrupted(OffsetDateTime.now(clock)));
+        interruptedAtStart.putAll(endpoints);
         if (!endpoints.isEmpty()) {
-            log.warn("Syncs of {} were interrupted by the last stop and are marked FAILED", endpoints);
+            log.warn("Syncs of {} were interrupted by the last stop and are marked FAILED", endpoints.keySet());
         }
     }
 
     /**
-     * The endpoints whose sync the last stop interrupted (marked at this start). Until one of them
-     * syncs again, what its interrupted sync committed is neither credited nor linked in full, and
-     * the months it touched are not recomputed.
+     * The endpoints whose sync the last stop interrupted (marked at this start), each with what had
+     * started that sync. Until one of them syncs again, what its interrupted sync committed is neither
+     * credited nor linked in full, and the months it touched are not recomputed.
      */
-    Set<String> interruptedAtStart() {
-        return Set.copyOf(interruptedAtStart);
+    Map<String, String> interruptedAtStart() {
+        return Map.copyOf(interruptedAtStart);
     }
 
     /**

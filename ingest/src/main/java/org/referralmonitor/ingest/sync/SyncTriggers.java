@@ -60,18 +60,21 @@ class SyncTriggers {
      * Every enabled endpoint syncs at start with sync-on-startup; without it, the endpoints whose
      * sync the last stop interrupted still do: that sync finishes what the interrupted one committed
      * (crediting, linking) and has its months recomputed, which would otherwise wait for the
-     * endpoint's next scheduled or requested sync.
+     * endpoint's next scheduled or requested sync. An interrupted reconciliation is started again as
+     * a reconciliation (otherwise the week's would be lost).
      */
     @EventListener(ApplicationReadyEvent.class)
     void onStartup() {
-        if (properties.syncOnStartup()) {
-            directory.enabledEndpoints().stream().map(EmrEndpoint::id)
-                    .forEach(id -> request(id, SyncService.TRIGGER_STARTUP));
-            return;
+        java.util.Map<String, String> interrupted = syncs.interruptedAtStart();
+        for (String id : directory.enabledEndpoints().stream().map(EmrEndpoint::id).toList()) {
+            if (SyncService.TRIGGER_RECONCILE.equals(interrupted.get(id))) {
+                request(id, SyncService.TRIGGER_RECONCILE);
+            } else if (properties.syncOnStartup()) {
+                request(id, SyncService.TRIGGER_STARTUP);
+            } else if (interrupted.containsKey(id)) {
+                request(id, SyncService.TRIGGER_RESUME);
+            }
         }
-        java.util.Set<String> interrupted = syncs.interruptedAtStart();
-        directory.enabledEndpoints().stream().map(EmrEndpoint::id).filter(interrupted::contains)
-                .forEach(id -> request(id, SyncService.TRIGGER_RESUME));
     }
 
     private void request(String endpointId, String trigger) {
