@@ -3,17 +3,21 @@ package org.referralmonitor.ingest.store;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.TreeSet;
+import org.referralmonitor.profiles.ReferralCodes;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 /**
- * Which visit each referral turned into, in one set-based statement per endpoint: the earliest visit
- * whose {@code Encounter.basedOn} names the referral (BASED_ON, confidence 1.0); else the earliest
- * visit of the same patient (same keyed hash) with the clinic within the window after the referral
- * that no referral claims through basedOn (PATIENT_WINDOW, confidence 0.7). Cancelled, entered-in-error
- * and deleted visits never convert. A visit is "with the clinic" when its service provider is one of
- * the clinic's own organizations, or any visit of the endpoint when none is configured.
+ * Which visit each referral turned into, in one set-based statement per endpoint: a visit whose
+ * {@code Encounter.basedOn} names the referral (BASED_ON, confidence 1.0); else a visit of the same
+ * patient (same keyed hash) with the clinic within the window after the referral that no referral
+ * claims through basedOn (PATIENT_WINDOW, confidence 0.7). A visit that took place (attended) comes
+ * before one that did not (yet): planned, no-show; then BASED_ON before PATIENT_WINDOW, then the
+ * earliest. A no-show on day 7 and a finished visit on day 15 is a conversion on day 15. Cancelled,
+ * entered-in-error and deleted visits never convert. A visit is "with the clinic" when its service
+ * provider is one of the clinic's own organizations, or any visit of the endpoint when none is
+ * configured.
  *
  * <p>The first linking of an endpoint links every referral; after that, a sync relinks only the
  * referrals its changes can affect ({@link ChangeScope}, recorded with each change), unless the
@@ -25,6 +29,12 @@ public class ConversionLinker {
 
     /** Encounter statuses that never convert a referral: the visit did not happen, or was a mistake. */
     private static final List<String> NOT_A_VISIT = List.of("cancelled", "entered-in-error");
+
+    /**
+     * The linking rule's version, kept with the links: 2 prefers a visit that took place to an earlier
+     * one that did not, and counts a based-on visit before the referral as day 0.
+     */
+    static final int RULE_VERSION = 2;
 
     private static final String DELETE = "DELETE FROM referral_conversion WHERE endpoint_id = :endpointId";
 
@@ -64,19 +74,22 @@ public class ConversionLinker {
     private static final String INSERT_TEMPLATE = """
             INSERT INTO referral_conversion (endpoint_id, referral_id, visit_id, method, confidence, days_to_visit)
             SELECT endpoint_id, referral_id, visit_id, method, confidence, days_to_visit FROM (
-                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.referral_id ORDER BY c.preference, c.visit_start,
-                                                                           c.visit_id) AS choice
+                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.referral_id ORDER BY c.unattended, c.preference,
+                                                                           c.visit_start, c.visit_id) AS choice
                 FROM (
                     SELECT r.endpoint_id, r.resource_id AS referral_id, v.resource_id AS visit_id,
                            'BASED_ON' AS method, 1.00 AS confidence, 1 AS preference, v.period_start AS visit_start,
-                           CAST(v.start_date - r.authored_date AS INTEGER) AS days_to_visit
+                           -- a visit the referral was written after (dated the day after, say): seen at once
+                           GREATEST(0, CAST(v.start_date - r.authored_date AS INTEGER)) AS days_to_visit,
+                           CASE WHEN v.status IN (:attended) THEN 0 ELSE 1 END AS unattended
                     FROM referral r
                     JOIN visit_based_on vb ON vb.endpoint_id = r.endpoint_id AND vb.referral_id = r.resource_id
                     JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
                     WHERE r.endpoint_id = :endpointId AND v.status NOT IN (:notAVisit) AND v.deleted_at IS NULL%1$s
                     UNION ALL
                     SELECT r.endpoint_id, r.resource_id, v.resource_id, 'PATIENT_WINDOW', 0.70, 2, v.period_start,
-                           CAST(v.start_date - r.authored_date AS INTEGER)
+                           CAST(v.start_date - r.authored_date AS INTEGER),
+                           CASE WHEN v.status IN (:attended) THEN 0 ELSE 1 END
                     FROM referral r
                     JOIN visit v ON v.endpoint_id = r.endpoint_id AND v.patient_hash = r.patient_hash
                     WHERE r.endpoint_id = :endpointId AND r.is_referral AND r.patient_hash IS NOT NULL
@@ -150,9 +163,11 @@ public class ConversionLinker {
         MapSqlParameterSource params = new MapSqlParameterSource("endpointId", endpointId)
                 .addValue("windowDays", windowDays)
                 .addValue("notAVisit", NOT_A_VISIT)
+                .addValue("attended", List.copyOf(ReferralCodes.ATTENDED_VISIT_STATUSES))
                 .addValue("anyProvider", any)
                 .addValue("ownOrganizations", ids.isEmpty() ? List.of("") : ids);
-        String settings = "window-days=" + windowDays + ";own=" + (any ? "*" : String.join(",", new TreeSet<>(ids)));
+        // the rule's version with the settings: links made by an earlier rule are all made again
+        String settings = "rule=" + RULE_VERSION + ";window-days=" + windowDays + ";own=" + (any ? "*" : String.join(",", new TreeSet<>(ids)));
         List<String> stored = jdbc.queryForList(STATE, params, String.class);
         boolean full = !scopeRecorded || stored.isEmpty() || !stored.get(0).equals(settings);
         int linked;

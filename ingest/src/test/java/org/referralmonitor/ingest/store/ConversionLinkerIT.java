@@ -164,6 +164,39 @@ class ConversionLinkerIT {
         assertThat(linked.months()).as("the month of the referral no longer named").containsExactly(day.withDayOfMonth(1));
     }
 
+    /**
+     * A visit that took place is the conversion, not an earlier one that did not (a no-show, one still
+     * planned): whether both name the referral or both are the patient's visits in the window. A
+     * visit named by basedOn that started the day before the referral was written is day 0.
+     */
+    @Test
+    void aVisitThatTookPlaceIsTheConversionNotAnEarlierNoShowOrPlannedOne() {
+        LocalDate day = LocalDate.of(2025, 3, 10);
+        List<MappedResource> rows = new ArrayList<>();
+        for (String id : List.of("sr-window", "sr-based", "sr-before")) {
+            rows.add(new ReferralRow(ENDPOINT, id, "1", T0, "active", "order", day.atStartOfDay().atOffset(ZoneOffset.UTC),
+                    day, "patient-" + id, Ref.NONE, Ref.NONE, null, true, "test-rule", "hash-" + id, "{}", null));
+        }
+        rows.add(visitOn("enc-w1", "patient-sr-window", day.plusDays(7), "noshow", List.of()));
+        rows.add(visitOn("enc-w2", "patient-sr-window", day.plusDays(9), "planned", List.of()));
+        rows.add(visitOn("enc-w3", "patient-sr-window", day.plusDays(15), "finished", List.of()));
+        rows.add(visitOn("enc-b1", "patient-sr-based", day.plusDays(3), "noshow", List.of("sr-based")));
+        rows.add(visitOn("enc-b2", "patient-sr-based", day.plusDays(20), "arrived", List.of("sr-based")));
+        rows.add(visitOn("enc-x1", "patient-sr-before", day.minusDays(1), "finished", List.of("sr-before")));
+        writer.write(rows, ++run, T0, false);
+
+        link(false);
+
+        assertThat(links()).containsEntry("sr-window", "enc-w3 PATIENT_WINDOW 0.70 15")
+                .containsEntry("sr-based", "enc-b2 BASED_ON 1.00 20")
+                .containsEntry("sr-before", "enc-x1 BASED_ON 1.00 0");
+    }
+
+    private static VisitRow visitOn(String id, String patient, LocalDate day, String status, List<String> basedOn) {
+        return new VisitRow(ENDPOINT, id, "1", T0, status, "AMB", patient, day.atTime(9, 0).atOffset(ZoneOffset.UTC),
+                day, "own", basedOn, "hash-" + id, "{}");
+    }
+
     /** A visit of patient-c (another chart than the referral's patient-a), with our clinic, on 2025-03-15. */
     private static VisitRow visitOfAnotherChart(String version, List<String> basedOn) {
         LocalDate day = LocalDate.of(2025, 3, 15);
