@@ -190,7 +190,7 @@ class SearchSyncIT {
 
         assertThat(ids("SELECT visit_id || '>' || referral_id FROM visit_based_on WHERE endpoint_id = 'emr-a' ORDER BY 1"))
                 .containsExactly("enc-1>sr-1", "enc-2>sr-4");
-        // 2026-03-31T23:30Z is 19:30 on March 31 in New York; a date-only authoredOn is taken as written
+        // 2026-04-01T02:30Z is 22:30 on March 31 in New York (April 1 in UTC); a date-only authoredOn is taken as written
         assertThat(ids("SELECT CAST(authored_date AS VARCHAR(10)) FROM referral WHERE resource_id IN ('sr-2', 'sr-3') "
                 + "ORDER BY resource_id")).containsExactly("2026-03-05", "2026-03-31");
     }
