@@ -13,6 +13,8 @@ final class IdSet {
     private long[] slots = new long[1024];
     private int size;
     private boolean hasZero;
+    /** The sum of the ids' hashes: the same for the same ids in any order. */
+    private long fingerprint;
 
     /** @return true when the id was not there yet */
     boolean add(String id) {
@@ -26,7 +28,20 @@ final class IdSet {
         if ((size + 1) * 2 > slots.length) {
             grow();
         }
-        return insert(slots, h);
+        boolean added = insert(slots, h);
+        if (added) {
+            fingerprint += h;
+        }
+        return added;
+    }
+
+    /** Whether it holds the same ids as another (by their 64-bit hashes, in any order). */
+    boolean sameIds(int otherSize, long otherFingerprint) {
+        return size == otherSize && fingerprint == otherFingerprint;
+    }
+
+    long fingerprint() {
+        return fingerprint;
     }
 
     boolean contains(String id) {
@@ -53,6 +68,7 @@ final class IdSet {
         slots = new long[1024];
         size = 0;
         hasZero = false;
+        fingerprint = 0;
     }
 
     private boolean insert(long[] table, long h) {

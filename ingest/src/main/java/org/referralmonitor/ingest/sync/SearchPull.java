@@ -203,11 +203,17 @@ class SearchPull {
                     window.pass);
             ctx.countMismatch = ctx.windows.stream().mapToInt(SearchWindow::shortfall).sum();
             ctx.missed = ctx.windows.stream().mapToInt(w -> w.missed).sum();
-            if (shortfall > 0) {
+            if (shortfall > 0 && !window.steadyShortfall()) {
                 log.warn("{} window {}..{}: the server announced {} but {} arrived twice; the shortfall is recorded "
                                 + "and the watermark stays at {} so the next sync asks again", window.type,
                         window.from, window.to, window.total, window.received(), window.previousWatermark);
             } else {
+                if (shortfall > 0) {
+                    // holding the watermark would pull a growing window again at every sync, each one short
+                    log.warn("{} window {}..{}: the server announced {} but listed the same {} resources twice; the "
+                                    + "shortfall is recorded and the watermark moves on (asking again gives the same)",
+                            window.type, window.from, window.to, window.total, window.received());
+                }
                 watermarks.advance(ctx.endpoint.id(), window.type, window.to, ctx.runId, now);
             }
             runs.recordProgress(ctx.runId, ctx.counters());

@@ -25,6 +25,11 @@ final class SearchWindow {
     int pages;
     /** Reconciliation: changes in this window that incremental syncs had missed. */
     int missed;
+    /** The pass before this one: its announced total, distinct ids (count and fingerprint), anonymous ones. */
+    private Integer previousTotal;
+    private int previousIds = -1;
+    private long previousFingerprint;
+    private int previousAnonymous;
 
     SearchWindow(String type, OffsetDateTime from, OffsetDateTime to, OffsetDateTime previousWatermark) {
         this.type = type;
@@ -42,7 +47,21 @@ final class SearchWindow {
         return total == null ? 0 : Math.max(0, total - received());
     }
 
+    /**
+     * Whether this pass fell short exactly as the one before: the same total announced and the same
+     * resources delivered. The server counts what it does not list (resources we may not read, say);
+     * pulling the window again would deliver the same, for ever.
+     */
+    boolean steadyShortfall() {
+        return shortfall() > 0 && pass > 1 && java.util.Objects.equals(total, previousTotal)
+                && anonymous == previousAnonymous && seen.sameIds(previousIds, previousFingerprint);
+    }
+
     void restart() {
+        previousTotal = total;
+        previousIds = seen.size();
+        previousFingerprint = seen.fingerprint();
+        previousAnonymous = anonymous;
         seen.clear();
         anonymous = 0;
         total = null;

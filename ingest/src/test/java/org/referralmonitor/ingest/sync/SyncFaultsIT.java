@@ -189,13 +189,31 @@ class SyncFaultsIT {
      * test's failing answer for one of them is a priority-1 stub of scenario "busy", state STARTED.
      */
     private void stubThreePages() {
+        stubThreePages(6, false);
+    }
+
+    /**
+     * The three pages announcing {@code total}; with {@code firstPassShort}, the first time page 3 is
+     * asked it lists sr-5 twice instead of sr-5 and sr-6.
+     */
+    private void stubThreePages(int total, boolean firstPassShort) {
         emr.stubFor(get(urlPathEqualTo(SR)).withQueryParam("_offset", absent())
-                .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-1.json", base()))));
+                .willReturn(okForContentType(FHIR, page(1, total))));
         for (int page = 2; page <= 3; page++) {
             emr.stubFor(get(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo(String.valueOf(3 * (page - 1))))
-                    .willReturn(okForContentType(FHIR, FhirFixtures.read("paging/servicerequest-page-" + page + ".json",
-                            base()))));
+                    .willReturn(okForContentType(FHIR, page(page, total))));
         }
+        if (firstPassShort) {
+            emr.stubFor(get(urlPathEqualTo(SR)).atPriority(1).withQueryParam("_offset", equalTo("6"))
+                    .inScenario("short").whenScenarioStateIs(STARTED)
+                    .willReturn(okForContentType(FHIR, page(3, total).replace("sr-6", "sr-5")))
+                    .willSetStateTo("complete"));
+        }
+    }
+
+    private String page(int page, int total) {
+        return FhirFixtures.read("paging/servicerequest-page-" + page + ".json", base())
+                .replace("\"total\":6,", "\"total\":" + total + ",");
     }
 
     private void assertAllSixStored(SyncRun run) {
@@ -310,6 +328,50 @@ class SyncFaultsIT {
         assertThat(jdbc.sql("SELECT count(*) FROM referral WHERE endpoint_id = 'emr-f'").query(Integer.class).single())
                 .as("the pages read are kept").isEqualTo(6);
         emr.verify(1, getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", equalTo("3")));
+    }
+
+    /**
+     * The server announces 7 and lists 6: the window is pulled again; when the second pass lists the
+     * same 6, the shortfall is recorded and the watermark moves on (asking again gives the same 6, and
+     * a held watermark would pull a growing window short at every sync).
+     */
+    @Test
+    void aShortfallTheSecondPassRepeatsIsRecordedAndTheWatermarkMovesOn() {
+        stubThreePages(7, false);
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.countMismatch()).isEqualTo(1);
+        assertThat(passes(run)).isEqualTo(2);
+        assertThat(watermarkRun()).as("the watermark moved with this sync").contains(run.id());
+    }
+
+    /** The second pass lists other resources than the first and is still short: the watermark stays. */
+    @Test
+    void aShortfallThatChangesBetweenPassesHoldsTheWatermark() {
+        stubThreePages(7, true);
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.countMismatch()).isEqualTo(1);
+        assertThat(passes(run)).isEqualTo(2);
+        assertThat(watermarkRun()).as("the watermark did not move with this sync")
+                .isNotEqualTo(java.util.Optional.of(run.id()));
+        assertThat(jdbc.sql("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-f' ORDER BY resource_id")
+                .query(String.class).list()).containsExactly("sr-1", "sr-2", "sr-3", "sr-4", "sr-5", "sr-6");
+    }
+
+    private int passes(SyncRun run) {
+        return jdbc.sql("SELECT passes FROM sync_window WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
+                .param("id", run.id()).query(Integer.class).single();
+    }
+
+    /** The sync that last moved the ServiceRequest watermark, if any did. */
+    private java.util.Optional<Long> watermarkRun() {
+        return jdbc.sql("SELECT sync_run_id FROM sync_watermark WHERE endpoint_id = 'emr-f' "
+                + "AND resource_type = 'ServiceRequest'").query(Long.class).optional();
     }
 
     @Test
