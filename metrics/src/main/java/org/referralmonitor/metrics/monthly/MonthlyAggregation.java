@@ -32,8 +32,9 @@ import org.springframework.stereotype.Repository;
  * referral do not count; months without referrals count as 0), each divided by its calendar
  * month's seasonal factor, the highest and lowest month dropped (trim), averaged; expected =
  * average x this month's seasonal factor. The seasonal factor of a calendar month is its share of
- * the clinic's referrals over the last 24 months times 12, once the clinic has 24 months of history
- * (else 1), bounded to [0.25, 4].</li>
+ * the clinic's referrals over the last 24 months times 12, once the clinic has 24 complete months of
+ * received referrals after its first (possibly partial) month with one (else 1), bounded to
+ * [0.25, 4]; drafts, entered-in-error referrals and those it sent are no history.</li>
  * </ul>
  */
 @Repository
@@ -275,7 +276,8 @@ class MonthlyAggregation {
     /**
      * Each run month with the months before it and their seasonal factors (a calendar month's share of
      * the clinic's referrals over the 24 months before the run month, times 12, bounded to [0.25, 4],
-     * once the clinic has referrals from before those 24 months; else 1), and what its rows carry.
+     * once the clinic's first month with a received referral, possibly partial, is before those 24
+     * months, so that all 24 are complete months of its history; else 1), and what its rows carry.
      */
     private static final String INSERT_TARGET_MONTHS = """
             INSERT INTO metrics_target_month (job_execution_id, month_index, target_index, k, in_base, factor,
@@ -287,8 +289,11 @@ class MonthlyAggregation {
                 SELECT month_index AS idx, referrals FROM metrics_clinic_month WHERE job_execution_id = :jobExecutionId
             ), season AS (
                 SELECT t.idx AS target_idx,
+                       -- on once the 24 months read are all complete months after the clinic's first
+                       -- month with a received referral (which may have begun mid-month): that month
+                       -- strictly before them
                        CASE WHEN CAST(:seasonal AS BOOLEAN) AND COALESCE(SUM(cm.referrals), 0) > 0
-                                 AND CAST(:clinicFirstMonth AS DATE) <= t.season_from
+                                 AND CAST(:clinicFirstMonth AS DATE) < t.season_from
                             THEN 1 ELSE 0 END AS seasonal_on,
                        CAST(COALESCE(SUM(cm.referrals), 0) AS DOUBLE PRECISION) AS total
                 FROM target t
@@ -585,13 +590,17 @@ class MonthlyAggregation {
             """;
 
     /**
-     * The clinic's first referral month (any status): per endpoint, the first entry of the (endpoint,
-     * month) index that qualifies, not a scan of all of them.
+     * The clinic's first month with a referral received as the counts count them (not draft, not
+     * entered-in-error, not requested by one of its own organizations): per endpoint, the first entry
+     * of the (endpoint, month) index that qualifies, not a scan of all of them. A stray draft or a
+     * referral the clinic sent, years older than the rest, does not make the clinic's history longer.
      */
     private static final String FIRST_MONTH = """
             SELECT MIN(x.first_month) FROM (
                 SELECT (SELECT MIN(r.authored_month) FROM referral r
-                        WHERE r.endpoint_id = e.id AND r.is_referral AND r.deleted_at IS NULL) AS first_month
+                        WHERE r.endpoint_id = e.id AND r.is_referral AND r.deleted_at IS NULL
+                          AND r.status NOT IN ('draft', 'entered-in-error')
+                          AND (r.source_org_key IS NULL OR r.source_org_key NOT IN (:ownKeys))) AS first_month
                 FROM emr_endpoint e WHERE e.clinic_id = :clinicId) x
             """;
 

@@ -31,8 +31,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * visit on November 1 never happened; r6 no visit, window over; r8 seen after 40 days, past the
  * window; r7 authored October 28, still waiting. The clinic sent Alpha 2 referrals in September
  * and 3 in October, and Gamma 4 in October (Gamma never sent any). Bravo sends 12 and 8 in turn,
- * and only 2 in October. Seasons, a second clinic, has 25 months of a source sending 10 a month and 20 every
- * October.
+ * and only 2 in October. Seasons, a second clinic, has 26 months (from September 2024) of a source sending
+ * 10 a month and 20 every October. Stray has 8 months of 10 a month and 2 in October 2026, and one draft
+ * and one referral it sent, both with a mistyped year; Half starts on October 17, 2024.
  */
 abstract class MonthlyFactsContract {
 
@@ -44,6 +45,8 @@ abstract class MonthlyFactsContract {
     static final String GAMMA = "npi:3333333336";
     static final String DELTA = "pooled-emr/Organization/delta";
     static final String ECHO = "pooled-emr/Organization/echo";
+    static final String STRAY = "npi:5555555557";
+    static final String HALF = "npi:6666666665";
 
     @Autowired
     MonthlyMetricsRunner runner;
@@ -109,8 +112,26 @@ abstract class MonthlyFactsContract {
         f.referral("facts-emr", ALPHA, a1, LocalDate.of(2026, 10, 9), "entered-in-error", null);
 
         f.clinic("seasons", "seasons-emr");
-        for (YearMonth m = YearMonth.of(2024, 10); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+        for (YearMonth m = YearMonth.of(2024, 9); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
             f.referrals("seasons-emr", "npi:4444444448", null, m, m.getMonthValue() == 10 ? 20 : 10, 5);
+        }
+
+        f.clinic("stray", "stray-emr");
+        f.organization("stray-emr", "self", "Stray Orthopedics", null);
+        f.ownOrganizations("stray-emr", "[\"Organization/self\"]");
+        for (YearMonth m = YearMonth.of(2026, 2); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("stray-emr", STRAY, null, m, 10, 5);
+        }
+        f.referrals("stray-emr", STRAY, null, OCTOBER, 2, 1);
+        f.referral("stray-emr", STRAY, null, LocalDate.of(2016, 3, 9), "draft", null);
+        f.outbound("stray-emr", "stray-emr/Organization/self", "zeta", YearMonth.of(2017, 3), 1);
+
+        f.clinic("half", "half-emr");
+        for (int day = 17; day <= 21; day++) {
+            f.referral("half-emr", HALF, null, LocalDate.of(2024, 10, day), "active", null);
+        }
+        for (YearMonth m = YearMonth.of(2024, 11); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("half-emr", HALF, null, m, 10, 5);
         }
 
         f.clinic("pooled", "pooled-emr");
@@ -128,6 +149,8 @@ abstract class MonthlyFactsContract {
         assertThat(runner.run("facts", OCTOBER, true).status()).isEqualTo("COMPLETED");
         assertThat(runner.run("facts", OCTOBER.plusMonths(1), true).status()).isEqualTo("COMPLETED");
         assertThat(runner.run("seasons", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("stray", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("half", OCTOBER, true).status()).isEqualTo("COMPLETED");
     }
 
     @Test
@@ -225,6 +248,34 @@ abstract class MonthlyFactsContract {
         assertThat(s.baselineAverage()).isCloseTo(10 / other, within(1e-4));
         assertThat(s.baseline()).as("20 expected in an October").isCloseTo(20.0, within(1e-3));
         assertThat(s.status()).isEqualTo("STEADY");
+    }
+
+    /**
+     * Stray's history is 8 months, whatever its draft of 2016 and the referral it sent in 2017 say: no
+     * seasonal factor (with one, October would be a calendar month without referrals, at the floor of
+     * 0.25, and about 1.7 expected of a source sending 10 a month), so its 2 in October are a slowdown.
+     */
+    @Test
+    void draftsAndReferralsSentAreNoHistoryForSeasonalFactors() {
+        SourceSummary s = sources("stray", OCTOBER).get(STRAY);
+        assertThat(s.seasonalFactor()).as("8 months of referrals received").isEqualTo(1.0);
+        assertThat(s.baseline()).isCloseTo(10.0, within(1e-9));
+        assertThat(s.status()).isEqualTo("SLOWDOWN");
+        assertThat(s.flags()).containsExactly("SLOWDOWN");
+    }
+
+    /**
+     * Half's first referral came on October 17, 2024: October 2026's 24 months before it begin with
+     * that half month, so no seasonal factor yet (October's would be 12 x 15 / 235, about 0.77, from
+     * a half month and a whole one); Seasons, whose first month is September 2024, has its factors.
+     */
+    @Test
+    void seasonalFactorsWaitForTwentyFourCompleteMonthsAfterTheFirst() {
+        SourceSummary s = sources("half", OCTOBER).get(HALF);
+        assertThat(s.seasonalFactor()).as("October 2024 was the first month, in part").isEqualTo(1.0);
+        assertThat(s.baseline()).isCloseTo(10.0, within(1e-9));
+        assertThat(s.status()).isEqualTo("STEADY");
+        assertThat(sources("seasons", OCTOBER).get("npi:4444444448").seasonalFactor()).isNotEqualTo(1.0);
     }
 
     @Test
