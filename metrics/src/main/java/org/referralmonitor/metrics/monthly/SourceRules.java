@@ -31,7 +31,9 @@ import org.springframework.stereotype.Component;
  * drop-threshold lower, one-sided binomial mid-p under alpha, at least min-expected conversions
  * expected.</li>
  * <li>RECIPROCITY_FLIP: we sent the practice at least reciprocity-ratio times what it sent us (and at
- * least min-expected), after baseline months in which it sent us at least as many as we sent it.</li>
+ * least min-expected), after baseline months in which it sent us at least as many as we sent it; and
+ * the month before did not meet this already (a flip is told in the month it happens, not again in
+ * each month it lasts). The month before's feed suspect: this month is judged alone.</li>
  * </ul>
  * At most one volume flag is kept per month, the most specific: gone dark, then slowdown, then
  * sustained decline. New sources (no baseline) are never flagged.
@@ -216,17 +218,26 @@ class SourceRules {
     }
 
     private Optional<Flag> reciprocityFlip(SourceMonth row, MonthContext ctx) {
-        int sent = row.sent();
-        boolean clearlyMore = sent >= properties.minExpected() && sent >= properties.reciprocityRatio() * row.referrals();
-        boolean wasBalanced = row.receivedBefore() > 0 && row.sentBefore() <= row.receivedBefore();
-        if (!clearlyMore || !wasBalanced) {
+        SourceMonth.Reciprocity before = row.previousReciprocity();
+        if (!runsOneWayNow(row.reciprocity()) || (before != null && runsOneWayNow(before))) {
             return Optional.empty();
         }
+        int sent = row.sent();
         String text = String.format(Locale.US, "%s: we sent them %s in %s and received %d; over the previous %d "
                         + "months we sent %d and received %d. The relationship now runs mostly one way.",
                 Wording.who(row), Wording.referrals(sent), Wording.month(ctx.month()), row.referrals(),
                 ctx.settings().baselineMonths(), row.sentBefore(), row.receivedBefore());
         return Optional.of(new Flag(Flag.Kind.RECIPROCITY_FLIP, sent, row.referrals(), null, text, null));
+    }
+
+    /**
+     * Whether a month meets the reciprocity test: we sent clearly more than we received, after baseline
+     * months in which the practice sent us at least as many as we sent it.
+     */
+    private boolean runsOneWayNow(SourceMonth.Reciprocity r) {
+        boolean clearlyMore = r.sent() >= properties.minExpected() && r.sent() >= properties.reciprocityRatio() * r.received();
+        boolean wasBalanced = r.receivedBefore() > 0 && r.sentBefore() <= r.receivedBefore();
+        return clearlyMore && wasBalanced;
     }
 
     /** Lost referrals x the source's conversion rate x value per converted referral; null without a rate or value. */

@@ -33,7 +33,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * and 3 in October, and Gamma 4 in October (Gamma never sent any). Bravo sends 12 and 8 in turn,
  * and only 2 in October. Seasons, a second clinic, has 26 months (from September 2024) of a source sending
  * 10 a month and 20 every October. Stray has 8 months of 10 a month and 2 in October 2026, and one draft
- * and one referral it sent, both with a mistyped year; Half starts on October 17, 2024.
+ * and one referral it sent, both with a mistyped year; Half starts on October 17, 2024. At Recip, Theta
+ * sends 3 a month from July 2025; the clinic sends Theta 8 in September 2026 and 8 again in October.
  */
 abstract class MonthlyFactsContract {
 
@@ -47,6 +48,7 @@ abstract class MonthlyFactsContract {
     static final String ECHO = "pooled-emr/Organization/echo";
     static final String STRAY = "npi:5555555557";
     static final String HALF = "npi:6666666665";
+    static final String THETA = "npi:7777777773";
 
     @Autowired
     MonthlyMetricsRunner runner;
@@ -134,6 +136,16 @@ abstract class MonthlyFactsContract {
             f.referrals("half-emr", HALF, null, m, 10, 5);
         }
 
+        f.clinic("recip", "recip-emr");
+        f.organization("recip-emr", "self", "Recip Orthopedics", null);
+        f.organization("recip-emr", "theta", "Theta Clinic", "7777777773");
+        f.ownOrganizations("recip-emr", "[\"Organization/self\"]");
+        for (YearMonth m = YearMonth.of(2025, 7); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("recip-emr", THETA, null, m, 3, 2);
+        }
+        f.outbound("recip-emr", "recip-emr/Organization/self", "theta", SEPTEMBER, 8);
+        f.outbound("recip-emr", "recip-emr/Organization/self", "theta", OCTOBER, 8);
+
         f.clinic("pooled", "pooled-emr");
         f.organization("pooled-emr", "delta", "Delta Clinic", null);
         f.organization("pooled-emr", "echo", "Echo Clinic", null);
@@ -151,6 +163,8 @@ abstract class MonthlyFactsContract {
         assertThat(runner.run("seasons", OCTOBER, true).status()).isEqualTo("COMPLETED");
         assertThat(runner.run("stray", OCTOBER, true).status()).isEqualTo("COMPLETED");
         assertThat(runner.run("half", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("recip", SEPTEMBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("recip", OCTOBER, true).status()).isEqualTo("COMPLETED");
     }
 
     @Test
@@ -278,6 +292,26 @@ abstract class MonthlyFactsContract {
         assertThat(sources("seasons", OCTOBER).get("npi:4444444448").seasonalFactor()).isNotEqualTo(1.0);
     }
 
+    /**
+     * Recip: in September the clinic sent Theta 8 and received 3, after twelve months of 36 received
+     * and none sent: a reciprocity flip. In October it sent 8 and received 3 again: September already
+     * ran one way, so October raises nothing new.
+     */
+    @Test
+    void aReciprocityFlipIsRaisedInTheMonthItHappensOnly() {
+        assertThat(sources("recip", SEPTEMBER).get(THETA).flags()).containsExactly("RECIPROCITY_FLIP");
+        assertThat(alerts.find("recip", "OPEN")).extracting(Alert::orgKey, Alert::month, Alert::kind)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(THETA, SEPTEMBER, "RECIPROCITY_FLIP"));
+        assertThat(jdbc.sql("""
+                SELECT previous_sent, previous_received, previous_sent_before, previous_received_before
+                FROM source_month WHERE clinic_id = 'recip' AND month_start = :m AND org_key = :org
+                  AND practitioner_key = '*'""").param("m", OCTOBER.atDay(1)).param("org", THETA)
+                .query((rs, n) -> List.of(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4))).single())
+                .as("September's figures: sent 8, received 3; over Sep 2025..Aug 2026 sent 0, received 36")
+                .containsExactly(8, 3, 0, 36);
+        assertThat(sources("recip", OCTOBER).get(THETA).flags()).as("not new").isNullOrEmpty();
+    }
+
     @Test
     void provisionalMonthsAreShownButNotAlertedOn() {
         Map<String, SourceSummary> october = sources("facts", OCTOBER);
@@ -351,7 +385,7 @@ abstract class MonthlyFactsContract {
      */
     @Test
     void aRunOverSeveralMonthsWritesWhatMonthByMonthRunsWrite() {
-        for (String clinic : List.of("facts", "seasons", "pooled")) {
+        for (String clinic : List.of("facts", "seasons", "pooled", "recip")) {
             YearMonth from = YearMonth.of(2026, 6);
             YearMonth to = OCTOBER.plusMonths(1);
             for (YearMonth m = from; !m.isAfter(to); m = m.plusMonths(1)) {

@@ -46,6 +46,8 @@ class SourceRulesTest {
         /** The month before: none computed. */
         Integer previousReferrals;
         Double previousExpected;
+        /** The month before's reciprocity figures: none known. */
+        SourceMonth.Reciprocity previousReciprocity;
 
         SourceMonth build() {
             int convertedHorizon = this.convertedHorizon != null ? this.convertedHorizon : (int) Math.round(0.7 * referrals);
@@ -53,7 +55,7 @@ class SourceRulesTest {
                     convertedHorizon, history, baseline, average, variance, seasonalFactor, exposure, last, recentBelow,
                     recentReferrals, recentExpected, horizon, convertedHorizon, baselineReferrals,
                     baselineConvertedHorizon, baselineConversion, cancelled, visitMissed, waiting, noVisit, sent,
-                    sentBefore, receivedBefore, previousReferrals, previousExpected);
+                    sentBefore, receivedBefore, previousReferrals, previousExpected, previousReciprocity);
         }
     }
 
@@ -356,6 +358,31 @@ class SourceRulesTest {
             r.sentBefore = 50;
             r.receivedBefore = 36;
         }).flags()).extracting(Flag::kind).as("not new: we always sent more").doesNotContain(Flag.Kind.RECIPROCITY_FLIP);
+    }
+
+    @Test
+    void aReciprocityFlipIsToldInTheMonthItHappensNotEachMonthItLasts() {
+        java.util.function.Consumer<Row> flip = r -> {
+            r.referrals = 3;
+            r.baseline = 3.0;
+            r.average = 3.0;
+            r.variance = 3.0;
+            r.sent = 8;
+            r.sentBefore = 10;
+            r.receivedBefore = 36;
+        };
+        assertThat(evaluate(flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(1, 3, 9, 36)))
+                .flags()).extracting(Flag::kind).as("September balanced: the flip is new")
+                .containsExactly(Flag.Kind.RECIPROCITY_FLIP);
+        assertThat(evaluate(flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(2, 3, 8, 36)))
+                .flags()).extracting(Flag::kind).as("we sent 2 in September: under min-expected, not a flip then")
+                .containsExactly(Flag.Kind.RECIPROCITY_FLIP);
+        assertThat(evaluate(flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(8, 3, 2, 36)))
+                .flags()).as("September was the flip already: not told again").isEmpty();
+        Row row = new Row();
+        flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(8, 3, 2, 36)).accept(row);
+        assertThat(rules.evaluate(row.build().withoutPreviousMonth(), october, false).flags()).extracting(Flag::kind)
+                .as("September's feed suspect: October judged alone").containsExactly(Flag.Kind.RECIPROCITY_FLIP);
     }
 
     @Test
