@@ -22,7 +22,9 @@ import org.springframework.stereotype.Component;
  * test on their sum under alpha; a drop that lasts two months and that neither month shows alone. The month before comes as computed; without
  * it (not computed, no baseline, feed suspect) only this month is judged.</li>
  * <li>GONE_DARK: no referral for gone-dark-days (up to the end of the month, or today in a month in
- * progress) from a source that averages at least gone-dark-min-expected a month.</li>
+ * progress) from a source expected to send at least gone-dark-min-expected this month (its average
+ * month x this calendar month's seasonal factor, over the whole month); the chance of the silence at
+ * that rate.</li>
  * <li>SUSTAINED_DECLINE: each of the last sustained-months months at least sustained-drop below its
  * expected count, and the months together significantly so (the same test on their sum), at least
  * min-expected a month expected.</li>
@@ -103,7 +105,9 @@ class SourceRules {
     }
 
     private Optional<Flag> goneDark(SourceMonth row, MonthContext ctx, double expected, double p) {
-        if (row.lastReferralDate() == null || row.average() < properties.goneDarkMinExpected()) {
+        // this month's expected referrals, the whole month's: not the average with the season taken out
+        double monthly = row.baseline();
+        if (row.lastReferralDate() == null || monthly < properties.goneDarkMinExpected()) {
             return Optional.empty();
         }
         LocalDate reference = ctx.complete() ? ctx.month().atEndOfMonth() : ctx.asOf();
@@ -111,12 +115,13 @@ class SourceRules {
         if (silent < properties.goneDarkDays()) {
             return Optional.empty();
         }
-        double silenceChance = Math.exp(-row.average() * silent / DAYS_PER_MONTH);
+        double silenceChance = Math.exp(-monthly * silent / DAYS_PER_MONTH);
         Double revenue = revenue(row, ctx, expected - row.referrals());
         String text = String.format(Locale.US, "%s: %s in %s vs %s expected, and none in the %d days since the last "
-                        + "on %s (%s a month before); a silence this long happens by chance %s.%s",
+                        + "on %s (%s a month %s); a silence this long happens by chance %s.%s",
                 Wording.who(row), Wording.referrals(row.referrals()), monthPhrase(ctx), Wording.about(expected),
-                silent, Wording.day(row.lastReferralDate()), Wording.about(row.average()),
+                silent, Wording.day(row.lastReferralDate()), Wording.about(monthly),
+                Math.abs(row.seasonalFactor() - 1) >= 0.02 ? "at this time of year" : "before",
                 Wording.chance(silenceChance), revenueSentence(row, ctx, expected - row.referrals(), revenue));
         return Optional.of(new Flag(Flag.Kind.GONE_DARK, row.referrals(), expected,
                 Math.min(p, silenceChance), text, revenue));

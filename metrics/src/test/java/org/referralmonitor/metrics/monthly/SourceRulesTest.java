@@ -291,6 +291,38 @@ class SourceRulesTest {
         assertThat(recent.flags()).as("41 days is not 45").isEmpty();
     }
 
+    /**
+     * Gone dark asks for at least 2 expected this month: the average month times this calendar month's
+     * seasonal factor, not the average with the season taken out.
+     */
+    @Test
+    void goneDarkJudgesWhatIsExpectedThisMonthWithItsSeason() {
+        Evaluation quietSeason = evaluate(r -> {
+            r.referrals = 0;
+            r.average = 2.5;
+            r.seasonalFactor = 0.6;
+            r.baseline = 1.5;
+            r.variance = 2.5;
+            r.last = LocalDate.of(2026, 8, 31);
+        });
+        assertThat(quietSeason.flags()).as("1.5 expected in October: under gone-dark-min-expected").isEmpty();
+        Evaluation busySeason = evaluate(r -> {
+            r.referrals = 0;
+            r.average = 1.8;
+            r.seasonalFactor = 1.5;
+            r.baseline = 2.7;
+            r.variance = 1.8;
+            r.last = LocalDate.of(2026, 8, 31);
+        });
+        assertThat(busySeason.flags()).extracting(Flag::kind).as("2.7 expected in October")
+                .containsExactly(Flag.Kind.GONE_DARK);
+        assertThat(busySeason.flags().get(0).pValue()).as("61 days silent at 2.7 a month")
+                .isCloseTo(Math.exp(-2.7 * 61 / (365.25 / 12)), org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(busySeason.flags().get(0).explanation()).contains("0 referrals in October 2026 vs about 2.7 "
+                + "expected, and none in the 61 days since the last on August 31, 2026 (about 2.7 a month at this time "
+                + "of year); a silence this long happens by chance less than 1% of the time.");
+    }
+
     @Test
     void threeMonthsBelowExpectedTogetherAreASustainedDecline() {
         Evaluation e = evaluate(r -> {
