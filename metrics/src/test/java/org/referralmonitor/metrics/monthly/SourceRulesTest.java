@@ -348,6 +348,19 @@ class SourceRulesTest {
     }
 
     @Test
+    void aSustainedDeclineAcrossTheYearNamesBothYears() {
+        MonthContext january = MonthContext.of("c", YearMonth.of(2027, 1), LocalDate.of(2027, 3, 1), properties, 90);
+        Row row = new Row();
+        row.referrals = 7;
+        row.last = LocalDate.of(2027, 1, 30);
+        row.recentBelow = 3;
+        row.recentReferrals = 20;
+        Flag f = rules.evaluate(row.build(), january, false).flags().get(0);
+        assertThat(f.kind()).isEqualTo(Flag.Kind.SUSTAINED_DECLINE);
+        assertThat(f.explanation()).contains("20 referrals from November 2026 to January 2027 vs about 30 expected");
+    }
+
+    @Test
     void fewerReferralsSeenThanUsualIsAConversionCollapse() {
         Evaluation e = evaluate(r -> {
             r.referrals = 20;
