@@ -185,9 +185,7 @@ class SourceRules {
         }
         double lost = recentExpected - row.recentReferrals();
         Double revenue = revenue(row, ctx, lost);
-        YearMonth first = ctx.month().minusMonths(months - 1L);
-        String span = (first.getYear() == ctx.month().getYear() ? Wording.monthName(first) : Wording.month(first))
-                + " to " + Wording.month(ctx.month());
+        String span = Wording.span(ctx.month().minusMonths(months - 1L), ctx.month());
         String text = String.format(Locale.US, "%s: at least %s below expected %d months running, %s from %s vs %s "
                         + "expected (%s fewer); a shortfall this large over %d months happens by chance %s.%s",
                 Wording.who(row), Wording.percent(properties.sustainedDrop()), months, Wording.referrals(row.recentReferrals()), span, Wording.about(recentExpected),
