@@ -133,8 +133,8 @@ class FlagWriter implements ItemWriter<Evaluation> {
             case SUSTAINED_DECLINE -> {
                 int months = properties.sustainedMonths();
                 yield row.recentExpected() == null ? null
-                        : String.format(Locale.US, "%s from %s vs %s expected", Wording.referrals(row.recentReferrals()),
-                                Wording.span(row.month().minusMonths(months - 1L), row.month()),
+                        : String.format(Locale.US, "%s from %s vs %s expected",
+                                Wording.referrals(row.recentReferrals()), Wording.span(row.month().minusMonths(months - 1L), row.month()),
                                 Wording.about(row.recentExpected()));
             }
             case CONVERSION_COLLAPSE -> String.format(Locale.US, "%d of %s in %s seen within %d days%s",
@@ -145,8 +145,8 @@ class FlagWriter implements ItemWriter<Evaluation> {
             case RECIPROCITY_FLIP -> {
                 SourceMonth.Reciprocity before = row.previousReciprocity();
                 yield String.format(Locale.US, "%d referrals sent and %d received in %s (%d and %d over the previous "
-                                + "%d months%s)", row.sent(), row.referrals(), Wording.month(row.month()), row.sentBefore(),
-                        row.receivedBefore(), properties.forClinic(row.clinicId()).baselineMonths(),
+                                + "%d months%s)", row.sent(), row.referrals(), Wording.month(row.month()),
+                        row.sentBefore(), row.receivedBefore(), properties.forClinic(row.clinicId()).baselineMonths(),
                         before == null ? "" : String.format(Locale.US, "; %d and %d in %s", before.sent(),
                                 before.received(), Wording.month(row.month().minusMonths(1))));
             }

@@ -212,11 +212,13 @@ class SourceRules {
         double lost = expected - seen;
         double value = ctx.settings().valuePerConversion();
         Double revenue = value > 0 ? lost * value : null;
+        // the others, one outcome each: seen after the horizon (within the window), or not converted and why
         String text = String.format(Locale.US, "%s: %d of %s in %s were seen within %d days (%s), vs %s usually "
-                        + "within that time (%s expected); a rate this low happens by chance %s. Of those not converted: %s.%s",
+                        + "within that time (%s expected); a rate this low happens by chance %s. Of the %d not seen "
+                        + "within %d days: %s.%s",
                 Wording.who(row), seen, Wording.referrals(n), Wording.month(ctx.month()), ctx.horizonDays(),
                 Wording.percent(seen / (double) n), Wording.percent(usual), Wording.about(expected), Wording.chance(p),
-                reasons(row), revenue == null ? "" : String.format(Locale.US, " Revenue at risk: about %s (%s fewer "
+                n - seen, ctx.horizonDays(), reasons(row, row.converted() - seen), revenue == null ? "" : String.format(Locale.US, " Revenue at risk: about %s (%s fewer "
                         + "visits x %s).", Wording.money(revenue), Wording.amount(lost),
                         Wording.money(value)));
         return Optional.of(new Flag(Flag.Kind.CONVERSION_COLLAPSE, seen, expected, p, text, revenue));
@@ -284,8 +286,12 @@ class SourceRules {
         return ctx.complete() ? Wording.month(ctx.month()) : Wording.month(ctx.month()) + " so far";
     }
 
-    private static String reasons(SourceMonth row) {
+    /** The outcomes of the referrals not seen within the horizon: seen later, and why the others did not convert. */
+    private static String reasons(SourceMonth row, int seenLater) {
         List<String> parts = new ArrayList<>();
+        if (seenLater > 0) {
+            parts.add(seenLater + " seen later");
+        }
         if (row.cancelled() > 0) {
             parts.add(row.cancelled() + " cancelled");
         }

@@ -33,6 +33,8 @@ class SourceRulesTest {
         int horizon = 14;
         /** Default: 70% of the referrals, the usual rate. */
         Integer convertedHorizon;
+        /** Within the whole window; default: those seen within the horizon. */
+        Integer converted;
         int baselineReferrals = 120;
         int baselineConvertedHorizon = 84;
         Double baselineConversion = 0.7;
@@ -52,7 +54,7 @@ class SourceRulesTest {
         SourceMonth build() {
             int convertedHorizon = this.convertedHorizon != null ? this.convertedHorizon : (int) Math.round(0.7 * referrals);
             return new SourceMonth("c", OCTOBER, "npi:1245319599", "Lakeside Family Practice", "1245319599", referrals,
-                    convertedHorizon, history, baseline, average, variance, seasonalFactor, exposure, last, recentBelow,
+                    converted != null ? converted : convertedHorizon, history, baseline, average, variance, seasonalFactor, exposure, last, recentBelow,
                     recentReferrals, recentExpected, horizon, convertedHorizon, baselineReferrals,
                     baselineConvertedHorizon, baselineConversion, cancelled, visitMissed, waiting, noVisit, sent,
                     sentBefore, receivedBefore, previousReferrals, previousExpected, previousReciprocity);
@@ -373,13 +375,30 @@ class SourceRulesTest {
         assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.CONVERSION_COLLAPSE);
         assertThat(e.flags().get(0).explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 4 of 20 "
                 + "referrals in October 2026 were seen within 14 days (20%), vs 70% usually within that time (about 14 "
-                + "expected); a rate this low happens by chance less than 1 time in 1,000. Of those not converted: 9 "
-                + "cancelled, 4 still within the window, 3 no visit within the window. Revenue at risk: about $2,500 "
-                + "(10 fewer visits x $250).");
+                + "expected); a rate this low happens by chance less than 1 time in 1,000. Of the 16 not seen within "
+                + "14 days: 9 cancelled, 4 still within the window, 3 no visit within the window. Revenue at risk: "
+                + "about $2,500 (10 fewer visits x $250).");
         assertThat(evaluate(r -> {
             r.referrals = 20;
             r.convertedHorizon = 12;
         }).flags()).as("60% vs 70%").isEmpty();
+    }
+
+    /** Those seen after the horizon, within the window, are counted too: the figures add up to the month's. */
+    @Test
+    void aConversionCollapseAccountsForEveryReferralNotSeenWithinTheHorizon() {
+        Evaluation e = evaluate(r -> {
+            r.referrals = 20;
+            r.convertedHorizon = 4;
+            r.converted = 6;
+            r.cancelled = 7;
+            r.noVisit = 3;
+            r.waiting = 4;
+        });
+        assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.CONVERSION_COLLAPSE);
+        assertThat(e.flags().get(0).explanation()).contains("4 of 20 referrals in October 2026 were seen within 14 "
+                + "days", "Of the 16 not seen within 14 days: 2 seen later, 7 cancelled, 4 still within the window, 3 no "
+                + "visit within the window.");
     }
 
     @Test
