@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.referralmonitor.metrics.MetricsProperties;
 import org.referralmonitor.metrics.alert.AlertWriter;
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ItemWriter;
@@ -45,11 +46,14 @@ class FlagWriter implements ItemWriter<Evaluation> {
     private final NamedParameterJdbcTemplate jdbc;
     private final AlertWriter alerts;
     private final Clock clock;
+    private final MetricsProperties properties;
 
-    FlagWriter(NamedParameterJdbcTemplate jdbc, AlertWriter alerts, Optional<Clock> clock) {
+    FlagWriter(NamedParameterJdbcTemplate jdbc, AlertWriter alerts, Optional<Clock> clock,
+            MetricsProperties properties) {
         this.jdbc = jdbc;
         this.alerts = alerts;
         this.clock = clock.orElse(Clock.systemUTC());
+        this.properties = properties;
     }
 
     @Override
@@ -98,10 +102,7 @@ class FlagWriter implements ItemWriter<Evaluation> {
             for (Flag.Kind kind : EnumSet.complementOf(raised)) {
                 if (unresolved.contains(new AlertWriter.Unresolved(kind.name(), row.orgKey(), row.month()))) {
                     resolve.add(new AlertWriter.Resolve(row.clinicId(), kind.name(), row.orgKey(), row.month(),
-                            "Recomputed: " + row.referrals() + " referrals"
-                                    + (e.expected() == null ? "" : " vs " + Wording.about(e.expected()) + " expected")
-                                    + " is no longer flagged as "
-                                    + kind.name().toLowerCase(Locale.ROOT).replace('_', ' ')));
+                            resolvedReason(kind, e)));
                 }
             }
         }
@@ -117,5 +118,43 @@ class FlagWriter implements ItemWriter<Evaluation> {
         alerts.raise(raise, now);
         // only alerts of the chunk's look-up above: no second look-up
         alerts.resolveUnresolved(resolve, now);
+    }
+
+    /**
+     * Why an alert of a kind the recompute no longer raises is resolved: the figures that kind is
+     * judged on, as recomputed. A slowdown or a source gone dark: the month's referrals against those
+     * expected; a sustained decline: the recent months' together; a conversion collapse: the month's
+     * referrals seen within its horizon against the source's usual rate; a reciprocity flip: what was
+     * sent and received in the month, over the baseline months before it and in the month before.
+     */
+    String resolvedReason(Flag.Kind kind, Evaluation e) {
+        SourceMonth row = e.row();
+        String figures = switch (kind) {
+            case SUSTAINED_DECLINE -> {
+                int months = properties.sustainedMonths();
+                yield row.recentExpected() == null ? null
+                        : String.format(Locale.US, "%s from %s vs %s expected",
+                                Wording.referrals(row.recentReferrals()), Wording.span(row.month().minusMonths(months - 1L), row.month()),
+                                Wording.about(row.recentExpected()));
+            }
+            case CONVERSION_COLLAPSE -> String.format(Locale.US, "%d of %s in %s seen within %d days%s",
+                    row.convertedHorizon(), Wording.referrals(row.referrals()), Wording.month(row.month()),
+                    row.horizonDays(), row.baselineReferrals() == 0 ? ""
+                            : " vs " + Wording.about(row.referrals() * (double) row.baselineConvertedHorizon()
+                                    / row.baselineReferrals()) + " expected");
+            case RECIPROCITY_FLIP -> {
+                SourceMonth.Reciprocity before = row.previousReciprocity();
+                yield String.format(Locale.US, "%d referrals sent and %d received in %s (%d and %d over the previous "
+                                + "%d months%s)", row.sent(), row.referrals(), Wording.month(row.month()),
+                        row.sentBefore(), row.receivedBefore(), properties.forClinic(row.clinicId()).baselineMonths(),
+                        before == null ? "" : String.format(Locale.US, "; %d and %d in %s", before.sent(),
+                                before.received(), Wording.month(row.month().minusMonths(1))));
+            }
+            case SLOWDOWN, GONE_DARK -> Wording.referrals(row.referrals())
+                    + (e.expected() == null ? "" : " vs " + Wording.about(e.expected()) + " expected");
+        };
+        String what = kind.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        return figures == null ? "Recomputed: no longer flagged as " + what + " (no baseline now)"
+                : "Recomputed: " + figures + " is no longer flagged as " + what;
     }
 }

@@ -27,13 +27,16 @@ import org.springframework.stereotype.Repository;
  * visit missed (a visit booked for it was cancelled, or its linked visit's day passed without the
  * patient attending), waiting (window not over yet), no visit.</li>
  * <li>Sent: referrals one of the clinic's own organizations requested, credited to the performer's
- * practice.</li>
+ * practice. Each practice row also carries the month before's sent and received, and over the
+ * baseline months before that month: a reciprocity flip is raised only where the month before was
+ * not one already.</li>
  * <li>Baseline: the trailing baseline-months complete months (months before the source's first
  * referral do not count; months without referrals count as 0), each divided by its calendar
  * month's seasonal factor, the highest and lowest month dropped (trim), averaged; expected =
  * average x this month's seasonal factor. The seasonal factor of a calendar month is its share of
- * the clinic's referrals over the last 24 months times 12, once the clinic has 24 months of history
- * (else 1), bounded to [0.25, 4].</li>
+ * the clinic's referrals over the last 24 months times 12, once the clinic has 24 complete months of
+ * received referrals after its first (possibly partial) month with one (else 1), bounded to
+ * [0.25, 4]; drafts, entered-in-error referrals and those it sent are no history.</li>
  * </ul>
  */
 @Repository
@@ -275,7 +278,8 @@ class MonthlyAggregation {
     /**
      * Each run month with the months before it and their seasonal factors (a calendar month's share of
      * the clinic's referrals over the 24 months before the run month, times 12, bounded to [0.25, 4],
-     * once the clinic has referrals from before those 24 months; else 1), and what its rows carry.
+     * once the clinic's first month with a received referral, possibly partial, is before those 24
+     * months, so that all 24 are complete months of its history; else 1), and what its rows carry.
      */
     private static final String INSERT_TARGET_MONTHS = """
             INSERT INTO metrics_target_month (job_execution_id, month_index, target_index, k, in_base, factor,
@@ -287,8 +291,11 @@ class MonthlyAggregation {
                 SELECT month_index AS idx, referrals FROM metrics_clinic_month WHERE job_execution_id = :jobExecutionId
             ), season AS (
                 SELECT t.idx AS target_idx,
+                       -- on once the 24 months read are all complete months after the clinic's first
+                       -- month with a received referral (which may have begun mid-month): that month
+                       -- strictly before them
                        CASE WHEN CAST(:seasonal AS BOOLEAN) AND COALESCE(SUM(cm.referrals), 0) > 0
-                                 AND CAST(:clinicFirstMonth AS DATE) <= t.season_from
+                                 AND CAST(:clinicFirstMonth AS DATE) < t.season_from
                             THEN 1 ELSE 0 END AS seasonal_on,
                        CAST(COALESCE(SUM(cm.referrals), 0) AS DOUBLE PRECISION) AS total
                 FROM target t
@@ -359,7 +366,8 @@ class MonthlyAggregation {
                 cancelled, patients, visit_missed, waiting, no_visit, median_days, p90_days, active_providers,
                 sent, sent_before, received_before, baseline_average, baseline_variance, seasonal_factor, exposure,
                 last_referral_date, recent_months_below, recent_referrals, recent_expected, horizon_days,
-                converted_horizon, baseline_referrals, baseline_converted_horizon, baseline_conversion, provisional)
+                converted_horizon, baseline_referrals, baseline_converted_horizon, baseline_conversion, provisional,
+                previous_sent, previous_received, previous_sent_before, previous_received_before)
             WITH monthly AS (
                 SELECT org_key, practitioner_key, month_index AS idx, referrals, converted, decided, decided_converted,
                        last_date
@@ -485,6 +493,24 @@ class MonthlyAggregation {
                 FROM outbound m
                 %1$s
                 GROUP BY f.target_index, m.org_key
+            ), previous_sent AS (
+                -- the practices the clinic sent referrals in the month before each run month: that month's
+                -- reciprocity, judged again, so that a flip is told in the month it happens only
+                SELECT t.month_index AS target_idx, c.org_key, c.sent, c.referrals
+                FROM metrics_target t
+                JOIN metrics_month_count c ON c.clinic_id = :clinicId AND c.practitioner_key = '*'
+                                          AND c.month_index = t.month_index - 1 AND c.sent > 0
+                WHERE t.job_execution_id = :jobExecutionId
+            ), previous_balance AS (
+                -- with what they sent and received over the baseline months before that month
+                SELECT p.target_idx, p.org_key, MIN(p.sent) AS sent, MIN(p.referrals) AS received,
+                       COALESCE(SUM(b.sent), 0) AS sent_before, COALESCE(SUM(b.referrals), 0) AS received_before
+                FROM previous_sent p
+                LEFT JOIN metrics_month_count b ON b.clinic_id = :clinicId AND b.practitioner_key = '*'
+                                               AND b.org_key = p.org_key
+                                               AND b.month_index >= p.target_idx - 1 - CAST(:baselineMonths AS INTEGER)
+                                               AND b.month_index < p.target_idx - 1
+                GROUP BY p.target_idx, p.org_key
             ), facts AS (
                 -- one row per run month and source: the parts side by side (no join between large results)
                 SELECT target_idx, org_key, practitioner_key, 1 AS in_window, month_start, exposure, horizon,
@@ -495,25 +521,34 @@ class MonthlyAggregation {
                        CAST(NULL AS BIGINT) AS visit_missed, CAST(NULL AS BIGINT) AS waiting,
                        CAST(NULL AS BIGINT) AS no_visit, CAST(NULL AS DOUBLE PRECISION) AS median_days,
                        CAST(NULL AS DOUBLE PRECISION) AS p90_days, CAST(NULL AS BIGINT) AS active_providers,
-                       CAST(NULL AS BIGINT) AS sent, CAST(NULL AS BIGINT) AS sent_before
+                       CAST(NULL AS BIGINT) AS sent, CAST(NULL AS BIGINT) AS sent_before,
+                       CAST(NULL AS BIGINT) AS previous_sent, CAST(NULL AS BIGINT) AS previous_received,
+                       CAST(NULL AS BIGINT) AS previous_sent_before, CAST(NULL AS BIGINT) AS previous_received_before
                 FROM history WHERE window_referrals > 0
                 UNION ALL
                 SELECT target_idx, org_key, practitioner_key, 0, NULL, NULL, NULL, NULL, NULL, NULL,
                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, late, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                       NULL, NULL, NULL, NULL
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
                 FROM late
                 UNION ALL
                 SELECT target_idx, org_key, practitioner_key, 0, NULL, NULL, NULL, NULL, NULL, NULL,
                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                        patients, converted, converted_horizon,
-                       cancelled, visit_missed, waiting, no_visit, median_days, p90_days, active_providers, NULL, NULL
+                       cancelled, visit_missed, waiting, no_visit, median_days, p90_days, active_providers, NULL, NULL,
+                       NULL, NULL, NULL, NULL
                 FROM current_month
                 UNION ALL
                 SELECT target_idx, org_key, '*', 0, month_start, exposure, horizon, provisional, month_factor,
                        recent_factor_sum, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sent,
-                       sent_before
+                       sent_before, NULL, NULL, NULL, NULL
                 FROM sent
+                UNION ALL
+                SELECT target_idx, org_key, '*', 0, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       sent, received, sent_before, received_before
+                FROM previous_balance
             ), source AS (
                 SELECT target_idx, org_key, practitioner_key, MAX(in_window) AS in_window,
                        MAX(month_start) AS month_start, MAX(exposure) AS exposure, MAX(horizon) AS horizon,
@@ -528,7 +563,10 @@ class MonthlyAggregation {
                        MAX(converted_horizon) AS converted_horizon, MAX(cancelled) AS cancelled,
                        MAX(visit_missed) AS visit_missed, MAX(waiting) AS waiting, MAX(no_visit) AS no_visit,
                        MAX(median_days) AS median_days, MAX(p90_days) AS p90_days,
-                       MAX(active_providers) AS active_providers, MAX(sent) AS sent, MAX(sent_before) AS sent_before
+                       MAX(active_providers) AS active_providers, MAX(sent) AS sent, MAX(sent_before) AS sent_before,
+                       MAX(previous_sent) AS previous_sent, MAX(previous_received) AS previous_received,
+                       MAX(previous_sent_before) AS previous_sent_before,
+                       MAX(previous_received_before) AS previous_received_before
                 FROM facts
                 GROUP BY target_idx, org_key, practitioner_key
             ), keyed AS (
@@ -558,7 +596,11 @@ class MonthlyAggregation {
                    k.horizon, COALESCE(k.converted_horizon, 0), COALESCE(k.baseline_referrals, 0),
                    COALESCE(k.baseline_converted, 0) - COALESCE(k.late, 0),
                    CASE WHEN k.decided > 0 THEN CAST(k.decided_converted AS DOUBLE PRECISION) / k.decided END,
-                   k.provisional = 1
+                   k.provisional = 1,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.previous_sent, 0) ELSE 0 END,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.previous_received, 0) ELSE 0 END,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.previous_sent_before, 0) ELSE 0 END,
+                   CASE WHEN k.practitioner_key = '*' THEN COALESCE(k.previous_received_before, 0) ELSE 0 END
             FROM keyed k
             """;
 
@@ -585,13 +627,17 @@ class MonthlyAggregation {
             """;
 
     /**
-     * The clinic's first referral month (any status): per endpoint, the first entry of the (endpoint,
-     * month) index that qualifies, not a scan of all of them.
+     * The clinic's first month with a referral received as the counts count them (not draft, not
+     * entered-in-error, not requested by one of its own organizations): per endpoint, the first entry
+     * of the (endpoint, month) index that qualifies, not a scan of all of them. A stray draft or a
+     * referral the clinic sent, years older than the rest, does not make the clinic's history longer.
      */
     private static final String FIRST_MONTH = """
             SELECT MIN(x.first_month) FROM (
                 SELECT (SELECT MIN(r.authored_month) FROM referral r
-                        WHERE r.endpoint_id = e.id AND r.is_referral AND r.deleted_at IS NULL) AS first_month
+                        WHERE r.endpoint_id = e.id AND r.is_referral AND r.deleted_at IS NULL
+                          AND r.status NOT IN ('draft', 'entered-in-error')
+                          AND (r.source_org_key IS NULL OR r.source_org_key NOT IN (:ownKeys))) AS first_month
                 FROM emr_endpoint e WHERE e.clinic_id = :clinicId) x
             """;
 
@@ -756,11 +802,13 @@ class MonthlyAggregation {
         }
         int baselineMonths = first.settings().baselineMonths();
         int scanMonths = Math.max(baselineMonths, SEASON_MONTHS);
+        // the month before's reciprocity reads the baseline months before it: one more with a 24-month baseline
+        YearMonth scanFrom = first.month().minusMonths(Math.max(scanMonths, baselineMonths + 1));
         MapSqlParameterSource params = new MapSqlParameterSource()
                 .addValue("clinicId", first.clinicId())
                 .addValue("firstMonth", first.month().atDay(1))
                 .addValue("lastMonth", last.month().atDay(1))
-                .addValue("scanFrom", first.month().minusMonths(scanMonths).atDay(1))
+                .addValue("scanFrom", scanFrom.atDay(1))
                 .addValue("scanMonths", scanMonths)
                 .addValue("baselineFrom", first.month().minusMonths(baselineMonths).atDay(1))
                 .addValue("recentMonths", properties.sustainedMonths())
@@ -780,7 +828,6 @@ class MonthlyAggregation {
                 .addValue("missedVisit", MISSED_VISIT_STATUSES)
                 .addValue("cancelledStatuses", CANCELLED_STATUSES);
         params.addValue("clinicFirstMonth", jdbc.queryForObject(FIRST_MONTH, params, java.time.LocalDate.class));
-        YearMonth scanFrom = first.month().minusMonths(scanMonths);
         params.addValue("firstIndex", index(first.month()))
                 .addValue("lastIndex", index(last.month()))
                 .addValue("scanFromIndex", index(scanFrom))

@@ -161,7 +161,9 @@ class MonthlyMetricsJobConfiguration {
                         rs.getInt("cancelled"), rs.getInt("visit_missed"), rs.getInt("waiting"), rs.getInt("no_visit"),
                         rs.getInt("sent"), rs.getInt("sent_before"), rs.getInt("received_before"),
                         rs.getObject("previous_referrals") == null ? null : rs.getInt("previous_referrals"),
-                        nullableDouble(rs, "previous_expected")))
+                        nullableDouble(rs, "previous_expected"),
+                        new SourceMonth.Reciprocity(rs.getInt("previous_sent"), rs.getInt("previous_received"),
+                                rs.getInt("previous_sent_before"), rs.getInt("previous_received_before"))))
                 .build();
     }
 

@@ -22,7 +22,9 @@ import org.springframework.stereotype.Component;
  * test on their sum under alpha; a drop that lasts two months and that neither month shows alone. The month before comes as computed; without
  * it (not computed, no baseline, feed suspect) only this month is judged.</li>
  * <li>GONE_DARK: no referral for gone-dark-days (up to the end of the month, or today in a month in
- * progress) from a source that averages at least gone-dark-min-expected a month.</li>
+ * progress) from a source expected to send at least gone-dark-min-expected this month (its average
+ * month x this calendar month's seasonal factor, over the whole month); the chance of the silence at
+ * that rate.</li>
  * <li>SUSTAINED_DECLINE: each of the last sustained-months months at least sustained-drop below its
  * expected count, and the months together significantly so (the same test on their sum), at least
  * min-expected a month expected.</li>
@@ -31,7 +33,9 @@ import org.springframework.stereotype.Component;
  * drop-threshold lower, one-sided binomial mid-p under alpha, at least min-expected conversions
  * expected.</li>
  * <li>RECIPROCITY_FLIP: we sent the practice at least reciprocity-ratio times what it sent us (and at
- * least min-expected), after baseline months in which it sent us at least as many as we sent it.</li>
+ * least min-expected), after baseline months in which it sent us at least as many as we sent it; and
+ * the month before did not meet this already (a flip is told in the month it happens, not again in
+ * each month it lasts). The month before's feed suspect: this month is judged alone.</li>
  * </ul>
  * At most one volume flag is kept per month, the most specific: gone dark, then slowdown, then
  * sustained decline. New sources (no baseline) are never flagged.
@@ -101,7 +105,9 @@ class SourceRules {
     }
 
     private Optional<Flag> goneDark(SourceMonth row, MonthContext ctx, double expected, double p) {
-        if (row.lastReferralDate() == null || row.average() < properties.goneDarkMinExpected()) {
+        // this month's expected referrals, the whole month's: not the average with the season taken out
+        double monthly = row.baseline();
+        if (row.lastReferralDate() == null || monthly < properties.goneDarkMinExpected()) {
             return Optional.empty();
         }
         LocalDate reference = ctx.complete() ? ctx.month().atEndOfMonth() : ctx.asOf();
@@ -109,12 +115,13 @@ class SourceRules {
         if (silent < properties.goneDarkDays()) {
             return Optional.empty();
         }
-        double silenceChance = Math.exp(-row.average() * silent / DAYS_PER_MONTH);
+        double silenceChance = Math.exp(-monthly * silent / DAYS_PER_MONTH);
         Double revenue = revenue(row, ctx, expected - row.referrals());
         String text = String.format(Locale.US, "%s: %s in %s vs %s expected, and none in the %d days since the last "
-                        + "on %s (%s a month before); a silence this long happens by chance %s.%s",
+                        + "on %s (%s a month %s); a silence this long happens by chance %s.%s",
                 Wording.who(row), Wording.referrals(row.referrals()), monthPhrase(ctx), Wording.about(expected),
-                silent, Wording.day(row.lastReferralDate()), Wording.about(row.average()),
+                silent, Wording.day(row.lastReferralDate()), Wording.about(monthly),
+                Math.abs(row.seasonalFactor() - 1) >= 0.02 ? "at this time of year" : "before",
                 Wording.chance(silenceChance), revenueSentence(row, ctx, expected - row.referrals(), revenue));
         return Optional.of(new Flag(Flag.Kind.GONE_DARK, row.referrals(), expected,
                 Math.min(p, silenceChance), text, revenue));
@@ -178,7 +185,7 @@ class SourceRules {
         }
         double lost = recentExpected - row.recentReferrals();
         Double revenue = revenue(row, ctx, lost);
-        String span = Wording.monthName(ctx.month().minusMonths(months - 1L)) + " to " + Wording.month(ctx.month());
+        String span = Wording.span(ctx.month().minusMonths(months - 1L), ctx.month());
         String text = String.format(Locale.US, "%s: at least %s below expected %d months running, %s from %s vs %s "
                         + "expected (%s fewer); a shortfall this large over %d months happens by chance %s.%s",
                 Wording.who(row), Wording.percent(properties.sustainedDrop()), months, Wording.referrals(row.recentReferrals()), span, Wording.about(recentExpected),
@@ -205,28 +212,39 @@ class SourceRules {
         double lost = expected - seen;
         double value = ctx.settings().valuePerConversion();
         Double revenue = value > 0 ? lost * value : null;
+        // the others, one outcome each: seen after the horizon (within the window), or not converted and why
         String text = String.format(Locale.US, "%s: %d of %s in %s were seen within %d days (%s), vs %s usually "
-                        + "within that time (%s expected); a rate this low happens by chance %s. Of those not converted: %s.%s",
+                        + "within that time (%s expected); a rate this low happens by chance %s. Of the %d not seen "
+                        + "within %d days: %s.%s",
                 Wording.who(row), seen, Wording.referrals(n), Wording.month(ctx.month()), ctx.horizonDays(),
                 Wording.percent(seen / (double) n), Wording.percent(usual), Wording.about(expected), Wording.chance(p),
-                reasons(row), revenue == null ? "" : String.format(Locale.US, " Revenue at risk: about %s (%s fewer "
+                n - seen, ctx.horizonDays(), reasons(row, row.converted() - seen), revenue == null ? "" : String.format(Locale.US, " Revenue at risk: about %s (%s fewer "
                         + "visits x %s).", Wording.money(revenue), Wording.amount(lost),
                         Wording.money(value)));
         return Optional.of(new Flag(Flag.Kind.CONVERSION_COLLAPSE, seen, expected, p, text, revenue));
     }
 
     private Optional<Flag> reciprocityFlip(SourceMonth row, MonthContext ctx) {
-        int sent = row.sent();
-        boolean clearlyMore = sent >= properties.minExpected() && sent >= properties.reciprocityRatio() * row.referrals();
-        boolean wasBalanced = row.receivedBefore() > 0 && row.sentBefore() <= row.receivedBefore();
-        if (!clearlyMore || !wasBalanced) {
+        SourceMonth.Reciprocity before = row.previousReciprocity();
+        if (!runsOneWayNow(row.reciprocity()) || (before != null && runsOneWayNow(before))) {
             return Optional.empty();
         }
+        int sent = row.sent();
         String text = String.format(Locale.US, "%s: we sent them %s in %s and received %d; over the previous %d "
                         + "months we sent %d and received %d. The relationship now runs mostly one way.",
                 Wording.who(row), Wording.referrals(sent), Wording.month(ctx.month()), row.referrals(),
                 ctx.settings().baselineMonths(), row.sentBefore(), row.receivedBefore());
         return Optional.of(new Flag(Flag.Kind.RECIPROCITY_FLIP, sent, row.referrals(), null, text, null));
+    }
+
+    /**
+     * Whether a month meets the reciprocity test: we sent clearly more than we received, after baseline
+     * months in which the practice sent us at least as many as we sent it.
+     */
+    private boolean runsOneWayNow(SourceMonth.Reciprocity r) {
+        boolean clearlyMore = r.sent() >= properties.minExpected() && r.sent() >= properties.reciprocityRatio() * r.received();
+        boolean wasBalanced = r.receivedBefore() > 0 && r.sentBefore() <= r.receivedBefore();
+        return clearlyMore && wasBalanced;
     }
 
     /** Lost referrals x the source's conversion rate x value per converted referral; null without a rate or value. */
@@ -268,8 +286,12 @@ class SourceRules {
         return ctx.complete() ? Wording.month(ctx.month()) : Wording.month(ctx.month()) + " so far";
     }
 
-    private static String reasons(SourceMonth row) {
+    /** The outcomes of the referrals not seen within the horizon: seen later, and why the others did not convert. */
+    private static String reasons(SourceMonth row, int seenLater) {
         List<String> parts = new ArrayList<>();
+        if (seenLater > 0) {
+            parts.add(seenLater + " seen later");
+        }
         if (row.cancelled() > 0) {
             parts.add(row.cancelled() + " cancelled");
         }

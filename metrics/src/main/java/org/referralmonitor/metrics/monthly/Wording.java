@@ -29,6 +29,11 @@ final class Wording {
         return monthName(month) + " " + month.getYear();
     }
 
+    /** "August to October 2026"; "November 2026 to January 2027" across a year. */
+    static String span(YearMonth first, YearMonth last) {
+        return (first.getYear() == last.getYear() ? monthName(first) : month(first)) + " to " + month(last);
+    }
+
     static String monthName(YearMonth month) {
         return month.getMonth().getDisplayName(TextStyle.FULL, Locale.US);
     }

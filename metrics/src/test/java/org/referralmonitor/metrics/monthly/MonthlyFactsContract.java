@@ -31,8 +31,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * visit on November 1 never happened; r6 no visit, window over; r8 seen after 40 days, past the
  * window; r7 authored October 28, still waiting. The clinic sent Alpha 2 referrals in September
  * and 3 in October, and Gamma 4 in October (Gamma never sent any). Bravo sends 12 and 8 in turn,
- * and only 2 in October. Seasons, a second clinic, has 25 months of a source sending 10 a month and 20 every
- * October.
+ * and only 2 in October. Seasons, a second clinic, has 26 months (from September 2024) of a source sending
+ * 10 a month and 20 every October. Stray has 8 months of 10 a month and 2 in October 2026, and one draft
+ * and one referral it sent, both with a mistyped year; Half starts on October 17, 2024. At Recip, Theta
+ * sends 3 a month from July 2025; the clinic sends Theta 8 in September 2026 and 8 again in October.
  */
 abstract class MonthlyFactsContract {
 
@@ -44,6 +46,9 @@ abstract class MonthlyFactsContract {
     static final String GAMMA = "npi:3333333336";
     static final String DELTA = "pooled-emr/Organization/delta";
     static final String ECHO = "pooled-emr/Organization/echo";
+    static final String STRAY = "npi:5555555557";
+    static final String HALF = "npi:6666666665";
+    static final String THETA = "npi:7777777773";
 
     @Autowired
     MonthlyMetricsRunner runner;
@@ -109,9 +114,37 @@ abstract class MonthlyFactsContract {
         f.referral("facts-emr", ALPHA, a1, LocalDate.of(2026, 10, 9), "entered-in-error", null);
 
         f.clinic("seasons", "seasons-emr");
-        for (YearMonth m = YearMonth.of(2024, 10); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+        for (YearMonth m = YearMonth.of(2024, 9); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
             f.referrals("seasons-emr", "npi:4444444448", null, m, m.getMonthValue() == 10 ? 20 : 10, 5);
         }
+
+        f.clinic("stray", "stray-emr");
+        f.organization("stray-emr", "self", "Stray Orthopedics", null);
+        f.ownOrganizations("stray-emr", "[\"Organization/self\"]");
+        for (YearMonth m = YearMonth.of(2026, 2); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("stray-emr", STRAY, null, m, 10, 5);
+        }
+        f.referrals("stray-emr", STRAY, null, OCTOBER, 2, 1);
+        f.referral("stray-emr", STRAY, null, LocalDate.of(2016, 3, 9), "draft", null);
+        f.outbound("stray-emr", "stray-emr/Organization/self", "zeta", YearMonth.of(2017, 3), 1);
+
+        f.clinic("half", "half-emr");
+        for (int day = 17; day <= 21; day++) {
+            f.referral("half-emr", HALF, null, LocalDate.of(2024, 10, day), "active", null);
+        }
+        for (YearMonth m = YearMonth.of(2024, 11); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("half-emr", HALF, null, m, 10, 5);
+        }
+
+        f.clinic("recip", "recip-emr");
+        f.organization("recip-emr", "self", "Recip Orthopedics", null);
+        f.organization("recip-emr", "theta", "Theta Clinic", "7777777773");
+        f.ownOrganizations("recip-emr", "[\"Organization/self\"]");
+        for (YearMonth m = YearMonth.of(2025, 7); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+            f.referrals("recip-emr", THETA, null, m, 3, 2);
+        }
+        f.outbound("recip-emr", "recip-emr/Organization/self", "theta", SEPTEMBER, 8);
+        f.outbound("recip-emr", "recip-emr/Organization/self", "theta", OCTOBER, 8);
 
         f.clinic("pooled", "pooled-emr");
         f.organization("pooled-emr", "delta", "Delta Clinic", null);
@@ -128,6 +161,10 @@ abstract class MonthlyFactsContract {
         assertThat(runner.run("facts", OCTOBER, true).status()).isEqualTo("COMPLETED");
         assertThat(runner.run("facts", OCTOBER.plusMonths(1), true).status()).isEqualTo("COMPLETED");
         assertThat(runner.run("seasons", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("stray", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("half", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("recip", SEPTEMBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(runner.run("recip", OCTOBER, true).status()).isEqualTo("COMPLETED");
     }
 
     @Test
@@ -227,6 +264,54 @@ abstract class MonthlyFactsContract {
         assertThat(s.status()).isEqualTo("STEADY");
     }
 
+    /**
+     * Stray's history is 8 months, whatever its draft of 2016 and the referral it sent in 2017 say: no
+     * seasonal factor (with one, October would be a calendar month without referrals, at the floor of
+     * 0.25, and about 1.7 expected of a source sending 10 a month), so its 2 in October are a slowdown.
+     */
+    @Test
+    void draftsAndReferralsSentAreNoHistoryForSeasonalFactors() {
+        SourceSummary s = sources("stray", OCTOBER).get(STRAY);
+        assertThat(s.seasonalFactor()).as("8 months of referrals received").isEqualTo(1.0);
+        assertThat(s.baseline()).isCloseTo(10.0, within(1e-9));
+        assertThat(s.status()).isEqualTo("SLOWDOWN");
+        assertThat(s.flags()).containsExactly("SLOWDOWN");
+    }
+
+    /**
+     * Half's first referral came on October 17, 2024: October 2026's 24 months before it begin with
+     * that half month, so no seasonal factor yet (October's would be 12 x 15 / 235, about 0.77, from
+     * a half month and a whole one); Seasons, whose first month is September 2024, has its factors.
+     */
+    @Test
+    void seasonalFactorsWaitForTwentyFourCompleteMonthsAfterTheFirst() {
+        SourceSummary s = sources("half", OCTOBER).get(HALF);
+        assertThat(s.seasonalFactor()).as("October 2024 was the first month, in part").isEqualTo(1.0);
+        assertThat(s.baseline()).isCloseTo(10.0, within(1e-9));
+        assertThat(s.status()).isEqualTo("STEADY");
+        assertThat(sources("seasons", OCTOBER).get("npi:4444444448").seasonalFactor()).isNotEqualTo(1.0);
+    }
+
+    /**
+     * Recip: in September the clinic sent Theta 8 and received 3, after twelve months of 36 received
+     * and none sent: a reciprocity flip. In October it sent 8 and received 3 again: September already
+     * ran one way, so October raises nothing new.
+     */
+    @Test
+    void aReciprocityFlipIsRaisedInTheMonthItHappensOnly() {
+        assertThat(sources("recip", SEPTEMBER).get(THETA).flags()).containsExactly("RECIPROCITY_FLIP");
+        assertThat(alerts.find("recip", "OPEN")).extracting(Alert::orgKey, Alert::month, Alert::kind)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(THETA, SEPTEMBER, "RECIPROCITY_FLIP"));
+        assertThat(jdbc.sql("""
+                SELECT previous_sent, previous_received, previous_sent_before, previous_received_before
+                FROM source_month WHERE clinic_id = 'recip' AND month_start = :m AND org_key = :org
+                  AND practitioner_key = '*'""").param("m", OCTOBER.atDay(1)).param("org", THETA)
+                .query((rs, n) -> List.of(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getInt(4))).single())
+                .as("September's figures: sent 8, received 3; over Sep 2025..Aug 2026 sent 0, received 36")
+                .containsExactly(8, 3, 0, 36);
+        assertThat(sources("recip", OCTOBER).get(THETA).flags()).as("not new").isNullOrEmpty();
+    }
+
     @Test
     void provisionalMonthsAreShownButNotAlertedOn() {
         Map<String, SourceSummary> october = sources("facts", OCTOBER);
@@ -300,7 +385,7 @@ abstract class MonthlyFactsContract {
      */
     @Test
     void aRunOverSeveralMonthsWritesWhatMonthByMonthRunsWrite() {
-        for (String clinic : List.of("facts", "seasons", "pooled")) {
+        for (String clinic : List.of("facts", "seasons", "pooled", "recip")) {
             YearMonth from = YearMonth.of(2026, 6);
             YearMonth to = OCTOBER.plusMonths(1);
             for (YearMonth m = from; !m.isAfter(to); m = m.plusMonths(1)) {

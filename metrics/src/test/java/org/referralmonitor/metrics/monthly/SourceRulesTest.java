@@ -33,6 +33,8 @@ class SourceRulesTest {
         int horizon = 14;
         /** Default: 70% of the referrals, the usual rate. */
         Integer convertedHorizon;
+        /** Within the whole window; default: those seen within the horizon. */
+        Integer converted;
         int baselineReferrals = 120;
         int baselineConvertedHorizon = 84;
         Double baselineConversion = 0.7;
@@ -46,14 +48,16 @@ class SourceRulesTest {
         /** The month before: none computed. */
         Integer previousReferrals;
         Double previousExpected;
+        /** The month before's reciprocity figures: none known. */
+        SourceMonth.Reciprocity previousReciprocity;
 
         SourceMonth build() {
             int convertedHorizon = this.convertedHorizon != null ? this.convertedHorizon : (int) Math.round(0.7 * referrals);
             return new SourceMonth("c", OCTOBER, "npi:1245319599", "Lakeside Family Practice", "1245319599", referrals,
-                    convertedHorizon, history, baseline, average, variance, seasonalFactor, exposure, last, recentBelow,
+                    converted != null ? converted : convertedHorizon, history, baseline, average, variance, seasonalFactor, exposure, last, recentBelow,
                     recentReferrals, recentExpected, horizon, convertedHorizon, baselineReferrals,
                     baselineConvertedHorizon, baselineConversion, cancelled, visitMissed, waiting, noVisit, sent,
-                    sentBefore, receivedBefore, previousReferrals, previousExpected);
+                    sentBefore, receivedBefore, previousReferrals, previousExpected, previousReciprocity);
         }
     }
 
@@ -289,6 +293,38 @@ class SourceRulesTest {
         assertThat(recent.flags()).as("41 days is not 45").isEmpty();
     }
 
+    /**
+     * Gone dark asks for at least 2 expected this month: the average month times this calendar month's
+     * seasonal factor, not the average with the season taken out.
+     */
+    @Test
+    void goneDarkJudgesWhatIsExpectedThisMonthWithItsSeason() {
+        Evaluation quietSeason = evaluate(r -> {
+            r.referrals = 0;
+            r.average = 2.5;
+            r.seasonalFactor = 0.6;
+            r.baseline = 1.5;
+            r.variance = 2.5;
+            r.last = LocalDate.of(2026, 8, 31);
+        });
+        assertThat(quietSeason.flags()).as("1.5 expected in October: under gone-dark-min-expected").isEmpty();
+        Evaluation busySeason = evaluate(r -> {
+            r.referrals = 0;
+            r.average = 1.8;
+            r.seasonalFactor = 1.5;
+            r.baseline = 2.7;
+            r.variance = 1.8;
+            r.last = LocalDate.of(2026, 8, 31);
+        });
+        assertThat(busySeason.flags()).extracting(Flag::kind).as("2.7 expected in October")
+                .containsExactly(Flag.Kind.GONE_DARK);
+        assertThat(busySeason.flags().get(0).pValue()).as("61 days silent at 2.7 a month")
+                .isCloseTo(Math.exp(-2.7 * 61 / (365.25 / 12)), org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(busySeason.flags().get(0).explanation()).contains("0 referrals in October 2026 vs about 2.7 "
+                + "expected, and none in the 61 days since the last on August 31, 2026 (about 2.7 a month at this time "
+                + "of year); a silence this long happens by chance less than 1% of the time.");
+    }
+
     @Test
     void threeMonthsBelowExpectedTogetherAreASustainedDecline() {
         Evaluation e = evaluate(r -> {
@@ -314,6 +350,19 @@ class SourceRulesTest {
     }
 
     @Test
+    void aSustainedDeclineAcrossTheYearNamesBothYears() {
+        MonthContext january = MonthContext.of("c", YearMonth.of(2027, 1), LocalDate.of(2027, 3, 1), properties, 90);
+        Row row = new Row();
+        row.referrals = 7;
+        row.last = LocalDate.of(2027, 1, 30);
+        row.recentBelow = 3;
+        row.recentReferrals = 20;
+        Flag f = rules.evaluate(row.build(), january, false).flags().get(0);
+        assertThat(f.kind()).isEqualTo(Flag.Kind.SUSTAINED_DECLINE);
+        assertThat(f.explanation()).contains("20 referrals from November 2026 to January 2027 vs about 30 expected");
+    }
+
+    @Test
     void fewerReferralsSeenThanUsualIsAConversionCollapse() {
         Evaluation e = evaluate(r -> {
             r.referrals = 20;
@@ -326,13 +375,30 @@ class SourceRulesTest {
         assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.CONVERSION_COLLAPSE);
         assertThat(e.flags().get(0).explanation()).isEqualTo("Lakeside Family Practice (NPI 1245319599): 4 of 20 "
                 + "referrals in October 2026 were seen within 14 days (20%), vs 70% usually within that time (about 14 "
-                + "expected); a rate this low happens by chance less than 1 time in 1,000. Of those not converted: 9 "
-                + "cancelled, 4 still within the window, 3 no visit within the window. Revenue at risk: about $2,500 "
-                + "(10 fewer visits x $250).");
+                + "expected); a rate this low happens by chance less than 1 time in 1,000. Of the 16 not seen within "
+                + "14 days: 9 cancelled, 4 still within the window, 3 no visit within the window. Revenue at risk: "
+                + "about $2,500 (10 fewer visits x $250).");
         assertThat(evaluate(r -> {
             r.referrals = 20;
             r.convertedHorizon = 12;
         }).flags()).as("60% vs 70%").isEmpty();
+    }
+
+    /** Those seen after the horizon, within the window, are counted too: the figures add up to the month's. */
+    @Test
+    void aConversionCollapseAccountsForEveryReferralNotSeenWithinTheHorizon() {
+        Evaluation e = evaluate(r -> {
+            r.referrals = 20;
+            r.convertedHorizon = 4;
+            r.converted = 6;
+            r.cancelled = 7;
+            r.noVisit = 3;
+            r.waiting = 4;
+        });
+        assertThat(e.flags()).extracting(Flag::kind).containsExactly(Flag.Kind.CONVERSION_COLLAPSE);
+        assertThat(e.flags().get(0).explanation()).contains("4 of 20 referrals in October 2026 were seen within 14 "
+                + "days", "Of the 16 not seen within 14 days: 2 seen later, 7 cancelled, 4 still within the window, 3 no "
+                + "visit within the window.");
     }
 
     @Test
@@ -356,6 +422,31 @@ class SourceRulesTest {
             r.sentBefore = 50;
             r.receivedBefore = 36;
         }).flags()).extracting(Flag::kind).as("not new: we always sent more").doesNotContain(Flag.Kind.RECIPROCITY_FLIP);
+    }
+
+    @Test
+    void aReciprocityFlipIsToldInTheMonthItHappensNotEachMonthItLasts() {
+        java.util.function.Consumer<Row> flip = r -> {
+            r.referrals = 3;
+            r.baseline = 3.0;
+            r.average = 3.0;
+            r.variance = 3.0;
+            r.sent = 8;
+            r.sentBefore = 10;
+            r.receivedBefore = 36;
+        };
+        assertThat(evaluate(flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(1, 3, 9, 36)))
+                .flags()).extracting(Flag::kind).as("September balanced: the flip is new")
+                .containsExactly(Flag.Kind.RECIPROCITY_FLIP);
+        assertThat(evaluate(flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(2, 3, 8, 36)))
+                .flags()).extracting(Flag::kind).as("we sent 2 in September: under min-expected, not a flip then")
+                .containsExactly(Flag.Kind.RECIPROCITY_FLIP);
+        assertThat(evaluate(flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(8, 3, 2, 36)))
+                .flags()).as("September was the flip already: not told again").isEmpty();
+        Row row = new Row();
+        flip.andThen(r -> r.previousReciprocity = new SourceMonth.Reciprocity(8, 3, 2, 36)).accept(row);
+        assertThat(rules.evaluate(row.build().withoutPreviousMonth(), october, false).flags()).extracting(Flag::kind)
+                .as("September's feed suspect: October judged alone").containsExactly(Flag.Kind.RECIPROCITY_FLIP);
     }
 
     @Test
