@@ -110,6 +110,11 @@ class SearchPull {
      * does; used by the search and the Bulk export strategies.
      */
     boolean planDirectoryFirst(SyncContext ctx) {
+        if (ctx.directoryPlanned) {
+            // planned by an earlier attempt of the same step (a retried roster read): not queued twice
+            return ctx.crediting != null;
+        }
+        ctx.directoryPlanned = true;
         if (ctx.recordChangeScope || ctx.reconciling()
                 || !DIRECTORY_TYPES.stream().allMatch(t -> ctx.capabilities.type(t).populationSearch())
                 || sources.holdsReferrals(ctx.endpoint.id())) {

@@ -85,6 +85,8 @@ final class SyncContext implements AutoCloseable {
      * directory. Finishing then credits only what changed after, instead of every referral.
      */
     org.referralmonitor.ingest.store.ResourceWriter.Crediting crediting;
+    /** Whether the directory-first searches were decided on (queued or not): decided once per sync. */
+    boolean directoryPlanned;
     /** Referrals credited as they were written. */
     int creditedAtInsert;
     /** Requests classified again, or every referral linked again: every month may have changed. */
