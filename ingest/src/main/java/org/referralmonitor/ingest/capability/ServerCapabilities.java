@@ -47,6 +47,11 @@ public record ServerCapabilities(
         public boolean lastUpdated() {
             return searchParams.contains("_lastUpdated");
         }
+
+        /** The parameter naming the patient in a search: patient, or subject where only that is declared. */
+        public String patientParameter() {
+            return !searchParams.contains("patient") && searchParams.contains("subject") ? "subject" : "patient";
+        }
     }
 
     public TypeSupport type(String type) {

@@ -91,6 +91,7 @@ class RosterPull {
         roster.next = 0;
         roster.batch = null;
         roster.tally.clear();
+        roster.shortPatients.clear();
         if (types.isEmpty()) {
             return;
         }
@@ -99,7 +100,7 @@ class RosterPull {
         } catch (RetryableSyncException e) {
             throw steps.retrying(exchange, ctx, e);
         }
-        types.forEach(t -> roster.tally.put(t, new int[2]));
+        types.forEach(t -> roster.tally.put(t, new int[3]));
         steps.detail(ctx, "crawling " + roster.patients.size() + " patients for " + String.join(" and ", types));
         log.info("{}: roster of {} patients, crawling {}", ctx.endpoint.id(), roster.patients.size(), types);
     }
@@ -126,25 +127,74 @@ class RosterPull {
             throw new SyncFailedException(where + ": the answer is a " + group.path("resourceType").asText("?")
                     + ", not a Group");
         }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        int skipped = 0;
         for (JsonNode member : group.path("member")) {
-            if (member.path("inactive").asBoolean(false)) {
+            if (member.path("inactive").asBoolean(false) || ended(member.path("period").path("end").asText(null), now)) {
                 continue;
             }
-            String reference = member.path("entity").path("reference").asText("");
-            if (reference.startsWith("Patient/") || reference.contains("/Patient/")) {
-                addPatient(ctx, reference.substring(reference.lastIndexOf("Patient/") + "Patient/".length()));
+            String id = patientId(member.path("entity").path("reference").asText(""), ctx.endpoint.base());
+            if (id != null) {
+                addPatient(ctx, id);
+            } else {
+                skipped++;
             }
+        }
+        if (skipped > 0) {
+            log.warn("{}: {} member(s) of Group/{} are not patients of this server (another type, another server, or "
+                    + "named by identifier only) and are not crawled", ctx.endpoint.id(), skipped, groupId);
         }
     }
 
+    /** Whether a membership period's end (a FHIR dateTime, maybe a date only) is in the past. */
+    static boolean ended(String end, OffsetDateTime now) {
+        if (end == null || end.isBlank()) {
+            return false;
+        }
+        try {
+            return end.length() <= 10
+                    ? java.time.LocalDate.parse(end.length() == 4 ? end + "-12-31" : end.length() == 7
+                            ? java.time.YearMonth.parse(end).atEndOfMonth().toString() : end)
+                            .isBefore(now.toLocalDate())
+                    : OffsetDateTime.parse(end).isBefore(now);
+        } catch (java.time.format.DateTimeParseException e) {
+            return false; // kept: a member is crawled unless we know it left
+        }
+    }
+
+    /**
+     * The patient id of a Group member reference on this server: {@code Patient/1}, {@code Patient/1/_history/2}
+     * or the same absolute under the endpoint's base; null for another type or another server.
+     */
+    static String patientId(String reference, URI base) {
+        String ref = reference;
+        String root = base.toString();
+        if (ref.startsWith(root)) {
+            ref = ref.substring(root.length());
+        } else if (ref.contains("://")) {
+            return null;
+        }
+        java.util.regex.Matcher m = PATIENT_REFERENCE.matcher(ref);
+        return m.matches() ? m.group(1) : null;
+    }
+
+    private static final java.util.regex.Pattern PATIENT_REFERENCE =
+            java.util.regex.Pattern.compile("/?Patient/([A-Za-z0-9\\-.]{1,64})(/_history/[^/]+)?/?");
+
     private void readPatientSearch(SyncContext ctx, String query)
             throws RetryableSyncException, SyncFailedException, InterruptedException {
-        String q = query.startsWith("Patient") ? query : "Patient?" + query;
+        // a token search (identifier=system|value) is not a valid URI as written
+        String q = (query.startsWith("Patient") ? query : "Patient?" + query).replace("|", "%7C");
         URI url = ctx.endpoint.base().resolve(q + (q.contains("?") ? "&" : "?") + "_elements=id&_count="
                 + ctx.endpoint.pageSize());
         int page = 0;
+        java.util.Set<URI> read = new java.util.HashSet<>();
         while (url != null) {
             String where = "reading the roster, Patient page " + (++page) + " (" + url + ")";
+            if (!read.add(url)) {
+                throw new SyncFailedException(where + ": the server links back to a page already read, which would "
+                        + "loop forever");
+            }
             JsonNode bundle = readJson(fetcher.send(ctx, "GET", url, Map.of("Accept", "application/fhir+json"), where,
                     false), where);
             for (JsonNode entry : bundle.path("entry")) {
@@ -231,8 +281,8 @@ class RosterPull {
             throws RetryableSyncException, SyncFailedException, InterruptedException {
         List<SyncContext.Fetched> pages = new ArrayList<>();
         for (String type : types) {
-            URI url = ctx.endpoint.base().resolve(type + "?patient=" + encode(patient) + "&_count="
-                    + ctx.endpoint.pageSize());
+            URI url = ctx.endpoint.base().resolve(type + "?" + ctx.capabilities.type(type).patientParameter() + "="
+                    + encode(patient) + "&_count=" + ctx.endpoint.pageSize());
             java.util.Set<URI> read = new java.util.HashSet<>();
             while (url != null) {
                 if (!read.add(url)) {
@@ -254,7 +304,11 @@ class RosterPull {
         return pages;
     }
 
-    /** Writes the batch in one transaction and tallies, per type, announced totals against what arrived. */
+    /**
+     * Writes the batch in one transaction and tallies, per type, announced totals against what arrived,
+     * patient by patient: one patient's extra resources (included ones, say) cannot hide another's
+     * shortfall.
+     */
     public void writePatients(Exchange exchange) {
         SyncContext ctx = SyncSteps.context(exchange);
         SyncContext.RosterState roster = ctx.roster;
@@ -262,19 +316,33 @@ class RosterPull {
         for (List<SyncContext.Fetched> patient : roster.batch) {
             Map<String, Integer> announced = new java.util.HashMap<>();
             Map<String, IdSet> seen = new java.util.HashMap<>();
+            Map<String, Integer> anonymous = new java.util.HashMap<>();
             for (SyncContext.Fetched page : patient) {
                 String type = page.request().resourceType();
                 if (page.page().total() != null) {
                     announced.putIfAbsent(type, page.page().total());
                 }
                 IdSet ids = seen.computeIfAbsent(type, t -> new IdSet());
-                page.page().resources().forEach(r -> ids.add(r.resourceType() + "/" + r.resourceId()));
-                page.page().rejections().forEach(r -> ids.add(r.resourceType() + "/" + r.resourceId()));
+                page.page().resources().stream().filter(r -> type.equals(r.resourceType()))
+                        .forEach(r -> ids.add(r.resourceId()));
+                for (var r : page.page().rejections()) {
+                    if (r.resourceId() == null) {
+                        anonymous.merge(type, 1, Integer::sum);
+                    } else if (r.resourceType() == null || type.equals(r.resourceType())) {
+                        ids.add(r.resourceId());
+                    }
+                }
             }
             seen.forEach((type, ids) -> {
-                int[] tally = roster.tally.computeIfAbsent(type, t -> new int[2]);
-                tally[0] += announced.getOrDefault(type, ids.size());
-                tally[1] += ids.size();
+                int received = ids.size() + anonymous.getOrDefault(type, 0);
+                int total = announced.getOrDefault(type, received);
+                int[] tally = roster.tally.computeIfAbsent(type, t -> new int[3]);
+                tally[0] += total;
+                tally[1] += received;
+                if (received < total) {
+                    tally[2] += total - received;
+                    roster.shortPatients.merge(type, 1, Integer::sum);
+                }
             });
         }
         steps.commit(ctx, pages);
@@ -300,15 +368,16 @@ class RosterPull {
         OffsetDateTime now = OffsetDateTime.now(clock);
         tx.executeWithoutResult(status -> {
             for (String type : roster.types) {
-                int[] tally = roster.tally.getOrDefault(type, new int[2]);
-                int shortfall = Math.max(0, tally[0] - tally[1]);
+                int[] tally = roster.tally.getOrDefault(type, new int[3]);
+                int shortfall = tally[2];
                 runs.recordWindow(ctx.runId, type, null, to, tally[0], tally[1], 1);
                 ctx.countMismatch += shortfall;
                 if (shortfall == 0) {
                     watermarks.advance(ctx.endpoint.id(), type, to, ctx.runId, now);
                 } else {
-                    log.warn("{}: the server announced {} {} over {} patients but {} arrived", ctx.endpoint.id(),
-                            tally[0], type, roster.patients.size(), tally[1]);
+                    log.warn("{}: the server announced {} {} over {} patients but {} arrived; {} patient(s) short by "
+                                    + "{} in all", ctx.endpoint.id(), tally[0], type, roster.patients.size(), tally[1],
+                            roster.shortPatients.getOrDefault(type, 0), shortfall);
                 }
             }
             runs.recordProgress(ctx.runId, ctx.counters());

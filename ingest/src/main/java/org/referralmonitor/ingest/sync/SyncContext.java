@@ -220,8 +220,10 @@ final class SyncContext implements AutoCloseable {
         final List<String> patients = new ArrayList<>();
         final Set<String> patientSet = new HashSet<>();
         int next;
-        /** Per type: announced totals and distinct resources received, over all patients. */
+        /** Per type: announced totals, distinct resources received, and the shortfalls of patients short. */
         final java.util.Map<String, int[]> tally = new java.util.LinkedHashMap<>();
+        /** Per type, how many patients fell short of their announced total. */
+        final java.util.Map<String, Integer> shortPatients = new java.util.HashMap<>();
         List<List<Fetched>> batch;
     }
 

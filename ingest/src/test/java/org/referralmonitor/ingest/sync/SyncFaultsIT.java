@@ -61,6 +61,13 @@ class SyncFaultsIT {
         registry.add("referral-monitor.ingest.endpoints[0].id", () -> "emr-f");
         registry.add("referral-monitor.ingest.endpoints[0].clinic", () -> "clinic-f");
         registry.add("referral-monitor.ingest.endpoints[0].base-url", () -> emr.baseUrl() + "/fhir/");
+        registry.add("referral-monitor.ingest.endpoints[1].id", () -> "emr-roster");
+        registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> "clinic-f");
+        registry.add("referral-monitor.ingest.endpoints[1].base-url", () -> emr.baseUrl() + "/roster/");
+        registry.add("referral-monitor.ingest.endpoints[1].strategy", () -> "roster");
+        registry.add("referral-monitor.ingest.endpoints[1].roster.source", () -> "list");
+        registry.add("referral-monitor.ingest.endpoints[1].roster.patients[0]", () -> "pa");
+        registry.add("referral-monitor.ingest.endpoints[1].roster.patients[1]", () -> "pb");
     }
 
     @Autowired
@@ -372,6 +379,51 @@ class SyncFaultsIT {
     private java.util.Optional<Long> watermarkRun() {
         return jdbc.sql("SELECT sync_run_id FROM sync_watermark WHERE endpoint_id = 'emr-f' "
                 + "AND resource_type = 'ServiceRequest'").query(Long.class).optional();
+    }
+
+    /**
+     * Announced totals are compared patient by patient: patient pa's page lists its 2 requests and a
+     * practitioner included with them, patient pb's lists 1 of its 2. Over the roster 4 were announced
+     * and 4 resources arrived, but pb is short by one: the mismatch is recorded and the watermark stays.
+     */
+    @Test
+    void aRosterPatientShortOfItsTotalIsNotHiddenByAnotherPatientsIncludedResources() {
+        emr.stubFor(get(urlPathEqualTo("/roster/metadata")).atPriority(1)
+                .willReturn(okForContentType(FHIR, FhirFixtures.patientOnlyServer())));
+        emr.stubFor(get(urlPathEqualTo("/roster/.well-known/smart-configuration")).atPriority(1)
+                .willReturn(notFound()));
+        emr.stubFor(get(urlPathMatching("/roster/.*")).atPriority(10)
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+        emr.stubFor(get(urlPathEqualTo("/roster/ServiceRequest")).atPriority(2).withQueryParam("patient", equalTo("pa"))
+                .willReturn(okForContentType(FHIR, rosterPage(2, List.of("sr-a1", "sr-a2"), true, "pa"))));
+        emr.stubFor(get(urlPathEqualTo("/roster/ServiceRequest")).atPriority(2).withQueryParam("patient", equalTo("pb"))
+                .willReturn(okForContentType(FHIR, rosterPage(2, List.of("sr-b1"), false, "pb"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-roster");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.countMismatch()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT count(*) FROM sync_watermark WHERE endpoint_id = 'emr-roster' "
+                + "AND resource_type = 'ServiceRequest'").query(Integer.class).single())
+                .as("no ServiceRequest watermark while a patient is short").isZero();
+    }
+
+    private static String rosterPage(int total, List<String> ids, boolean includePractitioner, String patient) {
+        StringBuilder entries = new StringBuilder();
+        for (String id : ids) {
+            entries.append(entries.isEmpty() ? "" : ",").append("""
+                    {"resource":{"resourceType":"ServiceRequest","id":"%s","meta":{"versionId":"1",
+                    "lastUpdated":"2026-04-10T10:00:00Z"},"status":"active","intent":"order",
+                    "category":[{"coding":[{"system":"http://snomed.info/sct","code":"3457005"}]}],
+                    "subject":{"reference":"Patient/%s"},"authoredOn":"2026-04-10"},"search":{"mode":"match"}}"""
+                    .formatted(id, patient));
+        }
+        if (includePractitioner) {
+            entries.append(",{\"resource\":{\"resourceType\":\"Practitioner\",\"id\":\"dr-1\",\"meta\":"
+                    + "{\"versionId\":\"1\",\"lastUpdated\":\"2026-04-01T10:00:00Z\"}},\"search\":{\"mode\":\"include\"}}");
+        }
+        return """
+                {"resourceType":"Bundle","type":"searchset","total":%d,"entry":[%s]}""".formatted(total, entries);
     }
 
     @Test
