@@ -711,12 +711,19 @@ public class MonthlyMetricsRunner {
                 .list();
     }
 
-    /** The newest sync that wrote anything for the clinic: the version of the data a month is computed on. */
+    /**
+     * The version of the data a month is computed on: when the clinic's newest finished sync that
+     * changed anything (wrote, tombstoned, or classified or linked every referral again) finished.
+     * A sync still running does not count (a run now reads part of it: its end makes a new version);
+     * the time, not the id, so that a sync started earlier and finished later makes a new version too.
+     */
     long dataVersion(String clinicId) {
         return jdbc.sql("""
-                SELECT COALESCE(MAX(s.id), 0) FROM sync_run s JOIN emr_endpoint e ON e.id = s.endpoint_id
-                WHERE e.clinic_id = :clinic AND s.resources_written > 0
-                """).param("clinic", clinicId).query(Long.class).single();
+                SELECT MAX(s.finished_at) FROM sync_run s JOIN emr_endpoint e ON e.id = s.endpoint_id
+                WHERE e.clinic_id = :clinic AND s.status IN ('SUCCEEDED', 'FAILED') AND s.finished_at IS NOT NULL
+                  AND (s.resources_written > 0 OR s.tombstoned > 0 OR s.every_referral_changed)
+                """).param("clinic", clinicId).query(OffsetDateTime.class).list().stream()
+                .filter(java.util.Objects::nonNull).findFirst().map(t -> t.toInstant().toEpochMilli()).orElse(0L);
     }
 
     private static MetricsJobRun toRun(JobExecution execution, String clinicId, String month, String trigger) {

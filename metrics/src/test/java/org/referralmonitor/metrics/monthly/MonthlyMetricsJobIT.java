@@ -7,6 +7,7 @@ import static org.mockito.Mockito.reset;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -149,6 +150,37 @@ class MonthlyMetricsJobIT {
         assertThat(runner.run("metro", OCTOBER, false).status()).isEqualTo("UP_TO_DATE");
         assertThat(runner.run("metro", OCTOBER, true).status()).isEqualTo("COMPLETED");
         assertThat(runner.history("metro", 10)).isNotEmpty().allMatch(r -> r.clinicId().equals("metro"));
+    }
+
+    /**
+     * A sync that changed data without writing a resource (a reconciliation that only tombstoned) is a
+     * new version of the data: the month is computed again, not answered "up to date". A sync still
+     * running is not: its end will be.
+     */
+    @Test
+    void aSyncThatOnlyTombstonedMakesTheMonthComputedAgain() {
+        runner.run("metro", OCTOBER, false);
+        assertThat(runner.run("metro", OCTOBER, false).status()).isEqualTo("UP_TO_DATE");
+        OffsetDateTime last = jdbc.sql("SELECT MAX(finished_at) FROM sync_run").query(OffsetDateTime.class).single();
+
+        jdbc.sql("""
+                INSERT INTO sync_run (endpoint_id, trigger_kind, status, requested_at, started_at, finished_at,
+                                      resources_written, tombstoned)
+                VALUES ('metro-emr', 'RECONCILE', 'SUCCEEDED', :t, :t, :t, 0, 2)
+                """).param("t", last.plusMinutes(5)).update();
+        assertThat(runner.run("metro", OCTOBER, false).status()).as("after a sync that tombstoned")
+                .isEqualTo("COMPLETED");
+
+        jdbc.sql("""
+                INSERT INTO sync_run (endpoint_id, trigger_kind, status, requested_at, started_at, resources_written,
+                                      writing_since)
+                VALUES ('metro-emr', 'API', 'RUNNING', :t, :t, 40, :t)
+                """).param("t", last.plusMinutes(10)).update();
+        assertThat(runner.run("metro", OCTOBER, false).status()).as("while a sync is writing")
+                .isEqualTo("UP_TO_DATE");
+        jdbc.sql("UPDATE sync_run SET status = 'SUCCEEDED', finished_at = :t WHERE status = 'RUNNING'")
+                .param("t", last.plusMinutes(20)).update();
+        assertThat(runner.run("metro", OCTOBER, false).status()).as("once it has finished").isEqualTo("COMPLETED");
     }
 
     @Test
