@@ -20,7 +20,9 @@ import org.springframework.stereotype.Service;
  * successful sync since the month ended, its last sync failed, its last successful sync fell short
  * of what the EMR announced, or at least feed-drop-share of the sources that expect at least
  * min-expected referrals are drop-threshold below expected at once (and there are at least
- * feed-min-sources of them).
+ * feed-min-sources of them). A disabled endpoint with no sync since the month began is left out: it
+ * carries none of the month's data and will not sync again (a decommissioned endpoint whose last sync
+ * failed made every later month suspect for good).
  */
 @Service
 public class FeedHealth {
@@ -41,7 +43,8 @@ public class FeedHealth {
                       AND p.attempts > 1) AS retried,
                    (SELECT COALESCE(SUM(s.count_mismatch), 0) FROM sync_run s WHERE s.endpoint_id = e.id
                       AND s.requested_at >= :from AND s.requested_at < :to) AS mismatch,
-                   (SELECT COUNT(*) FROM sync_run s WHERE s.endpoint_id = e.id) AS runs,
+                   (SELECT COUNT(*) FROM sync_run s WHERE s.endpoint_id = e.id AND s.requested_at >= :from)
+                       AS runs_since,
                    (SELECT COUNT(*) FROM sync_run s WHERE s.endpoint_id = e.id AND s.status = 'SUCCEEDED'
                       AND COALESCE(s.started_at, s.requested_at) >= :monthEnd
                       AND COALESCE(s.started_at, s.requested_at) < :to) AS successes_after,
@@ -109,8 +112,9 @@ public class FeedHealth {
         boolean stale = false;
         for (var e : jdbc.queryForList(ENDPOINTS, params)) {
             String name = (String) e.get("name");
-            int runs = ((Number) e.get("runs")).intValue();
-            if (!Boolean.TRUE.equals(e.get("enabled")) && runs == 0) {
+            if (!Boolean.TRUE.equals(e.get("enabled")) && ((Number) e.get("runs_since")).intValue() == 0) {
+                // switched off with no sync since the month began: it carries none of the month's data and
+                // will not sync again, so it cannot hold the month's alerts
                 continue;
             }
             failed += ((Number) e.get("failed")).intValue();

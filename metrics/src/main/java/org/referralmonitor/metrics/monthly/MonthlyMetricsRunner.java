@@ -392,14 +392,45 @@ public class MonthlyMetricsRunner {
             log.info("Sync {} of {} stands in for interrupted sync(s) {}: the months they touched are {}",
                     event.syncRunId(), event.endpointId(), interrupted, touched);
         }
-        if (properties.recomputeAfterSync() && event.succeeded() && changed) {
-            SortedSet<YearMonth> months = dueMonths(event.clinicId());
-            YearMonth oldest = currentMonth(event.clinicId()).minusMonths(properties.recomputeMonths());
-            months.addAll(touched.tailSet(oldest));
-            log.info("Sync {} of {}: recomputing {} for {} (found in {} ms)", event.syncRunId(), event.endpointId(),
-                    months, event.clinicId(), (System.nanoTime() - start) / 1_000_000);
-            submitRanges(event.clinicId(), months, "after sync " + event.syncRunId() + " of " + event.endpointId());
+        if (!properties.recomputeAfterSync() || !event.succeeded()) {
+            return;
         }
+        YearMonth oldest = currentMonth(event.clinicId()).minusMonths(properties.recomputeMonths());
+        String trigger = "after sync " + event.syncRunId() + " of " + event.endpointId();
+        // months held by a suspect feed are checked again after any successful sync, whether or not it
+        // changed data: a feed that recovered releases their alerts (the same data: a new job instance)
+        SortedSet<YearMonth> suspect = suspectMonths(event.clinicId(), oldest);
+        SortedSet<YearMonth> months = new TreeSet<>(suspect);
+        if (changed) {
+            months.addAll(dueMonths(event.clinicId()));
+            months.addAll(touched.tailSet(oldest));
+        }
+        if (months.isEmpty()) {
+            return;
+        }
+        log.info("Sync {} of {}: recomputing {} for {} (found in {} ms){}", event.syncRunId(), event.endpointId(),
+                months, event.clinicId(), (System.nanoTime() - start) / 1_000_000,
+                suspect.isEmpty() ? "" : "; the feed checked again for " + suspect);
+        // oldest first (a month reads the month before's results); a suspect month on its own, computed again
+        SortedSet<YearMonth> range = new TreeSet<>();
+        for (YearMonth m : months) {
+            if (suspect.contains(m)) {
+                submitRanges(event.clinicId(), range, trigger);
+                range.clear();
+                submit(event.clinicId(), m, m, true, trigger + ", feed checked again");
+            } else {
+                range.add(m);
+            }
+        }
+        submitRanges(event.clinicId(), range, trigger);
+    }
+
+    /** The clinic's months since {@code oldest} whose stored feed check is suspect (their source alerts held). */
+    private SortedSet<YearMonth> suspectMonths(String clinicId, YearMonth oldest) {
+        return jdbc.sql("SELECT month_start FROM feed_check WHERE clinic_id = :clinic AND suspect AND month_start >= :oldest")
+                .param("clinic", clinicId).param("oldest", oldest.atDay(1))
+                .query((rs, n) -> YearMonth.from(rs.getObject(1, LocalDate.class)))
+                .list().stream().collect(java.util.stream.Collectors.toCollection(TreeSet::new));
     }
 
     /**

@@ -1,12 +1,15 @@
 package org.referralmonitor.metrics.monthly;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.referralmonitor.ingest.sync.SyncFinishedEvent;
 import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 import org.referralmonitor.metrics.MetricsTestApplication;
 import org.referralmonitor.metrics.alert.Alert;
@@ -43,6 +46,9 @@ class FeedHealthIT {
 
     @Autowired
     FeedHealth feed;
+
+    @Autowired
+    org.springframework.context.ApplicationEventPublisher events;
 
     @Test
     void aFailedSyncAndADropAcrossEverySourceRaiseOneFeedAlertInsteadOfFive() {
@@ -89,6 +95,44 @@ class FeedHealthIT {
         assertThat(alerts.find("broken", "OPEN")).isEmpty();
         assertThat(alerts.find(alert.id()).orElseThrow().status()).isEqualTo("RESOLVED");
         assertThat(feed.find("broken", OCTOBER).orElseThrow().suspect()).isFalse();
+    }
+
+    /**
+     * The feed recovers with a sync that brings nothing new for the month: the month is checked again
+     * after that sync all the same (its data did not change, so nothing else would compute it) and
+     * its FEED alert is resolved. A disabled endpoint whose last sync, before the month, failed holds
+     * nothing.
+     */
+    @Test
+    void aSuccessfulSyncChecksASuspectMonthAgainAndADisabledEndpointHoldsNothing() {
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("recovers", "recovers-emr");
+        for (int i = 1; i <= 3; i++) {
+            for (YearMonth m = OCTOBER.minusMonths(12); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+                f.referrals("recovers-emr", "npi:300000000" + i, null, m, 10, 7);
+            }
+        }
+        long failed = f.syncRun("recovers-emr", "FAILED", NOV_20, 0, "Encounter page 2: HTTP 503 after 5 attempts");
+        runner.run("recovers", OCTOBER, true);
+        assertThat(alerts.find("recovers", "OPEN")).extracting(Alert::kind).containsExactly("FEED");
+
+        long recovered = f.syncRun("recovers-emr", "SUCCEEDED", NOV_23, 0, null);
+        jdbc.sql("UPDATE sync_run SET resources_written = 0 WHERE id IN (:ids)").param("ids", List.of(failed, recovered))
+                .update();
+        events.publishEvent(new SyncFinishedEvent("recovers-emr", "recovers", recovered, true, 0));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> alerts.find("recovers", "OPEN").isEmpty());
+        assertThat(feed.find("recovers", OCTOBER).orElseThrow().suspect()).isFalse();
+
+        // a second endpoint, switched off after a failed sync in September: it holds nothing of October
+        jdbc.sql("""
+                INSERT INTO emr_endpoint (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, updated_at)
+                VALUES ('recovers-old', 'recovers', 'recovers-old', 'http://127.0.0.1:9/fhir/', 100, '-', FALSE, 'API', :t)
+                """).param("t", NOV_20).update();
+        f.syncRun("recovers-old", "FAILED", OffsetDateTime.of(2026, 9, 20, 8, 0, 0, 0, ZoneOffset.UTC), 0,
+                "HTTP 401: the EMR refused our credentials");
+        assertThat(runner.run("recovers", OCTOBER, true).status()).isEqualTo("COMPLETED");
+        assertThat(feed.find("recovers", OCTOBER).orElseThrow().suspect()).as("a disabled endpoint").isFalse();
     }
 
     @Test
