@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.referralmonitor.metrics.MetricsProperties;
+import org.referralmonitor.metrics.monthly.Poisson;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Service;
@@ -20,7 +21,8 @@ import org.springframework.stereotype.Service;
  * successful sync since the month ended, its last sync failed, its last successful sync fell short
  * of what the EMR announced, or at least feed-drop-share of the sources that expect at least
  * min-expected referrals are drop-threshold below expected at once (and there are at least
- * feed-min-sources of them). A disabled endpoint with no sync since the month began is left out: it
+ * feed-min-sources of them) while their total is significantly below what they expect together
+ * (the slowdown test's alpha). A disabled endpoint with no sync since the month began is left out: it
  * carries none of the month's data and will not sync again (a decommissioned endpoint whose last sync
  * failed made every later month suspect for good).
  */
@@ -147,7 +149,10 @@ public class FeedHealth {
         int down = ((Number) sources.get("down")).intValue();
         int referrals = ((Number) sources.get("referrals")).intValue();
         double expected = ((Number) sources.get("expected")).doubleValue();
-        if (evaluable >= properties.feedMinSources() && down >= properties.feedDropShare() * evaluable) {
+        // most sources down at once, and their total too low to be chance (three small sources each a
+        // little low is an ordinary month, not a broken feed)
+        if (evaluable >= properties.feedMinSources() && down >= properties.feedDropShare() * evaluable
+                && Poisson.lowerTailMidP(referrals, expected) < properties.alpha()) {
             problems.add(String.format(Locale.US, "%d of %d sources are at least %.0f%% below expected at once "
                             + "(%d referrals vs about %.0f expected)", down, evaluable, properties.dropThreshold() * 100,
                     referrals, expected));

@@ -1,7 +1,10 @@
 package org.referralmonitor.metrics.monthly;
 
-/** Poisson tail probabilities, computed in log space so that large expectations do not underflow. */
-final class Poisson {
+/**
+ * Poisson tail probabilities, computed in log space so that large expectations do not underflow.
+ * Public for the feed check, which tests a clinic's total the same way.
+ */
+public final class Poisson {
 
     private Poisson() {
     }
@@ -11,7 +14,7 @@ final class Poisson {
      * The mid-p corrects the conservatism of the exact test for discrete counts (Lancaster), so a
      * 50% drop at a ten-a-month source (5 vs 10, mid-p 0.048) is not dismissed as noise.
      */
-    static double lowerTailMidP(int k, double mean) {
+    public static double lowerTailMidP(int k, double mean) {
         if (k < 0) {
             return 0;
         }

@@ -135,6 +135,32 @@ class FeedHealthIT {
         assertThat(feed.find("recovers", OCTOBER).orElseThrow().suspect()).as("a disabled endpoint").isFalse();
     }
 
+    /**
+     * Three small sources, each expecting 3, two of them at 2 in October: most sources are "down", but
+     * 7 against 9 expected is an ordinary month (about one in three months of such a clinic), not a
+     * broken feed.
+     */
+    @Test
+    void aFewSmallSourcesEachALittleLowAreNotABrokenFeed() {
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("small", "small-emr");
+        for (int i = 1; i <= 3; i++) {
+            for (YearMonth m = OCTOBER.minusMonths(12); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
+                f.referrals("small-emr", "npi:400000000" + i, null, m, 3, 2);
+            }
+            f.referrals("small-emr", "npi:400000000" + i, null, OCTOBER, i == 3 ? 3 : 2, 1);
+        }
+        f.syncRun("small-emr", "SUCCEEDED", NOV_20, 0, null);
+
+        assertThat(runner.run("small", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        FeedCheck check = feed.find("small", OCTOBER).orElseThrow();
+        assertThat(check.sourcesDown()).isEqualTo(2);
+        assertThat(check.sourcesEvaluable()).isEqualTo(3);
+        assertThat(check.suspect()).as(check.evidence()).isFalse();
+        assertThat(alerts.find("small", "OPEN")).extracting(Alert::kind).doesNotContain("FEED");
+    }
+
     @Test
     void aShortSyncHoldsARealSlowdownUntilTheFeedIsWholeAgain() {
         ReferralFixture f = new ReferralFixture(jdbc);
