@@ -21,6 +21,7 @@ import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.fhir.BundlePageParser;
 import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.http.Body;
 import org.referralmonitor.ingest.http.FhirHttpClient;
 import org.referralmonitor.ingest.http.NextLinks;
 import org.referralmonitor.ingest.http.RefusedUrlException;
@@ -54,6 +55,8 @@ class BulkPull {
 
     private static final Logger log = LoggerFactory.getLogger(BulkPull.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Larger error bodies are not read for an OperationOutcome (an error page, not the server's words). */
+    private static final int MAX_OUTCOME_BYTES = 1 << 20;
 
     private final BulkExports exports;
     private final Watermarks watermarks;
@@ -179,6 +182,9 @@ class BulkPull {
                 exchange.setProperty(SyncContext.WAIT_PROPERTY, wait);
             }
         } catch (RetryableSyncException e) {
+            if (bulk.phase == SyncContext.BulkState.Phase.POLL) {
+                bulk.pollFailures++;
+            }
             throw steps.retrying(exchange, ctx, e);
         }
     }
@@ -243,13 +249,20 @@ class BulkPull {
         throw new SyncFailedException(where + ": HTTP " + status + PageFetcher.describe(response));
     }
 
+    /**
+     * Asks the status URL how the export is doing. The server saying the export failed (a 4xx other
+     * than 404, 410 and the retryable 408 and 429; a 5xx carrying an OperationOutcome, once retries are
+     * spent; a manifest without a transactionTime) abandons the export: polling it again would fail
+     * forever. A 5xx without an OperationOutcome is an outage: the job is kept for the next sync.
+     */
     private long poll(SyncContext ctx, SyncContext.BulkState bulk)
             throws RetryableSyncException, SyncFailedException, InterruptedException {
         String where = "polling the export (" + bulk.statusUrl + ")";
-        FhirHttpClient.Response response = fetcher.send(ctx, "GET", bulk.statusUrl,
-                Map.of("Accept", "application/json"), where, true);
+        FhirHttpClient.Response response = fetcher.call(where, () -> ctx.session.send("GET", bulk.statusUrl,
+                Map.of("Accept", "application/json")));
         int status = response.status();
         if (status == 202) {
+            bulk.pollFailures = 0;
             String progress = response.header("X-Progress");
             steps.detail(ctx, "export in progress" + (progress == null ? "" : ": " + progress));
             return pollWait(RetryAfter.parse(response.header("Retry-After"), response.header("Date"),
@@ -263,11 +276,101 @@ class BulkPull {
             bulk.phase = SyncContext.BulkState.Phase.KICK_OFF;
             return 0;
         }
+        String outcome = outcome(response);
+        if (PageFetcher.retryable(status)) {
+            boolean lastAttempt = bulk.pollFailures >= properties.retry().maxRedeliveries();
+            if (status >= 500 && outcome != null && lastAttempt) {
+                throw abandon(ctx, bulk, where + " answered HTTP " + status + " " + (bulk.pollFailures + 1)
+                        + " times in a row, saying: " + outcome);
+            }
+            throw new RetryableSyncException(where + ": HTTP " + status + PageFetcher.describe(response),
+                    RetryAfter.parse(response.header("Retry-After"), response.header("Date"), clock.instant()),
+                    null, status);
+        }
+        if ((status >= 400 && status < 500) || (status >= 500 && outcome != null)) {
+            String refused = status == 401 || status == 403 ? ", the EMR refused our credentials" : "";
+            throw abandon(ctx, bulk, where + " answered HTTP " + status + refused
+                    + (outcome != null ? ", saying: " + outcome : PageFetcher.describe(response)));
+        }
         PageFetcher.ok(response, where);
-        readManifest(ctx, bulk, response, where);
+        bulk.pollFailures = 0;
+        try {
+            readManifest(ctx, bulk, response, where);
+        } catch (SyncFailedException e) {
+            throw abandon(ctx, bulk, e.getMessage());
+        }
         bulk.phase = SyncContext.BulkState.Phase.FILES;
         steps.detail(ctx, "export ready: " + bulk.files.size() + " file(s)");
         return 0;
+    }
+
+    /**
+     * The export failed on the server: forgets it (so the next sync kicks off a new one, asking since
+     * the same time, the watermarks not having moved), deletes its job (best effort) and says why the
+     * run fails.
+     */
+    private SyncFailedException abandon(SyncContext ctx, SyncContext.BulkState bulk, String why)
+            throws InterruptedException {
+        URI job = bulk.statusUrl;
+        exports.forget(ctx.endpoint.id());
+        bulk.statusUrl = null;
+        deleteJob(ctx, job, "the failed export's job");
+        return new SyncFailedException("The EMR's export failed, so it was abandoned: " + why + ". Nothing of it "
+                + "was written and the watermarks did not move; the next sync starts a new export"
+                + (bulk.since == null ? "" : " since " + SearchPull.format(bulk.since)));
+    }
+
+    /** Deletes an export's job on the server; any failure is only logged (the server expires jobs). */
+    private void deleteJob(SyncContext ctx, URI job, String what) throws InterruptedException {
+        String where = "deleting " + what + " (" + job + ")";
+        try {
+            FhirHttpClient.Response deleted = fetcher.send(ctx, "DELETE", job, Map.of(), where, true);
+            if (deleted.status() >= 300 && deleted.status() != 404 && deleted.status() != 410) {
+                log.warn("{}: {} answered HTTP {}; the server will expire it", ctx.endpoint.id(), where,
+                        deleted.status());
+            }
+        } catch (RetryableSyncException | SyncFailedException e) {
+            log.warn("{}: {} failed; the server will expire it: {}", ctx.endpoint.id(), where, e.getMessage());
+        }
+    }
+
+    /**
+     * What an OperationOutcome body says (its issues' diagnostics, else their details' text or code),
+     * on one line; null when the body is not an OperationOutcome.
+     */
+    static String outcome(FhirHttpClient.Response response) {
+        Body body = response.content();
+        if (body == null || body.length() == 0 || body.length() > MAX_OUTCOME_BYTES) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(body.stream());
+        } catch (IOException e) {
+            return null;
+        }
+        if (node == null || !"OperationOutcome".equals(node.path("resourceType").asText())) {
+            return null;
+        }
+        List<String> said = new ArrayList<>();
+        for (JsonNode issue : node.path("issue")) {
+            said.add(issueText(issue));
+        }
+        String text = said.isEmpty() ? "an OperationOutcome without issues" : String.join("; ", said);
+        text = text.replaceAll("\\s+", " ");
+        return text.length() <= 500 ? text : text.substring(0, 499) + "…";
+    }
+
+    /** One OperationOutcome issue in words: its diagnostics, else its details' text, else its code. */
+    private static String issueText(JsonNode issue) {
+        String text = issue.path("diagnostics").asText("");
+        if (text.isBlank()) {
+            text = issue.path("details").path("text").asText("");
+        }
+        if (text.isBlank()) {
+            text = "(" + issue.path("code").asText("no code") + ", no diagnostics)";
+        }
+        return text.strip();
     }
 
     private void readManifest(SyncContext ctx, SyncContext.BulkState bulk, FhirHttpClient.Response response,

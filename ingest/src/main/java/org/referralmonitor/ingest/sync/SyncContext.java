@@ -233,6 +233,8 @@ final class SyncContext implements AutoCloseable {
         /** Lines of the current file already written, so a retried download skips them. */
         int linesDone;
         long waitedMs;
+        /** Polls of the status URL that failed in a row in a way worth retrying (this one not counted). */
+        int pollFailures;
         /** Per exported type: what the manifest announced, and the distinct resources received. */
         final java.util.Map<String, Integer> announced = new java.util.LinkedHashMap<>();
         final java.util.Map<String, IdSet> seen = new java.util.LinkedHashMap<>();

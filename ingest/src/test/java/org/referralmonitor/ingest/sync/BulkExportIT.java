@@ -150,6 +150,7 @@ class BulkExportIT {
         emr.resetAll();
         storage.resetAll();
         jdbc.sql("DELETE FROM sync_watermark WHERE endpoint_id IN ('emr-bulk', 'emr-bulk-group')").update();
+        jdbc.sql("DELETE FROM bulk_export").update();
         emr.stubFor(get(urlPathEqualTo("/fhir/metadata"))
                 .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
         emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).willReturn(notFound()));
@@ -342,6 +343,107 @@ class BulkExportIT {
                 .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z"))
                 .withQueryParam("_type", equalTo("ServiceRequest,Encounter")));
         emr.verify(1, deleteRequestedFor(urlPathEqualTo("/group/fhir/export-status/g2")));
+    }
+
+    /**
+     * The server says the export failed (a 4xx with an OperationOutcome at the status URL): the job is
+     * deleted, the export forgotten and the run fails saying what the server said; the next sync
+     * kicks off a new export asking since the same time, not polling the dead job again.
+     */
+    @Test
+    void anExportTheServerSaysFailedIsAbandonedAndTheNextSyncStartsANewOne() {
+        watermarks("2026-11-01T00:00:00Z");
+        kickOffSince("2026-11-01T00:00:00.000Z", "export-status/dead");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/dead")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Export job 17 aborted: disk full"))));
+
+        SyncRun failed = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(failed.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(failed.error()).contains("export failed", "HTTP 400", "Export job 17 aborted: disk full",
+                "next sync starts a new export since 2026-11-01T00:00:00.000Z");
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/export-status/dead")));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/dead")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+
+        kickOffSince("2026-11-01T00:00:00.000Z", "export-status/1");
+        SyncRun next = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(next.status()).as(next.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/export-status/dead")));
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_since", equalTo("2026-11-01T00:00:00.000Z")));
+    }
+
+    /**
+     * A 5xx without an OperationOutcome is an outage: the run fails, the job is kept and polled again
+     * by the next sync. A 5xx with an OperationOutcome is retried, then taken for the export's failure.
+     */
+    @Test
+    void aServerErrorKeepsTheExportUnlessItCarriesAnOperationOutcomeOnceRetriesAreSpent() {
+        kickOffSince(null, "export-status/sick");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/sick")).willReturn(aResponse().withStatus(503)
+                .withBody("Service Unavailable")));
+
+        SyncRun outage = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(outage.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(outage.error()).contains("HTTP 503");
+        emr.verify(3, getRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        emr.verify(0, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        assertThat(jdbc.sql("SELECT status_url FROM bulk_export WHERE endpoint_id = 'emr-bulk'").query(String.class)
+                .single()).isEqualTo(base() + "export-status/sick");
+
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/sick")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Export worker crashed"))));
+        SyncRun failed = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(failed.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(failed.error()).contains("export failed", "HTTP 500", "Export worker crashed");
+        emr.verify(3 + 3, getRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/$export")));
+    }
+
+    /** A manifest without a transactionTime is no export we can use: abandoned like a failed one. */
+    @Test
+    void aManifestWithoutTransactionTimeAbandonsTheExport() {
+        kickOffSince(null, "export-status/odd");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/odd")).willReturn(okForContentType("application/json",
+                "{\"request\":\"$export\",\"requiresAccessToken\":true,\"output\":[],\"error\":[]}")));
+
+        SyncRun failed = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(failed.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(failed.error()).contains("export failed", "no transactionTime");
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/odd")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+    }
+
+    /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
+    private void kickOffSince(String since, String statusPath) {
+        var request = get(urlPathEqualTo("/fhir/$export"));
+        if (since != null) {
+            request = request.withQueryParam("_since", equalTo(since));
+        }
+        emr.stubFor(request.willReturn(aResponse().withStatus(202).withHeader("Content-Location", base() + statusPath)));
+    }
+
+    /** emr-bulk's watermarks, as a sync that ended at this instant left them. */
+    private void watermarks(String at) {
+        for (String type : List.of("ServiceRequest", "Encounter")) {
+            jdbc.sql("""
+                    INSERT INTO sync_watermark (endpoint_id, resource_type, watermark, sync_run_id, updated_at)
+                    VALUES ('emr-bulk', :type, CAST(:at AS TIMESTAMP WITH TIME ZONE), 0, now())
+                    """).param("type", type).param("at", at).update();
+        }
+    }
+
+    private OffsetDateTime watermark(String type) {
+        return jdbc.sql("SELECT watermark FROM sync_watermark WHERE endpoint_id = 'emr-bulk' AND resource_type = :type")
+                .param("type", type).query(OffsetDateTime.class).optional()
+                .map(w -> w.withOffsetSameInstant(ZoneOffset.UTC)).orElse(null);
     }
 
     private List<String> ids(String sql) {
