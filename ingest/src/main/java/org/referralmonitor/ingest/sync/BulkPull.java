@@ -396,6 +396,7 @@ class BulkPull {
         bulk.seen.clear();
         bulk.fileIndex = 0;
         bulk.linesDone = 0;
+        bulk.fileHasResource = false;
         bulk.types.forEach(t -> {
             bulk.announced.put(t, 0);
             bulk.seen.put(t, new IdSet());
@@ -463,7 +464,12 @@ class BulkPull {
             if (status < 200 || status > 299) {
                 throw new SyncFailedException(where + ": HTTP " + status);
             }
-            readLines(ctx, bulk, file, name, reader);
+            String contentType = stream.header("Content-Type");
+            if (notNdjson(contentType)) {
+                throw new RetryableSyncException(where + ": HTTP " + status + " with a " + contentType + " body, not "
+                        + "NDJSON (an expired or wrong download link gives such an error page)", null, null);
+            }
+            readLines(ctx, bulk, file, name, where, reader);
         } catch (IOException e) {
             throw new RetryableSyncException(where + ": the download broke off after line " + bulk.linesDone + ": "
                     + e, null, e);
@@ -471,13 +477,23 @@ class BulkPull {
         log.info("{}: {} written ({} lines)", ctx.endpoint.id(), name, bulk.linesDone);
         bulk.fileIndex++;
         bulk.linesDone = 0;
+        bulk.fileHasResource = false;
         ctx.attemptsOnCurrentPage = 0;
         steps.detail(ctx, "export file " + bulk.fileIndex + " of " + bulk.files.size() + " written");
         return 0;
     }
 
+    /** A download's media type that is clearly no NDJSON: an HTML or XML page. */
+    static boolean notNdjson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        return type.contains("html") || type.contains("xml");
+    }
+
     private void readLines(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
-            BufferedReader reader) throws IOException {
+            String where, BufferedReader reader) throws IOException, RetryableSyncException {
         int chunkSize = properties.pull().bulkChunk();
         List<String> chunk = new ArrayList<>(Math.min(chunkSize, 4096));
         int line = 0;
@@ -490,26 +506,43 @@ class BulkPull {
             }
             chunk.add(text);
             if (chunk.size() >= chunkSize) {
-                writeChunk(ctx, bulk, file, name, chunk, firstLine);
+                writeChunk(ctx, bulk, file, name, where, chunk, firstLine);
                 bulk.linesDone = line;
                 firstLine = line + 1;
                 chunk.clear();
             }
         }
         if (!chunk.isEmpty()) {
-            writeChunk(ctx, bulk, file, name, chunk, firstLine);
+            writeChunk(ctx, bulk, file, name, where, chunk, firstLine);
             bulk.linesDone = line;
         }
     }
 
+    /**
+     * Writes a chunk of lines. Lines that are no FHIR resource (not JSON, say) go to the review table
+     * but are not counted as received; a file whose first chunk holds no resource at all is no export
+     * file (an HTML error page served with 200 by an expired download link): nothing of it is written
+     * and the download is retried.
+     */
     private void writeChunk(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
-            List<String> lines, int firstLine) {
+            String where, List<String> lines, int firstLine) throws RetryableSyncException {
         switch (file.kind()) {
             case OUTPUT -> {
                 ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
+                List<ParsedPage.Rejection> anonymous = page.rejections().stream()
+                        .filter(r -> r.resourceType() == null || r.resourceId() == null).toList();
+                if (page.entries() > anonymous.size()) {
+                    bulk.fileHasResource = true;
+                } else if (!bulk.fileHasResource && page.entries() > 0) {
+                    throw new RetryableSyncException(where + ": lines " + firstLine + " to "
+                            + (firstLine + lines.size() - 1) + " hold no FHIR resource, so this is no export file "
+                            + "(an expired download link can answer with an error page); first: "
+                            + anonymous.get(0).reason(), null, null);
+                }
                 IdSet seen = bulk.seen.computeIfAbsent(file.type(), t -> new IdSet());
                 page.resources().forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId()));
-                page.rejections().forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId() + "#" + r.location()));
+                page.rejections().stream().filter(r -> r.resourceType() != null && r.resourceId() != null)
+                        .forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId() + "#" + r.location()));
                 steps.commit(ctx, List.of(new SyncContext.Fetched(new SyncContext.PageRequest(file.type(), file.url(),
                         SyncContext.Purpose.WINDOW, null), new FhirHttpClient.Response(200, null, null, 0), page,
                         Math.max(1, ctx.attemptsOnCurrentPage))));

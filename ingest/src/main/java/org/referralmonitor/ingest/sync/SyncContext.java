@@ -232,6 +232,8 @@ final class SyncContext implements AutoCloseable {
         int fileIndex;
         /** Lines of the current file already written, so a retried download skips them. */
         int linesDone;
+        /** Whether a line of the current file was a FHIR resource (a file with none is no export file). */
+        boolean fileHasResource;
         long waitedMs;
         /** Polls of the status URL that failed in a row in a way worth retrying (this one not counted). */
         int pollFailures;

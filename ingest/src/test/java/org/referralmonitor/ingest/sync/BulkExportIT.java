@@ -421,6 +421,65 @@ class BulkExportIT {
         assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
     }
 
+    /**
+     * An expired signed download link answers 200 with an HTML error page: not NDJSON, so the download
+     * is retried and, once retries are spent, the sync fails; no watermark moves.
+     */
+    @Test
+    void anHtmlPageInsteadOfAnExportFileFailsTheSyncAndMovesNoWatermark() {
+        kickOffSince(null, "export-status/1");
+        storage.stubFor(get(urlPathEqualTo("/bucket/encounter-1.ndjson"))
+                .willReturn(okForContentType("text/html; charset=utf-8", FhirFixtures.read("bulk/expired-link.html"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("encounter-1.ndjson", "text/html", "not NDJSON");
+        storage.verify(3, getRequestedFor(urlPathEqualTo("/bucket/encounter-1.ndjson")));
+        assertThat(watermark("Encounter")).isNull();
+        assertThat(watermark("ServiceRequest")).isNull();
+    }
+
+    /** The same page sent as NDJSON: no line of it is a FHIR resource, so it is no export file either. */
+    @Test
+    void aFileWithoutASingleFhirResourceFailsTheSyncAndMovesNoWatermark() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/expired-link.html"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("servicerequest-1.ndjson", "no FHIR resource", "line 1 of "
+                + "servicerequest-1.ndjson is not valid JSON");
+        emr.verify(3, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")));
+        assertThat(watermark("ServiceRequest")).isNull();
+        assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + run.id())).isEmpty();
+    }
+
+    /**
+     * One line of a file cut short: it goes to review with its reason, the rest of the file is
+     * written, and it is not counted as received, so its type's watermark stays.
+     */
+    @Test
+    void aBadLineAmongGoodOnesGoesToReviewAndHoldsItsTypesWatermark() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2-cut-line.ndjson"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
+                .param("id", run.id()).query(Integer.class).single()).as("sr-6, after the bad line, too").isEqualTo(5);
+        assertThat(run.resourcesRejected()).isEqualTo(1);
+        assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + run.id()))
+                .singleElement().asString().startsWith("line 2 of servicerequest-2.ndjson is not valid JSON");
+        assertThat(run.countMismatch()).isEqualTo(1);
+        assertThat(watermark("ServiceRequest")).as("5 of the 6 announced arrived").isNull();
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+    }
+
     /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
     private void kickOffSince(String since, String statusPath) {
         var request = get(urlPathEqualTo("/fhir/$export"));
