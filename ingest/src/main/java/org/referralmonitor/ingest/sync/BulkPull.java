@@ -1,5 +1,6 @@
 package org.referralmonitor.ingest.sync;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -26,6 +27,7 @@ import org.referralmonitor.ingest.http.FhirHttpClient;
 import org.referralmonitor.ingest.http.NextLinks;
 import org.referralmonitor.ingest.http.RefusedUrlException;
 import org.referralmonitor.ingest.http.RetryAfter;
+import org.referralmonitor.ingest.store.ReviewQueue;
 import org.referralmonitor.ingest.store.Tombstones;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,7 @@ class BulkPull {
     private final PageFetcher fetcher;
     private final BundlePageParser parser;
     private final Tombstones tombstones;
+    private final ReviewQueue review;
     private final SyncRunRepository runs;
     private final TransactionTemplate tx;
     private final IngestProperties properties;
@@ -72,8 +75,9 @@ class BulkPull {
     private final Clock clock;
 
     BulkPull(BulkExports exports, Watermarks watermarks, PageFetcher fetcher, BundlePageParser parser,
-            Tombstones tombstones, SyncRunRepository runs, TransactionTemplate tx, IngestProperties properties,
-            @Lazy SyncSteps steps, RosterPull roster, SearchPull search, Optional<Clock> clock) {
+            Tombstones tombstones, ReviewQueue review, SyncRunRepository runs, TransactionTemplate tx,
+            IngestProperties properties, @Lazy SyncSteps steps, RosterPull roster, SearchPull search,
+            Optional<Clock> clock) {
         this.search = search;
         this.clock = clock.orElse(Clock.systemUTC());
         this.exports = exports;
@@ -81,6 +85,7 @@ class BulkPull {
         this.fetcher = fetcher;
         this.parser = parser;
         this.tombstones = tombstones;
+        this.review = review;
         this.runs = runs;
         this.tx = tx;
         this.properties = properties;
@@ -397,6 +402,8 @@ class BulkPull {
         bulk.fileIndex = 0;
         bulk.linesDone = 0;
         bulk.fileHasResource = false;
+        bulk.errors = 0;
+        bulk.unreadDeletions = 0;
         bulk.types.forEach(t -> {
             bulk.announced.put(t, 0);
             bulk.seen.put(t, new IdSet());
@@ -547,7 +554,7 @@ class BulkPull {
                         SyncContext.Purpose.WINDOW, null), new FhirHttpClient.Response(200, null, null, 0), page,
                         Math.max(1, ctx.attemptsOnCurrentPage))));
             }
-            case DELETED -> deleted(ctx, lines);
+            case DELETED -> deleted(ctx, bulk, file, name, where, lines, firstLine);
             case ERROR -> {
                 ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
                 bulk.errors += Math.max(lines.size(), page.warnings().size());
@@ -556,31 +563,67 @@ class BulkPull {
         }
     }
 
-    /** Lines of a deleted file: Bundles whose entries are {@code DELETE Type/id}. */
-    private void deleted(SyncContext ctx, List<String> lines) {
+    /**
+     * Lines of a deleted file: Bundles whose entries are {@code DELETE Type/id}. A line that is no such
+     * Bundle goes to the review table and holds the watermarks (a deletion we could not read would
+     * otherwise never be asked for again); a file whose first chunk holds none is no export file, and
+     * its download is retried, as for resources.
+     */
+    private void deleted(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
+            String where, List<String> lines, int firstLine) throws RetryableSyncException {
         Map<String, List<String>> byType = new HashMap<>();
-        for (String line : lines) {
+        List<ParsedPage.Rejection> unread = new ArrayList<>();
+        int entries = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line.isBlank()) {
                 continue;
             }
+            entries++;
+            String at = "line " + (firstLine + i) + " of " + name;
+            JsonNode bundle;
             try {
-                for (JsonNode entry : JSON.readTree(line).path("entry")) {
-                    String url = entry.path("request").path("url").asText("");
-                    String[] parts = url.split("/");
-                    if (parts.length >= 2 && SearchPull.TYPES.contains(parts[parts.length - 2])) {
-                        byType.computeIfAbsent(parts[parts.length - 2], t -> new ArrayList<>())
-                                .add(parts[parts.length - 1]);
-                    }
-                }
-            } catch (IOException e) {
-                log.warn("{}: a line of a deleted file is not JSON: {}", ctx.endpoint.id(), e.getMessage());
+                bundle = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                unread.add(new ParsedPage.Rejection(null, null, at + " (deleted resources) is not valid JSON: "
+                        + e.getOriginalMessage() + "; what it deleted is not known", at));
+                continue;
             }
+            if (!"Bundle".equals(bundle.path("resourceType").asText())) {
+                unread.add(new ParsedPage.Rejection(null, null, at + " (deleted resources) is not a Bundle of "
+                        + "deletions; what it deleted is not known", at));
+                continue;
+            }
+            for (JsonNode entry : bundle.path("entry")) {
+                String url = entry.path("request").path("url").asText("");
+                String[] parts = url.split("/");
+                if (parts.length >= 2 && SearchPull.TYPES.contains(parts[parts.length - 2])) {
+                    byType.computeIfAbsent(parts[parts.length - 2], t -> new ArrayList<>())
+                            .add(parts[parts.length - 1]);
+                }
+            }
+        }
+        if (entries > unread.size()) {
+            bulk.fileHasResource = true;
+        } else if (!bulk.fileHasResource && entries > 0) {
+            throw new RetryableSyncException(where + ": lines " + firstLine + " to " + (firstLine + lines.size() - 1)
+                    + " hold no Bundle of deleted resources, so this is no export file (an expired download link "
+                    + "can answer with an error page); first: " + unread.get(0).reason(), null, null);
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
         ctx.beforeWriting();
-        int marked = tx.execute(status -> byType.entrySet().stream()
-                .mapToInt(e -> tombstones.markDeleted(ctx.endpoint.id(), e.getKey(), e.getValue(), now)).sum());
-        ctx.tombstoned += marked;
+        tx.executeWithoutResult(status -> {
+            ctx.tombstoned += byType.entrySet().stream()
+                    .mapToInt(e -> tombstones.markDeleted(ctx.endpoint.id(), e.getKey(), e.getValue(), now)).sum();
+            review.record(ctx.endpoint.id(), ctx.runId, file.url().toString(), unread, now);
+            ctx.rejected += unread.size();
+            bulk.unreadDeletions += unread.size();
+            runs.recordProgress(ctx.runId, ctx.counters());
+        });
+        if (!unread.isEmpty()) {
+            log.warn("{}: {} line(s) of {} sent to review, first: {}", ctx.endpoint.id(), unread.size(), name,
+                    unread.get(0).reason());
+        }
     }
 
     /** Every file is written: delete the job, record what arrived, move the watermarks to transactionTime. */
@@ -597,14 +640,16 @@ class BulkPull {
                     ctx.endpoint.id(), e.getMessage());
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
+        String held = held(bulk);
         tx.executeWithoutResult(status -> {
+            ctx.countMismatch += bulk.unreadDeletions;
             for (String type : bulk.types) {
                 int announced = bulk.announced.getOrDefault(type, 0);
                 int received = bulk.seen.getOrDefault(type, new IdSet()).size();
                 runs.recordWindow(ctx.runId, type, bulk.since, bulk.transactionTime, announced, received, 1);
                 int shortfall = Math.max(0, announced - received);
                 ctx.countMismatch += shortfall;
-                if (shortfall == 0) {
+                if (shortfall == 0 && held == null) {
                     watermarks.advance(ctx.endpoint.id(), type, bulk.transactionTime, ctx.runId, now);
                 } else {
                     log.warn("{}: the manifest announced {} {} but {} distinct arrived; the watermark stays",
@@ -615,9 +660,22 @@ class BulkPull {
             runs.recordProgress(ctx.runId, ctx.counters());
         });
         bulk.phase = SyncContext.BulkState.Phase.DONE;
-        if (bulk.errors > 0) {
+        if (held != null) {
+            log.warn("{}: the export is written, but no watermark moves: {}", ctx.endpoint.id(), held);
+            steps.detail(ctx, "export written, but the watermarks stay" + (bulk.since == null ? ""
+                    : " at " + SearchPull.format(bulk.since)) + " because " + held + "; the next export asks since "
+                    + "the same time");
+        } else if (bulk.errors > 0) {
             steps.detail(ctx, "export done; the server reported " + bulk.errors + " error(s) in its error files");
         }
+    }
+
+    /** Why no watermark may move after this export, in words, or null. */
+    private static String held(SyncContext.BulkState bulk) {
+        if (bulk.unreadDeletions > 0) {
+            return bulk.unreadDeletions + " line(s) of its deleted files could not be read (sent to review)";
+        }
+        return null;
     }
 
     /** How long to wait before the next poll: the server's Retry-After or our interval, capped. */

@@ -244,6 +244,8 @@ final class SyncContext implements AutoCloseable {
         final List<String> fill = new ArrayList<>();
         /** Server messages from the export's error files. */
         int errors;
+        /** Lines of the deleted files that could not be read (sent to review). */
+        int unreadDeletions;
         boolean resumed;
     }
 

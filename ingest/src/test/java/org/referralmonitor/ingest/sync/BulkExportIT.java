@@ -470,8 +470,9 @@ class BulkExportIT {
         SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
 
         assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
-        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = 'ServiceRequest'")
-                .param("id", run.id()).query(Integer.class).single()).as("sr-6, after the bad line, too").isEqualTo(5);
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = :type")
+                .param("id", run.id()).param("type", "ServiceRequest").query(Integer.class).single())
+                .as("sr-6, after the bad line, too").isEqualTo(5);
         assertThat(run.resourcesRejected()).isEqualTo(1);
         assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + run.id()))
                 .singleElement().asString().startsWith("line 2 of servicerequest-2.ndjson is not valid JSON");
@@ -480,13 +481,60 @@ class BulkExportIT {
         assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
     }
 
+    /**
+     * A line of a deleted file cut short: the deletions of the others are applied, the line goes to
+     * review, and the watermarks stay, so the next export asks for the deletions again.
+     */
+    @Test
+    void anUnreadableDeletedLineGoesToReviewAndHoldsTheWatermarks() {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        nextExportWithDeletedFile("bulk/deleted-with-cut-line.ndjson");
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(second.tombstoned()).isEqualTo(1);
+        assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + second.id())).singleElement()
+                .asString().startsWith("line 1 of deleted-2.ndjson (deleted resources) is not valid JSON");
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(second.detail()).contains("watermarks stay", "deleted files could not be read");
+    }
+
+    /** A deleted file with no readable line (an error page): retried, then the sync fails; no watermark moves. */
+    @Test
+    void aDeletedFileWithoutAReadableLineFailsTheSync() {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        nextExportWithDeletedFile("bulk/expired-link.html");
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(second.error()).contains("deleted-2.ndjson", "no Bundle of deleted resources");
+        emr.verify(3, getRequestedFor(urlPathEqualTo("/fhir/files/deleted-2.ndjson")));
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+    }
+
+    /** The export after the first asks since its transactionTime; its manifest lists this deleted file only. */
+    private void nextExportWithDeletedFile(String fixture) {
+        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
+                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z", List.of(),
+                        List.of(file("Bundle", base() + "files/deleted-2.ndjson", 2))))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/deleted-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read(fixture))));
+    }
+
     /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
     private void kickOffSince(String since, String statusPath) {
         var request = get(urlPathEqualTo("/fhir/$export"));
         if (since != null) {
             request = request.withQueryParam("_since", equalTo(since));
         }
-        emr.stubFor(request.willReturn(aResponse().withStatus(202).withHeader("Content-Location", base() + statusPath)));
+        emr.stubFor(request.willReturn(aResponse().withStatus(202)
+                .withHeader("Content-Location", base() + statusPath)));
     }
 
     /** emr-bulk's watermarks, as a sync that ended at this instant left them. */
