@@ -403,6 +403,8 @@ class BulkPull {
         bulk.linesDone = 0;
         bulk.fileHasResource = false;
         bulk.errors = 0;
+        bulk.firstErrors.clear();
+        bulk.notices = 0;
         bulk.unreadDeletions = 0;
         bulk.types.forEach(t -> {
             bulk.announced.put(t, 0);
@@ -555,11 +557,52 @@ class BulkPull {
                         Math.max(1, ctx.attemptsOnCurrentPage))));
             }
             case DELETED -> deleted(ctx, bulk, file, name, where, lines, firstLine);
-            case ERROR -> {
-                ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
-                bulk.errors += Math.max(lines.size(), page.warnings().size());
-                page.warnings().forEach(w -> log.warn("{}: the export reports: {}", ctx.endpoint.id(), w));
+            case ERROR -> reported(ctx, bulk, name, lines, firstLine);
+        }
+    }
+
+    /**
+     * Lines of an error file: OperationOutcomes saying what the server could not export. Their issues
+     * of severity error or fatal (and lines that are no OperationOutcome) are counted and the first
+     * few kept for the run; they hold the watermarks. Warnings and information are only logged.
+     */
+    private void reported(SyncContext ctx, SyncContext.BulkState bulk, String name, List<String> lines,
+            int firstLine) {
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
             }
+            String at = "line " + (firstLine + i) + " of " + name;
+            JsonNode outcome;
+            try {
+                outcome = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                reported(ctx, bulk, "error", at + " is not valid JSON");
+                continue;
+            }
+            if (!"OperationOutcome".equals(outcome.path("resourceType").asText()) || outcome.path("issue").isEmpty()) {
+                reported(ctx, bulk, "error", at + " is no OperationOutcome with issues");
+                continue;
+            }
+            for (JsonNode issue : outcome.path("issue")) {
+                reported(ctx, bulk, issue.path("severity").asText("error"), issueText(issue));
+            }
+        }
+    }
+
+    private static void reported(SyncContext ctx, SyncContext.BulkState bulk, String severity, String text) {
+        if ("warning".equals(severity) || "information".equals(severity)) {
+            bulk.notices++;
+            if (bulk.notices <= 3) {
+                log.info("{}: the export reports ({}): {}", ctx.endpoint.id(), severity, text);
+            }
+            return;
+        }
+        bulk.errors++;
+        if (bulk.firstErrors.size() < 3) {
+            bulk.firstErrors.add(text.length() <= 150 ? text : text.substring(0, 149) + "…");
+            log.warn("{}: the export reports ({}): {}", ctx.endpoint.id(), severity, text);
         }
     }
 
@@ -642,7 +685,7 @@ class BulkPull {
         OffsetDateTime now = OffsetDateTime.now(clock);
         String held = held(bulk);
         tx.executeWithoutResult(status -> {
-            ctx.countMismatch += bulk.unreadDeletions;
+            ctx.countMismatch += bulk.unreadDeletions + bulk.errors;
             for (String type : bulk.types) {
                 int announced = bulk.announced.getOrDefault(type, 0);
                 int received = bulk.seen.getOrDefault(type, new IdSet()).size();
@@ -665,17 +708,22 @@ class BulkPull {
             steps.detail(ctx, "export written, but the watermarks stay" + (bulk.since == null ? ""
                     : " at " + SearchPull.format(bulk.since)) + " because " + held + "; the next export asks since "
                     + "the same time");
-        } else if (bulk.errors > 0) {
-            steps.detail(ctx, "export done; the server reported " + bulk.errors + " error(s) in its error files");
+        } else if (bulk.notices > 0) {
+            steps.detail(ctx, "export done; the server noted " + bulk.notices + " warning(s) in its error files");
         }
     }
 
     /** Why no watermark may move after this export, in words, or null. */
     private static String held(SyncContext.BulkState bulk) {
-        if (bulk.unreadDeletions > 0) {
-            return bulk.unreadDeletions + " line(s) of its deleted files could not be read (sent to review)";
+        List<String> why = new ArrayList<>();
+        if (bulk.errors > 0) {
+            why.add("the server reported " + bulk.errors + " error(s) in its error files, so some resources may "
+                    + "not have been exported (first: " + String.join("; ", bulk.firstErrors) + ")");
         }
-        return null;
+        if (bulk.unreadDeletions > 0) {
+            why.add(bulk.unreadDeletions + " line(s) of its deleted files could not be read (sent to review)");
+        }
+        return why.isEmpty() ? null : String.join(", and ", why);
     }
 
     /** How long to wait before the next poll: the server's Retry-After or our interval, capped. */

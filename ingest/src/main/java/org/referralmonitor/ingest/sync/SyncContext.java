@@ -242,8 +242,12 @@ final class SyncContext implements AutoCloseable {
         final java.util.Map<String, IdSet> seen = new java.util.LinkedHashMap<>();
         /** Types the export cannot give, for the roster crawl to fill. */
         final List<String> fill = new ArrayList<>();
-        /** Server messages from the export's error files. */
+        /** Issues of severity error or fatal (or unreadable lines) in the export's error files. */
         int errors;
+        /** The first few of them, in the server's words. */
+        final List<String> firstErrors = new ArrayList<>();
+        /** Issues of severity warning or information in the error files (they hold nothing). */
+        int notices;
         /** Lines of the deleted files that could not be read (sent to review). */
         int unreadDeletions;
         boolean resumed;

@@ -527,6 +527,43 @@ class BulkExportIT {
                 .willReturn(okForContentType(NDJSON, FhirFixtures.read(fixture))));
     }
 
+    /**
+     * The manifest lists an error file: its issues are counted on the run and the watermarks stay (what
+     * the server failed to export would otherwise be lost), though everything exported is written; the
+     * next export asks since the same time.
+     */
+    @Test
+    void errorFilesHoldTheWatermarksAndSayWhy() {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
+                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z",
+                        List.of(file("ServiceRequest", base() + "files/servicerequest-2.ndjson", 3)), List.of(),
+                        List.of(file("OperationOutcome", base() + "files/errors-1.ndjson", 2))))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2.ndjson"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/errors-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/errors-1.ndjson"))));
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = :type")
+                .param("id", second.id()).param("type", "ServiceRequest").query(Integer.class).single()).isEqualTo(3);
+        assertThat(second.countMismatch()).as("the error and the fatal issue, not the information").isEqualTo(2);
+        assertThat(second.detail()).contains("watermarks stay at 2026-11-20T10:00:00.000Z", "2 error(s)",
+                "ServiceRequest/sr-9 could not be serialized", "Encounter export of partition 3 timed out");
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/2")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+
+        SyncAwait.sync(syncs, "emr-bulk");
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z")));
+    }
+
     /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
     private void kickOffSince(String since, String statusPath) {
         var request = get(urlPathEqualTo("/fhir/$export"));
@@ -562,9 +599,14 @@ class BulkExportIT {
     }
 
     private static String manifest(String transactionTime, List<String> output, List<String> deleted) {
+        return manifest(transactionTime, output, deleted, List.of());
+    }
+
+    private static String manifest(String transactionTime, List<String> output, List<String> deleted,
+            List<String> error) {
         return "{\"transactionTime\":\"" + transactionTime + "\",\"request\":\"$export\",\"requiresAccessToken\":true,"
                 + "\"output\":[" + String.join(",", output) + "],\"deleted\":[" + String.join(",", deleted)
-                + "],\"error\":[]}";
+                + "],\"error\":[" + String.join(",", error) + "]}";
     }
 
     private static String outcome(String text) {
