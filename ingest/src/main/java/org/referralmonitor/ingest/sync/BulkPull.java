@@ -101,10 +101,11 @@ class BulkPull {
         Connection.Bulk config = ctx.endpoint.connection().bulk();
         List<String> wanted = config.types().isEmpty() ? SearchPull.TYPES
                 : SearchPull.TYPES.stream().filter(config.types()::contains).toList();
-        bulk.fill.addAll(SearchPull.TYPES.stream().filter(t -> !wanted.contains(t)).toList());
         Optional<BulkExports.Running> running = exports.find(ctx.endpoint.id());
         if (running.isPresent()) {
             BulkExports.Running r = running.get();
+            // the types it asked for: those refused at its kick-off (or not configured) are the crawl's
+            bulk.fill.addAll(SearchPull.TYPES.stream().filter(t -> !r.types().contains(t)).toList());
             bulk.types = r.types();
             bulk.since = r.since();
             bulk.statusUrl = URI.create(r.statusUrl());
@@ -112,6 +113,7 @@ class BulkPull {
             bulk.resumed = true;
             log.info("{}: resuming the export kicked off at {} ({})", ctx.endpoint.id(), r.kickedOffAt(), r.statusUrl());
         } else {
+            bulk.fill.addAll(SearchPull.TYPES.stream().filter(t -> !wanted.contains(t)).toList());
             bulk.types = wanted;
             bulk.since = since(ctx, wanted);
         }
@@ -247,6 +249,7 @@ class BulkPull {
             if (!refused.isEmpty()) {
                 bulk.fill.addAll(refused);
                 bulk.types = bulk.types.stream().filter(t -> !refused.contains(t)).toList();
+                bulk.since = since(ctx, bulk.types); // the refused types' watermarks are the crawl's
                 log.info("{}: the server cannot export {}{}", ctx.endpoint.id(), refused, said);
                 return 0;
             }

@@ -104,6 +104,9 @@ class BulkExportIT {
         registry.add("referral-monitor.ingest.endpoints[0].auth.kind", () -> "bearer");
         registry.add("referral-monitor.ingest.endpoints[0].auth.token-ref", () -> "file:" + tokenFile());
         registry.add("referral-monitor.ingest.pull.bulk-poll-interval", () -> "100ms");
+        // the roster that crawls what the export cannot give
+        registry.add("referral-monitor.ingest.endpoints[0].roster.source", () -> "list");
+        registry.add("referral-monitor.ingest.endpoints[0].roster.patients[0]", () -> "pat-9");
         // the same EMR under /group/fhir, exporting one Group's data only
         registry.add("referral-monitor.ingest.endpoints[1].id", () -> "emr-bulk-group");
         registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> "clinic-b");
@@ -564,6 +567,50 @@ class BulkExportIT {
                 .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z")));
     }
 
+    /**
+     * A process stopped while polling an export whose kick-off refused Encounter: the export resumed
+     * after the restart still leaves Encounter to the roster crawl.
+     */
+    @Test
+    void aResumedExportLeavesTheTypesRefusedAtItsKickOffToTheRosterCrawl() {
+        jdbc.sql("""
+                INSERT INTO bulk_export (endpoint_id, status_url, kicked_off_at, since, types)
+                VALUES ('emr-bulk', :url, now(), NULL, 'ServiceRequest')
+                """).param("url", base() + "export-status/1").update();
+        emr.stubFor(get(urlPathMatching("/fhir/(Encounter|ServiceRequest)"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/fhir/$export")));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")));
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/fhir/files/encounter-1.ndjson")));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/Encounter")).withQueryParam("patient", equalTo("pat-9")));
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/fhir/ServiceRequest")));
+    }
+
+    /** A type refused at kick-off, never exported, does not make the export ask for everything again. */
+    @Test
+    void aTypeRefusedAtKickOffDoesNotDecideTheSince() {
+        watermarks("2026-11-01T00:00:00Z", List.of("ServiceRequest"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_type", equalTo("ServiceRequest,Encounter")).willReturn(aResponse().withStatus(400).withHeader("Content-Type", FHIR)
+                        .withBody(outcome("Resource type Encounter is not supported for export"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/$export")).withQueryParam("_type", equalTo("ServiceRequest"))
+                .withQueryParam("_since", equalTo("2026-11-01T00:00:00.000Z"))
+                .willReturn(aResponse().withStatus(202).withHeader("Content-Location", base() + "export-status/1")));
+        emr.stubFor(get(urlPathEqualTo("/fhir/Encounter"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_type", equalTo("ServiceRequest")).withQueryParam("_since", equalTo("2026-11-01T00:00:00.000Z")));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/Encounter")).withQueryParam("patient", equalTo("pat-9")));
+    }
+
     /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
     private void kickOffSince(String since, String statusPath) {
         var request = get(urlPathEqualTo("/fhir/$export"));
@@ -576,7 +623,11 @@ class BulkExportIT {
 
     /** emr-bulk's watermarks, as a sync that ended at this instant left them. */
     private void watermarks(String at) {
-        for (String type : List.of("ServiceRequest", "Encounter")) {
+        watermarks(at, List.of("ServiceRequest", "Encounter"));
+    }
+
+    private void watermarks(String at, List<String> types) {
+        for (String type : types) {
             jdbc.sql("""
                     INSERT INTO sync_watermark (endpoint_id, resource_type, watermark, sync_run_id, updated_at)
                     VALUES ('emr-bulk', :type, CAST(:at AS TIMESTAMP WITH TIME ZONE), 0, now())
