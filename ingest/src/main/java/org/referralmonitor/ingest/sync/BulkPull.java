@@ -672,19 +672,12 @@ class BulkPull {
         }
     }
 
-    /** Every file is written: delete the job, record what arrived, move the watermarks to transactionTime. */
-    private void complete(SyncContext ctx, SyncContext.BulkState bulk)
-            throws SyncFailedException, InterruptedException {
-        try {
-            FhirHttpClient.Response deleted = fetcher.send(ctx, "DELETE", bulk.statusUrl, Map.of(), "deleting the "
-                    + "export job", true);
-            if (deleted.status() >= 300 && deleted.status() != 404) {
-                log.warn("{}: deleting the finished export job answered HTTP {}", ctx.endpoint.id(), deleted.status());
-            }
-        } catch (RetryableSyncException e) {
-            log.warn("{}: deleting the finished export job failed ({}); the server will expire it",
-                    ctx.endpoint.id(), e.getMessage());
-        }
+    /**
+     * Every file is written: records what arrived, moves the watermarks to transactionTime and forgets
+     * the export, then deletes its job on the server, best effort (a refused or failed delete must not
+     * keep the next sync from starting a new export).
+     */
+    private void complete(SyncContext ctx, SyncContext.BulkState bulk) throws InterruptedException {
         OffsetDateTime now = OffsetDateTime.now(clock);
         String held = held(bulk);
         tx.executeWithoutResult(status -> {
@@ -705,6 +698,7 @@ class BulkPull {
             exports.forget(ctx.endpoint.id());
             runs.recordProgress(ctx.runId, ctx.counters());
         });
+        deleteJob(ctx, bulk.statusUrl, "the finished export's job");
         bulk.phase = SyncContext.BulkState.Phase.DONE;
         if (held != null) {
             log.warn("{}: the export is written, but no watermark moves: {}", ctx.endpoint.id(), held);

@@ -611,6 +611,24 @@ class BulkExportIT {
         emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/Encounter")).withQueryParam("patient", equalTo("pat-9")));
     }
 
+    /**
+     * The EMR refuses to delete the finished job (403): the export is written and its watermarks move
+     * all the same, and the next sync starts the next export instead of being stuck on this one.
+     */
+    @Test
+    void aRefusedDeleteOfTheFinishedJobBlocksNothing() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(delete(urlPathMatching("/fhir/export-status/.*")).willReturn(aResponse().withStatus(403)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Only the job's owner may delete it"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/1")));
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+    }
+
     /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
     private void kickOffSince(String since, String statusPath) {
         var request = get(urlPathEqualTo("/fhir/$export"));
