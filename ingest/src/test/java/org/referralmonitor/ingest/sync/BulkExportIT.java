@@ -104,6 +104,7 @@ class BulkExportIT {
         registry.add("referral-monitor.ingest.endpoints[0].auth.kind", () -> "bearer");
         registry.add("referral-monitor.ingest.endpoints[0].auth.token-ref", () -> "file:" + tokenFile());
         registry.add("referral-monitor.ingest.pull.bulk-poll-interval", () -> "100ms");
+        registry.add("referral-monitor.ingest.http.read-idle-timeout", () -> "1s");
         // the roster that crawls what the export cannot give
         registry.add("referral-monitor.ingest.endpoints[0].roster.source", () -> "list");
         registry.add("referral-monitor.ingest.endpoints[0].roster.patients[0]", () -> "pat-9");
@@ -627,6 +628,32 @@ class BulkExportIT {
         emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/1")));
         assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
         assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+    }
+
+    /**
+     * A download whose server sends the headers and half the body after 4 s, then stalls for 4 s more:
+     * dropped after read-idle-timeout (1 s here) and downloaded again, not waited for.
+     */
+    @Test
+    void aStalledDownloadIsDroppedAndRetried() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")).inScenario("stall")
+                .whenScenarioStateIs(STARTED)
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-1.ndjson"))
+                        .withChunkedDribbleDelay(2, 8_000))
+                .willSetStateTo("flowing"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")).inScenario("stall")
+                .whenScenarioStateIs("flowing")
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-1.ndjson"))));
+
+        SyncRun run = SyncAwait.finished(syncs, syncs.requestSync("emr-bulk", SyncService.TRIGGER_API),
+                java.time.Duration.ofSeconds(30));
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")));
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = :type")
+                .param("id", run.id()).param("type", "ServiceRequest").query(Integer.class).single()).isEqualTo(6);
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
     }
 
     /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
