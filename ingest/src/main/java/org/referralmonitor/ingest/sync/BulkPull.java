@@ -42,11 +42,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * wait and ask again, never starting a second one. Then the status URL is polled, honouring
  * Retry-After (capped) and logging X-Progress; then each NDJSON file is streamed in chunks (never
  * whole in memory), every chunk committed like a search page; a download that fails resumes after
- * the lines already written. Deleted resources become tombstones. After the last file the job is
- * deleted on the server and each type's watermark moves to the manifest's {@code transactionTime}.
+ * the lines already written; a file that holds no FHIR resource (an error page) is downloaded again.
+ * Deleted resources become tombstones. After the last file each type's watermark moves to the
+ * manifest's {@code transactionTime}, unless some of that type's resources did not arrive; none moves
+ * when the error files report errors or deletions could not be read (the next export asks since the
+ * same time). Then the export is forgotten, and its job deleted on the server, best effort.
  *
  * <p>The running export is kept in {@code bulk_export}, so a restarted application polls it rather
- * than starting another. Types the server cannot export are left for the roster crawl. A first sync
+ * than starting another; an export the server says failed is forgotten, so the next sync starts a
+ * new one. Types the server cannot export are left for the roster crawl. A first sync
  * on a server that allows searching practices, providers and roles searches those whole once the
  * export is ready (not before: the export can take hours, and the sync has written nothing until
  * then), and writes the visit files before the request files, so that each request is credited as
