@@ -83,7 +83,8 @@ public record IngestProperties(
 
     public record Http(
             @NotNull @DefaultValue("10s") Duration connectTimeout,
-            @NotNull @DefaultValue("60s") Duration requestTimeout) {
+            @NotNull @DefaultValue("60s") Duration requestTimeout,
+            @NotNull @DefaultValue("60s") Duration readIdleTimeout) {
     }
 
     public record Retry(

@@ -49,6 +49,7 @@ public class FhirHttpClient {
 
     private final HttpClient client;
     private final Duration requestTimeout;
+    private final Duration readIdleTimeout;
 
     public FhirHttpClient(IngestProperties properties) {
         this.client = HttpClient.newBuilder()
@@ -57,6 +58,7 @@ public class FhirHttpClient {
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
         this.requestTimeout = properties.http().requestTimeout();
+        this.readIdleTimeout = properties.http().readIdleTimeout();
     }
 
     /** The shared JDK client, for token requests. */
@@ -75,10 +77,14 @@ public class FhirHttpClient {
                 (System.nanoTime() - start) / 1_000_000);
     }
 
-    /** Starts reading a large body; the caller closes the stream. No overall timeout: files may be large. */
+    /**
+     * Starts reading a large body; the caller closes the stream. No overall timeout (files may be
+     * large), but a read that waits longer than the read-idle-timeout for data fails with an
+     * {@link java.net.http.HttpTimeoutException}, so a stalled download cannot hang forever.
+     */
     public Stream stream(URI uri, Map<String, String> headers) throws IOException, InterruptedException {
         HttpResponse<InputStream> response = client.send(request("GET", uri, headers, null),
-                HttpResponse.BodyHandlers.ofInputStream());
+                info -> new IdleTimeoutBody(uri, readIdleTimeout));
         return new Stream(response.statusCode(), response.headers(), response.body());
     }
 

@@ -1,5 +1,6 @@
 package org.referralmonitor.ingest.sync;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -21,10 +22,12 @@ import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.fhir.BundlePageParser;
 import org.referralmonitor.ingest.fhir.ParsedPage;
+import org.referralmonitor.ingest.http.Body;
 import org.referralmonitor.ingest.http.FhirHttpClient;
 import org.referralmonitor.ingest.http.NextLinks;
 import org.referralmonitor.ingest.http.RefusedUrlException;
 import org.referralmonitor.ingest.http.RetryAfter;
+import org.referralmonitor.ingest.store.ReviewQueue;
 import org.referralmonitor.ingest.store.Tombstones;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,11 +42,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * wait and ask again, never starting a second one. Then the status URL is polled, honouring
  * Retry-After (capped) and logging X-Progress; then each NDJSON file is streamed in chunks (never
  * whole in memory), every chunk committed like a search page; a download that fails resumes after
- * the lines already written. Deleted resources become tombstones. After the last file the job is
- * deleted on the server and each type's watermark moves to the manifest's {@code transactionTime}.
+ * the lines already written; a file that holds no FHIR resource (an error page) is downloaded again.
+ * Deleted resources become tombstones. After the last file each type's watermark moves to the
+ * manifest's {@code transactionTime}, unless some of that type's resources did not arrive; none moves
+ * when the error files report errors or deletions could not be read (the next export asks since the
+ * same time). Then the export is forgotten, and its job deleted on the server, best effort.
  *
  * <p>The running export is kept in {@code bulk_export}, so a restarted application polls it rather
- * than starting another. Types the server cannot export are left for the roster crawl. A first sync
+ * than starting another; an export the server says failed is forgotten, so the next sync starts a
+ * new one. Types the server cannot export are left for the roster crawl. A first sync
  * on a server that allows searching practices, providers and roles searches those whole once the
  * export is ready (not before: the export can take hours, and the sync has written nothing until
  * then), and writes the visit files before the request files, so that each request is credited as
@@ -54,12 +61,15 @@ class BulkPull {
 
     private static final Logger log = LoggerFactory.getLogger(BulkPull.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Larger error bodies are not read for an OperationOutcome (an error page, not the server's words). */
+    private static final int MAX_OUTCOME_BYTES = 1 << 20;
 
     private final BulkExports exports;
     private final Watermarks watermarks;
     private final PageFetcher fetcher;
     private final BundlePageParser parser;
     private final Tombstones tombstones;
+    private final ReviewQueue review;
     private final SyncRunRepository runs;
     private final TransactionTemplate tx;
     private final IngestProperties properties;
@@ -69,8 +79,9 @@ class BulkPull {
     private final Clock clock;
 
     BulkPull(BulkExports exports, Watermarks watermarks, PageFetcher fetcher, BundlePageParser parser,
-            Tombstones tombstones, SyncRunRepository runs, TransactionTemplate tx, IngestProperties properties,
-            @Lazy SyncSteps steps, RosterPull roster, SearchPull search, Optional<Clock> clock) {
+            Tombstones tombstones, ReviewQueue review, SyncRunRepository runs, TransactionTemplate tx,
+            IngestProperties properties, @Lazy SyncSteps steps, RosterPull roster, SearchPull search,
+            Optional<Clock> clock) {
         this.search = search;
         this.clock = clock.orElse(Clock.systemUTC());
         this.exports = exports;
@@ -78,6 +89,7 @@ class BulkPull {
         this.fetcher = fetcher;
         this.parser = parser;
         this.tombstones = tombstones;
+        this.review = review;
         this.runs = runs;
         this.tx = tx;
         this.properties = properties;
@@ -93,10 +105,11 @@ class BulkPull {
         Connection.Bulk config = ctx.endpoint.connection().bulk();
         List<String> wanted = config.types().isEmpty() ? SearchPull.TYPES
                 : SearchPull.TYPES.stream().filter(config.types()::contains).toList();
-        bulk.fill.addAll(SearchPull.TYPES.stream().filter(t -> !wanted.contains(t)).toList());
         Optional<BulkExports.Running> running = exports.find(ctx.endpoint.id());
         if (running.isPresent()) {
             BulkExports.Running r = running.get();
+            // the types it asked for: those refused at its kick-off (or not configured) are the crawl's
+            bulk.fill.addAll(SearchPull.TYPES.stream().filter(t -> !r.types().contains(t)).toList());
             bulk.types = r.types();
             bulk.since = r.since();
             bulk.statusUrl = URI.create(r.statusUrl());
@@ -104,6 +117,7 @@ class BulkPull {
             bulk.resumed = true;
             log.info("{}: resuming the export kicked off at {} ({})", ctx.endpoint.id(), r.kickedOffAt(), r.statusUrl());
         } else {
+            bulk.fill.addAll(SearchPull.TYPES.stream().filter(t -> !wanted.contains(t)).toList());
             bulk.types = wanted;
             bulk.since = since(ctx, wanted);
         }
@@ -179,6 +193,9 @@ class BulkPull {
                 exchange.setProperty(SyncContext.WAIT_PROPERTY, wait);
             }
         } catch (RetryableSyncException e) {
+            if (bulk.phase == SyncContext.BulkState.Phase.POLL) {
+                bulk.pollFailures++;
+            }
             throw steps.retrying(exchange, ctx, e);
         }
     }
@@ -236,6 +253,7 @@ class BulkPull {
             if (!refused.isEmpty()) {
                 bulk.fill.addAll(refused);
                 bulk.types = bulk.types.stream().filter(t -> !refused.contains(t)).toList();
+                bulk.since = since(ctx, bulk.types); // the refused types' watermarks are the crawl's
                 log.info("{}: the server cannot export {}{}", ctx.endpoint.id(), refused, said);
                 return 0;
             }
@@ -243,13 +261,20 @@ class BulkPull {
         throw new SyncFailedException(where + ": HTTP " + status + PageFetcher.describe(response));
     }
 
+    /**
+     * Asks the status URL how the export is doing. The server saying the export failed (a 4xx other
+     * than 404, 410 and the retryable 408 and 429; a 5xx carrying an OperationOutcome, once retries are
+     * spent; a manifest without a transactionTime) abandons the export: polling it again would fail
+     * forever. A 5xx without an OperationOutcome is an outage: the job is kept for the next sync.
+     */
     private long poll(SyncContext ctx, SyncContext.BulkState bulk)
             throws RetryableSyncException, SyncFailedException, InterruptedException {
         String where = "polling the export (" + bulk.statusUrl + ")";
-        FhirHttpClient.Response response = fetcher.send(ctx, "GET", bulk.statusUrl,
-                Map.of("Accept", "application/json"), where, true);
+        FhirHttpClient.Response response = fetcher.call(where, () -> ctx.session.send("GET", bulk.statusUrl,
+                Map.of("Accept", "application/json")));
         int status = response.status();
         if (status == 202) {
+            bulk.pollFailures = 0;
             String progress = response.header("X-Progress");
             steps.detail(ctx, "export in progress" + (progress == null ? "" : ": " + progress));
             return pollWait(RetryAfter.parse(response.header("Retry-After"), response.header("Date"),
@@ -263,11 +288,101 @@ class BulkPull {
             bulk.phase = SyncContext.BulkState.Phase.KICK_OFF;
             return 0;
         }
+        String outcome = outcome(response);
+        if (PageFetcher.retryable(status)) {
+            boolean lastAttempt = bulk.pollFailures >= properties.retry().maxRedeliveries();
+            if (status >= 500 && outcome != null && lastAttempt) {
+                throw abandon(ctx, bulk, where + " answered HTTP " + status + " " + (bulk.pollFailures + 1)
+                        + " times in a row, saying: " + outcome);
+            }
+            throw new RetryableSyncException(where + ": HTTP " + status + PageFetcher.describe(response),
+                    RetryAfter.parse(response.header("Retry-After"), response.header("Date"), clock.instant()),
+                    null, status);
+        }
+        if ((status >= 400 && status < 500) || (status >= 500 && outcome != null)) {
+            String refused = status == 401 || status == 403 ? ", the EMR refused our credentials" : "";
+            throw abandon(ctx, bulk, where + " answered HTTP " + status + refused
+                    + (outcome != null ? ", saying: " + outcome : PageFetcher.describe(response)));
+        }
         PageFetcher.ok(response, where);
-        readManifest(ctx, bulk, response, where);
+        bulk.pollFailures = 0;
+        try {
+            readManifest(ctx, bulk, response, where);
+        } catch (SyncFailedException e) {
+            throw abandon(ctx, bulk, e.getMessage());
+        }
         bulk.phase = SyncContext.BulkState.Phase.FILES;
         steps.detail(ctx, "export ready: " + bulk.files.size() + " file(s)");
         return 0;
+    }
+
+    /**
+     * The export failed on the server: forgets it (so the next sync kicks off a new one, asking since
+     * the same time, the watermarks not having moved), deletes its job (best effort) and says why the
+     * run fails.
+     */
+    private SyncFailedException abandon(SyncContext ctx, SyncContext.BulkState bulk, String why)
+            throws InterruptedException {
+        URI job = bulk.statusUrl;
+        exports.forget(ctx.endpoint.id());
+        bulk.statusUrl = null;
+        deleteJob(ctx, job, "the failed export's job");
+        return new SyncFailedException("The EMR's export failed, so it was abandoned: " + why + ". Nothing of it "
+                + "was written and the watermarks did not move; the next sync starts a new export"
+                + (bulk.since == null ? "" : " since " + SearchPull.format(bulk.since)));
+    }
+
+    /** Deletes an export's job on the server; any failure is only logged (the server expires jobs). */
+    private void deleteJob(SyncContext ctx, URI job, String what) throws InterruptedException {
+        String where = "deleting " + what + " (" + job + ")";
+        try {
+            FhirHttpClient.Response deleted = fetcher.send(ctx, "DELETE", job, Map.of(), where, true);
+            if (deleted.status() >= 300 && deleted.status() != 404 && deleted.status() != 410) {
+                log.warn("{}: {} answered HTTP {}; the server will expire it", ctx.endpoint.id(), where,
+                        deleted.status());
+            }
+        } catch (RetryableSyncException | SyncFailedException e) {
+            log.warn("{}: {} failed; the server will expire it: {}", ctx.endpoint.id(), where, e.getMessage());
+        }
+    }
+
+    /**
+     * What an OperationOutcome body says (its issues' diagnostics, else their details' text or code),
+     * on one line; null when the body is not an OperationOutcome.
+     */
+    static String outcome(FhirHttpClient.Response response) {
+        Body body = response.content();
+        if (body == null || body.length() == 0 || body.length() > MAX_OUTCOME_BYTES) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(body.stream());
+        } catch (IOException e) {
+            return null;
+        }
+        if (node == null || !"OperationOutcome".equals(node.path("resourceType").asText())) {
+            return null;
+        }
+        List<String> said = new ArrayList<>();
+        for (JsonNode issue : node.path("issue")) {
+            said.add(issueText(issue));
+        }
+        String text = said.isEmpty() ? "an OperationOutcome without issues" : String.join("; ", said);
+        text = text.replaceAll("\\s+", " ");
+        return text.length() <= 500 ? text : text.substring(0, 499) + "…";
+    }
+
+    /** One OperationOutcome issue in words: its diagnostics, else its details' text, else its code. */
+    private static String issueText(JsonNode issue) {
+        String text = issue.path("diagnostics").asText("");
+        if (text.isBlank()) {
+            text = issue.path("details").path("text").asText("");
+        }
+        if (text.isBlank()) {
+            text = "(" + issue.path("code").asText("no code") + ", no diagnostics)";
+        }
+        return text.strip();
     }
 
     private void readManifest(SyncContext ctx, SyncContext.BulkState bulk, FhirHttpClient.Response response,
@@ -293,6 +408,11 @@ class BulkPull {
         bulk.seen.clear();
         bulk.fileIndex = 0;
         bulk.linesDone = 0;
+        bulk.fileHasResource = false;
+        bulk.errors = 0;
+        bulk.firstErrors.clear();
+        bulk.notices = 0;
+        bulk.unreadDeletions = 0;
         bulk.types.forEach(t -> {
             bulk.announced.put(t, 0);
             bulk.seen.put(t, new IdSet());
@@ -360,7 +480,12 @@ class BulkPull {
             if (status < 200 || status > 299) {
                 throw new SyncFailedException(where + ": HTTP " + status);
             }
-            readLines(ctx, bulk, file, name, reader);
+            String contentType = stream.header("Content-Type");
+            if (notNdjson(contentType)) {
+                throw new RetryableSyncException(where + ": HTTP " + status + " with a " + contentType + " body, not "
+                        + "NDJSON (an expired or wrong download link gives such an error page)", null, null);
+            }
+            readLines(ctx, bulk, file, name, where, reader);
         } catch (IOException e) {
             throw new RetryableSyncException(where + ": the download broke off after line " + bulk.linesDone + ": "
                     + e, null, e);
@@ -368,13 +493,23 @@ class BulkPull {
         log.info("{}: {} written ({} lines)", ctx.endpoint.id(), name, bulk.linesDone);
         bulk.fileIndex++;
         bulk.linesDone = 0;
+        bulk.fileHasResource = false;
         ctx.attemptsOnCurrentPage = 0;
         steps.detail(ctx, "export file " + bulk.fileIndex + " of " + bulk.files.size() + " written");
         return 0;
     }
 
+    /** A download's media type that is clearly no NDJSON: an HTML or XML page. */
+    static boolean notNdjson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        return type.contains("html") || type.contains("xml");
+    }
+
     private void readLines(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
-            BufferedReader reader) throws IOException {
+            String where, BufferedReader reader) throws IOException, RetryableSyncException {
         int chunkSize = properties.pull().bulkChunk();
         List<String> chunk = new ArrayList<>(Math.min(chunkSize, 4096));
         int line = 0;
@@ -387,88 +522,177 @@ class BulkPull {
             }
             chunk.add(text);
             if (chunk.size() >= chunkSize) {
-                writeChunk(ctx, bulk, file, name, chunk, firstLine);
+                writeChunk(ctx, bulk, file, name, where, chunk, firstLine);
                 bulk.linesDone = line;
                 firstLine = line + 1;
                 chunk.clear();
             }
         }
         if (!chunk.isEmpty()) {
-            writeChunk(ctx, bulk, file, name, chunk, firstLine);
+            writeChunk(ctx, bulk, file, name, where, chunk, firstLine);
             bulk.linesDone = line;
         }
     }
 
+    /**
+     * Writes a chunk of lines. Lines that are no FHIR resource (not JSON, say) go to the review table
+     * but are not counted as received; a file whose first chunk holds no resource at all is no export
+     * file (an HTML error page served with 200 by an expired download link): nothing of it is written
+     * and the download is retried.
+     */
     private void writeChunk(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
-            List<String> lines, int firstLine) {
+            String where, List<String> lines, int firstLine) throws RetryableSyncException {
         switch (file.kind()) {
             case OUTPUT -> {
                 ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
+                List<ParsedPage.Rejection> anonymous = page.rejections().stream()
+                        .filter(r -> r.resourceType() == null || r.resourceId() == null).toList();
+                if (page.entries() > anonymous.size()) {
+                    bulk.fileHasResource = true;
+                } else if (!bulk.fileHasResource && page.entries() > 0) {
+                    throw new RetryableSyncException(where + ": lines " + firstLine + " to "
+                            + (firstLine + lines.size() - 1) + " hold no FHIR resource, so this is no export file "
+                            + "(an expired download link can answer with an error page); first: "
+                            + anonymous.get(0).reason(), null, null);
+                }
                 IdSet seen = bulk.seen.computeIfAbsent(file.type(), t -> new IdSet());
                 page.resources().forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId()));
-                page.rejections().forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId() + "#" + r.location()));
+                page.rejections().stream().filter(r -> r.resourceType() != null && r.resourceId() != null)
+                        .forEach(r -> seen.add(r.resourceType() + "/" + r.resourceId() + "#" + r.location()));
                 steps.commit(ctx, List.of(new SyncContext.Fetched(new SyncContext.PageRequest(file.type(), file.url(),
                         SyncContext.Purpose.WINDOW, null), new FhirHttpClient.Response(200, null, null, 0), page,
                         Math.max(1, ctx.attemptsOnCurrentPage))));
             }
-            case DELETED -> deleted(ctx, lines);
-            case ERROR -> {
-                ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
-                bulk.errors += Math.max(lines.size(), page.warnings().size());
-                page.warnings().forEach(w -> log.warn("{}: the export reports: {}", ctx.endpoint.id(), w));
-            }
+            case DELETED -> deleted(ctx, bulk, file, name, where, lines, firstLine);
+            case ERROR -> reported(ctx, bulk, name, lines, firstLine);
         }
     }
 
-    /** Lines of a deleted file: Bundles whose entries are {@code DELETE Type/id}. */
-    private void deleted(SyncContext ctx, List<String> lines) {
-        Map<String, List<String>> byType = new HashMap<>();
-        for (String line : lines) {
+    /**
+     * Lines of an error file: OperationOutcomes saying what the server could not export. Their issues
+     * of severity error or fatal (and lines that are no OperationOutcome) are counted and the first
+     * few kept for the run; they hold the watermarks. Warnings and information are only logged.
+     */
+    private void reported(SyncContext ctx, SyncContext.BulkState bulk, String name, List<String> lines,
+            int firstLine) {
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line.isBlank()) {
                 continue;
             }
+            String at = "line " + (firstLine + i) + " of " + name;
+            JsonNode outcome;
             try {
-                for (JsonNode entry : JSON.readTree(line).path("entry")) {
-                    String url = entry.path("request").path("url").asText("");
-                    String[] parts = url.split("/");
-                    if (parts.length >= 2 && SearchPull.TYPES.contains(parts[parts.length - 2])) {
-                        byType.computeIfAbsent(parts[parts.length - 2], t -> new ArrayList<>())
-                                .add(parts[parts.length - 1]);
-                    }
-                }
-            } catch (IOException e) {
-                log.warn("{}: a line of a deleted file is not JSON: {}", ctx.endpoint.id(), e.getMessage());
+                outcome = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                reported(ctx, bulk, "error", at + " is not valid JSON");
+                continue;
             }
+            if (!"OperationOutcome".equals(outcome.path("resourceType").asText()) || outcome.path("issue").isEmpty()) {
+                reported(ctx, bulk, "error", at + " is no OperationOutcome with issues");
+                continue;
+            }
+            for (JsonNode issue : outcome.path("issue")) {
+                reported(ctx, bulk, issue.path("severity").asText("error"), issueText(issue));
+            }
+        }
+    }
+
+    private static void reported(SyncContext ctx, SyncContext.BulkState bulk, String severity, String text) {
+        if ("warning".equals(severity) || "information".equals(severity)) {
+            bulk.notices++;
+            if (bulk.notices <= 3) {
+                log.info("{}: the export reports ({}): {}", ctx.endpoint.id(), severity, text);
+            }
+            return;
+        }
+        bulk.errors++;
+        if (bulk.firstErrors.size() < 3) {
+            bulk.firstErrors.add(text.length() <= 150 ? text : text.substring(0, 149) + "…");
+            log.warn("{}: the export reports ({}): {}", ctx.endpoint.id(), severity, text);
+        }
+    }
+
+    /**
+     * Lines of a deleted file: Bundles whose entries are {@code DELETE Type/id}. A line that is no such
+     * Bundle goes to the review table and holds the watermarks (a deletion we could not read would
+     * otherwise never be asked for again); a file whose first chunk holds none is no export file, and
+     * its download is retried, as for resources.
+     */
+    private void deleted(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
+            String where, List<String> lines, int firstLine) throws RetryableSyncException {
+        Map<String, List<String>> byType = new HashMap<>();
+        List<ParsedPage.Rejection> unread = new ArrayList<>();
+        int entries = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            entries++;
+            String at = "line " + (firstLine + i) + " of " + name;
+            JsonNode bundle;
+            try {
+                bundle = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                unread.add(new ParsedPage.Rejection(null, null, at + " (deleted resources) is not valid JSON: "
+                        + e.getOriginalMessage() + "; what it deleted is not known", at));
+                continue;
+            }
+            if (!"Bundle".equals(bundle.path("resourceType").asText())) {
+                unread.add(new ParsedPage.Rejection(null, null, at + " (deleted resources) is not a Bundle of "
+                        + "deletions; what it deleted is not known", at));
+                continue;
+            }
+            for (JsonNode entry : bundle.path("entry")) {
+                String url = entry.path("request").path("url").asText("");
+                String[] parts = url.split("/");
+                if (parts.length >= 2 && SearchPull.TYPES.contains(parts[parts.length - 2])) {
+                    byType.computeIfAbsent(parts[parts.length - 2], t -> new ArrayList<>())
+                            .add(parts[parts.length - 1]);
+                }
+            }
+        }
+        if (entries > unread.size()) {
+            bulk.fileHasResource = true;
+        } else if (!bulk.fileHasResource && entries > 0) {
+            throw new RetryableSyncException(where + ": lines " + firstLine + " to " + (firstLine + lines.size() - 1)
+                    + " hold no Bundle of deleted resources, so this is no export file (an expired download link "
+                    + "can answer with an error page); first: " + unread.get(0).reason(), null, null);
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
         ctx.beforeWriting();
-        int marked = tx.execute(status -> byType.entrySet().stream()
-                .mapToInt(e -> tombstones.markDeleted(ctx.endpoint.id(), e.getKey(), e.getValue(), now)).sum());
-        ctx.tombstoned += marked;
+        tx.executeWithoutResult(status -> {
+            ctx.tombstoned += byType.entrySet().stream()
+                    .mapToInt(e -> tombstones.markDeleted(ctx.endpoint.id(), e.getKey(), e.getValue(), now)).sum();
+            review.record(ctx.endpoint.id(), ctx.runId, file.url().toString(), unread, now);
+            ctx.rejected += unread.size();
+            bulk.unreadDeletions += unread.size();
+            runs.recordProgress(ctx.runId, ctx.counters());
+        });
+        if (!unread.isEmpty()) {
+            log.warn("{}: {} line(s) of {} sent to review, first: {}", ctx.endpoint.id(), unread.size(), name,
+                    unread.get(0).reason());
+        }
     }
 
-    /** Every file is written: delete the job, record what arrived, move the watermarks to transactionTime. */
-    private void complete(SyncContext ctx, SyncContext.BulkState bulk)
-            throws SyncFailedException, InterruptedException {
-        try {
-            FhirHttpClient.Response deleted = fetcher.send(ctx, "DELETE", bulk.statusUrl, Map.of(), "deleting the "
-                    + "export job", true);
-            if (deleted.status() >= 300 && deleted.status() != 404) {
-                log.warn("{}: deleting the finished export job answered HTTP {}", ctx.endpoint.id(), deleted.status());
-            }
-        } catch (RetryableSyncException e) {
-            log.warn("{}: deleting the finished export job failed ({}); the server will expire it",
-                    ctx.endpoint.id(), e.getMessage());
-        }
+    /**
+     * Every file is written: records what arrived, moves the watermarks to transactionTime and forgets
+     * the export, then deletes its job on the server, best effort (a refused or failed delete must not
+     * keep the next sync from starting a new export).
+     */
+    private void complete(SyncContext ctx, SyncContext.BulkState bulk) throws InterruptedException {
         OffsetDateTime now = OffsetDateTime.now(clock);
+        String held = held(bulk);
         tx.executeWithoutResult(status -> {
+            ctx.countMismatch += bulk.unreadDeletions + bulk.errors;
             for (String type : bulk.types) {
                 int announced = bulk.announced.getOrDefault(type, 0);
                 int received = bulk.seen.getOrDefault(type, new IdSet()).size();
                 runs.recordWindow(ctx.runId, type, bulk.since, bulk.transactionTime, announced, received, 1);
                 int shortfall = Math.max(0, announced - received);
                 ctx.countMismatch += shortfall;
-                if (shortfall == 0) {
+                if (shortfall == 0 && held == null) {
                     watermarks.advance(ctx.endpoint.id(), type, bulk.transactionTime, ctx.runId, now);
                 } else {
                     log.warn("{}: the manifest announced {} {} but {} distinct arrived; the watermark stays",
@@ -478,10 +702,29 @@ class BulkPull {
             exports.forget(ctx.endpoint.id());
             runs.recordProgress(ctx.runId, ctx.counters());
         });
+        deleteJob(ctx, bulk.statusUrl, "the finished export's job");
         bulk.phase = SyncContext.BulkState.Phase.DONE;
-        if (bulk.errors > 0) {
-            steps.detail(ctx, "export done; the server reported " + bulk.errors + " error(s) in its error files");
+        if (held != null) {
+            log.warn("{}: the export is written, but no watermark moves: {}", ctx.endpoint.id(), held);
+            steps.detail(ctx, "export written, but the watermarks stay" + (bulk.since == null ? ""
+                    : " at " + SearchPull.format(bulk.since)) + " because " + held + "; the next export asks since "
+                    + "the same time");
+        } else if (bulk.notices > 0) {
+            steps.detail(ctx, "export done; the server noted " + bulk.notices + " warning(s) in its error files");
         }
+    }
+
+    /** Why no watermark may move after this export, in words, or null. */
+    private static String held(SyncContext.BulkState bulk) {
+        List<String> why = new ArrayList<>();
+        if (bulk.errors > 0) {
+            why.add("the server reported " + bulk.errors + " error(s) in its error files, so some resources may "
+                    + "not have been exported (first: " + String.join("; ", bulk.firstErrors) + ")");
+        }
+        if (bulk.unreadDeletions > 0) {
+            why.add(bulk.unreadDeletions + " line(s) of its deleted files could not be read (sent to review)");
+        }
+        return why.isEmpty() ? null : String.join(", and ", why);
     }
 
     /** How long to wait before the next poll: the server's Retry-After or our interval, capped. */

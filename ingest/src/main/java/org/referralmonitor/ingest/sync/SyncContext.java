@@ -241,14 +241,24 @@ final class SyncContext implements AutoCloseable {
         int fileIndex;
         /** Lines of the current file already written, so a retried download skips them. */
         int linesDone;
+        /** Whether a line of the current file was a FHIR resource (a file with none is no export file). */
+        boolean fileHasResource;
         long waitedMs;
+        /** Polls of the status URL that failed in a row in a way worth retrying (this one not counted). */
+        int pollFailures;
         /** Per exported type: what the manifest announced, and the distinct resources received. */
         final java.util.Map<String, Integer> announced = new java.util.LinkedHashMap<>();
         final java.util.Map<String, IdSet> seen = new java.util.LinkedHashMap<>();
         /** Types the export cannot give, for the roster crawl to fill. */
         final List<String> fill = new ArrayList<>();
-        /** Server messages from the export's error files. */
+        /** Issues of severity error or fatal (or unreadable lines) in the export's error files. */
         int errors;
+        /** The first few of them, in the server's words. */
+        final List<String> firstErrors = new ArrayList<>();
+        /** Issues of severity warning or information in the error files (they hold nothing). */
+        int notices;
+        /** Lines of the deleted files that could not be read (sent to review). */
+        int unreadDeletions;
         boolean resumed;
     }
 

@@ -5,10 +5,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -71,9 +74,40 @@ class FhirHttpClientTest {
         assertThat(Body.of((byte[]) null).start(300)).isEmpty();
     }
 
+    /**
+     * A streamed body: a reader busy elsewhere between reads (writing what it read) for longer than
+     * the idle timeout is not cut off; a server that stalls mid-body is, with an HttpTimeoutException.
+     */
+    @Test
+    void aStreamGivesUpOnAStalledServerButWaitsForASlowReader() throws Exception {
+        byte[] page = bundle(2000);
+        emr.stubFor(get(urlPathEqualTo("/files/steady.ndjson")).willReturn(aResponse().withStatus(200).withBody(page)));
+        emr.stubFor(get(urlPathEqualTo("/files/stalling.ndjson")).willReturn(aResponse().withStatus(200)
+                .withBody(page).withChunkedDribbleDelay(2, 4_000)));
+        FhirHttpClient client = client(Duration.ofMillis(300));
+
+        try (InputStream in = client.stream(URI.create(emr.baseUrl() + "/files/steady.ndjson"), Map.of()).body()) {
+            byte[] first = in.readNBytes(100);
+            await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> true); // busy elsewhere
+            assertThat(first.length + in.readAllBytes().length).isEqualTo(page.length);
+        }
+        try (InputStream in = client.stream(URI.create(emr.baseUrl() + "/files/stalling.ndjson"), Map.of()).body()) {
+            long start = System.nanoTime();
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(HttpTimeoutException.class)
+                    .hasMessageContaining("no data for 300 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not the 2 s the server stalls")
+                    .isLessThan(Duration.ofMillis(1500));
+        }
+    }
+
     private static FhirHttpClient client() {
+        return client(Duration.ofSeconds(30));
+    }
+
+    private static FhirHttpClient client(Duration readIdleTimeout) {
         return new FhirHttpClient(new IngestProperties(List.of(), List.of(), false, "-", null,
-                new IngestProperties.Http(Duration.ofSeconds(5), Duration.ofSeconds(30)), null, null, null, null, null));
+                new IngestProperties.Http(Duration.ofSeconds(5), Duration.ofSeconds(30), readIdleTimeout),
+                null, null, null, null, null));
     }
 
     private static byte[] bundle(int entries) {

@@ -104,6 +104,10 @@ class BulkExportIT {
         registry.add("referral-monitor.ingest.endpoints[0].auth.kind", () -> "bearer");
         registry.add("referral-monitor.ingest.endpoints[0].auth.token-ref", () -> "file:" + tokenFile());
         registry.add("referral-monitor.ingest.pull.bulk-poll-interval", () -> "100ms");
+        registry.add("referral-monitor.ingest.http.read-idle-timeout", () -> "1s");
+        // the roster that crawls what the export cannot give
+        registry.add("referral-monitor.ingest.endpoints[0].roster.source", () -> "list");
+        registry.add("referral-monitor.ingest.endpoints[0].roster.patients[0]", () -> "pat-9");
         // the same EMR under /group/fhir, exporting one Group's data only
         registry.add("referral-monitor.ingest.endpoints[1].id", () -> "emr-bulk-group");
         registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> "clinic-b");
@@ -150,6 +154,7 @@ class BulkExportIT {
         emr.resetAll();
         storage.resetAll();
         jdbc.sql("DELETE FROM sync_watermark WHERE endpoint_id IN ('emr-bulk', 'emr-bulk-group')").update();
+        jdbc.sql("DELETE FROM bulk_export").update();
         emr.stubFor(get(urlPathEqualTo("/fhir/metadata"))
                 .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
         emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).willReturn(notFound()));
@@ -344,6 +349,344 @@ class BulkExportIT {
         emr.verify(1, deleteRequestedFor(urlPathEqualTo("/group/fhir/export-status/g2")));
     }
 
+    /**
+     * The server says the export failed (a 4xx with an OperationOutcome at the status URL): the job is
+     * deleted, the export forgotten and the run fails saying what the server said; the next sync
+     * kicks off a new export asking since the same time, not polling the dead job again.
+     */
+    @Test
+    void anExportTheServerSaysFailedIsAbandonedAndTheNextSyncStartsANewOne() {
+        watermarks("2026-11-01T00:00:00Z");
+        kickOffSince("2026-11-01T00:00:00.000Z", "export-status/dead");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/dead")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Export job 17 aborted: disk full"))));
+
+        SyncRun failed = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(failed.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(failed.error()).contains("export failed", "HTTP 400", "Export job 17 aborted: disk full",
+                "next sync starts a new export since 2026-11-01T00:00:00.000Z");
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/export-status/dead")));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/dead")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+
+        kickOffSince("2026-11-01T00:00:00.000Z", "export-status/1");
+        SyncRun next = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(next.status()).as(next.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/export-status/dead")));
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_since", equalTo("2026-11-01T00:00:00.000Z")));
+    }
+
+    /**
+     * A 5xx without an OperationOutcome is an outage: the run fails, the job is kept and polled again
+     * by the next sync. A 5xx with an OperationOutcome is retried, then taken for the export's failure.
+     */
+    @Test
+    void aServerErrorKeepsTheExportUnlessItCarriesAnOperationOutcomeOnceRetriesAreSpent() {
+        kickOffSince(null, "export-status/sick");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/sick")).willReturn(aResponse().withStatus(503)
+                .withBody("Service Unavailable")));
+
+        SyncRun outage = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(outage.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(outage.error()).contains("HTTP 503");
+        emr.verify(3, getRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        emr.verify(0, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        assertThat(jdbc.sql("SELECT status_url FROM bulk_export WHERE endpoint_id = 'emr-bulk'").query(String.class)
+                .single()).isEqualTo(base() + "export-status/sick");
+
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/sick")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Export worker crashed"))));
+        SyncRun failed = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(failed.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(failed.error()).contains("export failed", "HTTP 500", "Export worker crashed");
+        emr.verify(3 + 3, getRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/$export")));
+    }
+
+    /** A manifest without a transactionTime is no export we can use: abandoned like a failed one. */
+    @Test
+    void aManifestWithoutTransactionTimeAbandonsTheExport() {
+        kickOffSince(null, "export-status/odd");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/odd")).willReturn(okForContentType("application/json",
+                "{\"request\":\"$export\",\"requiresAccessToken\":true,\"output\":[],\"error\":[]}")));
+
+        SyncRun failed = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(failed.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(failed.error()).contains("export failed", "no transactionTime");
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/odd")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+    }
+
+    /**
+     * An expired signed download link answers 200 with an HTML error page: not NDJSON, so the download
+     * is retried and, once retries are spent, the sync fails; no watermark moves.
+     */
+    @Test
+    void anHtmlPageInsteadOfAnExportFileFailsTheSyncAndMovesNoWatermark() {
+        kickOffSince(null, "export-status/1");
+        storage.stubFor(get(urlPathEqualTo("/bucket/encounter-1.ndjson"))
+                .willReturn(okForContentType("text/html; charset=utf-8", FhirFixtures.read("bulk/expired-link.html"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("encounter-1.ndjson", "text/html", "not NDJSON");
+        storage.verify(3, getRequestedFor(urlPathEqualTo("/bucket/encounter-1.ndjson")));
+        assertThat(watermark("Encounter")).isNull();
+        assertThat(watermark("ServiceRequest")).isNull();
+    }
+
+    /** The same page sent as NDJSON: no line of it is a FHIR resource, so it is no export file either. */
+    @Test
+    void aFileWithoutASingleFhirResourceFailsTheSyncAndMovesNoWatermark() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/expired-link.html"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("servicerequest-1.ndjson", "no FHIR resource", "line 1 of "
+                + "servicerequest-1.ndjson is not valid JSON");
+        emr.verify(3, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")));
+        assertThat(watermark("ServiceRequest")).isNull();
+        assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + run.id())).isEmpty();
+    }
+
+    /**
+     * One line of a file cut short: it goes to review with its reason, the rest of the file is
+     * written, and it is not counted as received, so its type's watermark stays.
+     */
+    @Test
+    void aBadLineAmongGoodOnesGoesToReviewAndHoldsItsTypesWatermark() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2-cut-line.ndjson"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = :type")
+                .param("id", run.id()).param("type", "ServiceRequest").query(Integer.class).single())
+                .as("sr-6, after the bad line, too").isEqualTo(5);
+        assertThat(run.resourcesRejected()).isEqualTo(1);
+        assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + run.id()))
+                .singleElement().asString().startsWith("line 2 of servicerequest-2.ndjson is not valid JSON");
+        assertThat(run.countMismatch()).isEqualTo(1);
+        assertThat(watermark("ServiceRequest")).as("5 of the 6 announced arrived").isNull();
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+    }
+
+    /**
+     * A line of a deleted file cut short: the deletions of the others are applied, the line goes to
+     * review, and the watermarks stay, so the next export asks for the deletions again.
+     */
+    @Test
+    void anUnreadableDeletedLineGoesToReviewAndHoldsTheWatermarks() {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        nextExportWithDeletedFile("bulk/deleted-with-cut-line.ndjson");
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(ids("SELECT resource_id FROM visit WHERE endpoint_id = 'emr-bulk' AND deleted_at IS NOT NULL"))
+                .containsExactly("enc-2");
+        assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + second.id())).singleElement()
+                .asString().startsWith("line 1 of deleted-2.ndjson (deleted resources) is not valid JSON");
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(second.detail()).contains("watermarks stay", "deleted files could not be read");
+    }
+
+    /** A deleted file with no readable line (an error page): retried, then the sync fails; no watermark moves. */
+    @Test
+    void aDeletedFileWithoutAReadableLineFailsTheSync() {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        nextExportWithDeletedFile("bulk/expired-link.html");
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(second.error()).contains("deleted-2.ndjson", "no Bundle of deleted resources");
+        emr.verify(3, getRequestedFor(urlPathEqualTo("/fhir/files/deleted-2.ndjson")));
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+    }
+
+    /** The export after the first asks since its transactionTime; its manifest lists this deleted file only. */
+    private void nextExportWithDeletedFile(String fixture) {
+        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
+                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z", List.of(),
+                        List.of(file("Bundle", base() + "files/deleted-2.ndjson", 2))))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/deleted-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read(fixture))));
+    }
+
+    /**
+     * The manifest lists an error file: its issues are counted on the run and the watermarks stay (what
+     * the server failed to export would otherwise be lost), though everything exported is written; the
+     * next export asks since the same time.
+     */
+    @Test
+    void errorFilesHoldTheWatermarksAndSayWhy() {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
+                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z",
+                        List.of(file("ServiceRequest", base() + "files/servicerequest-2.ndjson", 3)), List.of(),
+                        List.of(file("OperationOutcome", base() + "files/errors-1.ndjson", 2))))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2.ndjson"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/errors-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/errors-1.ndjson"))));
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = :type")
+                .param("id", second.id()).param("type", "ServiceRequest").query(Integer.class).single()).isEqualTo(3);
+        assertThat(second.countMismatch()).as("the error and the fatal issue, not the information").isEqualTo(2);
+        assertThat(second.detail()).contains("watermarks stay at 2026-11-20T10:00:00.000Z", "2 error(s)",
+                "ServiceRequest/sr-9 could not be serialized", "Encounter export of partition 3 timed out");
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/2")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+
+        SyncAwait.sync(syncs, "emr-bulk");
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z")));
+    }
+
+    /**
+     * A process stopped while polling an export whose kick-off refused Encounter: the export resumed
+     * after the restart still leaves Encounter to the roster crawl.
+     */
+    @Test
+    void aResumedExportLeavesTheTypesRefusedAtItsKickOffToTheRosterCrawl() {
+        jdbc.sql("""
+                INSERT INTO bulk_export (endpoint_id, status_url, kicked_off_at, since, types)
+                VALUES ('emr-bulk', :url, now(), NULL, 'ServiceRequest')
+                """).param("url", base() + "export-status/1").update();
+        emr.stubFor(get(urlPathMatching("/fhir/(Encounter|ServiceRequest)"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/fhir/$export")));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")));
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/fhir/files/encounter-1.ndjson")));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/Encounter")).withQueryParam("patient", equalTo("pat-9")));
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/fhir/ServiceRequest")));
+    }
+
+    /** A type refused at kick-off, never exported, does not make the export ask for everything again. */
+    @Test
+    void aTypeRefusedAtKickOffDoesNotDecideTheSince() {
+        watermarks("2026-11-01T00:00:00Z", List.of("ServiceRequest"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_type", equalTo("ServiceRequest,Encounter")).willReturn(aResponse().withStatus(400).withHeader("Content-Type", FHIR)
+                        .withBody(outcome("Resource type Encounter is not supported for export"))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/$export")).withQueryParam("_type", equalTo("ServiceRequest"))
+                .withQueryParam("_since", equalTo("2026-11-01T00:00:00.000Z"))
+                .willReturn(aResponse().withStatus(202).withHeader("Content-Location", base() + "export-status/1")));
+        emr.stubFor(get(urlPathEqualTo("/fhir/Encounter"))
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_type", equalTo("ServiceRequest")).withQueryParam("_since", equalTo("2026-11-01T00:00:00.000Z")));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/Encounter")).withQueryParam("patient", equalTo("pat-9")));
+    }
+
+    /**
+     * The EMR refuses to delete the finished job (403): the export is written and its watermarks move
+     * all the same, and the next sync starts the next export instead of being stuck on this one.
+     */
+    @Test
+    void aRefusedDeleteOfTheFinishedJobBlocksNothing() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(delete(urlPathMatching("/fhir/export-status/.*")).willReturn(aResponse().withStatus(403)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Only the job's owner may delete it"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/1")));
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
+    }
+
+    /**
+     * A download whose server sends the headers and half the body after 4 s, then stalls for 4 s more:
+     * dropped after read-idle-timeout (1 s here) and downloaded again, not waited for.
+     */
+    @Test
+    void aStalledDownloadIsDroppedAndRetried() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")).inScenario("stall")
+                .whenScenarioStateIs(STARTED)
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-1.ndjson"))
+                        .withChunkedDribbleDelay(2, 8_000))
+                .willSetStateTo("flowing"));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")).inScenario("stall")
+                .whenScenarioStateIs("flowing")
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-1.ndjson"))));
+
+        SyncRun run = SyncAwait.finished(syncs, syncs.requestSync("emr-bulk", SyncService.TRIGGER_API),
+                java.time.Duration.ofSeconds(30));
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")));
+        assertThat(jdbc.sql("SELECT stored FROM sync_window WHERE sync_run_id = :id AND resource_type = :type")
+                .param("id", run.id()).param("type", "ServiceRequest").query(Integer.class).single()).isEqualTo(6);
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+    }
+
+    /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
+    private void kickOffSince(String since, String statusPath) {
+        var request = get(urlPathEqualTo("/fhir/$export"));
+        if (since != null) {
+            request = request.withQueryParam("_since", equalTo(since));
+        }
+        emr.stubFor(request.willReturn(aResponse().withStatus(202)
+                .withHeader("Content-Location", base() + statusPath)));
+    }
+
+    /** emr-bulk's watermarks, as a sync that ended at this instant left them. */
+    private void watermarks(String at) {
+        watermarks(at, List.of("ServiceRequest", "Encounter"));
+    }
+
+    private void watermarks(String at, List<String> types) {
+        for (String type : types) {
+            jdbc.sql("""
+                    INSERT INTO sync_watermark (endpoint_id, resource_type, watermark, sync_run_id, updated_at)
+                    VALUES ('emr-bulk', :type, CAST(:at AS TIMESTAMP WITH TIME ZONE), 0, now())
+                    """).param("type", type).param("at", at).update();
+        }
+    }
+
+    private OffsetDateTime watermark(String type) {
+        return jdbc.sql("SELECT watermark FROM sync_watermark WHERE endpoint_id = 'emr-bulk' AND resource_type = :type")
+                .param("type", type).query(OffsetDateTime.class).optional()
+                .map(w -> w.withOffsetSameInstant(ZoneOffset.UTC)).orElse(null);
+    }
+
     private List<String> ids(String sql) {
         return jdbc.sql(sql).query(String.class).list();
     }
@@ -353,9 +696,14 @@ class BulkExportIT {
     }
 
     private static String manifest(String transactionTime, List<String> output, List<String> deleted) {
+        return manifest(transactionTime, output, deleted, List.of());
+    }
+
+    private static String manifest(String transactionTime, List<String> output, List<String> deleted,
+            List<String> error) {
         return "{\"transactionTime\":\"" + transactionTime + "\",\"request\":\"$export\",\"requiresAccessToken\":true,"
                 + "\"output\":[" + String.join(",", output) + "],\"deleted\":[" + String.join(",", deleted)
-                + "],\"error\":[]}";
+                + "],\"error\":[" + String.join(",", error) + "]}";
     }
 
     private static String outcome(String text) {
