@@ -111,7 +111,8 @@ public record IngestProperties(
             @NotNull @DefaultValue("5m") Duration bulkMaxPollInterval,
             @NotNull @DefaultValue("6h") Duration bulkMaxWait,
             @Min(10) @Max(100000) @DefaultValue("1000") int bulkChunk,
-            @NotNull @DefaultValue("24h") Duration directoryRecheck) {
+            @NotNull @DefaultValue("24h") Duration directoryRecheck,
+            @DefaultValue({}) List<@NotBlank String> bulkDownloadHosts) {
     }
 
     public record Sandbox(

@@ -417,17 +417,31 @@ class BulkPull {
             bulk.announced.put(t, 0);
             bulk.seen.put(t, new IdSet());
         });
-        addFiles(ctx, bulk, manifest.path("output"), SyncContext.BulkFile.Kind.OUTPUT, where);
-        addFiles(ctx, bulk, manifest.path("deleted"), SyncContext.BulkFile.Kind.DELETED, where);
-        addFiles(ctx, bulk, manifest.path("error"), SyncContext.BulkFile.Kind.ERROR, where);
+        addFiles(ctx, bulk, manifest.path("output"), SyncContext.BulkFile.Kind.OUTPUT, where, properties.pull().bulkDownloadHosts());
+        addFiles(ctx, bulk, manifest.path("deleted"), SyncContext.BulkFile.Kind.DELETED, where, properties.pull().bulkDownloadHosts());
+        addFiles(ctx, bulk, manifest.path("error"), SyncContext.BulkFile.Kind.ERROR, where, properties.pull().bulkDownloadHosts());
         // visits before requests (a stable sort: otherwise the manifest's order), so that a request made in
         // a visit is credited from it as it is written
         bulk.files.sort(java.util.Comparator.comparingInt(f -> f.kind() == SyncContext.BulkFile.Kind.OUTPUT
                 && "Encounter".equals(f.type()) ? 0 : 1));
     }
 
+    /**
+     * Whether an export file on another host than the endpoint's may be downloaded: an https URL whose
+     * host is listed, exactly or under a "*." suffix (bulk-download-hosts; none by default).
+     */
+    static boolean downloadHostAllowed(URI uri, List<String> hosts) {
+        String host = uri.getHost();
+        if (host == null || !"https".equalsIgnoreCase(uri.getScheme())) {
+            return false;
+        }
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        return hosts.stream().map(a -> a.toLowerCase(java.util.Locale.ROOT)).anyMatch(a -> a.startsWith("*.")
+                ? h.endsWith(a.substring(1)) && h.length() > a.length() - 1 : h.equals(a));
+    }
+
     private static void addFiles(SyncContext ctx, SyncContext.BulkState bulk, JsonNode files,
-            SyncContext.BulkFile.Kind kind, String where) throws SyncFailedException {
+            SyncContext.BulkFile.Kind kind, String where, List<String> downloadHosts) throws SyncFailedException {
         for (JsonNode file : files) {
             String type = file.path("type").asText("");
             String url = file.path("url").asText(null);
@@ -439,6 +453,12 @@ class BulkPull {
                 uri = URI.create(url);
             } catch (IllegalArgumentException e) {
                 throw new SyncFailedException(where + ": manifest url '" + url + "' is not a URL");
+            }
+            if (!NextLinks.sameOrigin(uri, ctx.endpoint.base()) && !downloadHostAllowed(uri, downloadHosts)) {
+                throw new SyncFailedException(where + ": export file " + uri + " is on " + uri.getScheme() + "://"
+                        + uri.getAuthority() + ", not on the endpoint's own host; files are downloaded only from "
+                        + "there or from a host listed in referral-monitor.ingest.pull.bulk-download-hosts (cloud "
+                        + "storage the EMR is known to use), and never with our credentials");
             }
             Integer count = file.hasNonNull("count") ? file.get("count").asInt() : null;
             if (kind == SyncContext.BulkFile.Kind.OUTPUT && !bulk.types.contains(type)) {

@@ -1,6 +1,7 @@
 package org.referralmonitor.ingest.sync;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -408,6 +410,36 @@ class BulkExportIT {
         emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/sick")));
         assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
         emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/$export")));
+    }
+
+    /**
+     * A manifest naming a file on another host, even one that needs no credentials, is refused before
+     * anything is downloaded (bulk-download-hosts lists none): the other host is never asked.
+     */
+    @Test
+    void anExportFileOnAnotherHostIsRefusedAndNeverAsked() {
+        kickOffSince(null, "export-status/elsewhere");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/elsewhere")).willReturn(okForContentType("application/json",
+                manifest(TRANSACTION_TIME, List.of(file("Encounter", storage.baseUrl() + "/bucket/encounter-1.ndjson",
+                        2)), List.of()).replace("\"requiresAccessToken\":true", "\"requiresAccessToken\":false"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(run.error()).contains("encounter-1.ndjson", "not on the endpoint's own host", "bulk-download-hosts");
+        storage.verify(0, getRequestedFor(anyUrl()));
+        assertThat(watermark("Encounter")).isNull();
+    }
+
+    @Test
+    void anotherHostIsAllowedOnlyWhenListedAndOverHttps() {
+        List<String> hosts = List.of("files.emr-vendor.example", "*.s3.amazonaws.com");
+        assertThat(BulkPull.downloadHostAllowed(URI.create("https://files.emr-vendor.example/x.ndjson"), hosts)).isTrue();
+        assertThat(BulkPull.downloadHostAllowed(URI.create("https://bucket.s3.amazonaws.com/x.ndjson"), hosts)).isTrue();
+        assertThat(BulkPull.downloadHostAllowed(URI.create("https://s3.amazonaws.com/x.ndjson"), hosts)).isFalse();
+        assertThat(BulkPull.downloadHostAllowed(URI.create("https://evil-s3.amazonaws.com.example/x"), hosts)).isFalse();
+        assertThat(BulkPull.downloadHostAllowed(URI.create("http://bucket.s3.amazonaws.com/x.ndjson"), hosts)).isFalse();
+        assertThat(BulkPull.downloadHostAllowed(URI.create("https://other.example/x.ndjson"), hosts)).isFalse();
     }
 
     /** A manifest without a transactionTime is no export we can use: abandoned like a failed one. */
