@@ -71,7 +71,7 @@ public class Authenticators {
             }
 
             @Override
-            public void invalidate() {
+            public void invalidate(String refused) {
             }
 
             @Override

@@ -22,7 +22,7 @@ import org.referralmonitor.ingest.endpoint.Connection;
 /**
  * OAuth2 {@code client_credentials} tokens, authenticated with a client secret (Basic or form post)
  * or, for SMART Backend Services, with a signed JWT assertion ({@code private_key_jwt}). Tokens are
- * cached and renewed before they expire; {@link #invalidate()} forces a new one.
+ * cached and renewed before they expire; {@link #invalidate(String)} of the current token forces a new one.
  */
 final class TokenAuthenticator implements Authenticator {
 
@@ -55,8 +55,11 @@ final class TokenAuthenticator implements Authenticator {
     }
 
     @Override
-    public synchronized void invalidate() {
-        token = null;
+    public synchronized void invalidate(String refused) {
+        // another request refused the same token may have renewed it already: the new one is kept (one renewal)
+        if (token != null && ("Bearer " + token).equals(refused)) {
+            token = null;
+        }
     }
 
     @Override

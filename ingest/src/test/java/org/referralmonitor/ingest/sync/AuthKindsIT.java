@@ -29,19 +29,31 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.referralmonitor.ingest.IngestTestApplication;
+import org.referralmonitor.ingest.capability.ConnectionCheck;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.FhirSession;
 import org.referralmonitor.ingest.testsupport.FhirFixtures;
 import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 import org.referralmonitor.ingest.testsupport.SyncAwait;
@@ -107,6 +119,18 @@ class AuthKindsIT {
         registry.add("referral-monitor.ingest.endpoints[4].auth.key-id", () -> "ec-key-2026-11");
         registry.add("referral-monitor.ingest.endpoints[4].auth.algorithm", () -> "ES384");
         registry.add("referral-monitor.ingest.endpoints[4].auth.private-key-ref", () -> "file:" + pkcs8(EC_KEY));
+        clientSecretPost(registry, 5, "crowd");
+    }
+
+    /** An endpoint with a client secret in the form and a configured token URL, /{name}/token. */
+    private static void clientSecretPost(DynamicPropertyRegistry registry, int index, String name) {
+        endpoint(registry, index, name);
+        String prefix = "referral-monitor.ingest.endpoints[" + index + "].auth.";
+        registry.add(prefix + "kind", () -> "client-secret");
+        registry.add(prefix + "client-auth", () -> "post");
+        registry.add(prefix + "client-id", () -> "referral-monitor-" + name);
+        registry.add(prefix + "client-secret-ref", () -> "file:" + secretFile("client-secret-" + name, CLIENT_SECRET));
+        registry.add(prefix + "token-url", () -> emr.baseUrl() + "/" + name + "/token");
     }
 
     private static void endpoint(DynamicPropertyRegistry registry, int index, String name) {
@@ -151,6 +175,15 @@ class AuthKindsIT {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    EndpointDirectory directory;
+
+    @Autowired
+    ConnectionCheck check;
+
+    @Autowired
+    FhirHttpClient http;
 
     @BeforeEach
     void reset() {
@@ -394,6 +427,65 @@ class AuthKindsIT {
         assertThat(claims.getAudience()).containsExactly(emr.baseUrl() + "/es/token");
         assertThat(claims.getJWTID()).isNotBlank();
         assertThat(claims.getExpirationTime().getTime() - claims.getIssueTime().getTime()).isLessThanOrEqualTo(300_000);
+    }
+
+    /**
+     * Workers of one sync that are refused the same token at once renew it once: a worker whose 401
+     * arrives after another renewed the token retries with the new one instead of discarding it (the
+     * EMR keeps one valid token per client: a third token would invalidate the second).
+     */
+    @Test
+    void concurrent401sForTheSameTokenCauseOneTokenRequestAndEveryRetrySucceeds() throws Exception {
+        EmrEndpoint endpoint = directory.endpoint("emr-crowd").orElseThrow();
+        emr.stubFor(post(urlPathEqualTo("/crowd/token")).inScenario("tokens").whenScenarioStateIs(STARTED)
+                .willReturn(token("c1", 3600)).willSetStateTo("second"));
+        emr.stubFor(post(urlPathEqualTo("/crowd/token")).inScenario("tokens").whenScenarioStateIs("second")
+                .willReturn(token("c2", 3600)).willSetStateTo("third"));
+        emr.stubFor(post(urlPathEqualTo("/crowd/token")).inScenario("tokens").whenScenarioStateIs("third")
+                .willReturn(token("c3", 3600)).willSetStateTo("no more"));
+        emr.stubFor(get(urlPathMatching("/crowd/fhir/.*")).atPriority(10).willReturn(aResponse().withStatus(401)));
+        emr.stubFor(get(urlPathMatching("/crowd/fhir/Patient/p[0-9]")).atPriority(5)
+                .withHeader("Authorization", equalTo("Bearer c2"))
+                .willReturn(okForContentType(FHIR, "{\"resourceType\":\"Patient\"}")));
+        // c1 is revoked: every worker is refused it, the first after 300 ms, the others each 200 ms later,
+        // all of them after the first one has renewed the token
+        int workers = 4;
+        for (int i = 0; i < workers; i++) {
+            emr.stubFor(get(urlPathEqualTo("/crowd/fhir/Patient/p" + i)).atPriority(1)
+                    .withHeader("Authorization", equalTo("Bearer c1"))
+                    .willReturn(aResponse().withStatus(401).withFixedDelay(300 + 200 * i)));
+        }
+        FhirSession session = new FhirSession(endpoint.base(), http, check.authenticator(endpoint, null));
+        assertThat(check.authenticator(endpoint, null).authorization()).contains("Bearer c1");
+        emr.resetRequests();
+
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<FhirHttpClient.Response>> responses = new ArrayList<>();
+            for (int i = 0; i < workers; i++) {
+                URI uri = URI.create(base("crowd") + "Patient/p" + i);
+                responses.add(pool.submit(() -> {
+                    start.await();
+                    return session.get(uri);
+                }));
+            }
+            start.countDown();
+            for (Future<FhirHttpClient.Response> response : responses) {
+                assertThat(response.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/crowd/token")));
+        assertThat(session.renewals()).isEqualTo(workers);
+        for (int i = 0; i < workers; i++) {
+            emr.verify(1, getRequestedFor(urlPathEqualTo("/crowd/fhir/Patient/p" + i))
+                    .withHeader("Authorization", equalTo("Bearer c1")));
+            emr.verify(1, getRequestedFor(urlPathEqualTo("/crowd/fhir/Patient/p" + i))
+                    .withHeader("Authorization", equalTo("Bearer c2")));
+        }
     }
 
     private List<String> referrals(String endpointId) {
