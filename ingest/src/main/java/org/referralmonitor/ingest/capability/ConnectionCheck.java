@@ -318,7 +318,7 @@ public class ConnectionCheck {
             Thread.currentThread().interrupt();
             throw new UnreachableException("interrupted", true);
         } catch (AuthenticationException e) {
-            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), e.retryable());
+            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), e.retryable(), e.retryAfter());
         } catch (RefusedUrlException e) {
             throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), false);
         }

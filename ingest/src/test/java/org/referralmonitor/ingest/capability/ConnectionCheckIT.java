@@ -73,10 +73,31 @@ class ConnectionCheckIT {
     }
 
     private EmrEndpoint endpoint(String id, Connection.Auth auth) {
+        return endpoint(id, auth, "API");
+    }
+
+    /** An endpoint defined in the configuration files: its secrets may be anywhere. */
+    private EmrEndpoint configured(String id, Connection.Auth auth) {
+        return endpoint(id, auth, "CONFIG");
+    }
+
+    private EmrEndpoint endpoint(String id, Connection.Auth auth, String origin) {
         Connection connection = new Connection(PullStrategy.SEARCH, 2, Duration.ofMinutes(5), Duration.ofSeconds(30),
                 "-", List.of(), auth, null, null, null);
-        return new EmrEndpoint(id, "clinic-c", id, URI.create(emr.baseUrl() + "/fhir"), 100, "-", true, "API",
+        return new EmrEndpoint(id, "clinic-c", id, URI.create(emr.baseUrl() + "/fhir"), 100, "-", true, origin,
                 ValidationLevel.LENIENT, connection);
+    }
+
+    private static String secretFile(String content) throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("check-secret", ".secret");
+        file.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(file, content);
+        return "file:" + file;
+    }
+
+    private static Connection.Auth readableClientSecret(String tokenUrl) throws java.io.IOException {
+        return new Connection.Auth(Connection.AuthKind.CLIENT_SECRET, null, null, null, tokenUrl, "referral-monitor",
+                secretFile("s3cret-value"), Connection.ClientAuth.BASIC, null, null, null, null);
     }
 
     private static Connection.Auth smartBackend(String tokenUrl, String algorithm) {
@@ -222,5 +243,23 @@ class ConnectionCheckIT {
                         + "RM_SECRET_, files under /run/secrets/referral-monitor/ or /nonexistent/ "
                         + "(referral-monitor.ingest.entered-secrets; or define it in the configuration files)");
         emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    /** A token endpoint that is busy for the moment is waited for, as long as it asks: not a refusal. */
+    @Test
+    void aBusyTokenEndpointIsWaitedForAsLongAsItAsks() throws Exception {
+        smartConfiguration("/auth/busy-token", "\"client_secret_basic\"", "\"RS384\"");
+        emr.stubFor(post(urlPathEqualTo("/auth/busy-token")).willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", "7")));
+
+        assertThatThrownBy(() -> check.check(configured("check-busy-token", readableClientSecret(null))))
+                .isInstanceOf(ConnectionCheck.UnreachableException.class)
+                .hasMessageContaining("answered HTTP 429")
+                .satisfies(e -> {
+                    ConnectionCheck.UnreachableException u = (ConnectionCheck.UnreachableException) e;
+                    assertThat(u.retryable()).isTrue();
+                    assertThat(u.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                });
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/auth/busy-token")));
     }
 }

@@ -120,6 +120,7 @@ class AuthKindsIT {
         registry.add("referral-monitor.ingest.endpoints[4].auth.algorithm", () -> "ES384");
         registry.add("referral-monitor.ingest.endpoints[4].auth.private-key-ref", () -> "file:" + pkcs8(EC_KEY));
         clientSecretPost(registry, 5, "crowd");
+        clientSecretPost(registry, 6, "busy");
     }
 
     /** An endpoint with a client secret in the form and a configured token URL, /{name}/token. */
@@ -486,6 +487,42 @@ class AuthKindsIT {
             emr.verify(1, getRequestedFor(urlPathEqualTo("/crowd/fhir/Patient/p" + i))
                     .withHeader("Authorization", equalTo("Bearer c2")));
         }
+    }
+
+    /**
+     * A token endpoint that is busy for the moment (429) in the middle of a sync is asked again after
+     * the Retry-After it sends, and the sync goes on: not taken for a refusal of our credentials.
+     */
+    @Test
+    void aBusyTokenEndpointIsAskedAgainAfterItsRetryAfter() {
+        stubEmr("busy", equalTo("Bearer b1").or(equalTo("Bearer b2")));
+        // b1 is revoked by the time page 2 is asked for; the token endpoint is then busy for a second
+        emr.stubFor(get(urlPathEqualTo("/busy/fhir/ServiceRequest")).atPriority(1)
+                .withQueryParam("_offset", equalTo("3")).withHeader("Authorization", equalTo("Bearer b1"))
+                .willReturn(aResponse().withStatus(401)));
+        emr.stubFor(post(urlPathEqualTo("/busy/token")).inScenario("tokens").whenScenarioStateIs(STARTED)
+                .willReturn(token("b1", 3600)).willSetStateTo("busy"));
+        emr.stubFor(post(urlPathEqualTo("/busy/token")).inScenario("tokens").whenScenarioStateIs("busy")
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":\"slow_down\"}"))
+                .willSetStateTo("open"));
+        emr.stubFor(post(urlPathEqualTo("/busy/token")).inScenario("tokens").whenScenarioStateIs("open")
+                .willReturn(token("b2", 3600)).willSetStateTo("no more"));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-busy");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.retries()).isEqualTo(1);
+        assertThat(referrals("emr-busy")).containsExactly("sr-1", "sr-2", "sr-3", "sr-4", "sr-5", "sr-6");
+        List<LoggedRequest> tokenRequests = emr.findAll(postRequestedFor(urlPathEqualTo("/busy/token")));
+        assertThat(tokenRequests).hasSize(3);
+        tokenRequests.sort(java.util.Comparator.comparing(LoggedRequest::getLoggedDate));
+        assertThat(java.time.Duration.between(tokenRequests.get(1).getLoggedDate().toInstant(),
+                tokenRequests.get(2).getLoggedDate().toInstant())).as("waited as long as Retry-After asks")
+                .isGreaterThanOrEqualTo(java.time.Duration.ofMillis(950));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/busy/fhir/ServiceRequest")).withQueryParam("_offset",
+                equalTo("3")).withHeader("Authorization", equalTo("Bearer b2")));
     }
 
     private List<String> referrals(String endpointId) {
