@@ -3,6 +3,7 @@ package org.referralmonitor.ingest.capability;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
@@ -64,12 +65,16 @@ class ConnectionCheckIT {
     }
 
     private void smartConfiguration(String tokenEndpoint, String methods, String algorithms) {
+        smartConfiguration(tokenEndpoint, methods, algorithms, "\"system/ServiceRequest.rs\",\"system/Encounter.rs\"");
+    }
+
+    private void smartConfiguration(String tokenEndpoint, String methods, String algorithms, String scopes) {
         emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(okForContentType("application/json", "{"
                 + (tokenEndpoint == null ? "" : "\"token_endpoint\":\"" + emr.baseUrl() + tokenEndpoint + "\",")
                 + "\"token_endpoint_auth_methods_supported\":[" + methods + "],"
                 + "\"token_endpoint_auth_signing_alg_values_supported\":[" + algorithms + "],"
                 + "\"grant_types_supported\":[\"client_credentials\"],"
-                + "\"scopes_supported\":[\"system/ServiceRequest.rs\",\"system/Encounter.rs\"]}")));
+                + "\"scopes_supported\":[" + scopes + "]}")));
     }
 
     private EmrEndpoint endpoint(String id, Connection.Auth auth) {
@@ -261,5 +266,54 @@ class ConnectionCheckIT {
                     assertThat(u.retryAfter()).isEqualTo(Duration.ofSeconds(7));
                 });
         emr.verify(1, postRequestedFor(urlPathEqualTo("/auth/busy-token")));
+    }
+
+    /**
+     * A server listing only v1 scopes, as a wildcard, is asked for that wildcard: not for v2 scopes
+     * it does not list (even though it declares permission-v2), nor for one scope per type.
+     */
+    @Test
+    void asksForTheV1WildcardTheServerLists() throws Exception {
+        // permission-v2 is declared, but the scopes listed are v1 ones
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(okForContentType("application/json",
+                "{\"token_endpoint\":\"" + emr.baseUrl() + "/auth/v1-token\",\"capabilities\":[\"permission-v2\"],"
+                        + "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\"],"
+                        + "\"scopes_supported\":[\"openid\",\"system/*.read\",\"launch\"]}")));
+        emr.stubFor(post(urlPathEqualTo("/auth/v1-token")).willReturn(okForContentType("application/json",
+                "{\"access_token\":\"v1\",\"token_type\":\"bearer\",\"expires_in\":3600}")));
+        EmrEndpoint endpoint = configured("check-v1", readableClientSecret(null));
+
+        ConnectionCheck.Report report = check.check(endpoint);
+
+        assertThat(report.ok()).as(String.join("; ", report.refusals())).isTrue();
+        assertThat(report.warnings()).isEmpty();
+        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities())).isEqualTo("system/*.read");
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/auth/v1-token"))
+                .withRequestBody(equalTo("grant_type=client_credentials&scope=system%2F*.read")));
+    }
+
+    /**
+     * v2 scopes are asked for when the server lists v2 scopes, and only those it lists: a type the
+     * sync cannot do without and the server lists no scope for is a refusal (no token is asked for),
+     * the directory types a warning.
+     */
+    @Test
+    void saysWhichNeededTypesTheServerListsNoScopeFor() throws Exception {
+        smartConfiguration("/auth/token", "\"client_secret_basic\"", "\"RS384\"",
+                "\"system/Encounter.rs\",\"system/ServiceRequest.read\",\"system/Practitioner.rs\","
+                        + "\"system/Organization.read\"");
+        EmrEndpoint endpoint = configured("check-v2-gaps", readableClientSecret(null));
+
+        ConnectionCheck.Report report = check.check(endpoint);
+
+        assertThat(report.refusals()).containsExactly("auth client-secret: the server's scopes_supported lists no "
+                + "scope to read ServiceRequest (neither system/ServiceRequest.rs nor system/*.rs); set auth.scopes to "
+                + "ask for scopes it does not list");
+        assertThat(report.warnings()).containsExactly("auth client-secret: the server's scopes_supported lists no "
+                + "scope to read PractitionerRole, Organization (neither system/PractitionerRole.rs, "
+                + "system/Organization.rs nor system/*.rs), so none is asked for: reads of them may be refused");
+        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities()))
+                .isEqualTo("system/Encounter.rs system/Practitioner.rs");
+        emr.verify(0, postRequestedFor(anyUrl()));
     }
 }

@@ -335,7 +335,8 @@ class AuthKindsIT {
             Map<String, String> form = form(request.getBodyAsString());
             assertThat(form).containsEntry("grant_type", "client_credentials")
                     .doesNotContainKeys("client_secret", "client_assertion");
-            assertThat(form.get("scope").split(" ")).contains("system/ServiceRequest.rs", "system/Encounter.rs");
+            // only what the server lists: not the directory types it lists no scope for
+            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.rs system/Encounter.rs");
         }
         // t1 served the metadata, page 1 and the refused page 2; exactly one retry of page 2, with t2
         assertThat(emr.findAll(getRequestedFor(urlPathMatching("/secret/fhir/(metadata|ServiceRequest)"))
@@ -385,8 +386,9 @@ class AuthKindsIT {
                     .containsEntry("client_id", "referral-monitor-post")
                     .containsEntry("client_secret", CLIENT_SECRET)
                     .doesNotContainKey("client_assertion");
-            // no SMART configuration listing v2 scopes: v1 scopes
-            assertThat(form.get("scope").split(" ")).contains("system/ServiceRequest.read", "system/Encounter.read");
+            // no SMART configuration listing scopes: v1 scopes for every type the sync reads
+            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.read system/Encounter.read "
+                    + "system/Practitioner.read system/PractitionerRole.read system/Organization.read");
         }
         emr.verify(getRequestedFor(urlPathEqualTo("/post/fhir/metadata")).withHeader("Authorization",
                 equalTo("Bearer p1")));
@@ -413,6 +415,7 @@ class AuthKindsIT {
         Map<String, String> form = form(tokenRequests.get(0).getBodyAsString());
         assertThat(form).containsEntry("grant_type", "client_credentials")
                 .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                .containsEntry("scope", "system/ServiceRequest.rs system/Encounter.rs")
                 .doesNotContainKey("client_secret");
         assertThat(tokenRequests.get(0).containsHeader("Authorization")).isFalse();
         SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));
