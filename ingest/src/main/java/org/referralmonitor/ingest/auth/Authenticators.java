@@ -93,6 +93,23 @@ public class Authenticators {
         }
     }
 
+    /**
+     * Whether credentials may be sent to a token URL: https, or http to this machine only (localhost,
+     * 127.x.x.x, ::1); anything else would carry the client secret or assertion in clear, or is not a
+     * URL a token can be asked at.
+     */
+    public static boolean secureTokenUrl(URI tokenUrl) {
+        String host = tokenUrl.getHost();
+        if (host == null || host.isEmpty()) {
+            return false;
+        }
+        if ("https".equalsIgnoreCase(tokenUrl.getScheme())) {
+            return true;
+        }
+        return "http".equalsIgnoreCase(tokenUrl.getScheme()) && (host.equalsIgnoreCase("localhost")
+                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}") || host.equals("[::1]"));
+    }
+
     private Authenticator create(Connection.Auth auth, URI tokenUrl, String scopes) {
         return switch (auth.kind()) {
             case NONE, BASIC, BEARER -> new StaticAuthenticator(auth);
@@ -100,6 +117,10 @@ public class Authenticators {
                 if (tokenUrl == null) {
                     throw new IllegalStateException("No token URL: set auth.token-url, or let the server publish "
                             + "token_endpoint in /.well-known/smart-configuration");
+                }
+                if (!secureTokenUrl(tokenUrl)) {
+                    yield refusing("the token URL " + tokenUrl + " is not https (http only to localhost): refusing "
+                            + "to send the client's credentials to it");
                 }
                 yield new TokenAuthenticator(auth, tokenUrl, scopes, http, clock);
             }

@@ -140,14 +140,53 @@ public class ConnectionCheck {
         return store.find(endpointId);
     }
 
-    /** Where tokens come from: the configured token URL, else the server's SMART token endpoint. */
+    /**
+     * Where tokens come from: the configured token URL, else the server's SMART token endpoint; null
+     * when neither is set or it is not a URL ({@link #authRefusals} says which).
+     */
     public static URI tokenUrl(EmrEndpoint endpoint, ServerCapabilities capabilities) {
         Connection.Auth auth = endpoint.connection().auth();
-        if (auth.tokenUrl() != null && !auth.tokenUrl().isBlank()) {
-            return URI.create(auth.tokenUrl());
+        boolean configured = auth.tokenUrl() != null && !auth.tokenUrl().isBlank();
+        String raw = rawTokenUrl(endpoint, capabilities);
+        if (raw == null) {
+            return null;
         }
-        return capabilities == null || capabilities.tokenEndpoint() == null ? null
-                : endpoint.base().resolve(capabilities.tokenEndpoint());
+        try {
+            return configured ? URI.create(raw) : endpoint.base().resolve(raw);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The configured token URL, else the token endpoint the server's SMART configuration names, as written. */
+    private static String rawTokenUrl(EmrEndpoint endpoint, ServerCapabilities capabilities) {
+        Connection.Auth auth = endpoint.connection().auth();
+        if (auth.tokenUrl() != null && !auth.tokenUrl().isBlank()) {
+            return auth.tokenUrl();
+        }
+        return capabilities == null || capabilities.tokenEndpoint() == null || capabilities.tokenEndpoint().isBlank()
+                ? null : capabilities.tokenEndpoint();
+    }
+
+    /**
+     * Why credentials must not go to the token URL, or null: it is not a URL, or not https (http is
+     * allowed to this machine only): the client secret or assertion would cross the network in clear.
+     */
+    private static String tokenUrlProblem(EmrEndpoint endpoint, ServerCapabilities c) {
+        Connection.Auth auth = endpoint.connection().auth();
+        String source = auth.tokenUrl() != null && !auth.tokenUrl().isBlank() ? "auth.token-url"
+                : "the token_endpoint of the server's SMART configuration";
+        URI uri = tokenUrl(endpoint, c);
+        if (uri == null) {
+            return "the token URL '" + rawTokenUrl(endpoint, c) + "' (" + source + ") is not a URL";
+        }
+        if (Authenticators.secureTokenUrl(uri)) {
+            return null;
+        }
+        return "http".equalsIgnoreCase(uri.getScheme())
+                ? "the token URL " + uri + " (" + source + ") is not https: the client's credentials would cross the "
+                        + "network in clear (http is allowed only to localhost)"
+                : "the token URL " + uri + " (" + source + ") is not an https URL";
     }
 
     /** Keeps what a check found for an endpoint registered after it was checked. */
@@ -347,10 +386,12 @@ public class ConnectionCheck {
         List<String> refusals = new ArrayList<>();
         Connection.Auth auth = endpoint.connection().auth();
         if (auth.kind() == Connection.AuthKind.SMART_BACKEND) {
-            if (tokenUrl(endpoint, c) == null) {
+            if (rawTokenUrl(endpoint, c) == null) {
                 refusals.add("auth smart-backend: no token URL (" + (c.smartFound()
                         ? "the server's SMART configuration names no token_endpoint"
                         : "the server publishes no SMART configuration") + "; set auth.token-url)");
+            } else if (tokenUrlProblem(endpoint, c) != null) {
+                refusals.add("auth smart-backend: " + tokenUrlProblem(endpoint, c));
             }
             if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains("private_key_jwt")) {
                 refusals.add("auth smart-backend: the server's token endpoint does not accept private_key_jwt (it lists "
@@ -363,8 +404,10 @@ public class ConnectionCheck {
             }
         }
         if (auth.kind() == Connection.AuthKind.CLIENT_SECRET) {
-            if (tokenUrl(endpoint, c) == null) {
+            if (rawTokenUrl(endpoint, c) == null) {
                 refusals.add("auth client-secret: no token URL (set auth.token-url)");
+            } else if (tokenUrlProblem(endpoint, c) != null) {
+                refusals.add("auth client-secret: " + tokenUrlProblem(endpoint, c));
             }
             String method = auth.clientAuth() == Connection.ClientAuth.POST ? "client_secret_post" : "client_secret_basic";
             if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains(method)) {
@@ -418,7 +461,7 @@ public class ConnectionCheck {
     private static boolean needsSmartConfiguration(EmrEndpoint endpoint) {
         Connection.AuthKind kind = endpoint.connection().auth().kind();
         return (kind == Connection.AuthKind.CLIENT_SECRET || kind == Connection.AuthKind.SMART_BACKEND)
-                && tokenUrl(endpoint, null) == null;
+                && rawTokenUrl(endpoint, null) == null;
     }
 
     private static Instant date(String header) {

@@ -316,4 +316,36 @@ class ConnectionCheckIT {
                 .isEqualTo("system/Encounter.rs system/Practitioner.rs");
         emr.verify(0, postRequestedFor(anyUrl()));
     }
+
+    /**
+     * A token endpoint over plain http on another host would get the client secret in clear: refused,
+     * and nothing is sent to it.
+     */
+    @Test
+    void refusesAnHttpTokenEndpointOnAnotherHost() throws Exception {
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(okForContentType("application/json",
+                "{\"token_endpoint\":\"http://auth.emr.invalid/token\","
+                        + "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\"],"
+                        + "\"scopes_supported\":[\"system/*.rs\"]}")));
+
+        ConnectionCheck.Report report = check.check(configured("check-http-token", readableClientSecret(null)));
+
+        assertThat(report.refusals()).containsExactly("auth client-secret: the token URL http://auth.emr.invalid/token "
+                + "(the token_endpoint of the server's SMART configuration) is not https: the client's credentials "
+                + "would cross the network in clear (http is allowed only to localhost)");
+        emr.verify(getRequestedFor(urlPathEqualTo("/fhir/metadata")).withHeader("Authorization", absent()));
+    }
+
+    /** A token URL that is not http(s) at all is a refusal said plainly, not a failure of the check. */
+    @Test
+    void refusesATokenUrlThatIsNotHttps() throws Exception {
+        smartConfiguration(null, "\"client_secret_basic\"", "\"RS384\"");
+
+        ConnectionCheck.Report report = check.check(configured("check-ftp-token",
+                readableClientSecret("ftp://auth.emr.invalid/token")));
+
+        assertThat(report.refusals()).containsExactly("auth client-secret: the token URL ftp://auth.emr.invalid/token "
+                + "(auth.token-url) is not an https URL");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
 }
