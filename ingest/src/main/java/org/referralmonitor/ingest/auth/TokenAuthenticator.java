@@ -29,6 +29,8 @@ final class TokenAuthenticator implements Authenticator {
 
     /** Renew when less than this is left, or a fifth of the token's life, whichever is longer. */
     private static final Duration MARGIN = Duration.ofSeconds(30);
+    /** How long a token is taken to live when the token endpoint does not say (or says 0 or less). */
+    private static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
 
     private final Connection.Auth auth;
     private final URI tokenUrl;
@@ -122,7 +124,11 @@ final class TokenAuthenticator implements Authenticator {
             throw new AuthenticationException("the token endpoint issued a '" + answer.path("token_type").asText()
                     + "' token; only bearer tokens are supported", false);
         }
-        long lifetime = answer.path("expires_in").asLong(300);
+        long lifetime = answer.path("expires_in").asLong(DEFAULT_LIFETIME.toSeconds());
+        if (lifetime <= 0) {
+            // a token said to expire at once is used as if its lifetime was not given, not fetched for every request
+            lifetime = DEFAULT_LIFETIME.toSeconds();
+        }
         // renew ahead of expiry, but a short-lived token is still used for half its life, not renewed on every request
         Duration margin = Duration.ofSeconds(Math.min(Math.max(MARGIN.toSeconds(), lifetime / 5), lifetime / 2));
         token = answer.get("access_token").asText();

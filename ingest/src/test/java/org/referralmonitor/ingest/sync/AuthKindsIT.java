@@ -121,6 +121,7 @@ class AuthKindsIT {
         registry.add("referral-monitor.ingest.endpoints[4].auth.private-key-ref", () -> "file:" + pkcs8(EC_KEY));
         clientSecretPost(registry, 5, "crowd");
         clientSecretPost(registry, 6, "busy");
+        clientSecretPost(registry, 7, "zero");
     }
 
     /** An endpoint with a client secret in the form and a configured token URL, /{name}/token. */
@@ -526,6 +527,24 @@ class AuthKindsIT {
                 .isGreaterThanOrEqualTo(java.time.Duration.ofMillis(950));
         emr.verify(1, getRequestedFor(urlPathEqualTo("/busy/fhir/ServiceRequest")).withQueryParam("_offset",
                 equalTo("3")).withHeader("Authorization", equalTo("Bearer b2")));
+    }
+
+    /**
+     * A token said to expire at once (expires_in 0) is used as if its lifetime was not given: one token
+     * for the sync, not one per request.
+     */
+    @Test
+    void aTokenWithoutLifetimeIsNotFetchedForEveryRequest() {
+        stubEmr("zero", equalTo("Bearer z1"));
+        emr.stubFor(post(urlPathEqualTo("/zero/token")).willReturn(token("z1", 0)));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-zero");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(referrals("emr-zero")).hasSize(6);
+        assertThat(emr.findAll(getRequestedFor(urlPathMatching("/zero/fhir/(metadata|ServiceRequest|Encounter)"))))
+                .hasSizeGreaterThanOrEqualTo(5);
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/zero/token")));
     }
 
     private List<String> referrals(String endpointId) {
