@@ -397,6 +397,10 @@ public class ConnectionCheck {
                 refusals.add("auth smart-backend: the server's token endpoint does not accept private_key_jwt (it lists "
                         + c.tokenAuthMethods() + ")");
             }
+            String missing = Authenticators.missingIdentity(auth);
+            if (missing != null) {
+                refusals.add("auth smart-backend: " + missing);
+            }
             String algorithm = auth.algorithm() == null ? "RS384" : auth.algorithm();
             if (!c.signingAlgorithms().isEmpty() && !c.signingAlgorithms().contains(algorithm)) {
                 refusals.add("auth smart-backend: the server does not accept " + algorithm + " signatures (it lists "
@@ -408,6 +412,10 @@ public class ConnectionCheck {
                 refusals.add("auth client-secret: no token URL (set auth.token-url)");
             } else if (tokenUrlProblem(endpoint, c) != null) {
                 refusals.add("auth client-secret: " + tokenUrlProblem(endpoint, c));
+            }
+            String missing = Authenticators.missingIdentity(auth);
+            if (missing != null) {
+                refusals.add("auth client-secret: " + missing);
             }
             String method = auth.clientAuth() == Connection.ClientAuth.POST ? "client_secret_post" : "client_secret_basic";
             if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains(method)) {

@@ -348,4 +348,32 @@ class ConnectionCheckIT {
                 + "(auth.token-url) is not an https URL");
         emr.verify(0, postRequestedFor(anyUrl()));
     }
+
+    /**
+     * An assertion without kid, or without iss and sub, would be refused by any server (or taken for
+     * another client): the missing setting is named, and nothing is signed or sent.
+     */
+    @Test
+    void refusesTokenAuthWithoutAClientIdOrAKeyId() throws Exception {
+        smartConfiguration("/auth/token", "\"private_key_jwt\",\"client_secret_basic\"", "\"RS384\"");
+        String key = secretFile("-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).generate().toPrivateKey().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+        Connection.Auth noKeyId = new Connection.Auth(Connection.AuthKind.SMART_BACKEND, null, null, null, null,
+                "referral-monitor", null, null, null, key, " ", "RS384");
+        Connection.Auth noClientId = new Connection.Auth(Connection.AuthKind.SMART_BACKEND, null, null, null, null,
+                null, null, null, null, key, "key-1", "RS384");
+        Connection.Auth secretWithoutClientId = new Connection.Auth(Connection.AuthKind.CLIENT_SECRET, null, null,
+                null, null, null, secretFile("s3cret-value"), Connection.ClientAuth.BASIC, null, null, null, null);
+
+        assertThat(check.check(configured("check-no-kid", noKeyId)).refusals()).containsExactly("auth smart-backend: "
+                + "auth.key-id is not set: the signed assertion names the key the server registered (its kid)");
+        assertThat(check.check(configured("check-no-iss", noClientId)).refusals()).containsExactly("auth "
+                + "smart-backend: auth.client-id is not set: the signed assertion names the client the server "
+                + "registered as its iss and sub");
+        assertThat(check.check(configured("check-no-client", secretWithoutClientId)).refusals()).containsExactly(
+                "auth client-secret: auth.client-id is not set: the token endpoint needs the client the secret "
+                        + "belongs to");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
 }
