@@ -390,8 +390,8 @@ public class ConnectionCheck {
                 refusals.add("auth smart-backend: no token URL (" + (c.smartFound()
                         ? "the server's SMART configuration names no token_endpoint"
                         : "the server publishes no SMART configuration") + "; set auth.token-url)");
-            } else if (tokenUrlProblem(endpoint, c) != null) {
-                refusals.add("auth smart-backend: " + tokenUrlProblem(endpoint, c));
+            } else {
+                Optional.ofNullable(tokenUrlProblem(endpoint, c)).ifPresent(p -> refusals.add("auth smart-backend: " + p));
             }
             if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains("private_key_jwt")) {
                 refusals.add("auth smart-backend: the server's token endpoint does not accept private_key_jwt (it lists "
@@ -410,8 +410,8 @@ public class ConnectionCheck {
         if (auth.kind() == Connection.AuthKind.CLIENT_SECRET) {
             if (rawTokenUrl(endpoint, c) == null) {
                 refusals.add("auth client-secret: no token URL (set auth.token-url)");
-            } else if (tokenUrlProblem(endpoint, c) != null) {
-                refusals.add("auth client-secret: " + tokenUrlProblem(endpoint, c));
+            } else {
+                Optional.ofNullable(tokenUrlProblem(endpoint, c)).ifPresent(p -> refusals.add("auth client-secret: " + p));
             }
             String missing = Authenticators.missingIdentity(auth);
             if (missing != null) {

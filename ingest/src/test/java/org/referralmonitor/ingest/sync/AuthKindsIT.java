@@ -452,13 +452,13 @@ class AuthKindsIT {
         emr.stubFor(get(urlPathMatching("/crowd/fhir/Patient/p[0-9]")).atPriority(5)
                 .withHeader("Authorization", equalTo("Bearer c2"))
                 .willReturn(okForContentType(FHIR, "{\"resourceType\":\"Patient\"}")));
-        // c1 is revoked: every worker is refused it, the first after 300 ms, the others each 200 ms later,
+        // c1 is revoked: every worker is refused it, the first after 500 ms, the others each 200 ms later,
         // all of them after the first one has renewed the token
         int workers = 4;
         for (int i = 0; i < workers; i++) {
             emr.stubFor(get(urlPathEqualTo("/crowd/fhir/Patient/p" + i)).atPriority(1)
                     .withHeader("Authorization", equalTo("Bearer c1"))
-                    .willReturn(aResponse().withStatus(401).withFixedDelay(300 + 200 * i)));
+                    .willReturn(aResponse().withStatus(401).withFixedDelay(500 + 200 * i)));
         }
         FhirSession session = new FhirSession(endpoint.base(), http, check.authenticator(endpoint, null));
         assertThat(check.authenticator(endpoint, null).authorization()).contains("Bearer c1");
