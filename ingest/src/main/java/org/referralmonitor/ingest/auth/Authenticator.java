@@ -14,7 +14,7 @@ public interface Authenticator {
         }
 
         @Override
-        public void invalidate() {
+        public void invalidate(String refused) {
         }
 
         @Override
@@ -26,8 +26,14 @@ public interface Authenticator {
     /** The header value to send, or empty for none. May fetch or renew a token. */
     Optional<String> authorization() throws AuthenticationException;
 
-    /** Forgets cached credentials, so the next {@link #authorization()} authenticates afresh (after a 401). */
-    void invalidate();
+    /**
+     * After a 401: forgets the refused credentials, so the next {@link #authorization()} authenticates
+     * afresh, unless they were already replaced (another request was refused the same credentials and
+     * renewed them first): then the current ones are kept, and concurrent 401s renew only once.
+     *
+     * @param refused the Authorization header value the server refused (null when none was sent)
+     */
+    void invalidate(String refused);
 
     /** Whether authenticating again can change anything (false when there are no credentials at all). */
     boolean canRenew();

@@ -71,7 +71,7 @@ public class Authenticators {
             }
 
             @Override
-            public void invalidate() {
+            public void invalidate(String refused) {
             }
 
             @Override
@@ -93,6 +93,42 @@ public class Authenticators {
         }
     }
 
+    /**
+     * Whether credentials may be sent to a token URL: https, or http to this machine only (localhost,
+     * 127.x.x.x, ::1); anything else would carry the client secret or assertion in clear, or is not a
+     * URL a token can be asked at.
+     */
+    public static boolean secureTokenUrl(URI tokenUrl) {
+        String host = tokenUrl.getHost();
+        if (host == null || host.isEmpty()) {
+            return false;
+        }
+        if ("https".equalsIgnoreCase(tokenUrl.getScheme())) {
+            return true;
+        }
+        return "http".equalsIgnoreCase(tokenUrl.getScheme()) && (host.equalsIgnoreCase("localhost")
+                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}") || host.equals("[::1]"));
+    }
+
+    /**
+     * What a token request cannot do without and is not set: the client id (for SMART Backend Services,
+     * the assertion's iss and sub) and, to sign an assertion, the id of the key (its kid); null when set.
+     */
+    public static String missingIdentity(Connection.Auth auth) {
+        boolean smart = auth.kind() == Connection.AuthKind.SMART_BACKEND;
+        if (auth.kind() != Connection.AuthKind.CLIENT_SECRET && !smart) {
+            return null;
+        }
+        if (auth.clientId() == null || auth.clientId().isBlank()) {
+            return "auth.client-id is not set: " + (smart ? "the signed assertion names the client the server "
+                    + "registered as its iss and sub" : "the token endpoint needs the client the secret belongs to");
+        }
+        if (smart && (auth.keyId() == null || auth.keyId().isBlank())) {
+            return "auth.key-id is not set: the signed assertion names the key the server registered (its kid)";
+        }
+        return null;
+    }
+
     private Authenticator create(Connection.Auth auth, URI tokenUrl, String scopes) {
         return switch (auth.kind()) {
             case NONE, BASIC, BEARER -> new StaticAuthenticator(auth);
@@ -100,6 +136,14 @@ public class Authenticators {
                 if (tokenUrl == null) {
                     throw new IllegalStateException("No token URL: set auth.token-url, or let the server publish "
                             + "token_endpoint in /.well-known/smart-configuration");
+                }
+                if (!secureTokenUrl(tokenUrl)) {
+                    yield refusing("the token URL " + tokenUrl + " is not https (http only to localhost): refusing "
+                            + "to send the client's credentials to it");
+                }
+                String missing = missingIdentity(auth);
+                if (missing != null) {
+                    yield refusing(missing);
                 }
                 yield new TokenAuthenticator(auth, tokenUrl, scopes, http, clock);
             }

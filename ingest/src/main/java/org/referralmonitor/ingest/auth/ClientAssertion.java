@@ -40,6 +40,11 @@ final class ClientAssertion {
     }
 
     static String sign(Connection.Auth auth, URI tokenUrl, Instant now) throws AuthenticationException {
+        String missing = Authenticators.missingIdentity(auth);
+        if (missing != null) {
+            // never an assertion without kid, iss or sub
+            throw new AuthenticationException(missing, false);
+        }
         JWSAlgorithm algorithm = switch (auth.algorithm() == null ? "RS384" : auth.algorithm()) {
             case "RS384" -> JWSAlgorithm.RS384;
             case "ES384" -> JWSAlgorithm.ES384;

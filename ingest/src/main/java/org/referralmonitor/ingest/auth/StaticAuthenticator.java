@@ -35,8 +35,10 @@ final class StaticAuthenticator implements Authenticator {
     }
 
     @Override
-    public void invalidate() {
-        header = null;
+    public void invalidate(String refused) {
+        if (refused == null || refused.equals(header)) {
+            header = null;
+        }
     }
 
     @Override

@@ -18,16 +18,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.http.RetryAfter;
 
 /**
  * OAuth2 {@code client_credentials} tokens, authenticated with a client secret (Basic or form post)
  * or, for SMART Backend Services, with a signed JWT assertion ({@code private_key_jwt}). Tokens are
- * cached and renewed before they expire; {@link #invalidate()} forces a new one.
+ * cached and renewed before they expire; {@link #invalidate(String)} of the current token forces a new one.
  */
 final class TokenAuthenticator implements Authenticator {
 
     /** Renew when less than this is left, or a fifth of the token's life, whichever is longer. */
     private static final Duration MARGIN = Duration.ofSeconds(30);
+    /** How long a token is taken to live when the token endpoint does not say (or says 0 or less). */
+    private static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
 
     private final Connection.Auth auth;
     private final URI tokenUrl;
@@ -55,8 +58,11 @@ final class TokenAuthenticator implements Authenticator {
     }
 
     @Override
-    public synchronized void invalidate() {
-        token = null;
+    public synchronized void invalidate(String refused) {
+        // another request refused the same token may have renewed it already: the new one is kept (one renewal)
+        if (token != null && ("Bearer " + token).equals(refused)) {
+            token = null;
+        }
     }
 
     @Override
@@ -100,8 +106,12 @@ final class TokenAuthenticator implements Authenticator {
             throw new AuthenticationException("interrupted while asking for a token", true);
         }
         Instant received = clock.instant();
-        if (response.statusCode() >= 500) {
-            throw new AuthenticationException("the token endpoint answered HTTP " + response.statusCode(), true);
+        int status = response.statusCode();
+        if (status == 408 || status == 429 || status >= 500) {
+            // busy or down for the moment: worth asking again, after what it asks us to wait
+            throw new AuthenticationException("the token endpoint " + tokenUrl + " answered HTTP " + status, true,
+                    RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null),
+                            response.headers().firstValue("Date").orElse(null), received));
         }
         JsonNode answer = parse(response.body());
         if (response.statusCode() != 200 || answer == null || !answer.hasNonNull("access_token")) {
@@ -114,7 +124,11 @@ final class TokenAuthenticator implements Authenticator {
             throw new AuthenticationException("the token endpoint issued a '" + answer.path("token_type").asText()
                     + "' token; only bearer tokens are supported", false);
         }
-        long lifetime = answer.path("expires_in").asLong(300);
+        long lifetime = answer.path("expires_in").asLong(DEFAULT_LIFETIME.toSeconds());
+        if (lifetime <= 0) {
+            // a token said to expire at once is used as if its lifetime was not given, not fetched for every request
+            lifetime = DEFAULT_LIFETIME.toSeconds();
+        }
         // renew ahead of expiry, but a short-lived token is still used for half its life, not renewed on every request
         Duration margin = Duration.ofSeconds(Math.min(Math.max(MARGIN.toSeconds(), lifetime / 5), lifetime / 2));
         token = answer.get("access_token").asText();

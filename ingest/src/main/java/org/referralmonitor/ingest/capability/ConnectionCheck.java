@@ -140,14 +140,53 @@ public class ConnectionCheck {
         return store.find(endpointId);
     }
 
-    /** Where tokens come from: the configured token URL, else the server's SMART token endpoint. */
+    /**
+     * Where tokens come from: the configured token URL, else the server's SMART token endpoint; null
+     * when neither is set or it is not a URL ({@link #authRefusals} says which).
+     */
     public static URI tokenUrl(EmrEndpoint endpoint, ServerCapabilities capabilities) {
         Connection.Auth auth = endpoint.connection().auth();
-        if (auth.tokenUrl() != null && !auth.tokenUrl().isBlank()) {
-            return URI.create(auth.tokenUrl());
+        boolean configured = auth.tokenUrl() != null && !auth.tokenUrl().isBlank();
+        String raw = rawTokenUrl(endpoint, capabilities);
+        if (raw == null) {
+            return null;
         }
-        return capabilities == null || capabilities.tokenEndpoint() == null ? null
-                : endpoint.base().resolve(capabilities.tokenEndpoint());
+        try {
+            return configured ? URI.create(raw) : endpoint.base().resolve(raw);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The configured token URL, else the token endpoint the server's SMART configuration names, as written. */
+    private static String rawTokenUrl(EmrEndpoint endpoint, ServerCapabilities capabilities) {
+        Connection.Auth auth = endpoint.connection().auth();
+        if (auth.tokenUrl() != null && !auth.tokenUrl().isBlank()) {
+            return auth.tokenUrl();
+        }
+        return capabilities == null || capabilities.tokenEndpoint() == null || capabilities.tokenEndpoint().isBlank()
+                ? null : capabilities.tokenEndpoint();
+    }
+
+    /**
+     * Why credentials must not go to the token URL, or null: it is not a URL, or not https (http is
+     * allowed to this machine only): the client secret or assertion would cross the network in clear.
+     */
+    private static String tokenUrlProblem(EmrEndpoint endpoint, ServerCapabilities c) {
+        Connection.Auth auth = endpoint.connection().auth();
+        String source = auth.tokenUrl() != null && !auth.tokenUrl().isBlank() ? "auth.token-url"
+                : "the token_endpoint of the server's SMART configuration";
+        URI uri = tokenUrl(endpoint, c);
+        if (uri == null) {
+            return "the token URL '" + rawTokenUrl(endpoint, c) + "' (" + source + ") is not a URL";
+        }
+        if (Authenticators.secureTokenUrl(uri)) {
+            return null;
+        }
+        return "http".equalsIgnoreCase(uri.getScheme())
+                ? "the token URL " + uri + " (" + source + ") is not https: the client's credentials would cross the "
+                        + "network in clear (http is allowed only to localhost)"
+                : "the token URL " + uri + " (" + source + ") is not an https URL";
     }
 
     /** Keeps what a check found for an endpoint registered after it was checked. */
@@ -155,15 +194,103 @@ public class ConnectionCheck {
         store.save(endpointId, report.capabilities());
     }
 
-    /** The scopes to ask for: configured ones, else v2 ({@code .rs}) or v1 ({@code .read}) as the server lists. */
+    /**
+     * The scopes to ask for: configured ones; else, when the server lists its scopes, those it lists
+     * for the types needed ({@link #chooseScopes}); else v2 ({@code .rs}) or v1 ({@code .read}) for
+     * each type needed, as the server declares.
+     */
     public static String scopes(EmrEndpoint endpoint, ServerCapabilities capabilities) {
         Connection.Auth auth = endpoint.connection().auth();
         if (auth.scopes() != null && !auth.scopes().isBlank()) {
             return auth.scopes();
         }
+        ScopeChoice choice = chooseScopes(endpoint, capabilities);
+        if (choice != null) {
+            return String.join(" ", choice.scopes());
+        }
         boolean v2 = capabilities != null && capabilities.scopesV2();
         return typesNeeded(endpoint).stream().map(t -> "system/" + t + (v2 ? ".rs" : ".read"))
                 .collect(Collectors.joining(" "));
+    }
+
+    /**
+     * Scopes chosen from the server's {@code scopes_supported}: v2 or v1 as it lists them, and for each
+     * type needed the scope it lists for reading it ({@code system/T.rs} or {@code system/T.read}), else
+     * its wildcard ({@code system/*.rs}, {@code system/*.read}).
+     *
+     * @param scopes what to ask for, each listed by the server, each once
+     * @param missing the types needed for which the server lists no such scope (not asked for)
+     * @param suffix {@code .rs} or {@code .read}
+     */
+    record ScopeChoice(List<String> scopes, List<String> missing, String suffix) {
+    }
+
+    /** The scopes chosen from what the server lists, or null when scopes are configured or it lists none. */
+    static ScopeChoice chooseScopes(EmrEndpoint endpoint, ServerCapabilities capabilities) {
+        Connection.Auth auth = endpoint.connection().auth();
+        boolean tokens = auth.kind() == Connection.AuthKind.CLIENT_SECRET
+                || auth.kind() == Connection.AuthKind.SMART_BACKEND;
+        if (!tokens || (auth.scopes() != null && !auth.scopes().isBlank()) || capabilities == null
+                || capabilities.scopesSupported().isEmpty()) {
+            return null;
+        }
+        List<String> listed = capabilities.scopesSupported();
+        String suffix = capabilities.scopesV2() ? ".rs" : ".read";
+        Set<String> chosen = new LinkedHashSet<>();
+        List<String> missing = new ArrayList<>();
+        for (String type : typesNeeded(endpoint)) {
+            if (listed.contains("system/" + type + suffix)) {
+                chosen.add("system/" + type + suffix);
+            } else if (listed.contains("system/*" + suffix)) {
+                chosen.add("system/*" + suffix);
+            } else {
+                missing.add(type);
+            }
+        }
+        return new ScopeChoice(List.copyOf(chosen), List.copyOf(missing), suffix);
+    }
+
+    /**
+     * Types without a listed scope, as refusals (the sync cannot do without them: the pulled types, and
+     * what the roster or a group export reads) and warnings (the others: reads of them may be refused).
+     */
+    private static void scopeGaps(EmrEndpoint endpoint, ServerCapabilities c, List<String> refusals,
+            List<String> warnings) {
+        ScopeChoice choice = chooseScopes(endpoint, c);
+        if (choice == null || choice.missing().isEmpty()) {
+            return;
+        }
+        Connection connection = endpoint.connection();
+        Set<String> required = new LinkedHashSet<>(Connection.PULLED_TYPES);
+        if (connection.strategy() != PullStrategy.SEARCH) {
+            if (connection.roster().source() == Connection.RosterSource.GROUP
+                    || (connection.strategy() == PullStrategy.BULK
+                            && connection.bulk().level() == Connection.ExportLevel.GROUP)) {
+                required.add("Group");
+            }
+            if (connection.roster().source() == Connection.RosterSource.PATIENT_SEARCH) {
+                required.add("Patient");
+            }
+        }
+        List<String> refused = choice.missing().stream().filter(required::contains).toList();
+        List<String> unlisted = choice.missing().stream().filter(t -> !required.contains(t)).toList();
+        String kind = connection.auth().kind() == Connection.AuthKind.SMART_BACKEND ? "smart-backend" : "client-secret";
+        if (!refused.isEmpty()) {
+            refusals.add("auth " + kind + ": the server's scopes_supported lists no scope to read "
+                    + String.join(", ", refused) + " (" + expected(refused, choice.suffix())
+                    + "); set auth.scopes to ask for scopes it does not list");
+        }
+        if (!unlisted.isEmpty()) {
+            warnings.add("auth " + kind + ": the server's scopes_supported lists no scope to read "
+                    + String.join(", ", unlisted) + " (" + expected(unlisted, choice.suffix())
+                    + "), so none is asked for: reads of them may be refused");
+        }
+    }
+
+    /** "neither system/A.rs, system/B.rs nor system/*.rs". */
+    private static String expected(List<String> types, String suffix) {
+        return "neither " + types.stream().map(t -> "system/" + t + suffix).collect(Collectors.joining(", "))
+                + " nor system/*" + suffix;
     }
 
     /** An authenticator for the endpoint, from what its server declared. */
@@ -250,6 +377,7 @@ public class ConnectionCheck {
             }
         }
         refusals.addAll(authRefusals(endpoint, c));
+        scopeGaps(endpoint, c, new ArrayList<>(), warnings);
         return new Report(c, List.copyOf(refusals), List.copyOf(warnings), null);
     }
 
@@ -258,14 +386,20 @@ public class ConnectionCheck {
         List<String> refusals = new ArrayList<>();
         Connection.Auth auth = endpoint.connection().auth();
         if (auth.kind() == Connection.AuthKind.SMART_BACKEND) {
-            if (tokenUrl(endpoint, c) == null) {
+            if (rawTokenUrl(endpoint, c) == null) {
                 refusals.add("auth smart-backend: no token URL (" + (c.smartFound()
                         ? "the server's SMART configuration names no token_endpoint"
                         : "the server publishes no SMART configuration") + "; set auth.token-url)");
+            } else {
+                Optional.ofNullable(tokenUrlProblem(endpoint, c)).ifPresent(p -> refusals.add("auth smart-backend: " + p));
             }
             if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains("private_key_jwt")) {
                 refusals.add("auth smart-backend: the server's token endpoint does not accept private_key_jwt (it lists "
                         + c.tokenAuthMethods() + ")");
+            }
+            String missing = Authenticators.missingIdentity(auth);
+            if (missing != null) {
+                refusals.add("auth smart-backend: " + missing);
             }
             String algorithm = auth.algorithm() == null ? "RS384" : auth.algorithm();
             if (!c.signingAlgorithms().isEmpty() && !c.signingAlgorithms().contains(algorithm)) {
@@ -274,8 +408,14 @@ public class ConnectionCheck {
             }
         }
         if (auth.kind() == Connection.AuthKind.CLIENT_SECRET) {
-            if (tokenUrl(endpoint, c) == null) {
+            if (rawTokenUrl(endpoint, c) == null) {
                 refusals.add("auth client-secret: no token URL (set auth.token-url)");
+            } else {
+                Optional.ofNullable(tokenUrlProblem(endpoint, c)).ifPresent(p -> refusals.add("auth client-secret: " + p));
+            }
+            String missing = Authenticators.missingIdentity(auth);
+            if (missing != null) {
+                refusals.add("auth client-secret: " + missing);
             }
             String method = auth.clientAuth() == Connection.ClientAuth.POST ? "client_secret_post" : "client_secret_basic";
             if (!c.tokenAuthMethods().isEmpty() && !c.tokenAuthMethods().contains(method)) {
@@ -283,6 +423,8 @@ public class ConnectionCheck {
                         + c.tokenAuthMethods() + ")");
             }
         }
+        // scopes the server does not list for what the sync needs: no token is asked for them
+        scopeGaps(endpoint, c, refusals, new ArrayList<>());
         return List.copyOf(refusals);
     }
 
@@ -318,7 +460,7 @@ public class ConnectionCheck {
             Thread.currentThread().interrupt();
             throw new UnreachableException("interrupted", true);
         } catch (AuthenticationException e) {
-            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), e.retryable());
+            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), e.retryable(), e.retryAfter());
         } catch (RefusedUrlException e) {
             throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), false);
         }
@@ -327,7 +469,7 @@ public class ConnectionCheck {
     private static boolean needsSmartConfiguration(EmrEndpoint endpoint) {
         Connection.AuthKind kind = endpoint.connection().auth().kind();
         return (kind == Connection.AuthKind.CLIENT_SECRET || kind == Connection.AuthKind.SMART_BACKEND)
-                && tokenUrl(endpoint, null) == null;
+                && rawTokenUrl(endpoint, null) == null;
     }
 
     private static Instant date(String header) {

@@ -58,9 +58,14 @@ public record ServerCapabilities(
         return types.getOrDefault(type, new TypeSupport(false, false, Set.of(), false));
     }
 
-    /** SMART scopes v2 ({@code .rs}) when the server lists them, else v1 ({@code .read}). */
+    /**
+     * SMART scopes v2 ({@code .rs}) or v1 ({@code .read}): when the server lists its scopes, v2 only if
+     * it lists v2-style system scopes; when it does not, v2 if it declares {@code permission-v2}.
+     */
     public boolean scopesV2() {
-        return smartCapabilities.contains("permission-v2")
-                || scopesSupported.stream().anyMatch(s -> s.startsWith("system/") && s.matches(".*\\.c?r?u?d?s$"));
+        if (!scopesSupported.isEmpty()) {
+            return scopesSupported.stream().anyMatch(s -> s.matches("system/[^.\\s]+\\.c?r?u?d?s"));
+        }
+        return smartCapabilities.contains("permission-v2");
     }
 }

@@ -72,6 +72,7 @@ public class EndpointDirectory {
                 throw new IllegalStateException("Endpoint '" + e.id() + "': base-url must be http(s), got '"
                         + e.baseUrl() + "'");
             }
+            checkSecretRefs(e);
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
         tx.executeWithoutResult(status -> {
@@ -91,6 +92,26 @@ public class EndpointDirectory {
         });
         log.info("Registered {} clinic(s) and {} endpoint(s): {}", clinics.size(), endpoints.size(),
                 endpoints.values().stream().map(e -> e.id() + " -> " + e.baseUrl()).collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * Refuses to start with a secret written where only its reference belongs (it would be stored in
+     * the database as it is), naming the endpoint and the key, never the value.
+     */
+    private static void checkSecretRefs(EmrEndpoint e) {
+        Connection.Auth auth = e.connection().auth();
+        Map<String, String> refs = new LinkedHashMap<>();
+        refs.put("auth.password-ref", auth.passwordRef());
+        refs.put("auth.token-ref", auth.tokenRef());
+        refs.put("auth.client-secret-ref", auth.clientSecretRef());
+        refs.put("auth.private-key-ref", auth.privateKeyRef());
+        refs.forEach((key, ref) -> {
+            try {
+                SecretRefs.check(ref, key);
+            } catch (IllegalArgumentException x) {
+                throw new IllegalStateException("Endpoint '" + e.id() + "': " + x.getMessage());
+            }
+        });
     }
 
     private static <T> void putUnique(Map<String, T> map, String id, T value, String what) {

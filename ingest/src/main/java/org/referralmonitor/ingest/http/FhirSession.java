@@ -44,9 +44,10 @@ public final class FhirSession {
     public FhirHttpClient.Response send(String method, URI uri, Map<String, String> headers) throws IOException,
             InterruptedException, AuthenticationException, RefusedUrlException {
         checkOrigin(uri);
-        FhirHttpClient.Response response = http.send(method, uri, withAuth(headers));
+        Map<String, String> sent = withAuth(headers);
+        FhirHttpClient.Response response = http.send(method, uri, sent);
         if (response.status() == 401 && auth.canRenew()) {
-            auth.invalidate();
+            auth.invalidate(sent.get("Authorization"));
             renewals.incrementAndGet();
             response = http.send(method, uri, withAuth(headers));
         }
@@ -74,7 +75,7 @@ public final class FhirSession {
             int status = response.status();
             if (status == 401 && authorized && sameOrigin && !retried && auth.canRenew()) {
                 response.body().close();
-                auth.invalidate();
+                auth.invalidate(sent.get("Authorization"));
                 renewals.incrementAndGet();
                 retried = true;
                 hop--;

@@ -138,7 +138,8 @@ class PageFetcher {
 
     /**
      * Makes a request and says what its failure means: timeouts, network errors and token endpoints
-     * that are down are worth retrying; refused credentials and refused URLs end the sync.
+     * that are down or busy are worth retrying (after their Retry-After); refused credentials and
+     * refused URLs end the sync.
      */
     <T> T call(String where, Call<T> call) throws RetryableSyncException, SyncFailedException, InterruptedException {
         try {
@@ -149,7 +150,7 @@ class PageFetcher {
             throw new RetryableSyncException(where + ": could not reach the EMR: " + e, null, e);
         } catch (AuthenticationException e) {
             if (e.retryable()) {
-                throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
+                throw new RetryableSyncException(where + ": " + e.getMessage(), e.retryAfter(), e);
             }
             throw new SyncFailedException(where + ": " + e.getMessage());
         } catch (RefusedUrlException e) {

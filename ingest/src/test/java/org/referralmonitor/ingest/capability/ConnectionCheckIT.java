@@ -3,6 +3,7 @@ package org.referralmonitor.ingest.capability;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
@@ -64,19 +65,44 @@ class ConnectionCheckIT {
     }
 
     private void smartConfiguration(String tokenEndpoint, String methods, String algorithms) {
+        smartConfiguration(tokenEndpoint, methods, algorithms, "\"system/ServiceRequest.rs\",\"system/Encounter.rs\"");
+    }
+
+    private void smartConfiguration(String tokenEndpoint, String methods, String algorithms, String scopes) {
         emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(okForContentType("application/json", "{"
                 + (tokenEndpoint == null ? "" : "\"token_endpoint\":\"" + emr.baseUrl() + tokenEndpoint + "\",")
                 + "\"token_endpoint_auth_methods_supported\":[" + methods + "],"
                 + "\"token_endpoint_auth_signing_alg_values_supported\":[" + algorithms + "],"
                 + "\"grant_types_supported\":[\"client_credentials\"],"
-                + "\"scopes_supported\":[\"system/ServiceRequest.rs\",\"system/Encounter.rs\"]}")));
+                + "\"scopes_supported\":[" + scopes + "]}")));
     }
 
     private EmrEndpoint endpoint(String id, Connection.Auth auth) {
+        return endpoint(id, auth, "API");
+    }
+
+    /** An endpoint defined in the configuration files: its secrets may be anywhere. */
+    private EmrEndpoint configured(String id, Connection.Auth auth) {
+        return endpoint(id, auth, "CONFIG");
+    }
+
+    private EmrEndpoint endpoint(String id, Connection.Auth auth, String origin) {
         Connection connection = new Connection(PullStrategy.SEARCH, 2, Duration.ofMinutes(5), Duration.ofSeconds(30),
                 "-", List.of(), auth, null, null, null);
-        return new EmrEndpoint(id, "clinic-c", id, URI.create(emr.baseUrl() + "/fhir"), 100, "-", true, "API",
+        return new EmrEndpoint(id, "clinic-c", id, URI.create(emr.baseUrl() + "/fhir"), 100, "-", true, origin,
                 ValidationLevel.LENIENT, connection);
+    }
+
+    private static String secretFile(String content) throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("check-secret", ".secret");
+        file.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(file, content);
+        return "file:" + file;
+    }
+
+    private static Connection.Auth readableClientSecret(String tokenUrl) throws java.io.IOException {
+        return new Connection.Auth(Connection.AuthKind.CLIENT_SECRET, null, null, null, tokenUrl, "referral-monitor",
+                secretFile("s3cret-value"), Connection.ClientAuth.BASIC, null, null, null, null);
     }
 
     private static Connection.Auth smartBackend(String tokenUrl, String algorithm) {
@@ -221,6 +247,133 @@ class ConnectionCheckIT {
                         + "secrets the API and the dashboard may name: environment variables starting with "
                         + "RM_SECRET_, files under /run/secrets/referral-monitor/ or /nonexistent/ "
                         + "(referral-monitor.ingest.entered-secrets; or define it in the configuration files)");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    /** A token endpoint that is busy for the moment is waited for, as long as it asks: not a refusal. */
+    @Test
+    void aBusyTokenEndpointIsWaitedForAsLongAsItAsks() throws Exception {
+        smartConfiguration("/auth/busy-token", "\"client_secret_basic\"", "\"RS384\"");
+        emr.stubFor(post(urlPathEqualTo("/auth/busy-token")).willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", "7")));
+
+        assertThatThrownBy(() -> check.check(configured("check-busy-token", readableClientSecret(null))))
+                .isInstanceOf(ConnectionCheck.UnreachableException.class)
+                .hasMessageContaining("answered HTTP 429")
+                .satisfies(e -> {
+                    ConnectionCheck.UnreachableException u = (ConnectionCheck.UnreachableException) e;
+                    assertThat(u.retryable()).isTrue();
+                    assertThat(u.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                });
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/auth/busy-token")));
+    }
+
+    /**
+     * A server listing only v1 scopes, as a wildcard, is asked for that wildcard: not for v2 scopes
+     * it does not list (even though it declares permission-v2), nor for one scope per type.
+     */
+    @Test
+    void asksForTheV1WildcardTheServerLists() throws Exception {
+        // permission-v2 is declared, but the scopes listed are v1 ones
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(okForContentType("application/json",
+                "{\"token_endpoint\":\"" + emr.baseUrl() + "/auth/v1-token\",\"capabilities\":[\"permission-v2\"],"
+                        + "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\"],"
+                        + "\"scopes_supported\":[\"openid\",\"system/*.read\",\"launch\"]}")));
+        emr.stubFor(post(urlPathEqualTo("/auth/v1-token")).willReturn(okForContentType("application/json",
+                "{\"access_token\":\"v1\",\"token_type\":\"bearer\",\"expires_in\":3600}")));
+        EmrEndpoint endpoint = configured("check-v1", readableClientSecret(null));
+
+        ConnectionCheck.Report report = check.check(endpoint);
+
+        assertThat(report.ok()).as(String.join("; ", report.refusals())).isTrue();
+        assertThat(report.warnings()).isEmpty();
+        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities())).isEqualTo("system/*.read");
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/auth/v1-token"))
+                .withRequestBody(equalTo("grant_type=client_credentials&scope=system%2F*.read")));
+    }
+
+    /**
+     * v2 scopes are asked for when the server lists v2 scopes, and only those it lists: a type the
+     * sync cannot do without and the server lists no scope for is a refusal (no token is asked for),
+     * the directory types a warning.
+     */
+    @Test
+    void saysWhichNeededTypesTheServerListsNoScopeFor() throws Exception {
+        smartConfiguration("/auth/token", "\"client_secret_basic\"", "\"RS384\"",
+                "\"system/Encounter.rs\",\"system/ServiceRequest.read\",\"system/Practitioner.rs\","
+                        + "\"system/Organization.read\"");
+        EmrEndpoint endpoint = configured("check-v2-gaps", readableClientSecret(null));
+
+        ConnectionCheck.Report report = check.check(endpoint);
+
+        assertThat(report.refusals()).containsExactly("auth client-secret: the server's scopes_supported lists no "
+                + "scope to read ServiceRequest (neither system/ServiceRequest.rs nor system/*.rs); set auth.scopes to "
+                + "ask for scopes it does not list");
+        assertThat(report.warnings()).containsExactly("auth client-secret: the server's scopes_supported lists no "
+                + "scope to read PractitionerRole, Organization (neither system/PractitionerRole.rs, "
+                + "system/Organization.rs nor system/*.rs), so none is asked for: reads of them may be refused");
+        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities()))
+                .isEqualTo("system/Encounter.rs system/Practitioner.rs");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    /**
+     * A token endpoint over plain http on another host would get the client secret in clear: refused,
+     * and nothing is sent to it.
+     */
+    @Test
+    void refusesAnHttpTokenEndpointOnAnotherHost() throws Exception {
+        emr.stubFor(get(urlPathEqualTo(SMART)).willReturn(okForContentType("application/json",
+                "{\"token_endpoint\":\"http://auth.emr.invalid/token\","
+                        + "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\"],"
+                        + "\"scopes_supported\":[\"system/*.rs\"]}")));
+
+        ConnectionCheck.Report report = check.check(configured("check-http-token", readableClientSecret(null)));
+
+        assertThat(report.refusals()).containsExactly("auth client-secret: the token URL http://auth.emr.invalid/token "
+                + "(the token_endpoint of the server's SMART configuration) is not https: the client's credentials "
+                + "would cross the network in clear (http is allowed only to localhost)");
+        emr.verify(getRequestedFor(urlPathEqualTo("/fhir/metadata")).withHeader("Authorization", absent()));
+    }
+
+    /** A token URL that is not http(s) at all is a refusal said plainly, not a failure of the check. */
+    @Test
+    void refusesATokenUrlThatIsNotHttps() throws Exception {
+        smartConfiguration(null, "\"client_secret_basic\"", "\"RS384\"");
+
+        ConnectionCheck.Report report = check.check(configured("check-ftp-token",
+                readableClientSecret("ftp://auth.emr.invalid/token")));
+
+        assertThat(report.refusals()).containsExactly("auth client-secret: the token URL ftp://auth.emr.invalid/token "
+                + "(auth.token-url) is not an https URL");
+        emr.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    /**
+     * An assertion without kid, or without iss and sub, would be refused by any server (or taken for
+     * another client): the missing setting is named, and nothing is signed or sent.
+     */
+    @Test
+    void refusesTokenAuthWithoutAClientIdOrAKeyId() throws Exception {
+        smartConfiguration("/auth/token", "\"private_key_jwt\",\"client_secret_basic\"", "\"RS384\"");
+        String key = secretFile("-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).generate().toPrivateKey().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
+        Connection.Auth noKeyId = new Connection.Auth(Connection.AuthKind.SMART_BACKEND, null, null, null, null,
+                "referral-monitor", null, null, null, key, " ", "RS384");
+        Connection.Auth noClientId = new Connection.Auth(Connection.AuthKind.SMART_BACKEND, null, null, null, null,
+                null, null, null, null, key, "key-1", "RS384");
+        Connection.Auth secretWithoutClientId = new Connection.Auth(Connection.AuthKind.CLIENT_SECRET, null, null,
+                null, null, null, secretFile("s3cret-value"), Connection.ClientAuth.BASIC, null, null, null, null);
+
+        assertThat(check.check(configured("check-no-kid", noKeyId)).refusals()).containsExactly("auth smart-backend: "
+                + "auth.key-id is not set: the signed assertion names the key the server registered (its kid)");
+        assertThat(check.check(configured("check-no-iss", noClientId)).refusals()).containsExactly("auth "
+                + "smart-backend: auth.client-id is not set: the signed assertion names the client the server "
+                + "registered as its iss and sub");
+        assertThat(check.check(configured("check-no-client", secretWithoutClientId)).refusals()).containsExactly(
+                "auth client-secret: auth.client-id is not set: the token endpoint needs the client the secret "
+                        + "belongs to");
         emr.verify(0, postRequestedFor(anyUrl()));
     }
 }

@@ -29,19 +29,31 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.referralmonitor.ingest.IngestTestApplication;
+import org.referralmonitor.ingest.capability.ConnectionCheck;
+import org.referralmonitor.ingest.endpoint.EmrEndpoint;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
+import org.referralmonitor.ingest.http.FhirHttpClient;
+import org.referralmonitor.ingest.http.FhirSession;
 import org.referralmonitor.ingest.testsupport.FhirFixtures;
 import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 import org.referralmonitor.ingest.testsupport.SyncAwait;
@@ -107,6 +119,20 @@ class AuthKindsIT {
         registry.add("referral-monitor.ingest.endpoints[4].auth.key-id", () -> "ec-key-2026-11");
         registry.add("referral-monitor.ingest.endpoints[4].auth.algorithm", () -> "ES384");
         registry.add("referral-monitor.ingest.endpoints[4].auth.private-key-ref", () -> "file:" + pkcs8(EC_KEY));
+        clientSecretPost(registry, 5, "crowd");
+        clientSecretPost(registry, 6, "busy");
+        clientSecretPost(registry, 7, "zero");
+    }
+
+    /** An endpoint with a client secret in the form and a configured token URL, /{name}/token. */
+    private static void clientSecretPost(DynamicPropertyRegistry registry, int index, String name) {
+        endpoint(registry, index, name);
+        String prefix = "referral-monitor.ingest.endpoints[" + index + "].auth.";
+        registry.add(prefix + "kind", () -> "client-secret");
+        registry.add(prefix + "client-auth", () -> "post");
+        registry.add(prefix + "client-id", () -> "referral-monitor-" + name);
+        registry.add(prefix + "client-secret-ref", () -> "file:" + secretFile("client-secret-" + name, CLIENT_SECRET));
+        registry.add(prefix + "token-url", () -> emr.baseUrl() + "/" + name + "/token");
     }
 
     private static void endpoint(DynamicPropertyRegistry registry, int index, String name) {
@@ -151,6 +177,15 @@ class AuthKindsIT {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    EndpointDirectory directory;
+
+    @Autowired
+    ConnectionCheck check;
+
+    @Autowired
+    FhirHttpClient http;
 
     @BeforeEach
     void reset() {
@@ -301,7 +336,8 @@ class AuthKindsIT {
             Map<String, String> form = form(request.getBodyAsString());
             assertThat(form).containsEntry("grant_type", "client_credentials")
                     .doesNotContainKeys("client_secret", "client_assertion");
-            assertThat(form.get("scope").split(" ")).contains("system/ServiceRequest.rs", "system/Encounter.rs");
+            // only what the server lists: not the directory types it lists no scope for
+            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.rs system/Encounter.rs");
         }
         // t1 served the metadata, page 1 and the refused page 2; exactly one retry of page 2, with t2
         assertThat(emr.findAll(getRequestedFor(urlPathMatching("/secret/fhir/(metadata|ServiceRequest)"))
@@ -351,8 +387,9 @@ class AuthKindsIT {
                     .containsEntry("client_id", "referral-monitor-post")
                     .containsEntry("client_secret", CLIENT_SECRET)
                     .doesNotContainKey("client_assertion");
-            // no SMART configuration listing v2 scopes: v1 scopes
-            assertThat(form.get("scope").split(" ")).contains("system/ServiceRequest.read", "system/Encounter.read");
+            // no SMART configuration listing scopes: v1 scopes for every type the sync reads
+            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.read system/Encounter.read "
+                    + "system/Practitioner.read system/PractitionerRole.read system/Organization.read");
         }
         emr.verify(getRequestedFor(urlPathEqualTo("/post/fhir/metadata")).withHeader("Authorization",
                 equalTo("Bearer p1")));
@@ -379,6 +416,7 @@ class AuthKindsIT {
         Map<String, String> form = form(tokenRequests.get(0).getBodyAsString());
         assertThat(form).containsEntry("grant_type", "client_credentials")
                 .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                .containsEntry("scope", "system/ServiceRequest.rs system/Encounter.rs")
                 .doesNotContainKey("client_secret");
         assertThat(tokenRequests.get(0).containsHeader("Authorization")).isFalse();
         SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));
@@ -394,6 +432,119 @@ class AuthKindsIT {
         assertThat(claims.getAudience()).containsExactly(emr.baseUrl() + "/es/token");
         assertThat(claims.getJWTID()).isNotBlank();
         assertThat(claims.getExpirationTime().getTime() - claims.getIssueTime().getTime()).isLessThanOrEqualTo(300_000);
+    }
+
+    /**
+     * Workers of one sync that are refused the same token at once renew it once: a worker whose 401
+     * arrives after another renewed the token retries with the new one instead of discarding it (the
+     * EMR keeps one valid token per client: a third token would invalidate the second).
+     */
+    @Test
+    void concurrent401sForTheSameTokenCauseOneTokenRequestAndEveryRetrySucceeds() throws Exception {
+        EmrEndpoint endpoint = directory.endpoint("emr-crowd").orElseThrow();
+        emr.stubFor(post(urlPathEqualTo("/crowd/token")).inScenario("tokens").whenScenarioStateIs(STARTED)
+                .willReturn(token("c1", 3600)).willSetStateTo("second"));
+        emr.stubFor(post(urlPathEqualTo("/crowd/token")).inScenario("tokens").whenScenarioStateIs("second")
+                .willReturn(token("c2", 3600)).willSetStateTo("third"));
+        emr.stubFor(post(urlPathEqualTo("/crowd/token")).inScenario("tokens").whenScenarioStateIs("third")
+                .willReturn(token("c3", 3600)).willSetStateTo("no more"));
+        emr.stubFor(get(urlPathMatching("/crowd/fhir/.*")).atPriority(10).willReturn(aResponse().withStatus(401)));
+        emr.stubFor(get(urlPathMatching("/crowd/fhir/Patient/p[0-9]")).atPriority(5)
+                .withHeader("Authorization", equalTo("Bearer c2"))
+                .willReturn(okForContentType(FHIR, "{\"resourceType\":\"Patient\"}")));
+        // c1 is revoked: every worker is refused it, the first after 500 ms, the others each 200 ms later,
+        // all of them after the first one has renewed the token
+        int workers = 4;
+        for (int i = 0; i < workers; i++) {
+            emr.stubFor(get(urlPathEqualTo("/crowd/fhir/Patient/p" + i)).atPriority(1)
+                    .withHeader("Authorization", equalTo("Bearer c1"))
+                    .willReturn(aResponse().withStatus(401).withFixedDelay(500 + 200 * i)));
+        }
+        FhirSession session = new FhirSession(endpoint.base(), http, check.authenticator(endpoint, null));
+        assertThat(check.authenticator(endpoint, null).authorization()).contains("Bearer c1");
+        emr.resetRequests();
+
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<FhirHttpClient.Response>> responses = new ArrayList<>();
+            for (int i = 0; i < workers; i++) {
+                URI uri = URI.create(base("crowd") + "Patient/p" + i);
+                responses.add(pool.submit(() -> {
+                    start.await();
+                    return session.get(uri);
+                }));
+            }
+            start.countDown();
+            for (Future<FhirHttpClient.Response> response : responses) {
+                assertThat(response.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/crowd/token")));
+        assertThat(session.renewals()).isEqualTo(workers);
+        for (int i = 0; i < workers; i++) {
+            emr.verify(1, getRequestedFor(urlPathEqualTo("/crowd/fhir/Patient/p" + i))
+                    .withHeader("Authorization", equalTo("Bearer c1")));
+            emr.verify(1, getRequestedFor(urlPathEqualTo("/crowd/fhir/Patient/p" + i))
+                    .withHeader("Authorization", equalTo("Bearer c2")));
+        }
+    }
+
+    /**
+     * A token endpoint that is busy for the moment (429) in the middle of a sync is asked again after
+     * the Retry-After it sends, and the sync goes on: not taken for a refusal of our credentials.
+     */
+    @Test
+    void aBusyTokenEndpointIsAskedAgainAfterItsRetryAfter() {
+        stubEmr("busy", equalTo("Bearer b1").or(equalTo("Bearer b2")));
+        // b1 is revoked by the time page 2 is asked for; the token endpoint is then busy for a second
+        emr.stubFor(get(urlPathEqualTo("/busy/fhir/ServiceRequest")).atPriority(1)
+                .withQueryParam("_offset", equalTo("3")).withHeader("Authorization", equalTo("Bearer b1"))
+                .willReturn(aResponse().withStatus(401)));
+        emr.stubFor(post(urlPathEqualTo("/busy/token")).inScenario("tokens").whenScenarioStateIs(STARTED)
+                .willReturn(token("b1", 3600)).willSetStateTo("busy"));
+        emr.stubFor(post(urlPathEqualTo("/busy/token")).inScenario("tokens").whenScenarioStateIs("busy")
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":\"slow_down\"}"))
+                .willSetStateTo("open"));
+        emr.stubFor(post(urlPathEqualTo("/busy/token")).inScenario("tokens").whenScenarioStateIs("open")
+                .willReturn(token("b2", 3600)).willSetStateTo("no more"));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-busy");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(run.retries()).isEqualTo(1);
+        assertThat(referrals("emr-busy")).containsExactly("sr-1", "sr-2", "sr-3", "sr-4", "sr-5", "sr-6");
+        List<LoggedRequest> tokenRequests = emr.findAll(postRequestedFor(urlPathEqualTo("/busy/token")));
+        assertThat(tokenRequests).hasSize(3);
+        tokenRequests.sort(java.util.Comparator.comparing(LoggedRequest::getLoggedDate));
+        assertThat(java.time.Duration.between(tokenRequests.get(1).getLoggedDate().toInstant(),
+                tokenRequests.get(2).getLoggedDate().toInstant())).as("waited as long as Retry-After asks")
+                .isGreaterThanOrEqualTo(java.time.Duration.ofMillis(950));
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/busy/fhir/ServiceRequest")).withQueryParam("_offset",
+                equalTo("3")).withHeader("Authorization", equalTo("Bearer b2")));
+    }
+
+    /**
+     * A token said to expire at once (expires_in 0) is used as if its lifetime was not given: one token
+     * for the sync, not one per request.
+     */
+    @Test
+    void aTokenWithoutLifetimeIsNotFetchedForEveryRequest() {
+        stubEmr("zero", equalTo("Bearer z1"));
+        emr.stubFor(post(urlPathEqualTo("/zero/token")).willReturn(token("z1", 0)));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-zero");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(referrals("emr-zero")).hasSize(6);
+        assertThat(emr.findAll(getRequestedFor(urlPathMatching("/zero/fhir/(metadata|ServiceRequest|Encounter)"))))
+                .hasSizeGreaterThanOrEqualTo(5);
+        emr.verify(1, postRequestedFor(urlPathEqualTo("/zero/token")));
     }
 
     private List<String> referrals(String endpointId) {
