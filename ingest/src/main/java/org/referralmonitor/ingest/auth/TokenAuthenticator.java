@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.referralmonitor.ingest.endpoint.Connection;
-import org.referralmonitor.ingest.http.RetryAfter;
 
 /**
  * OAuth2 {@code client_credentials} tokens, authenticated with a client secret (Basic or form post)
@@ -110,8 +109,8 @@ final class TokenAuthenticator implements Authenticator {
         if (status == 408 || status == 429 || status >= 500) {
             // busy or down for the moment: worth asking again, after what it asks us to wait
             throw new AuthenticationException("the token endpoint " + tokenUrl + " answered HTTP " + status, true,
-                    RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null),
-                            response.headers().firstValue("Date").orElse(null), received));
+                    response.headers().firstValue("Retry-After").orElse(null),
+                    response.headers().firstValue("Date").orElse(null), received);
         }
         JsonNode answer = parse(response.body());
         if (response.statusCode() != 200 || answer == null || !answer.hasNonNull("access_token")) {

@@ -460,7 +460,7 @@ public class ConnectionCheck {
             Thread.currentThread().interrupt();
             throw new UnreachableException("interrupted", true);
         } catch (AuthenticationException e) {
-            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), e.retryable(), e.retryAfter());
+            throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), e.retryable(), RetryAfter.of(e));
         } catch (RefusedUrlException e) {
             throw new UnreachableException(endpoint.id() + ": " + e.getMessage(), false);
         }

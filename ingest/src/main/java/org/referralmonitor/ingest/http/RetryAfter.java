@@ -26,6 +26,11 @@ public final class RetryAfter {
     private RetryAfter() {
     }
 
+    /** What a busy token endpoint asked us to wait, or null to use our own backoff. */
+    public static Duration of(org.referralmonitor.ingest.auth.AuthenticationException e) {
+        return e.receivedAt() == null ? null : parse(e.retryAfterHeader(), e.dateHeader(), e.receivedAt());
+    }
+
     /**
      * @param value the header value
      * @param serverDate the response's {@code Date} header, so an HTTP-date is measured on the

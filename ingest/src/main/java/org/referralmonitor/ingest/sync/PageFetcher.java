@@ -150,7 +150,7 @@ class PageFetcher {
             throw new RetryableSyncException(where + ": could not reach the EMR: " + e, null, e);
         } catch (AuthenticationException e) {
             if (e.retryable()) {
-                throw new RetryableSyncException(where + ": " + e.getMessage(), e.retryAfter(), e);
+                throw new RetryableSyncException(where + ": " + e.getMessage(), RetryAfter.of(e), e);
             }
             throw new SyncFailedException(where + ": " + e.getMessage());
         } catch (RefusedUrlException e) {

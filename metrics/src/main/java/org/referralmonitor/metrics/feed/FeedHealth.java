@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.referralmonitor.metrics.MetricsProperties;
-import org.referralmonitor.metrics.monthly.Poisson;
+import org.referralmonitor.metrics.stats.Poisson;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Service;

@@ -1,5 +1,7 @@
 package org.referralmonitor.metrics.monthly;
 
+import org.referralmonitor.metrics.stats.Poisson;
+
 /**
  * Negative binomial tail probabilities for sources whose months vary more than Poisson noise
  * allows (overdispersion): mean {@code m} and shape {@code r}, variance {@code m + m²/r}. Computed

@@ -1,8 +1,8 @@
-package org.referralmonitor.metrics.monthly;
+package org.referralmonitor.metrics.stats;
 
 /**
  * Poisson tail probabilities, computed in log space so that large expectations do not underflow.
- * Public for the feed check, which tests a clinic's total the same way.
+ * Shared by the monthly rules and the feed check, which tests a clinic's total the same way.
  */
 public final class Poisson {
 

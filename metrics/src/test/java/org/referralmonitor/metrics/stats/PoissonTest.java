@@ -1,4 +1,4 @@
-package org.referralmonitor.metrics.monthly;
+package org.referralmonitor.metrics.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
