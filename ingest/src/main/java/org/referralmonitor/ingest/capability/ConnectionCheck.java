@@ -218,8 +218,9 @@ public class ConnectionCheck {
      * type needed the scope it lists for reading it ({@code system/T.rs} or {@code system/T.read}), else
      * its wildcard ({@code system/*.rs}, {@code system/*.read}).
      *
-     * @param scopes what to ask for, each listed by the server, each once
-     * @param missing the types needed for which the server lists no such scope (not asked for)
+     * @param scopes what to ask for, each once: listed by the server where it lists one
+     * @param missing the types needed for which the server lists no such scope (asked for all the same:
+     *     the list need not be complete)
      * @param suffix {@code .rs} or {@code .read}
      */
     record ScopeChoice(List<String> scopes, List<String> missing, String suffix) {
@@ -244,6 +245,8 @@ public class ConnectionCheck {
             } else if (listed.contains("system/*" + suffix)) {
                 chosen.add("system/*" + suffix);
             } else {
+                // scopes_supported need not be complete (SMART App Launch): asked for all the same
+                chosen.add("system/" + type + suffix);
                 missing.add(type);
             }
         }
@@ -251,11 +254,10 @@ public class ConnectionCheck {
     }
 
     /**
-     * Types without a listed scope, as refusals (the sync cannot do without them: the pulled types, and
-     * what the roster or a group export reads) and warnings (the others: reads of them may be refused).
+     * Types without a listed scope, as one warning naming those the sync cannot do without (the pulled
+     * types, and what the roster or a group export reads). Their scopes are asked for all the same.
      */
-    private static void scopeGaps(EmrEndpoint endpoint, ServerCapabilities c, List<String> refusals,
-            List<String> warnings) {
+    private static void scopeGaps(EmrEndpoint endpoint, ServerCapabilities c, List<String> warnings) {
         ScopeChoice choice = chooseScopes(endpoint, c);
         if (choice == null || choice.missing().isEmpty()) {
             return;
@@ -272,19 +274,14 @@ public class ConnectionCheck {
                 required.add("Patient");
             }
         }
-        List<String> refused = choice.missing().stream().filter(required::contains).toList();
-        List<String> unlisted = choice.missing().stream().filter(t -> !required.contains(t)).toList();
         String kind = connection.auth().kind() == Connection.AuthKind.SMART_BACKEND ? "smart-backend" : "client-secret";
-        if (!refused.isEmpty()) {
-            refusals.add("auth " + kind + ": the server's scopes_supported lists no scope to read "
-                    + String.join(", ", refused) + " (" + expected(refused, choice.suffix())
-                    + "); set auth.scopes to ask for scopes it does not list");
-        }
-        if (!unlisted.isEmpty()) {
-            warnings.add("auth " + kind + ": the server's scopes_supported lists no scope to read "
-                    + String.join(", ", unlisted) + " (" + expected(unlisted, choice.suffix())
-                    + "), so none is asked for: reads of them may be refused");
-        }
+        // a warning, never a refusal: the list need not be complete, and a server that does not grant a
+        // scope says so at the token endpoint, in its own words
+        warnings.add("auth " + kind + ": the server's scopes_supported lists no scope to read "
+                + String.join(", ", choice.missing()) + " (" + expected(choice.missing(), choice.suffix())
+                + "); asked for all the same" + (choice.missing().stream().anyMatch(required::contains)
+                        ? " (the sync needs " + choice.missing().stream().filter(required::contains).toList() + ")"
+                        : "") + "; if the server does not grant them, set auth.scopes");
     }
 
     /** "neither system/A.rs, system/B.rs nor system/*.rs". */
@@ -377,7 +374,7 @@ public class ConnectionCheck {
             }
         }
         refusals.addAll(authRefusals(endpoint, c));
-        scopeGaps(endpoint, c, new ArrayList<>(), warnings);
+        scopeGaps(endpoint, c, warnings);
         return new Report(c, List.copyOf(refusals), List.copyOf(warnings), null);
     }
 
@@ -423,8 +420,7 @@ public class ConnectionCheck {
                         + c.tokenAuthMethods() + ")");
             }
         }
-        // scopes the server does not list for what the sync needs: no token is asked for them
-        scopeGaps(endpoint, c, refusals, new ArrayList<>());
+
         return List.copyOf(refusals);
     }
 

@@ -59,12 +59,16 @@ public record ServerCapabilities(
     }
 
     /**
-     * SMART scopes v2 ({@code .rs}) or v1 ({@code .read}): when the server lists its scopes, v2 only if
-     * it lists v2-style system scopes; when it does not, v2 if it declares {@code permission-v2}.
+     * SMART scopes v2 ({@code .rs}) or v1 ({@code .read}): v2 when the server lists v2-style system
+     * scopes, v1 when it lists only v1-style ones; otherwise (it lists no system scope: its list need
+     * not be complete) v2 if it declares {@code permission-v2}.
      */
     public boolean scopesV2() {
-        if (!scopesSupported.isEmpty()) {
-            return scopesSupported.stream().anyMatch(s -> s.matches("system/[^.\\s]+\\.c?r?u?d?s"));
+        if (scopesSupported.stream().anyMatch(s -> s.matches("system/[^.\\s]+\\.c?r?u?d?s"))) {
+            return true;
+        }
+        if (scopesSupported.stream().anyMatch(s -> s.matches("system/[^.\\s]+\\.(read|write|\\*)"))) {
+            return false;
         }
         return smartCapabilities.contains("permission-v2");
     }

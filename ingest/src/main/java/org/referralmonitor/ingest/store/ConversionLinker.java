@@ -12,9 +12,10 @@ import org.springframework.stereotype.Repository;
  * Which visit each referral turned into, in one set-based statement per endpoint: a visit whose
  * {@code Encounter.basedOn} names the referral (BASED_ON, confidence 1.0); else a visit of the same
  * patient (same keyed hash) with the clinic within the window after the referral that no referral
- * claims through basedOn (PATIENT_WINDOW, confidence 0.7). A visit that took place (attended) comes
- * before one that did not (yet): planned, no-show; then BASED_ON before PATIENT_WINDOW, then the
- * earliest. A no-show on day 7 and a finished visit on day 15 is a conversion on day 15. Cancelled,
+ * claims through basedOn (PATIENT_WINDOW, confidence 0.7). BASED_ON comes first (a visit booked for
+ * the referral, even one still planned, before a guess); within each, a visit that took place
+ * (attended) before one that did not (yet): planned, no-show; then the earliest. A no-show on day 7
+ * and a finished visit on day 15 is a conversion on day 15. Cancelled,
  * entered-in-error and deleted visits never convert. A visit is "with the clinic" when its service
  * provider is one of the clinic's own organizations, or any visit of the endpoint when none is
  * configured.
@@ -74,13 +75,14 @@ public class ConversionLinker {
     private static final String INSERT_TEMPLATE = """
             INSERT INTO referral_conversion (endpoint_id, referral_id, visit_id, method, confidence, days_to_visit)
             SELECT endpoint_id, referral_id, visit_id, method, confidence, days_to_visit FROM (
-                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.referral_id ORDER BY c.unattended, c.preference,
+                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.referral_id ORDER BY c.preference, c.unattended,
                                                                            c.visit_start, c.visit_id) AS choice
                 FROM (
                     SELECT r.endpoint_id, r.resource_id AS referral_id, v.resource_id AS visit_id,
                            'BASED_ON' AS method, 1.00 AS confidence, 1 AS preference, v.period_start AS visit_start,
                            -- a visit the referral was written after (dated the day after, say): seen at once
-                           GREATEST(0, CAST(v.start_date - r.authored_date AS INTEGER)) AS days_to_visit,
+                           CASE WHEN v.start_date IS NOT NULL
+                                THEN GREATEST(0, CAST(v.start_date - r.authored_date AS INTEGER)) END AS days_to_visit,
                            CASE WHEN v.status IN (:attended) THEN 0 ELSE 1 END AS unattended
                     FROM referral r
                     JOIN visit_based_on vb ON vb.endpoint_id = r.endpoint_id AND vb.referral_id = r.resource_id

@@ -289,9 +289,11 @@ class BulkPull {
             return 0;
         }
         String outcome = outcome(response);
+        // the Bulk Data spec marks a failure worth waiting out with issue code "transient": an outage
+        boolean transientOutcome = outcome != null && transientOutcome(response);
         if (PageFetcher.retryable(status)) {
             boolean lastAttempt = bulk.pollFailures >= properties.retry().maxRedeliveries();
-            if (status >= 500 && outcome != null && lastAttempt) {
+            if (status >= 500 && outcome != null && !transientOutcome && lastAttempt) {
                 throw abandon(ctx, bulk, where + " answered HTTP " + status + " " + (bulk.pollFailures + 1)
                         + " times in a row, saying: " + outcome);
             }
@@ -299,15 +301,23 @@ class BulkPull {
                     RetryAfter.parse(response.header("Retry-After"), response.header("Date"), clock.instant()),
                     null, status);
         }
-        if ((status >= 400 && status < 500) || (status >= 500 && outcome != null)) {
-            String refused = status == 401 || status == 403 ? ", the EMR refused our credentials" : "";
-            throw abandon(ctx, bulk, where + " answered HTTP " + status + refused
+        if (status == 401 || status == 403) {
+            // our credentials, not the export: it is kept, and polled again once they are fixed
+            throw new SyncFailedException(where + ": HTTP " + status + ", the EMR refused our credentials"
+                    + (outcome != null ? ", saying: " + outcome : PageFetcher.describe(response))
+                    + "; the export is kept and the next sync polls it again");
+        }
+        if (((status >= 400 && status < 500) || (status >= 500 && outcome != null)) && !transientOutcome) {
+            throw abandon(ctx, bulk, where + " answered HTTP " + status
                     + (outcome != null ? ", saying: " + outcome : PageFetcher.describe(response)));
         }
         PageFetcher.ok(response, where);
         bulk.pollFailures = 0;
         try {
             readManifest(ctx, bulk, response, where);
+        } catch (FileElsewhereException e) {
+            // not the export's fault: kept, so that once the host is listed (or the server fixed) it is used
+            throw e;
         } catch (SyncFailedException e) {
             throw abandon(ctx, bulk, e.getMessage());
         }
@@ -371,6 +381,32 @@ class BulkPull {
         String text = said.isEmpty() ? "an OperationOutcome without issues" : String.join("; ", said);
         text = text.replaceAll("\\s+", " ");
         return text.length() <= 500 ? text : text.substring(0, 499) + "…";
+    }
+
+    /** A manifest naming a file on a host we do not download from: the export is kept. */
+    static final class FileElsewhereException extends SyncFailedException {
+        FileElsewhereException(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether the answer is an OperationOutcome whose issues are all of code "transient". */
+    private static boolean transientOutcome(FhirHttpClient.Response response) {
+        try {
+            JsonNode node = JSON.readTree(response.content().stream());
+            JsonNode issues = node.path("issue");
+            if (issues.isEmpty()) {
+                return false;
+            }
+            for (JsonNode issue : issues) {
+                if (!"transient".equals(issue.path("code").asText())) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** One OperationOutcome issue in words: its diagnostics, else its details' text, else its code. */
@@ -455,10 +491,11 @@ class BulkPull {
                 throw new SyncFailedException(where + ": manifest url '" + url + "' is not a URL");
             }
             if (!NextLinks.sameOrigin(uri, ctx.endpoint.base()) && !downloadHostAllowed(uri, downloadHosts)) {
-                throw new SyncFailedException(where + ": export file " + uri + " is on " + uri.getScheme() + "://"
-                        + uri.getAuthority() + ", not on the endpoint's own host; files are downloaded only from "
-                        + "there or from a host listed in referral-monitor.ingest.pull.bulk-download-hosts (cloud "
-                        + "storage the EMR is known to use), and never with our credentials");
+                throw new FileElsewhereException(where + ": export file " + uri + " is on " + uri.getScheme()
+                        + "://" + uri.getAuthority() + ", not on the endpoint's own host; files are downloaded only "
+                        + "from there or from a host listed in referral-monitor.ingest.pull.bulk-download-hosts "
+                        + "(cloud storage the EMR is known to use), and never with our credentials. The export is "
+                        + "kept for the next sync");
             }
             Integer count = file.hasNonNull("count") ? file.get("count").asInt() : null;
             if (kind == SyncContext.BulkFile.Kind.OUTPUT && !bulk.types.contains(type)) {
@@ -703,7 +740,12 @@ class BulkPull {
      */
     private void complete(SyncContext ctx, SyncContext.BulkState bulk) throws InterruptedException {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        String held = held(bulk);
+        String reported = held(bulk);
+        // the export before this one asked from the same _since and was held too: asking again gives the
+        // same (a resource the server cannot export), and holding for good would pull a growing window
+        // and keep the feed suspect; what was reported stays recorded on both runs
+        boolean again = reported != null && runs.previousFellShortFrom(ctx.endpoint.id(), ctx.runId, bulk.since);
+        String held = again ? null : reported;
         tx.executeWithoutResult(status -> {
             ctx.countMismatch += bulk.unreadDeletions + bulk.errors;
             for (String type : bulk.types) {
@@ -724,7 +766,12 @@ class BulkPull {
         });
         deleteJob(ctx, bulk.statusUrl, "the finished export's job");
         bulk.phase = SyncContext.BulkState.Phase.DONE;
-        if (held != null) {
+        if (again) {
+            log.warn("{}: the export is written; {} again since the same time, so the watermarks move on (recorded as "
+                    + "a count mismatch)", ctx.endpoint.id(), reported);
+            steps.detail(ctx, "export written; " + reported + ", as in the export before from the same time, so the "
+                    + "watermarks move on (asking again gives the same)");
+        } else if (held != null) {
             log.warn("{}: the export is written, but no watermark moves: {}", ctx.endpoint.id(), held);
             steps.detail(ctx, "export written, but the watermarks stay" + (bulk.since == null ? ""
                     : " at " + SearchPull.format(bulk.since)) + " because " + held + "; the next export asks since "

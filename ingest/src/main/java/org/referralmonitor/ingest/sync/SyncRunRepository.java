@@ -160,6 +160,25 @@ class SyncRunRepository {
         return endpoints;
     }
 
+    /**
+     * Whether the endpoint's previous successful run pulled from the same start (an export's
+     * {@code _since}, null for everything) and fell short (a count mismatch): its watermarks stayed,
+     * and this run asked the same again.
+     */
+    boolean previousFellShortFrom(String endpointId, long runId, OffsetDateTime from) {
+        String sameFrom = from == null ? "w.window_from IS NULL" : "w.window_from = :from";
+        var sql = jdbc.sql("""
+                SELECT COUNT(*) FROM sync_run s JOIN sync_window w ON w.sync_run_id = s.id
+                WHERE s.id = (SELECT MAX(p.id) FROM sync_run p WHERE p.endpoint_id = :endpointId AND p.id < :runId
+                                AND p.status = 'SUCCEEDED')
+                  AND s.count_mismatch > 0 AND %s
+                """.formatted(sameFrom)).param("endpointId", endpointId).param("runId", runId);
+        if (from != null) {
+            sql = sql.param("from", from);
+        }
+        return sql.query(Integer.class).single() > 0;
+    }
+
     Optional<SyncRun> find(long id) {
         return jdbc.sql("SELECT * FROM sync_run WHERE id = :id").param("id", id).query(SyncRunRepository::run)
                 .optional();

@@ -1,6 +1,7 @@
 package org.referralmonitor.ingest.capability;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -293,28 +294,31 @@ class ConnectionCheckIT {
     }
 
     /**
-     * v2 scopes are asked for when the server lists v2 scopes, and only those it lists: a type the
-     * sync cannot do without and the server lists no scope for is a refusal (no token is asked for),
-     * the directory types a warning.
+     * v2 scopes are asked for when the server lists v2 scopes, the listed ones where it lists them; a
+     * type it lists none for is asked for all the same (SMART: scopes_supported need not be complete)
+     * and named in a warning, never a refusal.
      */
     @Test
-    void saysWhichNeededTypesTheServerListsNoScopeFor() throws Exception {
+    void namesTheNeededTypesTheServerListsNoScopeForAndAsksForThemAllTheSame() throws Exception {
         smartConfiguration("/auth/token", "\"client_secret_basic\"", "\"RS384\"",
                 "\"system/Encounter.rs\",\"system/ServiceRequest.read\",\"system/Practitioner.rs\","
                         + "\"system/Organization.read\"");
         EmrEndpoint endpoint = configured("check-v2-gaps", readableClientSecret(null));
+        emr.stubFor(post(urlPathEqualTo("/auth/token")).atPriority(1).willReturn(okForContentType("application/json",
+                "{\"access_token\":\"t1\",\"token_type\":\"bearer\",\"expires_in\":300}")));
 
         ConnectionCheck.Report report = check.check(endpoint);
 
-        assertThat(report.refusals()).containsExactly("auth client-secret: the server's scopes_supported lists no "
-                + "scope to read ServiceRequest (neither system/ServiceRequest.rs nor system/*.rs); set auth.scopes to "
-                + "ask for scopes it does not list");
+        assertThat(report.refusals()).isEmpty();
         assertThat(report.warnings()).containsExactly("auth client-secret: the server's scopes_supported lists no "
-                + "scope to read PractitionerRole, Organization (neither system/PractitionerRole.rs, "
-                + "system/Organization.rs nor system/*.rs), so none is asked for: reads of them may be refused");
-        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities()))
-                .isEqualTo("system/Encounter.rs system/Practitioner.rs");
-        emr.verify(0, postRequestedFor(anyUrl()));
+                + "scope to read ServiceRequest, PractitionerRole, Organization (neither system/ServiceRequest.rs, "
+                + "system/PractitionerRole.rs, system/Organization.rs nor system/*.rs); asked for all the same (the "
+                + "sync needs [ServiceRequest]); if the server does not grant them, set auth.scopes");
+        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities())).isEqualTo("system/ServiceRequest.rs "
+                + "system/Encounter.rs system/Practitioner.rs system/PractitionerRole.rs system/Organization.rs");
+        emr.verify(postRequestedFor(urlPathEqualTo("/auth/token")).withRequestBody(containing(
+                "scope=system%2FServiceRequest.rs+system%2FEncounter.rs+system%2FPractitioner.rs+"
+                        + "system%2FPractitionerRole.rs+system%2FOrganization.rs")));
     }
 
     /**

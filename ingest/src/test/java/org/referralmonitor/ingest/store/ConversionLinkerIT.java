@@ -167,13 +167,14 @@ class ConversionLinkerIT {
     /**
      * A visit that took place is the conversion, not an earlier one that did not (a no-show, one still
      * planned): whether both name the referral or both are the patient's visits in the window. A
-     * visit named by basedOn that started the day before the referral was written is day 0.
+     * visit booked for the referral comes before a guess from the patient's other visits. A visit
+     * named by basedOn that started the day before the referral was written is day 0.
      */
     @Test
     void aVisitThatTookPlaceIsTheConversionNotAnEarlierNoShowOrPlannedOne() {
         LocalDate day = LocalDate.of(2025, 3, 10);
         List<MappedResource> rows = new ArrayList<>();
-        for (String id : List.of("sr-window", "sr-based", "sr-before")) {
+        for (String id : List.of("sr-window", "sr-based", "sr-before", "sr-booked")) {
             rows.add(new ReferralRow(ENDPOINT, id, "1", T0, "active", "order", day.atStartOfDay().atOffset(ZoneOffset.UTC),
                     day, "patient-" + id, Ref.NONE, Ref.NONE, null, true, "test-rule", "hash-" + id, "{}", null));
         }
@@ -183,13 +184,17 @@ class ConversionLinkerIT {
         rows.add(visitOn("enc-b1", "patient-sr-based", day.plusDays(3), "noshow", List.of("sr-based")));
         rows.add(visitOn("enc-b2", "patient-sr-based", day.plusDays(20), "arrived", List.of("sr-based")));
         rows.add(visitOn("enc-x1", "patient-sr-before", day.minusDays(1), "finished", List.of("sr-before")));
+        // booked for the referral, not yet held, and an unrelated visit of the same patient on day 3: the booking
+        rows.add(visitOn("enc-p1", "patient-sr-booked", day.plusDays(20), "planned", List.of("sr-booked")));
+        rows.add(visitOn("enc-p2", "patient-sr-booked", day.plusDays(3), "finished", List.of()));
         writer.write(rows, ++run, T0, false);
 
         link(false);
 
         assertThat(links()).containsEntry("sr-window", "enc-w3 PATIENT_WINDOW 0.70 15")
                 .containsEntry("sr-based", "enc-b2 BASED_ON 1.00 20")
-                .containsEntry("sr-before", "enc-x1 BASED_ON 1.00 0");
+                .containsEntry("sr-before", "enc-x1 BASED_ON 1.00 0")
+                .containsEntry("sr-booked", "enc-p1 BASED_ON 1.00 20");
     }
 
     private static VisitRow visitOn(String id, String patient, LocalDate day, String status, List<String> basedOn) {

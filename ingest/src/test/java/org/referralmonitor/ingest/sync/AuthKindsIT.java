@@ -336,8 +336,10 @@ class AuthKindsIT {
             Map<String, String> form = form(request.getBodyAsString());
             assertThat(form).containsEntry("grant_type", "client_credentials")
                     .doesNotContainKeys("client_secret", "client_assertion");
-            // only what the server lists: not the directory types it lists no scope for
-            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.rs system/Encounter.rs");
+            // v2 as the server lists; the directory types it does not list asked for all the same (its list
+            // need not be complete)
+            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.rs system/Encounter.rs "
+                    + "system/Practitioner.rs system/PractitionerRole.rs system/Organization.rs");
         }
         // t1 served the metadata, page 1 and the refused page 2; exactly one retry of page 2, with t2
         assertThat(emr.findAll(getRequestedFor(urlPathMatching("/secret/fhir/(metadata|ServiceRequest)"))
@@ -416,7 +418,8 @@ class AuthKindsIT {
         Map<String, String> form = form(tokenRequests.get(0).getBodyAsString());
         assertThat(form).containsEntry("grant_type", "client_credentials")
                 .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-                .containsEntry("scope", "system/ServiceRequest.rs system/Encounter.rs")
+                .containsEntry("scope", "system/ServiceRequest.rs system/Encounter.rs system/Practitioner.rs "
+                        + "system/PractitionerRole.rs system/Organization.rs")
                 .doesNotContainKey("client_secret");
         assertThat(tokenRequests.get(0).containsHeader("Authorization")).isFalse();
         SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));

@@ -426,9 +426,43 @@ class BulkExportIT {
         SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
 
         assertThat(run.status()).isEqualTo(SyncRun.FAILED);
-        assertThat(run.error()).contains("encounter-1.ndjson", "not on the endpoint's own host", "bulk-download-hosts");
+        assertThat(run.error()).contains("encounter-1.ndjson", "not on the endpoint's own host", "bulk-download-hosts",
+                "The export is kept").doesNotContain("export failed");
         storage.verify(0, getRequestedFor(anyUrl()));
         assertThat(watermark("Encounter")).isNull();
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single())
+                .as("kept: once the host is listed, the same export is used").isOne();
+        emr.verify(0, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/elsewhere")));
+    }
+
+    /**
+     * A 503 whose OperationOutcome says "transient" (the Bulk Data spec's mark of a failure worth
+     * waiting out) and a 401 at the status URL (our credentials, not the export) keep the export.
+     */
+    @Test
+    void aTransientFailureOrRefusedCredentialsAtTheStatusUrlKeepTheExport() {
+        kickOffSince(null, "export-status/busy");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/busy")).willReturn(aResponse().withStatus(503)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Export queue is full").replace("throttled",
+                        "transient"))));
+
+        SyncRun busy = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(busy.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(busy.error()).contains("HTTP 503").doesNotContain("export failed");
+        emr.verify(0, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/busy")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isOne();
+
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/busy")).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", FHIR).withBody(outcome("Invalid token"))));
+
+        SyncRun refused = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(refused.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(refused.error()).contains("HTTP 401", "refused our credentials", "export is kept");
+        emr.verify(0, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/busy")));
+        assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isOne();
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/$export")));
     }
 
     @Test
@@ -567,7 +601,8 @@ class BulkExportIT {
     /**
      * The manifest lists an error file: its issues are counted on the run and the watermarks stay (what
      * the server failed to export would otherwise be lost), though everything exported is written; the
-     * next export asks since the same time.
+     * next export asks since the same time, and when it reports errors again, they are recorded again
+     * and the watermarks move on (held for good, every export would pull a growing window).
      */
     @Test
     void errorFilesHoldTheWatermarksAndSayWhy() {
@@ -596,9 +631,14 @@ class BulkExportIT {
         emr.verify(1, deleteRequestedFor(urlPathEqualTo("/fhir/export-status/2")));
         assertThat(jdbc.sql("SELECT count(*) FROM bulk_export").query(Integer.class).single()).isZero();
 
-        SyncAwait.sync(syncs, "emr-bulk");
+        SyncRun third = SyncAwait.sync(syncs, "emr-bulk");
         emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/$export"))
                 .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z")));
+        // the same errors from the same _since: asking again gives the same, so the watermarks move on
+        assertThat(third.countMismatch()).as("still recorded").isEqualTo(2);
+        assertThat(third.detail()).contains("as in the export before from the same time", "move on");
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse("2026-11-21T10:00:00Z"));
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse("2026-11-21T10:00:00Z"));
     }
 
     /**

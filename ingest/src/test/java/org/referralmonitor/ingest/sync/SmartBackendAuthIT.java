@@ -151,7 +151,8 @@ class SmartBackendAuthIT {
                     .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
                     .doesNotContainKey("client_secret");
             // only what the server lists: not the directory types it lists no scope for
-            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.rs system/Encounter.rs");
+            assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.rs system/Encounter.rs "
+                    + "system/Practitioner.rs system/PractitionerRole.rs system/Organization.rs");
             SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));
             assertThat(jwt.verify(new RSASSAVerifier(KEY.toPublicJWK()))).as("signed with our key").isTrue();
             assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.RS384);

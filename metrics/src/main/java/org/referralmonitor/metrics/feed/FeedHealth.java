@@ -112,11 +112,14 @@ public class FeedHealth {
         int retried = 0;
         int mismatch = 0;
         boolean stale = false;
+        List<String> disabled = new ArrayList<>();
         for (var e : jdbc.queryForList(ENDPOINTS, params)) {
             String name = (String) e.get("name");
             if (!Boolean.TRUE.equals(e.get("enabled")) && ((Number) e.get("runs_since")).intValue() == 0) {
                 // switched off with no sync since the month began: it carries none of the month's data and
-                // will not sync again, so it cannot hold the month's alerts
+                // will not sync again, so it cannot hold the month's alerts (named in the record: its
+                // practices may look quiet for that reason)
+                disabled.add(name);
                 continue;
             }
             failed += ((Number) e.get("failed")).intValue();
@@ -160,7 +163,9 @@ public class FeedHealth {
 
         String record = String.format(Locale.US, "Since %s began: %d failed sync%s%s, %d of %d pages retried, "
                         + "%d resources announced but not received.", monthName(month), failed, failed == 1 ? "" : "s",
-                auth > 0 ? " (" + auth + " with refused credentials)" : "", retried, pages, mismatch);
+                auth > 0 ? " (" + auth + " with refused credentials)" : "", retried, pages, mismatch)
+                + (disabled.isEmpty() ? "" : " Not checked, disabled with no sync since " + monthName(month)
+                        + " began: " + String.join(", ", disabled) + ".");
         boolean suspect = !problems.isEmpty();
         String evidence = suspect
                 ? String.format(Locale.US, "The feed may be incomplete for %s: %s. %s", monthName(month) + " "

@@ -397,9 +397,12 @@ public class MonthlyMetricsRunner {
         }
         YearMonth oldest = currentMonth(event.clinicId()).minusMonths(properties.recomputeMonths());
         String trigger = "after sync " + event.syncRunId() + " of " + event.endpointId();
-        // months held by a suspect feed are checked again after any successful sync, whether or not it
-        // changed data: a feed that recovered releases their alerts (the same data: a new job instance)
-        SortedSet<YearMonth> suspect = suspectMonths(event.clinicId(), oldest);
+        // months held by a suspect feed are checked again after a successful sync, whether or not it
+        // changed data: a feed that recovered releases their alerts (the same data: a new job instance).
+        // At once after a sync that changed data or followed a failed one; otherwise at most hourly
+        boolean promptly = changed || previousFailed(event.endpointId(), event.syncRunId());
+        SortedSet<YearMonth> suspect = suspectMonths(event.clinicId(), oldest, promptly ? null
+                : OffsetDateTime.now(contexts.clock()).minus(SUSPECT_RECHECK));
         SortedSet<YearMonth> months = new TreeSet<>(suspect);
         if (changed) {
             months.addAll(dueMonths(event.clinicId()));
@@ -425,12 +428,30 @@ public class MonthlyMetricsRunner {
         submitRanges(event.clinicId(), range, trigger);
     }
 
-    /** The clinic's months since {@code oldest} whose stored feed check is suspect (their source alerts held). */
-    private SortedSet<YearMonth> suspectMonths(String clinicId, YearMonth oldest) {
-        return jdbc.sql("SELECT month_start FROM feed_check WHERE clinic_id = :clinic AND suspect AND month_start >= :oldest")
-                .param("clinic", clinicId).param("oldest", oldest.atDay(1))
+    /** How often, at most, a suspect month is checked again after syncs that neither changed data nor recovered. */
+    static final java.time.Duration SUSPECT_RECHECK = java.time.Duration.ofHours(1);
+
+    /**
+     * The clinic's months since {@code oldest} whose stored feed check is suspect (their source alerts
+     * held), checked before {@code checkedBefore} when given.
+     */
+    private SortedSet<YearMonth> suspectMonths(String clinicId, YearMonth oldest, OffsetDateTime checkedBefore) {
+        return jdbc.sql("""
+                SELECT month_start FROM feed_check WHERE clinic_id = :clinic AND suspect AND month_start >= :oldest
+                  AND computed_at < :before
+                """).param("clinic", clinicId).param("oldest", oldest.atDay(1))
+                .param("before", checkedBefore != null ? checkedBefore : OffsetDateTime.now(contexts.clock()).plusYears(1))
                 .query((rs, n) -> YearMonth.from(rs.getObject(1, LocalDate.class)))
                 .list().stream().collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Whether the endpoint's run before this one failed: this sync may be the feed's recovery. */
+    private boolean previousFailed(String endpointId, long syncRunId) {
+        return jdbc.sql("""
+                SELECT status FROM sync_run WHERE endpoint_id = :endpointId AND id < :run
+                  AND status IN ('SUCCEEDED', 'FAILED') ORDER BY id DESC LIMIT 1
+                """).param("endpointId", endpointId).param("run", syncRunId).query(String.class).optional()
+                .map("FAILED"::equals).orElse(false);
     }
 
     /**

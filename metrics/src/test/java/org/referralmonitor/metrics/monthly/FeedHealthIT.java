@@ -132,7 +132,10 @@ class FeedHealthIT {
         f.syncRun("recovers-old", "FAILED", OffsetDateTime.of(2026, 9, 20, 8, 0, 0, 0, ZoneOffset.UTC), 0,
                 "HTTP 401: the EMR refused our credentials");
         assertThat(runner.run("recovers", OCTOBER, true).status()).isEqualTo("COMPLETED");
-        assertThat(feed.find("recovers", OCTOBER).orElseThrow().suspect()).as("a disabled endpoint").isFalse();
+        FeedCheck withDisabled = feed.find("recovers", OCTOBER).orElseThrow();
+        assertThat(withDisabled.suspect()).as("a disabled endpoint").isFalse();
+        assertThat(withDisabled.evidence()).endsWith("Not checked, disabled with no sync since October began: "
+                + "recovers-old.");
     }
 
     /**
