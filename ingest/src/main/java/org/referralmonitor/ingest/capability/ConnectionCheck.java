@@ -237,6 +237,7 @@ public class ConnectionCheck {
         }
         List<String> listed = capabilities.scopesSupported();
         String suffix = capabilities.scopesV2() ? ".rs" : ".read";
+        String other = capabilities.scopesV2() ? ".read" : ".rs";
         Set<String> chosen = new LinkedHashSet<>();
         List<String> missing = new ArrayList<>();
         for (String type : typesNeeded(endpoint)) {
@@ -244,6 +245,9 @@ public class ConnectionCheck {
                 chosen.add("system/" + type + suffix);
             } else if (listed.contains("system/*" + suffix)) {
                 chosen.add("system/*" + suffix);
+            } else if (listed.contains("system/" + type + other)) {
+                // listed in the other version only (a server between v1 and v2): what it lists
+                chosen.add("system/" + type + other);
             } else {
                 // scopes_supported need not be complete (SMART App Launch): asked for all the same
                 chosen.add("system/" + type + suffix);

@@ -12,10 +12,12 @@ import org.springframework.stereotype.Repository;
  * Which visit each referral turned into, in one set-based statement per endpoint: a visit whose
  * {@code Encounter.basedOn} names the referral (BASED_ON, confidence 1.0); else a visit of the same
  * patient (same keyed hash) with the clinic within the window after the referral that no referral
- * claims through basedOn (PATIENT_WINDOW, confidence 0.7). BASED_ON comes first (a visit booked for
- * the referral, even one still planned, before a guess); within each, a visit that took place
- * (attended) before one that did not (yet): planned, no-show; then the earliest. A no-show on day 7
- * and a finished visit on day 15 is a conversion on day 15. Cancelled,
+ * claims through basedOn (PATIENT_WINDOW, confidence 0.7). In this order, then the earliest: a
+ * BASED_ON visit that took place (attended); one booked and not yet held (planned, unknown); a
+ * PATIENT_WINDOW visit that took place; a BASED_ON no-show; any other PATIENT_WINDOW visit. So a
+ * no-show on day 7 and a finished visit on day 15 (rebooked, with or without basedOn) is a conversion
+ * on day 15, and a visit booked for the referral beats a guess from the patient's other visits.
+ * Cancelled,
  * entered-in-error and deleted visits never convert. A visit is "with the clinic" when its service
  * provider is one of the clinic's own organizations, or any visit of the endpoint when none is
  * configured.
@@ -36,6 +38,9 @@ public class ConversionLinker {
      * one that did not, and counts a based-on visit before the referral as day 0.
      */
     static final int RULE_VERSION = 2;
+
+    /** Encounter statuses of a visit booked and not held: ranked after a guess that took place. */
+    private static final List<String> MISSED = List.of("noshow");
 
     private static final String DELETE = "DELETE FROM referral_conversion WHERE endpoint_id = :endpointId";
 
@@ -75,23 +80,26 @@ public class ConversionLinker {
     private static final String INSERT_TEMPLATE = """
             INSERT INTO referral_conversion (endpoint_id, referral_id, visit_id, method, confidence, days_to_visit)
             SELECT endpoint_id, referral_id, visit_id, method, confidence, days_to_visit FROM (
-                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.referral_id ORDER BY c.preference, c.unattended,
-                                                                           c.visit_start, c.visit_id) AS choice
+                SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.referral_id ORDER BY c.rank, c.visit_start,
+                                                                           c.visit_id) AS choice
                 FROM (
                     SELECT r.endpoint_id, r.resource_id AS referral_id, v.resource_id AS visit_id,
-                           'BASED_ON' AS method, 1.00 AS confidence, 1 AS preference, v.period_start AS visit_start,
+                           'BASED_ON' AS method, 1.00 AS confidence, v.period_start AS visit_start,
                            -- a visit the referral was written after (dated the day after, say): seen at once
                            CASE WHEN v.start_date IS NOT NULL
                                 THEN GREATEST(0, CAST(v.start_date - r.authored_date AS INTEGER)) END AS days_to_visit,
-                           CASE WHEN v.status IN (:attended) THEN 0 ELSE 1 END AS unattended
+                           -- 1 held, 2 booked (planned, unknown), 4 missed (no-show): see the class comment
+                           CASE WHEN v.status IN (:attended) THEN 1 WHEN v.status IN (:missed) THEN 4 ELSE 2 END
+                               AS rank
                     FROM referral r
                     JOIN visit_based_on vb ON vb.endpoint_id = r.endpoint_id AND vb.referral_id = r.resource_id
                     JOIN visit v ON v.endpoint_id = vb.endpoint_id AND v.resource_id = vb.visit_id
                     WHERE r.endpoint_id = :endpointId AND v.status NOT IN (:notAVisit) AND v.deleted_at IS NULL%1$s
                     UNION ALL
-                    SELECT r.endpoint_id, r.resource_id, v.resource_id, 'PATIENT_WINDOW', 0.70, 2, v.period_start,
+                    SELECT r.endpoint_id, r.resource_id, v.resource_id, 'PATIENT_WINDOW', 0.70, v.period_start,
                            CAST(v.start_date - r.authored_date AS INTEGER),
-                           CASE WHEN v.status IN (:attended) THEN 0 ELSE 1 END
+                           -- 3 held, 5 not (yet)
+                           CASE WHEN v.status IN (:attended) THEN 3 ELSE 5 END
                     FROM referral r
                     JOIN visit v ON v.endpoint_id = r.endpoint_id AND v.patient_hash = r.patient_hash
                     WHERE r.endpoint_id = :endpointId AND r.is_referral AND r.patient_hash IS NOT NULL
@@ -166,6 +174,7 @@ public class ConversionLinker {
                 .addValue("windowDays", windowDays)
                 .addValue("notAVisit", NOT_A_VISIT)
                 .addValue("attended", List.copyOf(ReferralCodes.ATTENDED_VISIT_STATUSES))
+                .addValue("missed", MISSED)
                 .addValue("anyProvider", any)
                 .addValue("ownOrganizations", ids.isEmpty() ? List.of("") : ids);
         // the rule's version with the settings: links made by an earlier rule are all made again

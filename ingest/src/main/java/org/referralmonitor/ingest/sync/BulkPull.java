@@ -301,8 +301,9 @@ class BulkPull {
                     RetryAfter.parse(response.header("Retry-After"), response.header("Date"), clock.instant()),
                     null, status);
         }
-        if (status == 401 || status == 403) {
-            // our credentials, not the export: it is kept, and polled again once they are fixed
+        if (status == 401) {
+            // our credentials, not the export (a fresh token was refused too): it is kept, and polled
+            // again once they are fixed; a 403 (the job is not ours to read) abandons it below
             throw new SyncFailedException(where + ": HTTP " + status + ", the EMR refused our credentials"
                     + (outcome != null ? ", saying: " + outcome : PageFetcher.describe(response))
                     + "; the export is kept and the next sync polls it again");
@@ -494,8 +495,8 @@ class BulkPull {
                 throw new FileElsewhereException(where + ": export file " + uri + " is on " + uri.getScheme()
                         + "://" + uri.getAuthority() + ", not on the endpoint's own host; files are downloaded only "
                         + "from there or from a host listed in referral-monitor.ingest.pull.bulk-download-hosts "
-                        + "(cloud storage the EMR is known to use), and never with our credentials. The export is "
-                        + "kept for the next sync");
+                        + "(cloud storage the EMR is known to use), and our authorization is never sent there. The "
+                        + "export is kept for the next sync");
             }
             Integer count = file.hasNonNull("count") ? file.get("count").asInt() : null;
             if (kind == SyncContext.BulkFile.Kind.OUTPUT && !bulk.types.contains(type)) {
@@ -744,9 +745,12 @@ class BulkPull {
         // the export before this one asked from the same _since and was held too: asking again gives the
         // same (a resource the server cannot export), and holding for good would pull a growing window
         // and keep the feed suspect; what was reported stays recorded on both runs
-        boolean again = reported != null && runs.previousFellShortFrom(ctx.endpoint.id(), ctx.runId, bulk.since);
+        boolean again = reported != null && runs.previousHeldFor(ctx.endpoint.id(), ctx.runId, bulk.since, reported);
         String held = again ? null : reported;
         tx.executeWithoutResult(status -> {
+            if (held != null) {
+                runs.recordHeld(ctx.runId, bulk.since, held);
+            }
             ctx.countMismatch += bulk.unreadDeletions + bulk.errors;
             for (String type : bulk.types) {
                 int announced = bulk.announced.getOrDefault(type, 0);

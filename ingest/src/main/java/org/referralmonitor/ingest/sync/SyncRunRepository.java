@@ -161,22 +161,28 @@ class SyncRunRepository {
     }
 
     /**
-     * Whether the endpoint's previous successful run pulled from the same start (an export's
-     * {@code _since}, null for everything) and fell short (a count mismatch): its watermarks stayed,
-     * and this run asked the same again.
+     * Whether the endpoint's previous successful run was a Bulk export from the same {@code _since}
+     * (null: everything) whose watermarks were held for the same reason ({@link #recordHeld}).
      */
-    boolean previousFellShortFrom(String endpointId, long runId, OffsetDateTime from) {
-        String sameFrom = from == null ? "w.window_from IS NULL" : "w.window_from = :from";
+    boolean previousHeldFor(String endpointId, long runId, OffsetDateTime since, String reason) {
+        String sameSince = since == null ? "s.held_since IS NULL" : "s.held_since = :since";
         var sql = jdbc.sql("""
-                SELECT COUNT(*) FROM sync_run s JOIN sync_window w ON w.sync_run_id = s.id
+                SELECT COUNT(*) FROM sync_run s
                 WHERE s.id = (SELECT MAX(p.id) FROM sync_run p WHERE p.endpoint_id = :endpointId AND p.id < :runId
                                 AND p.status = 'SUCCEEDED')
-                  AND s.count_mismatch > 0 AND %s
-                """.formatted(sameFrom)).param("endpointId", endpointId).param("runId", runId);
-        if (from != null) {
-            sql = sql.param("from", from);
+                  AND s.held_reason = :reason AND %s
+                """.formatted(sameSince)).param("endpointId", endpointId).param("runId", runId)
+                .param("reason", clip(reason, 2000));
+        if (since != null) {
+            sql = sql.param("since", since);
         }
         return sql.query(Integer.class).single() > 0;
+    }
+
+    /** Records why the run held the watermarks of an export from {@code since}. */
+    void recordHeld(long runId, OffsetDateTime since, String reason) {
+        jdbc.sql("UPDATE sync_run SET held_reason = :reason, held_since = :since WHERE id = :id")
+                .param("reason", clip(reason, 2000)).param("since", since).param("id", runId).update();
     }
 
     Optional<SyncRun> find(long id) {

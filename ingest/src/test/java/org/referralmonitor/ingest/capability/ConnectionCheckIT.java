@@ -310,15 +310,15 @@ class ConnectionCheckIT {
         ConnectionCheck.Report report = check.check(endpoint);
 
         assertThat(report.refusals()).isEmpty();
+        // ServiceRequest and Organization listed in v1 only: asked as listed; PractitionerRole not listed at all
         assertThat(report.warnings()).containsExactly("auth client-secret: the server's scopes_supported lists no "
-                + "scope to read ServiceRequest, PractitionerRole, Organization (neither system/ServiceRequest.rs, "
-                + "system/PractitionerRole.rs, system/Organization.rs nor system/*.rs); asked for all the same (the "
-                + "sync needs [ServiceRequest]); if the server does not grant them, set auth.scopes");
-        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities())).isEqualTo("system/ServiceRequest.rs "
-                + "system/Encounter.rs system/Practitioner.rs system/PractitionerRole.rs system/Organization.rs");
+                + "scope to read PractitionerRole (neither system/PractitionerRole.rs nor system/*.rs); asked for all "
+                + "the same; if the server does not grant them, set auth.scopes");
+        assertThat(ConnectionCheck.scopes(endpoint, report.capabilities())).isEqualTo("system/ServiceRequest.read "
+                + "system/Encounter.rs system/Practitioner.rs system/PractitionerRole.rs system/Organization.read");
         emr.verify(postRequestedFor(urlPathEqualTo("/auth/token")).withRequestBody(containing(
-                "scope=system%2FServiceRequest.rs+system%2FEncounter.rs+system%2FPractitioner.rs+"
-                        + "system%2FPractitionerRole.rs+system%2FOrganization.rs")));
+                "scope=system%2FServiceRequest.read+system%2FEncounter.rs+system%2FPractitioner.rs+"
+                        + "system%2FPractitionerRole.rs+system%2FOrganization.read")));
     }
 
     /**

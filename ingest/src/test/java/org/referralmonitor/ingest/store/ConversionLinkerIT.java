@@ -174,7 +174,7 @@ class ConversionLinkerIT {
     void aVisitThatTookPlaceIsTheConversionNotAnEarlierNoShowOrPlannedOne() {
         LocalDate day = LocalDate.of(2025, 3, 10);
         List<MappedResource> rows = new ArrayList<>();
-        for (String id : List.of("sr-window", "sr-based", "sr-before", "sr-booked")) {
+        for (String id : List.of("sr-window", "sr-based", "sr-before", "sr-booked", "sr-rebooked", "sr-undated")) {
             rows.add(new ReferralRow(ENDPOINT, id, "1", T0, "active", "order", day.atStartOfDay().atOffset(ZoneOffset.UTC),
                     day, "patient-" + id, Ref.NONE, Ref.NONE, null, true, "test-rule", "hash-" + id, "{}", null));
         }
@@ -187,6 +187,12 @@ class ConversionLinkerIT {
         // booked for the referral, not yet held, and an unrelated visit of the same patient on day 3: the booking
         rows.add(visitOn("enc-p1", "patient-sr-booked", day.plusDays(20), "planned", List.of("sr-booked")));
         rows.add(visitOn("enc-p2", "patient-sr-booked", day.plusDays(3), "finished", List.of()));
+        // the booked visit missed, the patient seen on day 15 at a visit rebooked without basedOn
+        rows.add(visitOn("enc-r1", "patient-sr-rebooked", day.plusDays(7), "noshow", List.of("sr-rebooked")));
+        rows.add(visitOn("enc-r2", "patient-sr-rebooked", day.plusDays(15), "finished", List.of()));
+        // a dated referral named by a visit without a date: held, delay unknown
+        rows.add(new VisitRow(ENDPOINT, "enc-u1", "1", T0, "finished", "AMB", "patient-sr-undated", null, null, "own",
+                List.of("sr-undated"), "hash-enc-u1", "{}"));
         writer.write(rows, ++run, T0, false);
 
         link(false);
@@ -194,7 +200,9 @@ class ConversionLinkerIT {
         assertThat(links()).containsEntry("sr-window", "enc-w3 PATIENT_WINDOW 0.70 15")
                 .containsEntry("sr-based", "enc-b2 BASED_ON 1.00 20")
                 .containsEntry("sr-before", "enc-x1 BASED_ON 1.00 0")
-                .containsEntry("sr-booked", "enc-p1 BASED_ON 1.00 20");
+                .containsEntry("sr-booked", "enc-p1 BASED_ON 1.00 20")
+                .containsEntry("sr-rebooked", "enc-r2 PATIENT_WINDOW 0.70 15")
+                .containsEntry("sr-undated", "enc-u1 BASED_ON 1.00 null");
     }
 
     private static VisitRow visitOn(String id, String patient, LocalDate day, String status, List<String> basedOn) {

@@ -9,7 +9,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.referralmonitor.ingest.capability.ServerCapabilities;
 
-/** Which Group members are crawled, and how a patient is named in the crawl's searches. */
+/**
+ * Which Group members are crawled, how a patient is named in the crawl's searches, and which SMART
+ * scope version is asked.
+ */
 class RosterMembersTest {
 
     private static final URI BASE = URI.create("https://emr.example.org/fhir/r4/");
@@ -36,6 +39,23 @@ class RosterMembersTest {
         assertThat(RosterPull.ended("2027-01-01T00:00:00+01:00", NOW)).isFalse();
         assertThat(RosterPull.ended(null, NOW)).isFalse();
         assertThat(RosterPull.ended("not a date", NOW)).as("kept unless we know it left").isFalse();
+    }
+
+    /** SMART scope versions: by the system scopes listed, else by permission-v2 (the list need not be complete). */
+    @Test
+    void scopeVersionsFollowTheListedSystemScopesElseTheDeclaredCapability() {
+        assertThat(capabilities(java.util.List.of("system/*.rs"), java.util.List.of()).scopesV2()).isTrue();
+        assertThat(capabilities(java.util.List.of("system/Encounter.read"), java.util.List.of("permission-v2"))
+                .scopesV2()).as("v1 listed").isFalse();
+        assertThat(capabilities(java.util.List.of("patient/*.rs", "user/*.rs", "openid"),
+                java.util.List.of("permission-v2")).scopesV2()).as("no system scope listed: permission-v2").isTrue();
+        assertThat(capabilities(java.util.List.of("patient/*.read", "openid"), java.util.List.of()).scopesV2())
+                .isFalse();
+    }
+
+    private static ServerCapabilities capabilities(java.util.List<String> scopes, java.util.List<String> smart) {
+        return new ServerCapabilities("4.0.1", "test", java.util.Map.of(), false, false, false, true,
+                "https://emr.example.org/token", java.util.List.of(), java.util.List.of(), scopes, smart, NOW);
     }
 
     @Test

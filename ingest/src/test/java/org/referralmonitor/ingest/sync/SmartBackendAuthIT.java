@@ -150,7 +150,7 @@ class SmartBackendAuthIT {
             assertThat(form).containsEntry("grant_type", "client_credentials")
                     .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
                     .doesNotContainKey("client_secret");
-            // only what the server lists: not the directory types it lists no scope for
+            // the listed scopes, and the directory types the server lists none for asked all the same
             assertThat(form.get("scope")).isEqualTo("system/ServiceRequest.rs system/Encounter.rs "
                     + "system/Practitioner.rs system/PractitionerRole.rs system/Organization.rs");
             SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));

@@ -437,8 +437,11 @@ public class MonthlyMetricsRunner {
      */
     private SortedSet<YearMonth> suspectMonths(String clinicId, YearMonth oldest, OffsetDateTime checkedBefore) {
         return jdbc.sql("""
-                SELECT month_start FROM feed_check WHERE clinic_id = :clinic AND suspect AND month_start >= :oldest
-                  AND computed_at < :before
+                SELECT f.month_start FROM feed_check f WHERE f.clinic_id = :clinic AND f.suspect
+                  AND f.month_start >= :oldest AND f.computed_at < :before
+                  -- not while a run of it waits in the queue (it checks the feed again)
+                  AND NOT EXISTS (SELECT 1 FROM metrics_run_request q WHERE q.clinic_id = f.clinic_id
+                                  AND q.from_month <= f.month_start AND q.to_month >= f.month_start)
                 """).param("clinic", clinicId).param("oldest", oldest.atDay(1))
                 .param("before", checkedBefore != null ? checkedBefore : OffsetDateTime.now(contexts.clock()).plusYears(1))
                 .query((rs, n) -> YearMonth.from(rs.getObject(1, LocalDate.class)))

@@ -164,6 +164,32 @@ class FeedHealthIT {
         assertThat(alerts.find("small", "OPEN")).extracting(Alert::kind).doesNotContain("FEED");
     }
 
+    /**
+     * A sync that changed nothing and followed a successful one does not check a suspect month again
+     * within the hour (its feed was checked minutes ago): no job run is queued for it.
+     */
+    @Test
+    void aSuspectMonthIsNotCheckedAgainAfterEverySyncThatChangedNothing() {
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("calm", "calm-emr");
+        for (int i = 1; i <= 3; i++) {
+            for (YearMonth m = OCTOBER.minusMonths(12); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+                f.referrals("calm-emr", "npi:500000000" + i, null, m, 10, 7);
+            }
+        }
+        f.syncRun("calm-emr", "SUCCEEDED", NOV_20, 12, null);
+        runner.run("calm", OCTOBER, true);
+        assertThat(alerts.find("calm", "OPEN")).extracting(Alert::kind).containsExactly("FEED");
+        int runs = runner.history("calm", 50).size();
+
+        long quiet = f.syncRun("calm-emr", "SUCCEEDED", NOV_23, 12, null);
+        events.publishEvent(new SyncFinishedEvent("calm-emr", "calm", quiet, true, 0));
+
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> runner.history("calm", 50).size() == runs);
+        assertThat(alerts.find("calm", "OPEN")).extracting(Alert::kind).containsExactly("FEED");
+    }
+
     @Test
     void aShortSyncHoldsARealSlowdownUntilTheFeedIsWholeAgain() {
         ReferralFixture f = new ReferralFixture(jdbc);
