@@ -420,7 +420,7 @@ public class MonthlyMetricsRunner {
             if (suspect.contains(m)) {
                 submitRanges(event.clinicId(), range, trigger);
                 range.clear();
-                submit(event.clinicId(), m, m, true, trigger + ", feed checked again");
+                submit(event.clinicId(), m, m, true, trigger);
             } else {
                 range.add(m);
             }
