@@ -13,6 +13,12 @@ public sealed interface MappedResource {
 
     String resourceId();
 
+    /** {@code meta.versionId}, or null. */
+    String versionId();
+
+    /** {@code meta.lastUpdated}, or null. */
+    OffsetDateTime lastUpdated();
+
     /**
      * A ServiceRequest, with its JSON as kept (see {@link ResourceSanitizer}).
      *

@@ -235,7 +235,7 @@ public class ResourceWriter {
         Map<String, MappedResource> newest = new LinkedHashMap<>();
         for (MappedResource r : resources) {
             newest.merge(r.resourceType() + "/" + r.resourceId(), r, (old, incoming) ->
-                    notOlder(lastUpdated(incoming), versionId(incoming), lastUpdated(old), versionId(old))
+                    notOlder(incoming.lastUpdated(), incoming.versionId(), old.lastUpdated(), old.versionId())
                             ? incoming : old);
         }
         return new ArrayList<>(newest.values());
@@ -261,32 +261,6 @@ public class ResourceWriter {
         }
         return incomingVersion.length() > heldVersion.length()
                 || incomingVersion.length() == heldVersion.length() && incomingVersion.compareTo(heldVersion) >= 0;
-    }
-
-    private static String versionId(MappedResource r) {
-        if (r instanceof ReferralRow x) {
-            return x.versionId();
-        } else if (r instanceof VisitRow x) {
-            return x.versionId();
-        } else if (r instanceof DirectoryRow x) {
-            return x.versionId();
-        } else if (r instanceof RoleRow x) {
-            return x.versionId();
-        }
-        return null;
-    }
-
-    private static OffsetDateTime lastUpdated(MappedResource r) {
-        if (r instanceof ReferralRow x) {
-            return x.lastUpdated();
-        } else if (r instanceof VisitRow x) {
-            return x.lastUpdated();
-        } else if (r instanceof DirectoryRow x) {
-            return x.lastUpdated();
-        } else if (r instanceof RoleRow x) {
-            return x.lastUpdated();
-        }
-        return null;
     }
 
     private static SqlParameterSource[] params(List<MappedResource> rows, Function<MappedResource, SqlParameterSource> f) {

@@ -165,18 +165,17 @@ class SyncRunRepository {
      * (null: everything) whose watermarks were held for the same reason ({@link #recordHeld}).
      */
     boolean previousHeldFor(String endpointId, long runId, OffsetDateTime since, String reason) {
-        String sameSince = since == null ? "s.held_since IS NULL" : "s.held_since = :since";
-        var sql = jdbc.sql("""
+        return jdbc.sql("""
                 SELECT COUNT(*) FROM sync_run s
                 WHERE s.id = (SELECT MAX(p.id) FROM sync_run p WHERE p.endpoint_id = :endpointId AND p.id < :runId
                                 AND p.status = 'SUCCEEDED')
-                  AND s.held_reason = :reason AND %s
-                """.formatted(sameSince)).param("endpointId", endpointId).param("runId", runId)
-                .param("reason", clip(reason, 2000));
-        if (since != null) {
-            sql = sql.param("since", since);
-        }
-        return sql.query(Integer.class).single() > 0;
+                  AND s.held_reason = :reason
+                  AND ((:everything AND s.held_since IS NULL) OR s.held_since = :since)
+                """).param("endpointId", endpointId).param("runId", runId).param("reason", clip(reason, 2000))
+                .param("everything", since == null)
+                // any instant when there is none: only the IS NULL branch can match then
+                .param("since", since != null ? since : OffsetDateTime.parse("1970-01-01T00:00:00Z"))
+                .query(Integer.class).single() > 0;
     }
 
     /** Records why the run held the watermarks of an export from {@code since}. */
