@@ -40,6 +40,11 @@ final class SignInLockout implements AuthenticationProvider {
     private final AppProperties.SignInLockout settings;
     private final Clock clock;
     private final ConcurrentHashMap<String, Running> inProgress = new ConcurrentHashMap<>();
+    /**
+     * When this process last refused each name as locked: refusals at the same instant are recorded
+     * once, before the first record reaches the audit trail (which other instances read).
+     */
+    private final ConcurrentHashMap<String, OffsetDateTime> refusedAt = new ConcurrentHashMap<>();
 
     SignInLockout(AuthenticationProvider passwords, AuditLog audit, AppProperties.SignInLockout settings, Clock clock) {
         this.passwords = passwords;
@@ -106,13 +111,34 @@ final class SignInLockout implements AuthenticationProvider {
                 OffsetDateTime lockedAt = until.get().minus(settings.window());
                 throw new Locked("Too many failed sign-ins with this name (" + settings.maxFailures()
                         + " within the lockout window); it is locked until " + until.get().truncatedTo(ChronoUnit.SECONDS),
-                        Duration.between(now, until.get()), !audit.refusedAsLocked(name, lockedAt));
+                        Duration.between(now, until.get()), firstRefusal(name, lockedAt, now));
             }
             return failures.size();
         } catch (DataAccessException e) {
             throw new InternalAuthenticationServiceException("Could not read the failed sign-ins: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Whether this refusal is the lock's first: none from this process since the lock began (decided
+     * atomically, so guesses refused at the same instant are recorded once) and none in the audit trail
+     * (from another instance, or before a restart). Names whose lock has ended are forgotten once
+     * there are many.
+     */
+    private boolean firstRefusal(String name, OffsetDateTime lockedAt, OffsetDateTime now) {
+        if (refusedAt.size() > FORGET_ABOVE) {
+            refusedAt.values().removeIf(at -> at.isBefore(now.minus(settings.window())));
+        }
+        boolean[] first = {false};
+        refusedAt.compute(AuditLog.key(name), (k, previous) -> {
+            first[0] = previous == null || previous.isBefore(lockedAt);
+            return now;
+        });
+        return first[0] && !audit.refusedAsLocked(name, lockedAt);
+    }
+
+    /** Refused names kept before those whose lock has ended are forgotten. */
+    private static final int FORGET_ABOVE = 10_000;
 
     /**
      * The sign-ins with one name in this process: those waiting or checking (present while any is),

@@ -66,6 +66,32 @@ class SignInLockoutTest {
         assertThat(passwordChecks).as("no password is tried while locked").hasValue(0);
     }
 
+    /**
+     * Guesses refused at the same instant, before the first refusal reaches the audit trail: only the
+     * first is worth recording (the trail said 'not refused yet' to each of them; 9 were recorded).
+     */
+    @Test
+    void aLockIsRecordedOnceWhileItsFirstRecordIsOnItsWay() {
+        List<OffsetDateTime> five = List.of(minutesAgo(1), minutesAgo(2), minutesAgo(3), minutesAgo(4), minutesAgo(6));
+        when(audit.failedSignIns(eq("jordan.lee"), eq(NOW.minus(WINDOW)), eq(5))).thenReturn(five);
+        when(audit.failedSignIns(eq("Jordan.Lee"), eq(NOW.minus(WINDOW)), eq(5))).thenReturn(five);
+        when(audit.failedSignIns(eq("Sam"), eq(NOW.minus(WINDOW)), eq(5))).thenReturn(five);
+
+        assertThat(refusal("jordan.lee").worthRecording()).isTrue();
+        assertThat(refusal("Jordan.Lee").worthRecording()).as("the same name as looked up").isFalse();
+        assertThat(refusal("jordan.lee").worthRecording()).isFalse();
+        assertThat(refusal("Sam").worthRecording()).as("another name's lock").isTrue();
+    }
+
+    private SignInLockout.Locked refusal(String name) {
+        try {
+            lockout.authenticate(token(name));
+        } catch (SignInLockout.Locked e) {
+            return e;
+        }
+        throw new AssertionError(name + " was not refused");
+    }
+
     @Test
     void fewerFailuresLetThePasswordDecide() {
         when(audit.failedSignIns(eq("sam"), eq(NOW.minus(WINDOW)), eq(5))).thenReturn(List.of(minutesAgo(1),
