@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.camel.Exchange;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Connection;
@@ -741,10 +743,22 @@ class BulkPull {
      */
     private void complete(SyncContext ctx, SyncContext.BulkState bulk) throws InterruptedException {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        String reported = held(bulk);
-        // the export before this one asked from the same _since and was held too: asking again gives the
-        // same (a resource the server cannot export), and holding for good would pull a growing window
-        // and keep the feed suspect; what was reported stays recorded on both runs
+        // per type: how many the manifest announced that did not arrive (distinct ids)
+        Map<String, Integer> shortfalls = new TreeMap<>();
+        for (String type : bulk.types) {
+            int shortfall = bulk.announced.getOrDefault(type, 0) - bulk.seen.getOrDefault(type, new IdSet()).size();
+            if (shortfall > 0) {
+                shortfalls.put(type, shortfall);
+            }
+        }
+        String everyType = held(bulk);
+        String reported = Stream.concat(Stream.ofNullable(everyType), shortfalls.entrySet().stream()
+                        .map(e -> e.getValue() + " " + e.getKey() + " the manifest announced did not arrive"))
+                .reduce((a, b) -> a + ", and " + b).orElse(null);
+        // the export before this one asked from the same _since and was held for the same reason (the
+        // same errors, the same shortfall: a resource the server cannot export, a count that includes
+        // what it does not export): asking again gives the same, and holding for good would pull a
+        // growing window and keep the feed suspect; what was reported stays recorded on both runs
         boolean again = reported != null && runs.previousHeldFor(ctx.endpoint.id(), ctx.runId, bulk.since, reported);
         String held = again ? null : reported;
         tx.executeWithoutResult(status -> {
@@ -756,11 +770,10 @@ class BulkPull {
                 int announced = bulk.announced.getOrDefault(type, 0);
                 int received = bulk.seen.getOrDefault(type, new IdSet()).size();
                 runs.recordWindow(ctx.runId, type, bulk.since, bulk.transactionTime, announced, received, 1);
-                int shortfall = Math.max(0, announced - received);
-                ctx.countMismatch += shortfall;
-                if (shortfall == 0 && held == null) {
+                ctx.countMismatch += shortfalls.getOrDefault(type, 0);
+                if (again || (everyType == null && !shortfalls.containsKey(type))) {
                     watermarks.advance(ctx.endpoint.id(), type, bulk.transactionTime, ctx.runId, now);
-                } else {
+                } else if (shortfalls.containsKey(type)) {
                     log.warn("{}: the manifest announced {} {} but {} distinct arrived; the watermark stays",
                             ctx.endpoint.id(), announced, type, received);
                 }
@@ -776,8 +789,10 @@ class BulkPull {
             steps.detail(ctx, "export written; " + reported + ", as in the export before from the same time, so the "
                     + "watermarks move on (asking again gives the same)");
         } else if (held != null) {
-            log.warn("{}: the export is written, but no watermark moves: {}", ctx.endpoint.id(), held);
-            steps.detail(ctx, "export written, but the watermarks stay" + (bulk.since == null ? ""
+            String which = everyType != null ? "the watermarks stay"
+                    : "the watermark of " + String.join(" and ", shortfalls.keySet()) + " stays";
+            log.warn("{}: the export is written, but {}: {}", ctx.endpoint.id(), which, held);
+            steps.detail(ctx, "export written, but " + which + (bulk.since == null ? ""
                     : " at " + SearchPull.format(bulk.since)) + " because " + held + "; the next export asks since "
                     + "the same time");
         } else if (bulk.notices > 0) {

@@ -642,6 +642,41 @@ class BulkExportIT {
     }
 
     /**
+     * A manifest that announces more of a type than its files hold: that type's watermark stays, the
+     * others move. When the next export from the same _since falls short by the same number (a server
+     * counting what it does not export), it is recorded again and the watermark moves on: held for
+     * good, every export would pull a growing window and keep the feed suspect.
+     */
+    @Test
+    void theSameManifestShortfallFromTheSameSinceTwiceMovesTheWatermarkOn() {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
+                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z",
+                        List.of(file("ServiceRequest", base() + "files/servicerequest-2.ndjson", 5)), List.of()))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2.ndjson"))));
+
+        SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(second.countMismatch()).isEqualTo(2);
+        assertThat(second.detail()).contains("the watermark of ServiceRequest stays at 2026-11-20T10:00:00.000Z",
+                "2 ServiceRequest the manifest announced did not arrive");
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse("2026-11-21T10:00:00Z"));
+
+        SyncRun third = SyncAwait.sync(syncs, "emr-bulk");
+
+        emr.verify(2, getRequestedFor(urlPathEqualTo("/fhir/$export"))
+                .withQueryParam("_since", equalTo("2026-11-20T10:00:00.000Z")));
+        assertThat(third.countMismatch()).as("still recorded").isEqualTo(2);
+        assertThat(third.detail()).contains("as in the export before from the same time", "move on");
+        assertThat(watermark("ServiceRequest")).isEqualTo(OffsetDateTime.parse("2026-11-21T10:00:00Z"));
+    }
+
+    /**
      * A process stopped while polling an export whose kick-off refused Encounter: the export resumed
      * after the restart still leaves Encounter to the roster crawl.
      */
