@@ -606,15 +606,7 @@ class BulkExportIT {
      */
     @Test
     void errorFilesHoldTheWatermarksAndSayWhy() {
-        kickOffSince(null, "export-status/1");
-        SyncAwait.sync(syncs, "emr-bulk");
-        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
-        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
-                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z",
-                        List.of(file("ServiceRequest", base() + "files/servicerequest-2.ndjson", 3)), List.of(),
-                        List.of(file("OperationOutcome", base() + "files/errors-1.ndjson", 2))))));
-        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
-                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2.ndjson"))));
+        afterAFirstExportTheNextOffers(3, List.of(file("OperationOutcome", base() + "files/errors-1.ndjson", 2)));
         emr.stubFor(get(urlPathEqualTo("/fhir/files/errors-1.ndjson"))
                 .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/errors-1.ndjson"))));
 
@@ -649,14 +641,7 @@ class BulkExportIT {
      */
     @Test
     void theSameManifestShortfallFromTheSameSinceTwiceMovesTheWatermarkOn() {
-        kickOffSince(null, "export-status/1");
-        SyncAwait.sync(syncs, "emr-bulk");
-        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
-        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
-                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z",
-                        List.of(file("ServiceRequest", base() + "files/servicerequest-2.ndjson", 5)), List.of()))));
-        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
-                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2.ndjson"))));
+        afterAFirstExportTheNextOffers(5, List.of());
 
         SyncRun second = SyncAwait.sync(syncs, "emr-bulk");
 
@@ -765,6 +750,22 @@ class BulkExportIT {
     }
 
     /** Kick-off answers 202 with this status URL (asked with this {@code _since}, or any when null). */
+    /**
+     * A first export synced; the next, asked since its transactionTime, announces {@code announced}
+     * ServiceRequests in servicerequest-2.ndjson (which holds 3) and lists the error files.
+     */
+    private void afterAFirstExportTheNextOffers(int announced, List<String> errorFiles) {
+        kickOffSince(null, "export-status/1");
+        SyncAwait.sync(syncs, "emr-bulk");
+        kickOffSince("2026-11-20T10:00:00.000Z", "export-status/2");
+        emr.stubFor(get(urlPathEqualTo("/fhir/export-status/2"))
+                .willReturn(okForContentType("application/json", manifest("2026-11-21T10:00:00Z",
+                        List.of(file("ServiceRequest", base() + "files/servicerequest-2.ndjson", announced)), List.of(),
+                        errorFiles))));
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-2.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-2.ndjson"))));
+    }
+
     private void kickOffSince(String since, String statusPath) {
         var request = get(urlPathEqualTo("/fhir/$export"));
         if (since != null) {
