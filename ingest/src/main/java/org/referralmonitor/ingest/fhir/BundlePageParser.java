@@ -139,12 +139,17 @@ public class BundlePageParser {
                 node = json.readTree(line);
             } catch (JsonProcessingException e) {
                 rejections.add(new ParsedPage.Rejection(null, null, where + " is not valid JSON: "
-                        + e.getOriginalMessage(), where));
+                        + e.getOriginalMessage(), where, fingerprint(ctx.endpointId(), line)));
                 continue;
             }
             ignored += readResource(node, where, where, ctx, resources, rejections, warnings, issues) ? 0 : 1;
         }
         return new ParsedPage(resources, rejections, null, null, entries, ignored, warnings, issues);
+    }
+
+    /** {@link PatientPseudonymizer#fingerprint} of content that arrived without a type or id to tell it by. */
+    public String fingerprint(String endpointId, String content) {
+        return mapper.fingerprint(endpointId, content);
     }
 
     /** @return false when the entry holds nothing we keep */
@@ -153,7 +158,8 @@ public class BundlePageParser {
         JsonNode resource = entry.get("resource");
         if (resource == null || !resource.isObject()) {
             rejections.add(new ParsedPage.Rejection(null, null,
-                    "Bundle entry " + position + " has no resource", "Bundle.entry[" + (position - 1) + "]"));
+                    "Bundle entry " + position + " has no resource", "Bundle.entry[" + (position - 1) + "]",
+                    fingerprint(ctx.endpointId(), entry.toString())));
             return true;
         }
         return readResource(resource, "Bundle entry " + position, "Bundle.entry[" + (position - 1) + "].resource", ctx, resources, rejections, warnings, issues);
@@ -163,7 +169,8 @@ public class BundlePageParser {
     private boolean readResource(JsonNode resource, String where, String location, MappingContext ctx, List<MappedResource> resources,
             List<ParsedPage.Rejection> rejections, List<String> warnings, List<ParsedPage.ResourceIssues> issues) {
         if (!resource.isObject()) {
-            rejections.add(new ParsedPage.Rejection(null, null, where + " is not a JSON object", location));
+            rejections.add(new ParsedPage.Rejection(null, null, where + " is not a JSON object", location,
+                    fingerprint(ctx.endpointId(), resource.toString())));
             return true;
         }
         String type = resource.path("resourceType").asText(null);
@@ -174,7 +181,7 @@ public class BundlePageParser {
         }
         if (type == null) {
             rejections.add(new ParsedPage.Rejection(null, id, where + " has a resource without resourceType",
-                    location));
+                    location, fingerprint(ctx.endpointId(), resource.toString())));
             return true;
         }
         if (!ResourceMapper.KEPT_TYPES.contains(type)) {

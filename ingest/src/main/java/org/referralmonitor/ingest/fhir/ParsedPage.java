@@ -18,7 +18,19 @@ import org.referralmonitor.profiles.conformance.Finding;
 public record ParsedPage(List<MappedResource> resources, List<Rejection> rejections, String nextLink, Integer total,
         int entries, int ignored, List<String> warnings, List<ResourceIssues> issues) {
 
-    public record Rejection(String resourceType, String resourceId, String reason, String location) {
+    /**
+     * A resource that could not be accepted.
+     *
+     * @param fingerprint for one without type or id: a keyed hash of what arrived
+     *     ({@link PatientPseudonymizer#fingerprint}), so the same bad content pulled again updates its
+     *     review row instead of adding one; null when type and id identify it
+     */
+    public record Rejection(String resourceType, String resourceId, String reason, String location,
+            String fingerprint) {
+
+        public Rejection(String resourceType, String resourceId, String reason, String location) {
+            this(resourceType, resourceId, reason, location, null);
+        }
     }
 
     /** What the validator found in one kept resource. */

@@ -67,6 +67,16 @@ public class PatientPseudonymizer {
         return HexFormat.of().formatHex(digest);
     }
 
+    /**
+     * A keyed hash of content that arrived without a type or id to tell it by (a line that is not
+     * JSON, an entry without a resource): the same content from the same endpoint has the same
+     * fingerprint, and nothing of it can be read back.
+     */
+    public String fingerprint(String endpointId, String content) {
+        byte[] digest = macs.get().doFinal(("content|" + endpointId + "|" + content).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest);
+    }
+
     private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

@@ -31,6 +31,11 @@ public class ResourceMapper {
     private final ReferralClassifier classifier;
     private final ResourceSanitizer sanitizer;
 
+    /** {@link PatientPseudonymizer#fingerprint}. */
+    public String fingerprint(String endpointId, String content) {
+        return pseudonymizer.fingerprint(endpointId, content);
+    }
+
     public ResourceMapper(PatientPseudonymizer pseudonymizer, ReferralClassifier classifier, ResourceSanitizer sanitizer) {
         this.pseudonymizer = pseudonymizer;
         this.classifier = classifier;

@@ -14,7 +14,8 @@ import org.springframework.stereotype.Repository;
 /**
  * The review table: resources we received but could not accept, each with a plain-language reason,
  * so that nothing is silently lost. The same problem seen again updates its row instead of adding
- * one; a resource that later arrives in good shape closes its open rows.
+ * one (told by type and id, or, for what arrived without them, by a keyed hash of the content); a
+ * resource that later arrives in good shape closes its open rows.
  */
 @Repository
 public class ReviewQueue {
@@ -36,11 +37,23 @@ public class ReviewQueue {
                 s.sync_run_id, s.received_at, 'OPEN')
             """;
 
-    private static final String INSERT_ANONYMOUS = """
-            INSERT INTO rejected_resource (endpoint_id, resource_type, resource_id, reason, location, page_url,
-                sync_run_id, received_at, status)
-            VALUES (:endpointId, :resourceType, :resourceId, :reason, :location, :pageUrl, :syncRunId, :receivedAt,
-                'OPEN')
+    /** Without type or id: told by the fingerprint of what arrived (a row without one is always added). */
+    private static final String MERGE_ANONYMOUS = """
+            MERGE INTO rejected_resource t
+            USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceType AS VARCHAR(64)),
+                           CAST(:resourceId AS VARCHAR(64)), CAST(:reason AS VARCHAR(2000)),
+                           CAST(:location AS VARCHAR(500)), CAST(:pageUrl AS VARCHAR(4000)),
+                           CAST(:syncRunId AS BIGINT), CAST(:receivedAt AS TIMESTAMP WITH TIME ZONE),
+                           CAST(:fingerprint AS VARCHAR(64))))
+                AS s (endpoint_id, resource_type, resource_id, reason, location, page_url, sync_run_id, received_at,
+                      content_fingerprint)
+            ON t.endpoint_id = s.endpoint_id AND t.content_fingerprint = s.content_fingerprint AND t.status = 'OPEN'
+            WHEN MATCHED THEN UPDATE SET reason = s.reason, location = s.location, page_url = s.page_url,
+                sync_run_id = s.sync_run_id, received_at = s.received_at
+            WHEN NOT MATCHED THEN INSERT (endpoint_id, resource_type, resource_id, reason, location, page_url,
+                sync_run_id, received_at, status, content_fingerprint)
+                VALUES (s.endpoint_id, s.resource_type, s.resource_id, s.reason, s.location, s.page_url,
+                s.sync_run_id, s.received_at, 'OPEN', s.content_fingerprint)
             """;
 
     private static final String RESOLVE = """
@@ -68,12 +81,13 @@ public class ReviewQueue {
                                 .text("pageUrl", truncate(pageUrl, 4000))
                                 .bigint("syncRunId", syncRunId)
                                 .instant("receivedAt", at)
+                                .text("fingerprint", r.fingerprint())
                                 .source(), Collectors.toList())));
         if (!byHasKey.get(true).isEmpty()) {
             jdbc.batchUpdate(MERGE_REJECTION, byHasKey.get(true).toArray(SqlParameterSource[]::new));
         }
         if (!byHasKey.get(false).isEmpty()) {
-            jdbc.batchUpdate(INSERT_ANONYMOUS, byHasKey.get(false).toArray(SqlParameterSource[]::new));
+            jdbc.batchUpdate(MERGE_ANONYMOUS, byHasKey.get(false).toArray(SqlParameterSource[]::new));
         }
     }
 

@@ -696,12 +696,13 @@ class BulkPull {
                 bundle = JSON.readTree(line);
             } catch (JsonProcessingException e) {
                 unread.add(new ParsedPage.Rejection(null, null, at + " (deleted resources) is not valid JSON: "
-                        + e.getOriginalMessage() + "; what it deleted is not known", at));
+                        + e.getOriginalMessage() + "; what it deleted is not known", at,
+                        parser.fingerprint(ctx.endpoint.id(), line)));
                 continue;
             }
             if (!"Bundle".equals(bundle.path("resourceType").asText())) {
                 unread.add(new ParsedPage.Rejection(null, null, at + " (deleted resources) is not a Bundle of "
-                        + "deletions; what it deleted is not known", at));
+                        + "deletions; what it deleted is not known", at, parser.fingerprint(ctx.endpoint.id(), line)));
                 continue;
             }
             for (JsonNode entry : bundle.path("entry")) {

@@ -73,6 +73,39 @@ public class BundlePageParserTest {
         assertThat(((MappedResource.ReferralRow) page.resources().get(0)).json()).doesNotContain("Mrs Doe");
     }
 
+    /**
+     * What arrives without a type or id is told by a keyed hash of its content (the same content, the
+     * same fingerprint, on any line or page), so its review row is not repeated when pulled again; a
+     * rejection told by type and id has none.
+     */
+    @Test
+    void contentWithoutTypeOrIdIsToldByAKeyedFingerprint() {
+        ParsedPage first = parser().parseLines(List.of("{\"resourceType\":\"ServiceRequest\",\"id\":\"cut", "[1]",
+                "{\"id\":\"x\"}"), 1, "a.ndjson", CTX);
+        ParsedPage later = parser().parseLines(List.of("", "[1]", "{\"resourceType\":\"ServiceRequest\",\"id\":\"cut"),
+                7, "b.ndjson", CTX);
+
+        assertThat(first.rejections()).extracting(ParsedPage.Rejection::fingerprint).doesNotContainNull()
+                .doesNotHaveDuplicates().allMatch(f -> f.matches("[0-9a-f]{64}"));
+        assertThat(later.rejections()).extracting(ParsedPage.Rejection::location)
+                .containsExactly("line 8 of b.ndjson", "line 9 of b.ndjson");
+        assertThat(later.rejections()).extracting(ParsedPage.Rejection::fingerprint)
+                .containsExactly(first.rejections().get(1).fingerprint(), first.rejections().get(0).fingerprint());
+        assertThat(first.rejections().get(0).fingerprint()).as("keyed: not a plain hash of the line")
+                .isNotEqualTo(java.util.HexFormat.of().formatHex(sha256("{\"resourceType\":\"ServiceRequest\",\"id\":\"cut")));
+        assertThat(parser().parseLines(List.of("{\"resourceType\":\"ServiceRequest\",\"id\":\"bad\",\"status\":\"x\"}"),
+                1, "c.ndjson", CTX).rejections()).singleElement()
+                .satisfies(r -> assertThat(r.fingerprint()).as("told by type and id").isNull());
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void keepsTheRestOfThePageWhenOneResourceIsBad() throws Exception {
         ParsedPage page = parse(FhirFixtures.read("faults/page-with-bad-resources.json"));

@@ -549,6 +549,15 @@ class BulkExportIT {
         assertThat(run.countMismatch()).isEqualTo(1);
         assertThat(watermark("ServiceRequest")).as("5 of the 6 announced arrived").isNull();
         assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+
+        SyncRun again = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(again.resourcesRejected()).isEqualTo(1);
+        assertThat(ids("SELECT sync_run_id || ' ' || reason FROM rejected_resource WHERE status = 'OPEN'"))
+                .as("the same bad line, without type or id, pulled again: its review row is updated, not repeated")
+                .singleElement().asString().startsWith(again.id() + " line 2 of servicerequest-2.ndjson");
+        assertThat(watermark("ServiceRequest")).as("the same shortfall from the same _since (everything)")
+                .isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
     }
 
     /**
