@@ -66,6 +66,18 @@ record Upserts(String referral, String visit, String organization, String practi
                      WHEN t.%1$s IS DISTINCT FROM %3$s.%1$s THEN t.%1$s END""".formatted(column, movedFrom, incoming);
     }
 
+    /**
+     * The sync that last brought a version the row did not have ({@code version_run_id}): a new
+     * version id or lastUpdated, or a resource back after its tombstone; not a re-sanitized or
+     * re-classified copy of the version we held (what a reconciliation found that incremental syncs
+     * missed is counted from it).
+     */
+    private static String versionRun(String incoming) {
+        return """
+                CASE WHEN t.version_id IS DISTINCT FROM %1$s.version_id OR t.last_updated IS DISTINCT FROM %1$s.last_updated
+                          OR t.deleted_at IS NOT NULL THEN %1$s.sync_run_id ELSE t.version_run_id END""".formatted(incoming);
+    }
+
     /** Per resource type, the PostgreSQL statement that refreshes the statistics of the tables holding it. */
     private static final java.util.Map<String, String> PG_ANALYZE = java.util.Map.of(
             "ServiceRequest", "ANALYZE referral, resource_issue",
@@ -97,12 +109,12 @@ record Upserts(String referral, String visit, String organization, String practi
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
                  first_seen_at, updated_at, resource_json, status_reason, source_org_key, source_practitioner_key,
-                 source_resolution)
+                 source_resolution, version_run_id)
             VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :intent, :authoredOn, :authoredDate,
                  :authoredMonth, :patientHash, :requesterType, :requesterId, :requesterNpi, :requesterForm,
                  :performerType, :performerId, :encounterId, :isReferral, :classifiedBy, :contentHash, :syncRunId,
                  :seenAt, :seenAt, CAST(:json AS JSONB), :statusReason, :sourceOrgKey, :sourcePractitionerKey,
-                 :sourceResolution)
+                 :sourceResolution, :syncRunId)
             ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
                 version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
                 intent = EXCLUDED.intent, authored_on = EXCLUDED.authored_on, authored_date = EXCLUDED.authored_date,
@@ -112,29 +124,31 @@ record Upserts(String referral, String visit, String organization, String practi
                 performer_type = EXCLUDED.performer_type, performer_id = EXCLUDED.performer_id,
                 encounter_id = EXCLUDED.encounter_id, is_referral = EXCLUDED.is_referral,
                 classified_by = EXCLUDED.classified_by, content_hash = EXCLUDED.content_hash,
-                moved_from_month = %s,
+                moved_from_month = %s, version_run_id = %s,
                 sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
                 resource_json = EXCLUDED.resource_json, status_reason = EXCLUDED.status_reason,
                 deleted_at = NULL, tombstone_reason = NULL, source_org_key = EXCLUDED.source_org_key,
                 source_practitioner_key = EXCLUDED.source_practitioner_key,
                 source_resolution = EXCLUDED.source_resolution
             WHERE %s
-            """.formatted(moved("authored_month", "moved_from_month", "EXCLUDED"), PG_NEWER), """
+            """.formatted(moved("authored_month", "moved_from_month", "EXCLUDED"), versionRun("EXCLUDED"), PG_NEWER), """
             INSERT INTO visit AS t
                 (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash, period_start,
-                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at, resource_json)
+                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at, resource_json,
+                 version_run_id)
             VALUES (:endpointId, :resourceId, :versionId, :lastUpdated, :status, :classCode, :patientHash, :periodStart,
-                 :startDate, :serviceProviderId, :contentHash, :syncRunId, :seenAt, :seenAt, CAST(:json AS JSONB))
+                 :startDate, :serviceProviderId, :contentHash, :syncRunId, :seenAt, :seenAt, CAST(:json AS JSONB),
+                 :syncRunId)
             ON CONFLICT (endpoint_id, resource_id) DO UPDATE SET
                 version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, status = EXCLUDED.status,
                 class_code = EXCLUDED.class_code, patient_hash = EXCLUDED.patient_hash,
                 period_start = EXCLUDED.period_start, start_date = EXCLUDED.start_date,
                 service_provider_id = EXCLUDED.service_provider_id, content_hash = EXCLUDED.content_hash,
-                moved_from_patient = %s,
+                moved_from_patient = %s, version_run_id = %s,
                 sync_run_id = EXCLUDED.sync_run_id, updated_at = EXCLUDED.updated_at,
                 resource_json = EXCLUDED.resource_json, deleted_at = NULL, tombstone_reason = NULL
             WHERE %s
-            """.formatted(moved("patient_hash", "moved_from_patient", "EXCLUDED"), PG_NEWER), """
+            """.formatted(moved("patient_hash", "moved_from_patient", "EXCLUDED"), versionRun("EXCLUDED"), PG_NEWER), """
             INSERT INTO organization AS t
                 (endpoint_id, resource_id, version_id, last_updated, name, npi, active, source_key, content_hash,
                  updated_at)
@@ -218,7 +232,7 @@ record Upserts(String referral, String visit, String organization, String practi
                 requester_npi = s.requester_npi, requester_form = s.requester_form,
                 performer_type = s.performer_type, performer_id = s.performer_id, encounter_id = s.encounter_id,
                 is_referral = s.is_referral, classified_by = s.classified_by, content_hash = s.content_hash,
-                moved_from_month = %s,
+                moved_from_month = %s, version_run_id = %s,
                 sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
                 status_reason = s.status_reason, deleted_at = NULL, tombstone_reason = NULL,
                 source_org_key = s.source_org_key, source_practitioner_key = s.source_practitioner_key,
@@ -228,13 +242,13 @@ record Upserts(String referral, String visit, String organization, String practi
                  authored_month, patient_hash, requester_type, requester_id, requester_npi, requester_form,
                  performer_type, performer_id, encounter_id, is_referral, classified_by, content_hash, sync_run_id,
                  first_seen_at, updated_at, resource_json, status_reason, source_org_key, source_practitioner_key,
-                 source_resolution)
+                 source_resolution, version_run_id)
                 VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.intent, s.authored_on,
                  s.authored_date, s.authored_month, s.patient_hash, s.requester_type, s.requester_id, s.requester_npi,
                  s.requester_form, s.performer_type, s.performer_id, s.encounter_id, s.is_referral, s.classified_by,
                  s.content_hash, s.sync_run_id, s.seen_at, s.seen_at, s.resource_json, s.status_reason,
-                 s.source_org_key, s.source_practitioner_key, s.source_resolution)
-            """.formatted(NEWER, moved("authored_month", "moved_from_month", "s")), """
+                 s.source_org_key, s.source_practitioner_key, s.source_resolution, s.sync_run_id)
+            """.formatted(NEWER, moved("authored_month", "moved_from_month", "s"), versionRun("s")), """
             MERGE INTO visit t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),
                            CAST(:versionId AS VARCHAR(64)), CAST(:lastUpdated AS TIMESTAMP WITH TIME ZONE),
@@ -250,16 +264,17 @@ record Upserts(String referral, String visit, String organization, String practi
                 version_id = s.version_id, last_updated = s.last_updated, status = s.status, class_code = s.class_code,
                 patient_hash = s.patient_hash, period_start = s.period_start, start_date = s.start_date,
                 service_provider_id = s.service_provider_id, content_hash = s.content_hash,
-                moved_from_patient = %s,
+                moved_from_patient = %s, version_run_id = %s,
                 sync_run_id = s.sync_run_id, updated_at = s.seen_at, resource_json = s.resource_json,
                 deleted_at = NULL, tombstone_reason = NULL
             WHEN NOT MATCHED THEN INSERT
                 (endpoint_id, resource_id, version_id, last_updated, status, class_code, patient_hash, period_start,
-                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at, resource_json)
+                 start_date, service_provider_id, content_hash, sync_run_id, first_seen_at, updated_at, resource_json,
+                 version_run_id)
                 VALUES (s.endpoint_id, s.resource_id, s.version_id, s.last_updated, s.status, s.class_code,
                  s.patient_hash, s.period_start, s.start_date, s.service_provider_id, s.content_hash, s.sync_run_id,
-                 s.seen_at, s.seen_at, s.resource_json)
-            """.formatted(NEWER, moved("patient_hash", "moved_from_patient", "s")), H2_DIRECTORY.formatted("organization", NEWER),
+                 s.seen_at, s.seen_at, s.resource_json, s.sync_run_id)
+            """.formatted(NEWER, moved("patient_hash", "moved_from_patient", "s"), versionRun("s")), H2_DIRECTORY.formatted("organization", NEWER),
             H2_DIRECTORY.formatted("practitioner", NEWER), """
             MERGE INTO practitioner_role t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceId AS VARCHAR(64)),

@@ -6,8 +6,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * What a reconciliation found that incremental syncs had missed: rows it inserted or changed whose
- * last update lies before the watermark, that is, inside windows incremental syncs had called complete.
+ * What a reconciliation found that incremental syncs had missed: rows to which it brought a version
+ * we did not have (inserted, a new version id or lastUpdated, back after a tombstone) whose last
+ * update lies before the watermark, that is, inside windows incremental syncs had called complete.
+ * A version we held, stored again because our sanitizing or classification changed, is no miss.
  */
 @Repository
 class MissedChanges {
@@ -15,11 +17,11 @@ class MissedChanges {
     private static final Map<String, String> COUNT = Map.of(
             "ServiceRequest", """
                     SELECT count(*) FROM referral
-                    WHERE endpoint_id = :endpointId AND sync_run_id = :runId AND last_updated < :watermark
+                    WHERE endpoint_id = :endpointId AND version_run_id = :runId AND last_updated < :watermark
                     """,
             "Encounter", """
                     SELECT count(*) FROM visit
-                    WHERE endpoint_id = :endpointId AND sync_run_id = :runId AND last_updated < :watermark
+                    WHERE endpoint_id = :endpointId AND version_run_id = :runId AND last_updated < :watermark
                     """);
 
     private final JdbcClient jdbc;
