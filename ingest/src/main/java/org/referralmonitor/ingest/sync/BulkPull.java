@@ -596,9 +596,9 @@ class BulkPull {
 
     /**
      * Writes a chunk of lines. Lines that are no FHIR resource (not JSON, say) go to the review table
-     * but are not counted as received; a file whose first chunk holds no resource at all is no export
-     * file (an HTML error page served with 200 by an expired download link): nothing of it is written
-     * and the download is retried.
+     * but are not counted as received; a file whose first chunk holds no resource at all, nor a line
+     * beginning as one of its type, is no export file (an HTML error page served with 200 by an
+     * expired download link): nothing of it is written and the download is retried.
      */
     private void writeChunk(SyncContext ctx, SyncContext.BulkState bulk, SyncContext.BulkFile file, String name,
             String where, List<String> lines, int firstLine) throws RetryableSyncException {
@@ -607,7 +607,9 @@ class BulkPull {
                 ParsedPage page = parser.parseLines(lines, firstLine, name, ctx.mapping);
                 List<ParsedPage.Rejection> anonymous = page.rejections().stream()
                         .filter(r -> r.resourceType() == null || r.resourceId() == null).toList();
-                if (page.entries() > anonymous.size()) {
+                if (page.entries() > anonymous.size() || lines.stream().anyMatch(l -> beginsAs(l, file.type()))) {
+                    // a resource, or a line that begins as one of the file's type (cut short, say): an
+                    // export file whose unreadable lines go to review, not an error page
                     bulk.fileHasResource = true;
                 } else if (!bulk.fileHasResource && page.entries() > 0) {
                     throw new RetryableSyncException(where + ": lines " + firstLine + " to "
@@ -626,6 +628,15 @@ class BulkPull {
             case DELETED -> deleted(ctx, bulk, file, name, where, lines, firstLine);
             case ERROR -> reported(ctx, bulk, name, lines, firstLine);
         }
+    }
+
+    /**
+     * Whether a line begins as a FHIR resource of the type, {@code {"resourceType":"Type"}, spaces
+     * allowed (read only for a chunk without a single readable resource).
+     */
+    static boolean beginsAs(String line, String type) {
+        return java.util.regex.Pattern.compile("\\s*\\{\\s*\"resourceType\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(type) + "\"")
+                .matcher(line).lookingAt();
     }
 
     /**

@@ -528,6 +528,31 @@ class BulkExportIT {
     }
 
     /**
+     * Every line of a genuine file cut short: no line is readable, but they begin as ServiceRequests,
+     * so it is an export file, not an error page: its lines go to review and its type's watermark
+     * stays (before, it was downloaded again and again and the sync failed until the export expired).
+     */
+    @Test
+    void aFileWhoseEveryLineIsCutShortGoesToReviewInsteadOfFailingTheSync() {
+        kickOffSince(null, "export-status/1");
+        emr.stubFor(get(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson"))
+                .willReturn(okForContentType(NDJSON, FhirFixtures.read("bulk/servicerequest-1-every-line-cut.ndjson"))));
+
+        SyncRun run = SyncAwait.sync(syncs, "emr-bulk");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        emr.verify(1, getRequestedFor(urlPathEqualTo("/fhir/files/servicerequest-1.ndjson")));
+        assertThat(ids("SELECT reason FROM rejected_resource WHERE sync_run_id = " + run.id())).hasSize(3)
+                .allMatch(r -> r.contains("of servicerequest-1.ndjson is not valid JSON"));
+        assertThat(run.countMismatch()).isEqualTo(3);
+        assertThat(watermark("ServiceRequest")).isNull();
+        assertThat(watermark("Encounter")).isEqualTo(OffsetDateTime.parse(TRANSACTION_TIME));
+        assertThat(BulkPull.beginsAs(" { \"resourceType\" : \"ServiceRequest\", \"id", "ServiceRequest")).isTrue();
+        assertThat(BulkPull.beginsAs("{\"resourceType\":\"ServiceRequestX\"", "ServiceRequest")).isFalse();
+        assertThat(BulkPull.beginsAs("<html>{\"resourceType\":\"ServiceRequest\"", "ServiceRequest")).isFalse();
+    }
+
+    /**
      * One line of a file cut short: it goes to review with its reason, the rest of the file is
      * written, and it is not counted as received, so its type's watermark stays.
      */
