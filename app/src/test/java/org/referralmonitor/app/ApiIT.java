@@ -434,9 +434,16 @@ class ApiIT {
     @Test
     void aCoordinatorLogsOutreachAndSetsACadenceAndAManagerSeesTheReturn() {
         String outreach = "/api/v1/clinics/lakeside-ortho/outreach";
-        // with 8 practices, October's drop across most of them holds the source alerts behind one FEED alert
-        Number feedAlert = http.get("/api/v1/alerts?clinic=lakeside-ortho&kind=feed", COORDINATOR, COORDINATOR_PW)
-                .<List<Number>>json("$[*].id").get(0);
+        // with 8 practices, October's drop across most of them holds the source alerts behind one FEED alert:
+        // the alert of the clinic's one EMR endpoint, which brings all of them, named by the endpoint
+        Http.Reply feedAlerts = http.get("/api/v1/alerts?clinic=lakeside-ortho&kind=feed", COORDINATOR, COORDINATOR_PW);
+        Number feedAlert = feedAlerts.<List<Number>>json("$[*].id").get(0);
+        String endpointName = http.get(ENDPOINT, COORDINATOR, COORDINATOR_PW).json("$.name");
+        assertThat(feedAlerts.<List<String>>json("$[*].orgKey")).containsExactly("sandbox-lakeside-ortho");
+        assertThat(feedAlerts.<List<String>>json("$[*].endpointName")).containsExactly(endpointName);
+        assertThat(feedAlerts.<List<String>>json("$[*].sourceName")).containsOnlyNulls();
+        assertThat(feedAlerts.<List<String>>json("$[*].explanation")).singleElement().asString()
+                .startsWith("The feed of " + endpointName + " may be incomplete for October 2026: ");
         String org = http.get("/api/v1/clinics/lakeside-ortho/sources?month=2026-10", COORDINATOR, COORDINATOR_PW)
                 .<List<String>>json("$.sources[?(@.orgKey != 'unknown')].orgKey").get(0);
         String body = "{\"org\":\"" + org + "\",\"contactedOn\":\"2026-11-20\",\"channel\":\"visit\","
@@ -445,7 +452,7 @@ class ApiIT {
                 COORDINATOR, COORDINATOR_PW);
         assertThat(feed.status()).isEqualTo(400);
         assertThat(feed.<String>json("$.detail")).isEqualTo("Alert " + feedAlert + " is not about '" + org + "' at "
-                + "Lakeside Orthopedics: it is about '*' at clinic 'lakeside-ortho'");
+                + "Lakeside Orthopedics: it is about the EMR feed of " + endpointName + " at clinic 'lakeside-ortho'");
 
         assertThat(http.post(outreach, body, "application/json", MANAGER, MANAGER_PW).status()).isEqualTo(403);
         Http.Reply fax = http.post(outreach, body.replace("visit", "fax"), "application/json", COORDINATOR,

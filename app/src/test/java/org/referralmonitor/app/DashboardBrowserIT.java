@@ -40,10 +40,12 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.referralmonitor.app.audit.AuditEvent;
 import org.referralmonitor.app.audit.AuditLog;
 import org.referralmonitor.app.security.Roles;
+import org.referralmonitor.metrics.alert.AlertWriter;
 import org.referralmonitor.metrics.alert.Alerts;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.referralmonitor.ingest.sandbox.SandboxEmr;
 import org.referralmonitor.metrics.baseline.FixedBaselines;
+import org.referralmonitor.metrics.feed.EndpointFeed;
 import org.referralmonitor.metrics.feed.FeedCheck;
 import org.referralmonitor.metrics.feed.FeedHealth;
 import org.referralmonitor.metrics.monthly.MetricsJobRun;
@@ -87,6 +89,9 @@ class DashboardBrowserIT {
 
     @Autowired
     FeedHealth feedHealth;
+
+    @Autowired
+    AlertWriter alertWriter;
 
     @Autowired
     WebApplicationContext context;
@@ -342,9 +347,28 @@ class DashboardBrowserIT {
         // checked as of a day before any sync: the feed had never synced, so the month cannot be trusted
         FeedCheck check = feedHealth.check(LAKESIDE, june, LocalDate.of(2024, 7, 10), zone, OffsetDateTime.now());
         assertThat(check.suspect()).isTrue();
+        // the endpoint's FEED alert, as the monthly job words it (June 2024 is too old for the job to raise it)
+        String endpoint = "sandbox-" + LAKESIDE;
+        String name = new Http(port).get("/api/v1/endpoints/" + endpoint, "demo", "demo").json("$.name");
+        EndpointFeed never = check.endpoints().stream().filter(e -> e.endpointId().equals(endpoint)).findFirst()
+                .orElseThrow();
+        assertThat(never.suspect()).isTrue();
+        alertWriter.raise(List.of(new AlertWriter.Raise(LAKESIDE, "FEED", endpoint, june, check.referrals(),
+                check.expected(), null, check.incomplete(never), null)), OffsetDateTime.now());
         signIn();
 
-        browser.get(url("/clinics/" + LAKESIDE + "?month=2024-06"));
+        try {
+            browser.get(url("/clinics/" + LAKESIDE + "?month=2024-06"));
+            WebElement feedAlert = browser.findElements(By.cssSelector("#alerts article.alert[data-kind='FEED']"))
+                    .stream().filter(a -> a.findElement(By.className("explanation")).getText().startsWith(
+                            "The feed of " + name + " may be incomplete for June 2024: it has never synced successfully"))
+                    .findFirst().orElseThrow();
+            assertThat(feedAlert.findElement(By.className("feed-of")).getText()).isEqualTo("EMR feed: " + name);
+            assertThat(feedAlert.findElements(By.className("log-outreach"))).as("no practice to contact").isEmpty();
+        } finally {
+            alertWriter.resolve(List.of(new AlertWriter.Resolve(LAKESIDE, "FEED", endpoint, june, "Test over.")),
+                    OffsetDateTime.now());
+        }
 
         WebElement held = browser.findElement(By.id("feed-held"));
         assertThat(held.findElement(By.tagName("h2")).getText()).isEqualTo("Source alerts for this month are held");

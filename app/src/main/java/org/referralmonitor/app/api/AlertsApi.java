@@ -15,7 +15,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Alerts: slowdowns and the other source flags (what changed, by how much, how unlikely by chance,
- * revenue at risk) and FEED alerts (a clinic's feed may be incomplete, source alerts held).
+ * revenue at risk) and FEED alerts (an EMR endpoint's feed, named by {@code endpointName}, or the clinic's may
+ * be incomplete, source alerts held).
  */
 @RestController
 @RequestMapping("/api/v1/alerts")

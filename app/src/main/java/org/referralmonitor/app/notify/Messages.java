@@ -41,7 +41,8 @@ final class Messages {
         List<Map<String, Object>> items = new ArrayList<>();
         for (Alert a : alerts) {
             AlertLabel label = AlertLabel.of(a.kind());
-            String who = "FEED".equals(a.kind()) ? "the EMR feed" : name(a.sourceName(), a.orgKey());
+            String who = !"FEED".equals(a.kind()) ? name(a.sourceName(), a.orgKey())
+                    : a.endpointName() != null ? "the EMR feed of " + a.endpointName() : "the EMR feed";
             String link = link(publicUrl, alertPath(clinic, a));
             text.append("\n- ").append(label.label()).append(", ").append(MONTH.format(a.month())).append(": ")
                     .append(who).append('\n').append("  ").append(a.explanation()).append('\n');
@@ -58,6 +59,7 @@ final class Messages {
             item.put("orgKey", a.orgKey());
             item.put("practice", a.sourceName());
             item.put("npi", a.sourceNpi());
+            item.put("endpoint", a.endpointName());
             item.put("month", a.month().toString());
             item.put("months", a.months());
             item.put("observed", a.observed());

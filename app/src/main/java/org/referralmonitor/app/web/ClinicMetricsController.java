@@ -89,7 +89,8 @@ class ClinicMetricsController {
         model.addAttribute("providerReturns", SourceSummary.UNATTRIBUTED.equals(org) ? List.of()
                 : returns.providers(id, clinic.name(), org).stream().map(ProviderReturnView::new).toList());
         model.addAttribute("returnSpan", List.of(returns.beforeMonths(), returns.afterMonths()));
-        model.addAttribute("sourceAlerts", alerts.unresolved(id).stream().filter(a -> a.orgKey().equals(org)).toList());
+        model.addAttribute("sourceAlerts", alerts.unresolved(id).stream()
+                .filter(a -> !"FEED".equals(a.kind()) && a.orgKey().equals(org)).toList());
         model.addAttribute("selectedAlert", alert);
         model.addAttribute("today", outreach.today(id));
         model.addAttribute("labels", OutreachLabels.INSTANCE);

@@ -219,9 +219,15 @@ class DashboardController {
         // only an alert of the clinic whose page it is
         alerts.find(alertId).filter(a -> a.clinicId().equals(id))
                 .flatMap(a -> alerts.acknowledge(alertId, OffsetDateTime.now(), RequestParams.user(user)))
-                .map(Alert::sourceName).filter(Objects::nonNull)
+                .map(DashboardController::about).filter(Objects::nonNull)
                 .ifPresent(name -> redirect.addFlashAttribute("message", "Alert for " + name + " acknowledged."));
         return "redirect:/clinics/" + id;
+    }
+
+    /** Who an alert is about, by name: the practice, or the EMR feed of a FEED alert's endpoint. */
+    private static String about(Alert a) {
+        return "FEED".equals(a.kind()) && a.endpointName() != null ? "the EMR feed of " + a.endpointName()
+                : a.sourceName();
     }
 
     @PostMapping("/endpoints/{id}/sync")

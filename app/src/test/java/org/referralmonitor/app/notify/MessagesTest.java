@@ -53,6 +53,21 @@ class MessagesTest {
         assertThat(items).extracting(i -> i.get("link")).containsOnlyNulls();
     }
 
+    /** A FEED alert about one EMR endpoint names the endpoint, and links to the clinic's month, not to a practice. */
+    @Test
+    void aFeedAlertOfOneEndpointNamesTheEndpoint() {
+        Message m = Messages.alerts(CLINIC, List.of(alert(10, "FEED", "lakeside-emr-2", null,
+                "The feed of Lakeside East EMR may be incomplete for October 2026: its last sync failed.", 0.0,
+                "Lakeside East EMR")), "https://monitor.example.org");
+
+        assertThat(m.text()).contains("- Feed suspect, October 2026: the EMR feed of Lakeside East EMR\n",
+                "https://monitor.example.org/clinics/lakeside-ortho?month=2026-10\n").doesNotContain("source?org");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> items = (List<Map<String, Object>>) m.payload().get("alerts");
+        assertThat(items.get(0)).containsEntry("orgKey", "lakeside-emr-2").containsEntry("endpoint", "Lakeside East EMR")
+                .containsEntry("practice", null);
+    }
+
     @Test
     void theDigestListsTheMostOverdueFirstUpToALimitAndCountsTheRest() {
         List<OutreachDue> due = new ArrayList<>();
@@ -137,8 +152,13 @@ class MessagesTest {
     }
 
     private static Alert alert(long id, String kind, String org, String name, String explanation, Double revenue) {
+        return alert(id, kind, org, name, explanation, revenue, null);
+    }
+
+    private static Alert alert(long id, String kind, String org, String name, String explanation, Double revenue,
+            String endpointName) {
         OffsetDateTime at = OffsetDateTime.parse("2026-11-23T12:00:00Z");
         return new Alert(id, CLINIC.id(), kind, org, name, null, OCTOBER, 4, 11, 0.004, explanation, "OPEN", null, at,
-                at, revenue, 1, null, null);
+                at, revenue, 1, null, null, endpointName);
     }
 }

@@ -25,8 +25,8 @@ import org.springframework.stereotype.Repository;
 public class AlertWriter {
 
     /**
-     * An alert to open or refresh. {@code orgKey} is the practice, or {@value #CLINIC} for a clinic-wide
-     * alert; {@code months} the months observed and expected span, ending with {@code month}.
+     * An alert to open or refresh. {@code orgKey} is the practice (the EMR endpoint for a FEED alert), or
+     * {@value #CLINIC} for a clinic-wide alert; {@code months} the months observed and expected span, ending with {@code month}.
      */
     public record Raise(String clinicId, String kind, String orgKey, YearMonth month, int observed, double expected,
             Double pValue, String explanation, Double revenueAtRisk, int months) {
@@ -46,7 +46,7 @@ public class AlertWriter {
     public record Unresolved(String kind, String orgKey, YearMonth month) {
     }
 
-    /** The org key of alerts about a whole clinic (its feed). */
+    /** The org key of alerts about a whole clinic (its feed, when no single endpoint's feed shows the problem). */
     public static final String CLINIC = "*";
 
     private static final String RAISE = """

@@ -20,14 +20,16 @@ public class Alerts {
 
     public static final Set<String> STATUSES = Set.of("OPEN", "ACKNOWLEDGED", "RESOLVED");
 
-    /** Alert kinds: about a practice's month, and FEED about a clinic's feed. */
+    /** Alert kinds: about a practice's month, and FEED about a clinic's feed (one EMR endpoint's, or the whole clinic's). */
     public static final Set<String> KINDS = Set.of("SLOWDOWN", "GONE_DARK", "SUSTAINED_DECLINE", "CONVERSION_COLLAPSE",
             "RECIPROCITY_FLIP", "FEED");
 
+    // a FEED alert's key is an EMR endpoint's (or the clinic's, '*'), never a practice's
     private static final String SELECT = """
-            SELECT a.*, n.name AS source_name, n.npi AS source_npi FROM alert a
+            SELECT a.*, n.name AS source_name, n.npi AS source_npi, e.name AS endpoint_name FROM alert a
             LEFT JOIN (SELECT source_key, MAX(name) AS name, MAX(npi) AS npi FROM organization GROUP BY source_key) n
-                   ON n.source_key = a.org_key
+                   ON n.source_key = a.org_key AND a.kind <> 'FEED'
+            LEFT JOIN emr_endpoint e ON a.kind = 'FEED' AND e.id = a.org_key AND e.clinic_id = a.clinic_id
             """;
 
     private final JdbcClient jdbc;
@@ -105,6 +107,7 @@ public class Alerts {
                 rs.getString("status"), rs.getString("resolved_reason"),
                 rs.getObject("created_at", OffsetDateTime.class), rs.getObject("updated_at", OffsetDateTime.class),
                 rs.getObject("revenue_at_risk") == null ? null : rs.getDouble("revenue_at_risk"), rs.getInt("months"),
-                rs.getString("acknowledged_by"), rs.getObject("acknowledged_at", OffsetDateTime.class));
+                rs.getString("acknowledged_by"), rs.getObject("acknowledged_at", OffsetDateTime.class),
+                rs.getString("endpoint_name"));
     }
 }

@@ -15,16 +15,18 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Service;
 
 /**
- * Checks a clinic's feed for a month before its source alerts: what its endpoints' sync records say
- * since the month began (failed syncs, refused credentials, retried pages, resources announced but
- * not received) and whether most sources dropped at once. Suspect when an endpoint has had no
- * successful sync since the month ended, its last sync failed, its last successful sync fell short
- * of what the EMR announced, or at least feed-drop-share of the sources that expect at least
- * min-expected referrals are drop-threshold below expected at once (and there are at least
- * feed-min-sources of them) while their total is significantly below what they expect together
- * (the slowdown test's alpha). A disabled endpoint with no sync since the month began is left out: it
- * carries none of the month's data and will not sync again (a decommissioned endpoint whose last sync
- * failed made every later month suspect for good).
+ * Checks a clinic's feed for a month before its source alerts: what each of its endpoints' sync
+ * records says since the month began (failed syncs, refused credentials, retried pages, resources
+ * announced but not received) and whether most sources dropped at once. An endpoint is suspect when
+ * it has had no successful sync since the month ended, its last sync failed, or its last successful
+ * sync fell short of what the EMR announced; the month is suspect when an endpoint is, or when at
+ * least feed-drop-share of the sources that expect at least min-expected referrals are drop-threshold
+ * below expected at once (and there are at least feed-min-sources of them) while their total is
+ * significantly below what they expect together (the slowdown test's alpha). A disabled endpoint with
+ * no sync since the month began is left out: it carries none of the month's data and will not sync
+ * again (a decommissioned endpoint whose last sync failed made every later month suspect for good).
+ * The clinic's result is stored (the month's source alerts are held by it); each endpoint's is
+ * returned with it, for the endpoints' FEED alerts.
  */
 @Service
 public class FeedHealth {
@@ -90,7 +92,8 @@ public class FeedHealth {
 
     /**
      * Checks the month as of a day (in the clinic's time zone) from its sync records and its
-     * computed source rows, and stores the result, replacing an earlier check of the month.
+     * computed source rows, and stores the clinic's result, replacing an earlier check of the month;
+     * the result lists each endpoint checked, with whether it is suspect and why.
      */
     public FeedCheck check(String clinicId, YearMonth month, LocalDate asOf, ZoneId zone, OffsetDateTime computedAt) {
         OffsetDateTime from = month.atDay(1).atStartOfDay(zone).toOffsetDateTime();
@@ -106,6 +109,7 @@ public class FeedHealth {
                 .addValue("minExpected", properties.minExpected());
 
         List<String> problems = new ArrayList<>();
+        List<EndpointFeed> endpoints = new ArrayList<>();
         int failed = 0;
         int auth = 0;
         int pages = 0;
@@ -122,29 +126,39 @@ public class FeedHealth {
                 disabled.add(name);
                 continue;
             }
-            failed += ((Number) e.get("failed")).intValue();
-            auth += ((Number) e.get("auth_failed")).intValue();
-            pages += ((Number) e.get("pages")).intValue();
-            retried += ((Number) e.get("retried")).intValue();
-            mismatch += ((Number) e.get("mismatch")).intValue();
+            int endpointFailed = ((Number) e.get("failed")).intValue();
+            int endpointAuth = ((Number) e.get("auth_failed")).intValue();
+            int endpointPages = ((Number) e.get("pages")).intValue();
+            int endpointRetried = ((Number) e.get("retried")).intValue();
+            int endpointMismatch = ((Number) e.get("mismatch")).intValue();
+            failed += endpointFailed;
+            auth += endpointAuth;
+            pages += endpointPages;
+            retried += endpointRetried;
+            mismatch += endpointMismatch;
+            // each problem twice: about the endpoint, in its own FEED alert, and naming it, in the clinic's evidence
+            List<String> own = new ArrayList<>();
             String lastStatus = (String) e.get("last_status");
             Number lastMismatch = (Number) e.get("last_mismatch");
             if ("FAILED".equals(lastStatus)) {
-                stale = true;
-                problems.add(String.format(Locale.US, "the last sync of %s failed (%s)", name,
-                        shorten((String) e.get("last_error"))));
+                String reason = shorten((String) e.get("last_error"));
+                own.add("its last sync failed (" + reason + ")");
+                problems.add("the last sync of " + name + " failed (" + reason + ")");
             } else if (lastStatus == null) {
-                stale = true;
+                own.add("it has never synced successfully");
                 problems.add(name + " has never synced successfully");
             } else if (complete && ((Number) e.get("successes_after")).intValue() == 0) {
-                stale = true;
-                problems.add(String.format(Locale.US, "%s has not synced successfully since %s ended", name,
-                        monthName(month)));
+                own.add("it has not synced successfully since " + FeedCheck.monthName(month) + " ended");
+                problems.add(name + " has not synced successfully since " + FeedCheck.monthName(month) + " ended");
             }
+            stale |= !own.isEmpty();
             if (lastMismatch != null && lastMismatch.intValue() > 0) {
-                problems.add(String.format(Locale.US, "the last sync of %s received %d resources fewer than the EMR "
-                        + "announced", name, lastMismatch.intValue()));
+                String fewer = " received " + lastMismatch.intValue() + " resources fewer than the EMR announced";
+                own.add("its last sync" + fewer);
+                problems.add("the last sync of " + name + fewer);
             }
+            endpoints.add(new EndpointFeed((String) e.get("id"), name, !own.isEmpty(), own,
+                    record(month, endpointFailed, endpointAuth, endpointRetried, endpointPages, endpointMismatch)));
         }
 
         var sources = jdbc.queryForMap(SOURCES, params);
@@ -152,28 +166,21 @@ public class FeedHealth {
         int down = ((Number) sources.get("down")).intValue();
         int referrals = ((Number) sources.get("referrals")).intValue();
         double expected = ((Number) sources.get("expected")).doubleValue();
-        // most sources down at once, and their total too low to be chance (three small sources each a
-        // little low is an ordinary month, not a broken feed)
-        if (evaluable >= properties.feedMinSources() && down >= properties.feedDropShare() * evaluable
-                && Poisson.lowerTailMidP(referrals, expected) < properties.alpha()) {
-            problems.add(String.format(Locale.US, "%d of %d sources are at least %.0f%% below expected at once "
-                            + "(%d referrals vs about %.0f expected)", down, evaluable, properties.dropThreshold() * 100,
-                    referrals, expected));
+        String drop = sourcesDrop(down, evaluable, referrals, expected);
+        if (drop != null) {
+            problems.add(drop);
         }
 
-        String record = String.format(Locale.US, "Since %s began: %d failed sync%s%s, %d of %d pages retried, "
-                        + "%d resources announced but not received.", monthName(month), failed, failed == 1 ? "" : "s",
-                auth > 0 ? " (" + auth + " with refused credentials)" : "", retried, pages, mismatch)
-                + (disabled.isEmpty() ? "" : " Not checked, disabled with no sync since " + monthName(month)
+        String record = record(month, failed, auth, retried, pages, mismatch)
+                + (disabled.isEmpty() ? "" : " Not checked, disabled with no sync since " + FeedCheck.monthName(month)
                         + " began: " + String.join(", ", disabled) + ".");
         boolean suspect = !problems.isEmpty();
         String evidence = suspect
-                ? String.format(Locale.US, "The feed may be incomplete for %s: %s. %s", monthName(month) + " "
-                        + month.getYear(), String.join("; ", problems), record)
-                : String.format(Locale.US, "No sign of missing data for %s. %s", monthName(month) + " "
-                        + month.getYear(), record);
+                ? String.format(Locale.US, "The feed may be incomplete for %s: %s. %s", FeedCheck.monthYear(month),
+                        String.join("; ", problems), record)
+                : String.format(Locale.US, "No sign of missing data for %s. %s", FeedCheck.monthYear(month), record);
         FeedCheck check = new FeedCheck(clinicId, month, suspect, shortenTo(evidence, 2000), failed, auth, retried,
-                pages, mismatch, stale, down, evaluable, referrals, expected, computedAt);
+                pages, mismatch, stale, down, evaluable, referrals, expected, computedAt, drop, endpoints);
         jdbc.update(DELETE, params);
         jdbc.update(INSERT, params
                 .addValue("suspect", suspect)
@@ -192,7 +199,7 @@ public class FeedHealth {
         return check;
     }
 
-    /** The stored check of a clinic's month, if it has been computed. */
+    /** The stored check of a clinic's month, if it has been computed (without the endpoints' results). */
     public Optional<FeedCheck> find(String clinicId, YearMonth month) {
         return jdbc.query("""
                 SELECT f.* FROM feed_check f WHERE f.clinic_id = :clinicId AND f.month_start = :month
@@ -201,12 +208,32 @@ public class FeedHealth {
                         rs.getInt("failed_syncs"), rs.getInt("auth_failures"), rs.getInt("retried_pages"),
                         rs.getInt("pages"), rs.getInt("count_mismatch"), rs.getBoolean("stale"),
                         rs.getInt("sources_down"), rs.getInt("sources_evaluable"), rs.getInt("referrals"),
-                        rs.getDouble("expected"),
-                        rs.getObject("computed_at", OffsetDateTime.class))).stream().findFirst();
+                        rs.getDouble("expected"), rs.getObject("computed_at", OffsetDateTime.class),
+                        sourcesDrop(rs.getInt("sources_down"), rs.getInt("sources_evaluable"), rs.getInt("referrals"),
+                                rs.getDouble("expected")), List.of())).stream().findFirst();
     }
 
-    private static String monthName(YearMonth month) {
-        return month.getMonth().getDisplayName(java.time.format.TextStyle.FULL, Locale.US);
+    /**
+     * The drop across sources in words when most sources are down at once and their total is too low
+     * to be chance (three small sources each a little low is an ordinary month, not a broken feed);
+     * else null.
+     */
+    private String sourcesDrop(int down, int evaluable, int referrals, double expected) {
+        if (evaluable >= properties.feedMinSources() && down >= properties.feedDropShare() * evaluable
+                && Poisson.lowerTailMidP(referrals, expected) < properties.alpha()) {
+            return String.format(Locale.US, "%d of %d sources are at least %.0f%% below expected at once "
+                    + "(%d referrals vs about %.0f expected)", down, evaluable, properties.dropThreshold() * 100,
+                    referrals, expected);
+        }
+        return null;
+    }
+
+    /** The sync record since the month began, of one endpoint or all of them. */
+    private static String record(YearMonth month, int failed, int auth, int retried, int pages, int mismatch) {
+        return String.format(Locale.US, "Since %s began: %d failed sync%s%s, %d of %d pages retried, "
+                        + "%d resources announced but not received.", FeedCheck.monthName(month), failed,
+                failed == 1 ? "" : "s", auth > 0 ? " (" + auth + " with refused credentials)" : "", retried, pages,
+                mismatch);
     }
 
     private static String shorten(String text) {

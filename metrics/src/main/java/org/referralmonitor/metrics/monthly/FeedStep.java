@@ -1,21 +1,29 @@
 package org.referralmonitor.metrics.monthly;
 
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.referralmonitor.metrics.alert.AlertWriter;
+import org.referralmonitor.metrics.feed.EndpointFeed;
 import org.referralmonitor.metrics.feed.FeedCheck;
 import org.referralmonitor.metrics.feed.FeedHealth;
 import org.springframework.stereotype.Component;
 
 /**
  * Step 2 of the monthly job: checks the clinic's feed for the month before any source alert, and
- * keeps the clinic's one FEED alert for the month in step: raised while the feed is suspect (in a
- * month open to alerts), resolved once a recompute finds it sound.
+ * keeps the month's FEED alerts in step: one per suspect endpoint (keyed by the endpoint's id), raised
+ * while the feed is suspect (in a month open to alerts), resolved once a recompute finds the endpoint
+ * sound. A drop across most sources at once is told in the suspect endpoints' alerts; when no endpoint
+ * is suspect it is the alert of the clinic's one checked endpoint, or, with several, one clinic-wide
+ * alert ({@link AlertWriter#CLINIC}), since no single endpoint shows it.
  */
 @Component
 class FeedStep {
 
     static final String FEED = "FEED";
+
+    private static final String HELD = " Slowdown alerts for the month are held until a recompute finds the feed sound.";
 
     private final FeedHealth health;
     private final AlertWriter alerts;
@@ -30,14 +38,48 @@ class FeedStep {
     FeedCheck run(MonthContext ctx) {
         OffsetDateTime now = OffsetDateTime.now(contexts.clock());
         FeedCheck check = health.check(ctx.clinicId(), ctx.month(), ctx.asOf(), contexts.zone(ctx.clinicId()), now);
-        if (check.suspect() && ctx.alertable()) {
-            alerts.raise(List.of(new AlertWriter.Raise(ctx.clinicId(), FEED, AlertWriter.CLINIC, ctx.month(),
-                    check.referrals(), check.expected(), null, check.evidence() + " Slowdown alerts for the month are "
-                    + "held until a recompute finds the feed sound.", null)), now);
-        } else if (!check.suspect()) {
-            alerts.resolve(List.of(new AlertWriter.Resolve(ctx.clinicId(), FEED, AlertWriter.CLINIC, ctx.month(),
-                    "Recomputed: " + check.evidence())), now);
+        if (check.suspect() && !ctx.alertable()) {
+            // a month closed to alerts: its FEED alerts are left as they are while the feed is suspect
+            return check;
         }
+        Map<String, String> raised = explanations(check);
+        alerts.raise(raised.entrySet().stream().map(a -> new AlertWriter.Raise(ctx.clinicId(), FEED, a.getKey(),
+                ctx.month(), check.referrals(), check.expected(), null, a.getValue(), null)).toList(), now);
+        // the month's other FEED alerts: endpoints now sound, a clinic-wide alert now told by an endpoint's
+        // (or raised, per clinic, by an earlier version)
+        alerts.resolveUnresolved(alerts.unresolved(ctx.clinicId(), List.of(ctx.month())).stream()
+                .filter(a -> FEED.equals(a.kind()) && !raised.containsKey(a.orgKey()))
+                .map(a -> new AlertWriter.Resolve(ctx.clinicId(), FEED, a.orgKey(), ctx.month(),
+                        "Recomputed: " + resolved(check, a.orgKey(), raised.containsKey(AlertWriter.CLINIC))))
+                .toList(), now);
         return check;
+    }
+
+    /** The FEED alerts the check calls for, by key (an endpoint's id, or the clinic's), with their explanations. */
+    private static Map<String, String> explanations(FeedCheck check) {
+        Map<String, String> raised = new LinkedHashMap<>();
+        List<EndpointFeed> suspect = check.endpoints().stream().filter(EndpointFeed::suspect).toList();
+        if (suspect.isEmpty() && check.sourcesDrop() != null) {
+            if (check.endpoints().size() != 1) {
+                raised.put(AlertWriter.CLINIC, check.evidence() + " The drop is seen across sources and no single "
+                        + "endpoint's sync record shows it." + HELD);
+                return raised;
+            }
+            // the clinic's one endpoint brings all of its sources: the drop is that endpoint's
+            suspect = check.endpoints();
+        }
+        suspect.forEach(e -> raised.put(e.endpointId(), check.incomplete(e) + HELD));
+        return raised;
+    }
+
+    /** Why an alert of the month is no longer raised. */
+    private static String resolved(FeedCheck check, String orgKey, boolean clinicWide) {
+        if (!check.suspect()) {
+            return check.evidence();
+        }
+        return check.endpoints().stream().filter(e -> e.endpointId().equals(orgKey)).findFirst()
+                .map(check::sound)
+                .orElse((clinicWide ? "raised for the clinic as a whole instead. "
+                        : "raised for the endpoints whose feed is suspect instead. ") + check.evidence());
     }
 }

@@ -345,11 +345,19 @@ public class OutreachLog {
         // another clinic's alert is not named: its practice is none of this clinic's business
         Alert alert = alerts.find(alertId).filter(a -> clinic.id().equals(a.clinicId()))
                 .orElseThrow(() -> new InvalidOutreachException("No alert " + alertId + " at " + clinic.name()));
-        if (!org.equals(alert.orgKey())) {
+        // a FEED alert is about an EMR feed, whatever its key: no practice answers it
+        if ("FEED".equals(alert.kind()) || !org.equals(alert.orgKey())) {
             throw new InvalidOutreachException("Alert " + alertId + " is not about '" + org + "' at " + clinic.name()
-                    + ": it is about '" + alert.orgKey() + "' at clinic '" + alert.clinicId() + "'");
+                    + ": it is about " + about(alert) + " at clinic '" + alert.clinicId() + "'");
         }
         alerts.acknowledge(alertId, now, user);
+    }
+
+    private static String about(Alert alert) {
+        if (!"FEED".equals(alert.kind())) {
+            return "'" + alert.orgKey() + "'";
+        }
+        return alert.endpointName() != null ? "the EMR feed of " + alert.endpointName() : "the EMR feed";
     }
 
     /** The value in upper case with '-' and spaces as '_' ("message left" is MESSAGE_LEFT), if known. */

@@ -1,6 +1,7 @@
 package org.referralmonitor.metrics.monthly;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -13,6 +14,7 @@ import org.referralmonitor.ingest.sync.SyncFinishedEvent;
 import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 import org.referralmonitor.metrics.MetricsTestApplication;
 import org.referralmonitor.metrics.alert.Alert;
+import org.referralmonitor.metrics.alert.AlertWriter;
 import org.referralmonitor.metrics.alert.Alerts;
 import org.referralmonitor.metrics.feed.FeedCheck;
 import org.referralmonitor.metrics.feed.FeedHealth;
@@ -22,9 +24,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.ContextConfiguration;
 
 /**
- * Feed health before alerts: when the feed is suspect, one FEED alert with the evidence and no
- * source alerts; once a recompute finds the feed sound, the FEED alert is resolved and the real
- * slowdowns (only those) are raised.
+ * Feed health before alerts: when the feed is suspect, one FEED alert per suspect endpoint with its
+ * evidence (or one for the clinic when only the drop across sources shows it) and no source alerts;
+ * once a recompute finds the feed sound, the FEED alerts are resolved and the real slowdowns (only
+ * those) are raised.
  */
 @SpringBootTest(classes = {MetricsTestApplication.class, MonthlyMetricsJobIT.FixedClock.class},
         properties = "referral-monitor.metrics.provisional-days=0")
@@ -48,6 +51,9 @@ class FeedHealthIT {
     FeedHealth feed;
 
     @Autowired
+    AlertWriter writer;
+
+    @Autowired
     org.springframework.context.ApplicationEventPublisher events;
 
     @Test
@@ -68,11 +74,12 @@ class FeedHealthIT {
         List<Alert> open = alerts.find("broken", "OPEN");
         assertThat(open).extracting(Alert::kind).containsExactly("FEED");
         Alert alert = open.get(0);
-        assertThat(alert.orgKey()).isEqualTo("*");
+        assertThat(alert.orgKey()).isEqualTo("broken-emr");
+        assertThat(alert.endpointName()).isEqualTo("broken-emr");
         assertThat(alert.observed()).isEqualTo(15);
         assertThat(alert.expected()).isEqualTo(50.0);
-        assertThat(alert.explanation()).isEqualTo("The feed may be incomplete for October 2026: the last sync of "
-                + "broken-emr failed (ServiceRequest page 3: HTTP 401: token expired); 5 of 5 sources are at least 30% "
+        assertThat(alert.explanation()).isEqualTo("The feed of broken-emr may be incomplete for October 2026: its last "
+                + "sync failed (ServiceRequest page 3: HTTP 401: token expired); 5 of 5 sources are at least 30% "
                 + "below expected at once (15 referrals vs about 50 expected). Since October began: 1 failed sync (1 "
                 + "with refused credentials), 0 of 0 pages retried, 0 resources announced but not received. Slowdown "
                 + "alerts for the month are held until a recompute finds the feed sound.");
@@ -125,10 +132,7 @@ class FeedHealthIT {
         assertThat(feed.find("recovers", OCTOBER).orElseThrow().suspect()).isFalse();
 
         // a second endpoint, switched off after a failed sync in September: it holds nothing of October
-        jdbc.sql("""
-                INSERT INTO emr_endpoint (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, updated_at)
-                VALUES ('recovers-old', 'recovers', 'recovers-old', 'http://127.0.0.1:9/fhir/', 100, '-', FALSE, 'API', :t)
-                """).param("t", NOV_20).update();
+        f.endpoint("recovers", "recovers-old", "recovers-old", false);
         f.syncRun("recovers-old", "FAILED", OffsetDateTime.of(2026, 9, 20, 8, 0, 0, 0, ZoneOffset.UTC), 0,
                 "HTTP 401: the EMR refused our credentials");
         assertThat(runner.run("recovers", OCTOBER, true).status()).isEqualTo("COMPLETED");
@@ -206,13 +210,159 @@ class FeedHealthIT {
         runner.run("short", OCTOBER, true);
 
         assertThat(alerts.find("short", "OPEN")).extracting(Alert::kind).containsExactly("FEED");
-        assertThat(alerts.find("short", "OPEN").get(0).explanation()).contains("the last sync of short-emr received 12 "
-                + "resources fewer than the EMR announced", "12 resources announced but not received");
+        assertThat(alerts.find("short", "OPEN").get(0).explanation()).contains("The feed of short-emr may be incomplete "
+                + "for October 2026: its last sync received 12 resources fewer than the EMR announced",
+                "12 resources announced but not received");
 
         f.syncRun("short-emr", "SUCCEEDED", NOV_23, 0, null);
         runner.run("short", OCTOBER, true);
 
         assertThat(alerts.find("short", "OPEN")).extracting(Alert::kind, Alert::orgKey)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("SLOWDOWN", "npi:2000000001"));
+    }
+
+    /**
+     * A clinic of two endpoints, one whose last sync failed and one healthy: one FEED alert, keyed by
+     * and naming the failing endpoint only, holds the real slowdown; a clinic-wide FEED alert of an
+     * earlier version is resolved in its favour. Once the endpoint syncs successfully, a recompute
+     * resolves its alert and raises the slowdown.
+     */
+    @Test
+    void oneFailingEndpointOfTwoRaisesOneFeedAlertNamingItUntilItSyncsAgain() {
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("pair", "pair-west");
+        f.endpoint("pair", "pair-east", "Pair East EMR", true);
+        f.syncRun("pair-east", "SUCCEEDED", ReferralFixture.SEEN, 0, null);
+        steadySources(f, "pair-west", "npi:600000000", 3, 1);
+        f.syncRun("pair-east", "FAILED", NOV_20, 0, "Encounter page 2: HTTP 503 after 5 attempts");
+        f.syncRun("pair-west", "SUCCEEDED", NOV_20, 0, null);
+        writer.raise(List.of(new AlertWriter.Raise("pair", "FEED", AlertWriter.CLINIC, OCTOBER, 23, 30.0, null,
+                "The feed may be incomplete for October 2026: raised per clinic.", null)), NOV_20);
+        Alert clinicWide = alerts.find("pair", "OPEN").get(0);
+
+        assertThat(runner.run("pair", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        List<Alert> open = alerts.find("pair", "OPEN");
+        assertThat(open).extracting(Alert::kind, Alert::orgKey).containsExactly(tuple("FEED", "pair-east"));
+        Alert alert = open.get(0);
+        assertThat(alert.endpointName()).isEqualTo("Pair East EMR");
+        assertThat(alert.sourceName()).isNull();
+        assertThat(alert.explanation()).isEqualTo("The feed of Pair East EMR may be incomplete for October 2026: its "
+                + "last sync failed (Encounter page 2: HTTP 503 after 5 attempts). Since October began: 1 failed sync, "
+                + "0 of 0 pages retried, 0 resources announced but not received. Slowdown alerts for the month are "
+                + "held until a recompute finds the feed sound.").doesNotContain("pair-west");
+        Alert replaced = alerts.find(clinicWide.id()).orElseThrow();
+        assertThat(replaced.status()).isEqualTo("RESOLVED");
+        assertThat(replaced.resolvedReason()).startsWith("Recomputed: raised for the endpoints whose feed is suspect "
+                + "instead. The feed may be incomplete for October 2026: the last sync of Pair East EMR failed");
+        FeedCheck check = feed.find("pair", OCTOBER).orElseThrow();
+        assertThat(check.suspect()).isTrue();
+        assertThat(check.evidence()).contains("the last sync of Pair East EMR failed").doesNotContain("pair-west");
+
+        f.syncRun("pair-east", "SUCCEEDED", NOV_23, 0, null);
+        assertThat(runner.run("pair", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        assertThat(alerts.find("pair", "OPEN")).extracting(Alert::kind, Alert::orgKey)
+                .containsExactly(tuple("SLOWDOWN", "npi:6000000001"));
+        Alert resolved = alerts.find(alert.id()).orElseThrow();
+        assertThat(resolved.status()).isEqualTo("RESOLVED");
+        assertThat(resolved.resolvedReason()).startsWith("Recomputed: No sign of missing data for October 2026.");
+    }
+
+    /** Both endpoints suspect: a FEED alert each, each with its own evidence; one recovering resolves its own. */
+    @Test
+    void twoSuspectEndpointsRaiseAFeedAlertEach() {
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("twin", "twin-a");
+        f.endpoint("twin", "twin-b", "Twin B EMR", true);
+        steadySources(f, "twin-a", "npi:700000000", 3, 0);
+        f.syncRun("twin-a", "FAILED", NOV_20, 0, "HTTP 401: the EMR refused our credentials");
+        f.syncRun("twin-b", "SUCCEEDED", NOV_20, 7, null);
+
+        assertThat(runner.run("twin", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        List<Alert> open = alerts.find("twin", "OPEN");
+        assertThat(open).extracting(Alert::kind, Alert::orgKey, Alert::endpointName).containsExactlyInAnyOrder(
+                tuple("FEED", "twin-a", "twin-a"), tuple("FEED", "twin-b", "Twin B EMR"));
+        Alert a = open.stream().filter(x -> x.orgKey().equals("twin-a")).findFirst().orElseThrow();
+        Alert b = open.stream().filter(x -> x.orgKey().equals("twin-b")).findFirst().orElseThrow();
+        assertThat(a.explanation()).startsWith("The feed of twin-a may be incomplete for October 2026: its last sync "
+                + "failed (HTTP 401: the EMR refused our credentials). Since October began: 1 failed sync (1 with "
+                + "refused credentials),").doesNotContain("Twin B EMR");
+        assertThat(b.explanation()).startsWith("The feed of Twin B EMR may be incomplete for October 2026: its last "
+                + "sync received 7 resources fewer than the EMR announced. Since October began: 0 failed syncs, 0 of 0 "
+                + "pages retried, 7 resources announced but not received.").doesNotContain("twin-a");
+
+        f.syncRun("twin-a", "SUCCEEDED", NOV_23, 0, null);
+        assertThat(runner.run("twin", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        assertThat(alerts.find("twin", "OPEN")).extracting(Alert::orgKey).containsExactly("twin-b");
+        assertThat(alerts.find(a.id()).orElseThrow().resolvedReason()).startsWith("Recomputed: twin-a shows no sign "
+                + "of missing data for October 2026. Since October began: 1 failed sync");
+    }
+
+    /**
+     * Most sources down at once while no endpoint's sync record shows a problem: the drop is the
+     * alert of the clinic's one checked endpoint (a disabled one with no sync is left out); with two
+     * endpoints syncing, no single one shows it, so the alert is the clinic's. Once the referrals
+     * arrive, the clinic-wide alert is resolved.
+     */
+    @Test
+    void aDropAcrossSourcesIsTheOneEndpointsOrElseTheClinics() {
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("spread", "spread-a");
+        f.endpoint("spread", "spread-b", "Spread B EMR", false);
+        for (int i = 1; i <= 5; i++) {
+            String org = "npi:800000000" + i;
+            for (YearMonth m = OCTOBER.minusMonths(12); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
+                f.referrals("spread-a", org, null, m, 10, 7);
+            }
+            f.referrals("spread-a", org, null, OCTOBER, 3, 2);
+        }
+        f.syncRun("spread-a", "SUCCEEDED", NOV_20, 0, null);
+
+        assertThat(runner.run("spread", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        List<Alert> open = alerts.find("spread", "OPEN");
+        assertThat(open).extracting(Alert::kind, Alert::orgKey).containsExactly(tuple("FEED", "spread-a"));
+        Alert attributed = open.get(0);
+        assertThat(attributed.explanation()).startsWith("The feed of spread-a may be incomplete for October 2026: 5 of "
+                + "5 sources are at least 30% below expected at once (15 referrals vs about 50 expected). Since October "
+                + "began: 0 failed syncs,");
+
+        // the second endpoint is switched on and syncs: the drop is no longer one endpoint's
+        jdbc.sql("UPDATE emr_endpoint SET enabled = TRUE WHERE id = 'spread-b'").update();
+        f.syncRun("spread-b", "SUCCEEDED", NOV_20, 0, null);
+        assertThat(runner.run("spread", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        open = alerts.find("spread", "OPEN");
+        assertThat(open).extracting(Alert::kind, Alert::orgKey).containsExactly(tuple("FEED", "*"));
+        Alert clinicWide = open.get(0);
+        assertThat(clinicWide.endpointName()).isNull();
+        assertThat(clinicWide.explanation()).startsWith("The feed may be incomplete for October 2026: 5 of 5 sources "
+                + "are at least 30% below expected at once").contains("The drop is seen across sources and no single "
+                + "endpoint's sync record shows it.");
+        assertThat(alerts.find(attributed.id()).orElseThrow().resolvedReason()).startsWith("Recomputed: spread-a shows "
+                + "no sign of missing data for October 2026.");
+
+        f.runId = f.syncRun("spread-a", "SUCCEEDED", NOV_23, 0, null);
+        for (int i = 1; i <= 5; i++) {
+            f.referrals("spread-a", "npi:800000000" + i, null, OCTOBER, 7, 5);
+        }
+        assertThat(runner.run("spread", OCTOBER, true).status()).isEqualTo("COMPLETED");
+
+        assertThat(alerts.find("spread", "OPEN")).isEmpty();
+        assertThat(alerts.find(clinicWide.id()).orElseThrow().resolvedReason())
+                .startsWith("Recomputed: No sign of missing data for October 2026.");
+    }
+
+    /** {@code count} sources of the endpoint at 10 a month for a year; in October, source {@code slowing} (if any) at 3. */
+    private static void steadySources(ReferralFixture f, String endpointId, String orgPrefix, int count, int slowing) {
+        for (int i = 1; i <= count; i++) {
+            for (YearMonth m = OCTOBER.minusMonths(12); !m.isAfter(OCTOBER); m = m.plusMonths(1)) {
+                boolean slow = i == slowing && m.equals(OCTOBER);
+                f.referrals(endpointId, orgPrefix + i, null, m, slow ? 3 : 10, slow ? 2 : 7);
+            }
+        }
     }
 }

@@ -203,8 +203,9 @@ class GeneratedWorldIT {
     void aBrokenFeedRaisesOneFeedAlertAndNoSourceAlerts() {
         List<Alert> october = alerts.find("broken-world", null, OCTOBER, null);
         assertThat(october).extracting(Alert::kind).containsExactly("FEED");
-        assertThat(october.get(0).explanation()).startsWith("The feed may be incomplete for October 2026: the last "
-                + "sync of broken-world-emr failed (ServiceRequest page 1: HTTP 503 after 5 attempts); ")
+        assertThat(october.get(0).orgKey()).isEqualTo("broken-world-emr");
+        assertThat(october.get(0).explanation()).startsWith("The feed of broken-world-emr may be incomplete for October "
+                + "2026: its last sync failed (ServiceRequest page 1: HTTP 503 after 5 attempts); ")
                 .contains("sources are at least 30% below expected at once");
         assertThat(alerts.find("world", null, OCTOBER, "FEED")).as("the healthy clinic's feed").isEmpty();
         assertThat(alerts.find("world", "OPEN", OCTOBER, null)).as("the healthy clinic's slowdowns are raised")

@@ -27,11 +27,17 @@ final class ReferralFixture {
     void clinic(String clinicId, String endpointId) {
         jdbc.sql("INSERT INTO clinic (id, name, time_zone, updated_at) VALUES (:id, :id, 'America/New_York', :t)")
                 .param("id", clinicId).param("t", SEEN).update();
+        endpoint(clinicId, endpointId, endpointId, false);
+        syncRun(endpointId, "SUCCEEDED", SEEN, 0, null);
+    }
+
+    /** Another endpoint of the clinic, with no sync yet. */
+    void endpoint(String clinicId, String endpointId, String name, boolean enabled) {
         jdbc.sql("""
                 INSERT INTO emr_endpoint (id, clinic_id, name, base_url, page_size, schedule, enabled, origin, updated_at)
-                VALUES (:id, :clinic, :id, 'http://127.0.0.1:9/fhir/', 100, '0 0 2 * * *', FALSE, 'API', :t)
-                """).param("id", endpointId).param("clinic", clinicId).param("t", SEEN).update();
-        syncRun(endpointId, "SUCCEEDED", SEEN, 0, null);
+                VALUES (:id, :clinic, :name, 'http://127.0.0.1:9/fhir/', 100, '0 0 2 * * *', :enabled, 'API', :t)
+                """).param("id", endpointId).param("clinic", clinicId).param("name", name).param("enabled", enabled)
+                .param("t", SEEN).update();
     }
 
     /** A sync of the endpoint that has written (or announced that it writes); returns its id. */
