@@ -6,9 +6,13 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -47,7 +51,9 @@ public record MetricsProperties(
         @Min(1) @Max(120) @DefaultValue("13") int recomputeMonths,
         @Min(1) @Max(16) @DefaultValue("2") int jobConcurrency,
         @Min(1) @Max(12) @DefaultValue("3") int outreachBeforeMonths,
-        @Min(1) @Max(24) @DefaultValue("6") int outreachAfterMonths) {
+        @Min(1) @Max(24) @DefaultValue("6") int outreachAfterMonths,
+        @Min(0) @Max(10) @DefaultValue("3") int failedRunRetries,
+        @NotNull @DurationMin(seconds = 1) @DurationMax(days = 1) @DefaultValue("10m") Duration failedRunRetryDelay) {
 
     public MetricsProperties {
         clinics = clinics == null ? List.of() : List.copyOf(clinics);

@@ -47,7 +47,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * job-concurrency at a time; one clinic's runs run one at a time, in the order asked (a queue per
  * clinic, and a lock that also holds runs started directly), so a burst of syncs never computes a
  * clinic's months twice at once; the job's identity (clinic, month, data version)
- * makes a repeated request on unchanged data a no-op, and a request after a failure a restart.
+ * makes a repeated request on unchanged data a no-op, and a request after a failure a restart. A run
+ * that failed is restarted from its last commit by itself too, a few times ({@link #retryFailedRuns}).
  */
 @Service
 public class MonthlyMetricsRunner {
@@ -282,27 +283,198 @@ public class MonthlyMetricsRunner {
                 continue;
             }
             String clinicId = execution.getJobParameters().getString(MonthlyMetricsJobConfiguration.CLINIC);
-            JobExecution recovered = jobOperator.recover(execution);
+            jobOperator.recover(execution);
             log.warn("Monthly metrics {}: job execution {} was stopped with the process; restarting it from its last "
                     + "commit", clinicId, execution.getId());
-            queue(clinicId, () -> {
-                ReentrantLock clinicLock = running.computeIfAbsent(clinicId, k -> new ReentrantLock());
-                clinicLock.lock();
-                try {
-                    JobExecution again = jobOperator.restart(recovered);
-                    log.info("Monthly metrics {}: job execution {} restarted as {}: {}", clinicId, execution.getId(),
-                            again.getId(), again.getStatus());
-                } catch (Exception e) {
-                    log.error("Monthly metrics {}: job execution {} could not be restarted: {}", clinicId,
-                            execution.getId(), e.getMessage());
-                } finally {
-                    clinicLock.unlock();
-                }
-            });
+            queueRestart(clinicId, execution.getId(), () -> true, again -> { });
             restarted.add(execution);
         }
         return restarted;
     }
+
+    /**
+     * Failed executions restarted by this runner and not finished yet (queued or running): each is
+     * queued once, however often the check finds it.
+     */
+    private final java.util.Set<Long> restarting = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Restarts the failed execution from its last commit, in its clinic's queue and under its lock,
+     * once (not when it is already queued for a restart), if {@code stillDue} holds when its turn comes.
+     *
+     * @return 1 when queued, 0 when it already was
+     */
+    private int queueRestart(String clinicId, long executionId, java.util.function.BooleanSupplier stillDue,
+            java.util.function.Consumer<JobExecution> afterwards) {
+        if (!restarting.add(executionId)) {
+            return 0;
+        }
+        queue(clinicId, () -> {
+            ReentrantLock clinicLock = running.computeIfAbsent(clinicId, k -> new ReentrantLock());
+            clinicLock.lock();
+            try {
+                if (stillDue.getAsBoolean()) {
+                    JobExecution again = jobOperator.restart(jobRepository.getJobExecution(executionId));
+                    log.info("Monthly metrics {}: job execution {} restarted as {}: {}", clinicId, executionId,
+                            again.getId(), again.getStatus());
+                    afterwards.accept(again);
+                }
+            } catch (Exception e) {
+                log.error("Monthly metrics {}: job execution {} could not be restarted: {}", clinicId, executionId,
+                        e.getMessage());
+            } finally {
+                clinicLock.unlock();
+                restarting.remove(executionId);
+            }
+        });
+        return 1;
+    }
+
+    /** How the job history tells a run whose automatic retries are spent (the start of its exit message). */
+    static final String RETRIES_SPENT = "Retries spent:";
+
+    /**
+     * A retry more than this late (the monitor was stopped meanwhile, or the run failed before retries
+     * were made) is not made: the run's day (asOf) is old; the monthly close or a recompute runs it again.
+     */
+    static final java.time.Duration RETRY_OVERDUE = java.time.Duration.ofDays(1);
+
+    /**
+     * Runs that failed (a lost connection, a deadlock, a full disk) are restarted from their last commit,
+     * in their clinic's queue, up to {@code failed-run-retries} times, the first {@code
+     * failed-run-retry-delay} after the failure, each next one twice as long after the one before. Only
+     * the latest execution of a job instance counts, and only while it is failed: one running (here or
+     * in another process) is not; nor a run superseded by a later run of the clinic over its months (new
+     * data, a recompute) or by one waiting in the queue. A run failed again after the last retry is
+     * marked in the job history ({@link #RETRIES_SPENT}). Checked every minute, and after each retry.
+     *
+     * @return how many restarts were queued
+     */
+    @Scheduled(fixedDelay = 1, initialDelay = 1, timeUnit = TimeUnit.MINUTES)
+    int retryFailedRuns() {
+        return retryFailed(null, null);
+    }
+
+    /**
+     * Queues the restarts of the failed runs due and marks those whose retries are spent; of the one
+     * execution when given, which has just failed of {@code cause} (null: read from the job history).
+     *
+     * @return how many restarts were queued
+     */
+    private int retryFailed(Long executionId, Throwable cause) {
+        int retries = properties.failedRunRetries();
+        if (retries == 0) {
+            return 0;
+        }
+        int queued = 0;
+        java.time.LocalDateTime now = java.time.LocalDateTime.now();
+        java.time.Duration longestWait = properties.failedRunRetryDelay().multipliedBy(1L << (retries - 1));
+        for (FailedRun run : failedRuns(executionId, now.minus(longestWait).minus(RETRY_OVERDUE))) {
+            if (run.retries() >= retries) {
+                // a retry still finishing marks its own failure, with its cause
+                if (executionId != null || !restarting.contains(run.previousExecutionId())) {
+                    markRetriesSpent(run, cause);
+                }
+                continue;
+            }
+            java.time.LocalDateTime due = run.endTime()
+                    .plus(properties.failedRunRetryDelay().multipliedBy(1L << run.retries()));
+            if (now.isBefore(due) || now.isAfter(due.plus(RETRY_OVERDUE))) {
+                continue;
+            }
+            queued += queueRestart(run.clinicId(), run.executionId(), () -> {
+                // it may have been restarted, superseded or queued again meanwhile
+                if (failedRuns(run.executionId(), run.endTime()).isEmpty()) {
+                    return false;
+                }
+                log.warn("Monthly metrics {} {}: job execution {} failed; retry {} of {}, from its last commit",
+                        run.clinicId(), run.label(), run.executionId(), run.retries() + 1, retries);
+                return true;
+            }, again -> {
+                if (again.getStatus() == org.springframework.batch.core.BatchStatus.FAILED) {
+                    retryFailed(again.getId(), again.getAllFailureExceptions().stream().findFirst().orElse(null));
+                }
+            });
+        }
+        return queued;
+    }
+
+    /** A run's latest execution, failed. */
+    record FailedRun(long executionId, String clinicId, String fromMonth, String toMonth,
+            java.time.LocalDateTime endTime, int retries, Long previousExecutionId) {
+
+        String label() {
+            return MonthlyMetricsRunner.label(fromMonth, toMonth);
+        }
+    }
+
+    /**
+     * Runs whose latest execution failed since {@code since}, not superseded by a later run of the
+     * clinic over their months nor by one waiting in the queue; the one execution when given.
+     */
+    private List<FailedRun> failedRuns(Long executionId, java.time.LocalDateTime since) {
+        return jdbc.sql(FAILED_RUNS)
+                .param("execution", executionId)
+                .param("since", since)
+                .query(FailedRun.class).list();
+    }
+
+    private static final String FAILED_RUNS = """
+            SELECT r.job_execution_id AS execution_id, r.clinic_id, r.from_month, r.to_month, r.end_time,
+                   (SELECT COUNT(*) - 1 FROM batch_job_execution x WHERE x.job_instance_id = r.job_instance_id) AS retries,
+                   (SELECT MAX(p.job_execution_id) FROM batch_job_execution p
+                    WHERE p.job_instance_id = r.job_instance_id AND p.job_execution_id < r.job_execution_id)
+                       AS previous_execution_id
+            FROM metrics_job_run r
+            WHERE r.status = 'FAILED' AND r.end_time >= :since
+              AND (CAST(:execution AS BIGINT) IS NULL OR r.job_execution_id = CAST(:execution AS BIGINT))
+              -- the latest execution of its instance (not restarted since, here or elsewhere)
+              AND NOT EXISTS (SELECT 1 FROM batch_job_execution n
+                              WHERE n.job_instance_id = r.job_instance_id AND n.job_execution_id > r.job_execution_id)
+              -- no later run of the clinic (another instance: newer data, a recompute) over its months
+              AND NOT EXISTS (SELECT 1 FROM metrics_job_run l
+                              WHERE l.job_execution_id > r.job_execution_id AND l.clinic_id = r.clinic_id
+                                AND l.from_month <= r.from_month AND l.to_month >= r.to_month)
+              -- nor one waiting in the queue (it computes them again)
+              AND NOT EXISTS (SELECT 1 FROM metrics_run_request q
+                              WHERE q.clinic_id = r.clinic_id
+                                AND q.from_month <= CAST(r.from_month || '-01' AS DATE)
+                                AND q.to_month >= CAST(r.to_month || '-01' AS DATE))
+            ORDER BY r.job_execution_id
+            """;
+
+    /**
+     * Marks the run's latest execution, in the job history, as failed for good (once: the first line of
+     * its exit message says so), with what it failed of: the cause when known, else the first line of
+     * its exit message (Batch's: the step's exception, whose cause the stored stack trace may have cut).
+     */
+    private void markRetriesSpent(FailedRun run, Throwable cause) {
+        String stored = jdbc.sql("SELECT exit_message FROM batch_job_execution WHERE job_execution_id = :id")
+                .param("id", run.executionId()).query(String.class).optional().orElse(null);
+        if (stored != null && stored.startsWith(RETRIES_SPENT)) {
+            return;
+        }
+        Throwable root = cause == null ? null : org.springframework.core.NestedExceptionUtils.getMostSpecificCause(cause);
+        String lastError = root != null ? root.getClass().getSimpleName() + ": " + root.getMessage()
+                : stored == null ? "" : stored.lines().findFirst().orElse("");
+        String message = RETRIES_SPENT + " failed again after " + run.retries() + " automatic "
+                + (run.retries() == 1 ? "retry" : "retries") + " from its last commit; no more will be made (ask for a "
+                + "recompute to run it again). Last error: " + lastError.lines().findFirst().orElse("")
+                + (stored == null ? "" : "\n" + stored);
+        int marked = jdbc.sql("""
+                UPDATE batch_job_execution SET exit_message = :message
+                WHERE job_execution_id = :id AND (exit_message IS NULL OR exit_message NOT LIKE :spent)
+                """).param("message", message.length() > EXIT_MESSAGE_LENGTH ? message.substring(0, EXIT_MESSAGE_LENGTH)
+                        : message)
+                .param("id", run.executionId()).param("spent", RETRIES_SPENT + "%").update();
+        if (marked > 0) {
+            log.error("Monthly metrics {} {}: job execution {} failed after {} automatic retries; no more will be made. "
+                    + "Last error: {}", run.clinicId(), run.label(), run.executionId(), run.retries(), lastError);
+        }
+    }
+
+    /** The length of batch_job_execution.exit_message. */
+    private static final int EXIT_MESSAGE_LENGTH = 2500;
 
     /** Whether the execution computes what the request asks for. */
     private static boolean covers(JobExecution execution, Request r) {
@@ -741,28 +913,19 @@ public class MonthlyMetricsRunner {
     /** Recent runs, newest first; for one clinic when given. */
     public List<MetricsJobRun> history(String clinicId, int limit) {
         return jdbc.sql("""
-                SELECT e.job_execution_id, c.parameter_value AS clinic, m.parameter_value AS job_month, e.status,
-                       e.start_time, e.end_time, e.exit_message, f.parameter_value AS from_month,
-                       t.parameter_value AS job_trigger
-                FROM batch_job_execution e
-                JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id AND i.job_name = :job
-                JOIN batch_job_execution_params c ON c.job_execution_id = e.job_execution_id AND c.parameter_name = 'clinic'
-                JOIN batch_job_execution_params m ON m.job_execution_id = e.job_execution_id AND m.parameter_name = 'month'
-                LEFT JOIN batch_job_execution_params f ON f.job_execution_id = e.job_execution_id
-                                                      AND f.parameter_name = 'fromMonth'
-                LEFT JOIN batch_job_execution_params t ON t.job_execution_id = e.job_execution_id
-                                                      AND t.parameter_name = 'trigger'
-                WHERE CAST(:clinic AS VARCHAR(64)) IS NULL OR c.parameter_value = CAST(:clinic AS VARCHAR(64))
-                ORDER BY e.job_execution_id DESC
+                SELECT job_execution_id, clinic_id, from_month, to_month, status, start_time, end_time, exit_message,
+                       trigger_text
+                FROM metrics_job_run
+                WHERE CAST(:clinic AS VARCHAR(64)) IS NULL OR clinic_id = CAST(:clinic AS VARCHAR(64))
+                ORDER BY job_execution_id DESC
                 LIMIT :limit
                 """)
-                .param("job", MonthlyMetricsJobConfiguration.JOB_NAME)
                 .param("clinic", clinicId)
                 .param("limit", limit)
-                .query((rs, n) -> new MetricsJobRun(rs.getLong(1), rs.getString(2), label(rs.getString(8),
-                        rs.getString(3)), rs.getString(4),
-                        rs.getObject(5, java.time.LocalDateTime.class), rs.getObject(6, java.time.LocalDateTime.class),
-                        shorten(rs.getString(7)), rs.getString(9)))
+                .query((rs, n) -> new MetricsJobRun(rs.getLong(1), rs.getString(2), label(rs.getString(3),
+                        rs.getString(4)), rs.getString(5),
+                        rs.getObject(6, java.time.LocalDateTime.class), rs.getObject(7, java.time.LocalDateTime.class),
+                        shorten(rs.getString(8)), rs.getString(9)))
                 .list();
     }
 

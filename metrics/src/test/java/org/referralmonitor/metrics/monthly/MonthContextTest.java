@@ -18,7 +18,7 @@ class MonthContextTest {
             boolean twoMonthSlowdown) {
         return new MetricsProperties(12, 6, true, true, 0.30, 0.05, 0.01, 3.0, provisionalDays, alertProvisional,
                 alertMonths, 45, 2.0, twoMonthSlowdown, 3, 0.15, 2.0, 0.6, 3, 250, List.of(), 500, "0 0 3 1 * *", true, 13, 2,
-                3, 6);
+                3, 6, 3, java.time.Duration.ofMinutes(10));
     }
 
     static final LocalDate NOV_23 = LocalDate.of(2026, 11, 23);

@@ -84,6 +84,14 @@ class MonthlyMetricsJobIT {
             return;
         }
         seeded = true;
+        seedMetro(jdbc);
+    }
+
+    /**
+     * metro's year to October 2026: a practice sending ten referrals a month (two providers) that halves
+     * in October, a steady one, a small one and a new one: 4 practices, in chunks of 2.
+     */
+    static void seedMetro(JdbcClient jdbc) {
         ReferralFixture f = new ReferralFixture(jdbc);
         f.clinic("metro", "metro-emr");
         f.organization("metro-emr", "o1", "Lakeside Family Practice", "1245319599");
@@ -274,7 +282,7 @@ class MonthlyMetricsJobIT {
     }
 
     /** Completed, without the steps before the one that failed, and that one after its committed chunk. */
-    private static void assertResumedAfterTheCommittedChunk(JobExecution restarted) {
+    static void assertResumedAfterTheCommittedChunk(JobExecution restarted) {
         assertThat(restarted.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         StepExecution evaluate = restarted.getStepExecutions().stream()
                 .filter(step -> step.getStepName().equals("evaluateSources")).findFirst().orElseThrow();
@@ -284,6 +292,11 @@ class MonthlyMetricsJobIT {
     }
 
     private Object snapshot() {
+        return snapshot(jdbc);
+    }
+
+    /** metro's October rows and alerts, without when and by which execution they were written. */
+    static Object snapshot(JdbcClient jdbc) {
         return List.of(
                 jdbc.sql("""
                         SELECT * FROM source_month WHERE clinic_id = 'metro' AND month_start = :m

@@ -260,7 +260,8 @@ class SourceRulesTest {
                 .isEqualTo(Evaluation.Status.SLOWDOWN);
         MetricsProperties strict = MonthContextTest.properties(0, false, 1);
         MetricsProperties loose = new MetricsProperties(12, 6, true, true, 0.30, 0.05, 0.05, 3.0, 0, false, 1, 45,
-                2.0, true, 3, 0.15, 2.0, 0.6, 3, 250, java.util.List.of(), 500, "0 0 3 1 * *", true, 13, 2, 3, 6);
+                2.0, true, 3, 0.15, 2.0, 0.6, 3, 250, java.util.List.of(), 500, "0 0 3 1 * *", true, 13, 2, 3, 6, 3,
+                java.time.Duration.ofMinutes(10));
         assertThat(strict.dispersionAlpha()).isEqualTo(0.01);
         Row row = new Row();
         fiveOfTenModeratelyVariable.accept(row);
