@@ -778,6 +778,10 @@ class BulkPull {
                 runs.recordHeld(ctx.runId, bulk.since, held);
             }
             ctx.countMismatch += bulk.unreadDeletions + bulk.errors;
+            if (again) {
+                ctx.steadyMismatch += bulk.unreadDeletions + bulk.errors
+                        + shortfalls.values().stream().mapToInt(Integer::intValue).sum();
+            }
             for (String type : bulk.types) {
                 int announced = bulk.announced.getOrDefault(type, 0);
                 int received = bulk.seen.getOrDefault(type, new IdSet()).size();

@@ -207,6 +207,8 @@ class SearchPull {
             runs.recordWindow(ctx.runId, window.type, window.from, window.to, window.total, window.received(),
                     window.pass);
             ctx.countMismatch = ctx.windows.stream().mapToInt(SearchWindow::shortfall).sum();
+            ctx.steadyMismatch = ctx.windows.stream().filter(SearchWindow::steadyShortfall)
+                    .mapToInt(SearchWindow::shortfall).sum();
             ctx.missed = ctx.windows.stream().mapToInt(w -> w.missed).sum();
             if (shortfall > 0 && !window.steadyShortfall()) {
                 log.warn("{} window {}..{}: the server announced {} but {} arrived twice; the shortfall is recorded "

@@ -68,6 +68,12 @@ final class SyncContext implements AutoCloseable {
     int rejected;
     int retries;
     int countMismatch;
+    /**
+     * Of countMismatch, what the server fell short by exactly as before (the same total and resources
+     * listed in both passes of a window, the same shortfall of an export from the same _since): the
+     * watermark moved on, and the feed check records it without taking it for missing data.
+     */
+    int steadyMismatch;
     int missed;
     int tombstoned;
     int attemptsOnCurrentPage;
@@ -202,7 +208,7 @@ final class SyncContext implements AutoCloseable {
 
     SyncCounters counters() {
         return new SyncCounters(pages, received, written, unchanged, rejected, retries, countMismatch, missed,
-                tombstoned, session.renewals());
+                tombstoned, session.renewals(), steadyMismatch);
     }
 
     @Override

@@ -93,13 +93,14 @@ class SyncRunRepository {
                 UPDATE sync_run SET pages = :pages, resources_received = :received, resources_written = :written,
                     resources_unchanged = :unchanged, resources_rejected = :rejected, retries = :retries,
                     count_mismatch = :mismatch, missed = :missed, tombstoned = :tombstoned,
-                    auth_renewals = :renewals
+                    auth_renewals = :renewals, steady_mismatch = :steady
                 WHERE id = :id
                 """)
                 .param("id", id).param("pages", c.pages()).param("received", c.received())
                 .param("written", c.written()).param("unchanged", c.unchanged()).param("rejected", c.rejected())
                 .param("retries", c.retries()).param("mismatch", c.countMismatch()).param("missed", c.missed())
                 .param("tombstoned", c.tombstoned()).param("renewals", c.authRenewals())
+                .param("steady", c.steadyMismatch())
                 .update();
     }
 

@@ -350,6 +350,7 @@ class SyncFaultsIT {
 
         assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
         assertThat(run.countMismatch()).isEqualTo(1);
+        assertThat(steadyMismatch(run)).as("recorded as steady, for the feed check").isEqualTo(1);
         assertThat(passes(run)).isEqualTo(2);
         assertThat(watermarkRun()).as("the watermark moved with this sync").contains(run.id());
     }
@@ -366,8 +367,14 @@ class SyncFaultsIT {
         assertThat(passes(run)).isEqualTo(2);
         assertThat(watermarkRun()).as("the watermark did not move with this sync")
                 .isNotEqualTo(java.util.Optional.of(run.id()));
+        assertThat(steadyMismatch(run)).as("not steady: the feed check takes it as missing data").isZero();
         assertThat(jdbc.sql("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-f' ORDER BY resource_id")
                 .query(String.class).list()).containsExactly("sr-1", "sr-2", "sr-3", "sr-4", "sr-5", "sr-6");
+    }
+
+    private int steadyMismatch(SyncRun run) {
+        return jdbc.sql("SELECT steady_mismatch FROM sync_run WHERE id = :id").param("id", run.id())
+                .query(Integer.class).single();
     }
 
     private int passes(SyncRun run) {

@@ -198,13 +198,7 @@ class FeedHealthIT {
     void aShortSyncHoldsARealSlowdownUntilTheFeedIsWholeAgain() {
         ReferralFixture f = new ReferralFixture(jdbc);
         f.clinic("short", "short-emr");
-        for (int i = 1; i <= 3; i++) {
-            String org = "npi:200000000" + i;
-            for (YearMonth m = OCTOBER.minusMonths(12); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
-                f.referrals("short-emr", org, null, m, 10, 7);
-            }
-            f.referrals("short-emr", org, null, OCTOBER, i == 1 ? 3 : 10, i == 1 ? 2 : 7);
-        }
+        threeSourcesTheFirstSlowingInOctober(f, "short-emr", "npi:200000000");
         f.syncRun("short-emr", "SUCCEEDED", NOV_20, 12, null);
 
         runner.run("short", OCTOBER, true);
@@ -219,6 +213,55 @@ class FeedHealthIT {
 
         assertThat(alerts.find("short", "OPEN")).extracting(Alert::kind, Alert::orgKey)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("SLOWDOWN", "npi:2000000001"));
+    }
+
+    /**
+     * A server whose count includes what it never lists: each sync falls short exactly as its first
+     * pass did (steady, the watermark moved on). That is recorded once in the evidence, not taken as
+     * missing data and not summed over the syncs that repeat it, so the real slowdown is raised; a
+     * shortfall beyond the steady one still makes the feed suspect.
+     */
+    @Test
+    void aSteadyShortfallIsRecordedButHoldsNoAlert() {
+        ReferralFixture f = new ReferralFixture(jdbc);
+        f.clinic("steady", "steady-emr");
+        threeSourcesTheFirstSlowingInOctober(f, "steady-emr", "npi:300000000");
+        steady(f.syncRun("steady-emr", "SUCCEEDED", NOV_20, 4, null), 4);
+        steady(f.syncRun("steady-emr", "SUCCEEDED", NOV_23, 4, null), 4);
+
+        runner.run("steady", OCTOBER, true);
+
+        assertThat(alerts.find("steady", "OPEN")).extracting(Alert::kind, Alert::orgKey)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("SLOWDOWN", "npi:3000000001"));
+        FeedCheck check = feed.find("steady", OCTOBER).orElseThrow();
+        assertThat(check.suspect()).isFalse();
+        assertThat(check.countMismatch()).as("not summed over the syncs that repeat it").isZero();
+        assertThat(check.evidence()).contains("0 resources announced but not received",
+                "steady-emr: The EMR steadily announces 4 resources more than it sends");
+
+        steady(f.syncRun("steady-emr", "SUCCEEDED", NOV_23.plusHours(1), 6, null), 4);
+        runner.run("steady", OCTOBER, true);
+
+        assertThat(alerts.find("steady", "OPEN")).as("the slowdown raised before stays")
+                .filteredOn(a -> a.kind().equals("FEED")).singleElement()
+                .satisfies(a -> assertThat(a.explanation())
+                        .contains("its last sync received 2 resources fewer than the EMR announced"));
+    }
+
+    /** Three practices (NPIs prefix + 1..3) of 10 a month; in October the first sends 3. */
+    private static void threeSourcesTheFirstSlowingInOctober(ReferralFixture f, String endpointId, String npiPrefix) {
+        for (int i = 1; i <= 3; i++) {
+            String org = npiPrefix + i;
+            for (YearMonth m = OCTOBER.minusMonths(12); m.isBefore(OCTOBER); m = m.plusMonths(1)) {
+                f.referrals(endpointId, org, null, m, 10, 7);
+            }
+            f.referrals(endpointId, org, null, OCTOBER, i == 1 ? 3 : 10, i == 1 ? 2 : 7);
+        }
+    }
+
+    private void steady(long syncRunId, int steadyMismatch) {
+        jdbc.sql("UPDATE sync_run SET steady_mismatch = :steady WHERE id = :id").param("steady", steadyMismatch)
+                .param("id", syncRunId).update();
     }
 
     /**
