@@ -134,7 +134,13 @@ final class SignInLockout implements AuthenticationProvider {
             first[0] = previous == null || previous.isBefore(lockedAt);
             return now;
         });
-        return first[0] && !audit.refusedAsLocked(name, lockedAt);
+        try {
+            return first[0] && !audit.refusedAsLocked(name, lockedAt);
+        } catch (RuntimeException e) {
+            // not decided: a later refusal may be the first
+            refusedAt.remove(AuditLog.key(name), now);
+            throw e;
+        }
     }
 
     /** Refused names kept before those whose lock has ended are forgotten. */

@@ -83,6 +83,20 @@ class SignInLockoutTest {
         assertThat(refusal("Sam").worthRecording()).as("another name's lock").isTrue();
     }
 
+    /** The trail could not be read when the first refusal asked: the next refusal may still be the first. */
+    @Test
+    void aRefusalWhoseTrailCouldNotBeReadLeavesTheFirstToTheNext() {
+        when(audit.failedSignIns(eq("pat"), eq(NOW.minus(WINDOW)), eq(5))).thenReturn(List.of(minutesAgo(1),
+                minutesAgo(2), minutesAgo(3), minutesAgo(4), minutesAgo(6)));
+        when(audit.refusedAsLocked(eq("pat"), org.mockito.ArgumentMatchers.any()))
+                .thenThrow(new org.springframework.dao.DataAccessResourceFailureException("connection reset"))
+                .thenReturn(false);
+
+        assertThatThrownBy(() -> lockout.authenticate(token("pat")))
+                .isInstanceOf(org.springframework.security.authentication.InternalAuthenticationServiceException.class);
+        assertThat(refusal("pat").worthRecording()).isTrue();
+    }
+
     private SignInLockout.Locked refusal(String name) {
         try {
             lockout.authenticate(token(name));

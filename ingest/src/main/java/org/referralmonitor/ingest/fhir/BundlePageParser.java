@@ -206,9 +206,10 @@ public class BundlePageParser {
         } catch (DataFormatException e) {
             rejections.add(new ParsedPage.Rejection(type, id,
                     type + " " + (id == null ? "(no id)" : id) + " is not valid FHIR R4 JSON: " + plain(e.getMessage()),
-                    type));
+                    type, id == null ? fingerprint(ctx.endpointId(), resource.toString()) : null));
         } catch (RejectedResourceException e) {
-            rejections.add(new ParsedPage.Rejection(e.resourceType(), e.resourceId(), e.getMessage(), e.location()));
+            rejections.add(new ParsedPage.Rejection(e.resourceType(), e.resourceId(), e.getMessage(), e.location(),
+                    e.resourceId() == null ? fingerprint(ctx.endpointId(), resource.toString()) : null));
         }
         return true;
     }

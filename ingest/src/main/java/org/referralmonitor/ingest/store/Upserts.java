@@ -68,14 +68,16 @@ record Upserts(String referral, String visit, String organization, String practi
 
     /**
      * The sync that last brought a version the row did not have ({@code version_run_id}): a new
-     * version id or lastUpdated, or a resource back after its tombstone; not a re-sanitized or
-     * re-classified copy of the version we held (what a reconciliation found that incremental syncs
+     * version id or lastUpdated, or a resource back after its deletion; not a re-sanitized or
+     * re-classified copy of the version we held (nor of an entered-in-error one, which the server
+     * still lists and which is tombstoned again) (what a reconciliation found that incremental syncs
      * missed is counted from it).
      */
     private static String versionRun(String incoming) {
         return """
                 CASE WHEN t.version_id IS DISTINCT FROM %1$s.version_id OR t.last_updated IS DISTINCT FROM %1$s.last_updated
-                          OR t.deleted_at IS NOT NULL THEN %1$s.sync_run_id ELSE t.version_run_id END""".formatted(incoming);
+                          OR (t.deleted_at IS NOT NULL AND t.tombstone_reason <> 'ENTERED_IN_ERROR')
+                     THEN %1$s.sync_run_id ELSE t.version_run_id END""".formatted(incoming);
     }
 
     /** Per resource type, the PostgreSQL statement that refreshes the statistics of the tables holding it. */

@@ -767,15 +767,21 @@ class BulkPull {
         String reported = Stream.concat(Stream.ofNullable(everyType), shortfalls.entrySet().stream()
                         .map(e -> e.getValue() + " " + e.getKey() + " the manifest announced did not arrive"))
                 .reduce((a, b) -> a + ", and " + b).orElse(null);
-        // the export before this one asked from the same _since and was held for the same reason (the
-        // same errors, the same shortfall: a resource the server cannot export, a count that includes
-        // what it does not export): asking again gives the same, and holding for good would pull a
-        // growing window and keep the feed suspect; what was reported stays recorded on both runs
-        boolean again = reported != null && runs.previousHeldFor(ctx.endpoint.id(), ctx.runId, bulk.since, reported);
+        // what held it, by kind and type, not by count (a server whose count includes a growing number of
+        // resources it cannot export falls short by more each time)
+        String kinds = Stream.concat(Stream.of(bulk.errors > 0 ? "errors" : null,
+                                bulk.unreadDeletions > 0 ? "unread deletions" : null).filter(java.util.Objects::nonNull),
+                        shortfalls.keySet().stream().map(t -> "shortfall " + t))
+                .reduce((a, b) -> a + ", " + b).orElse(null);
+        // the export before this one was held for the same kinds, and asked from the same _since (asking
+        // again gives the same) or was already taken as steady (the server's lasting quirk: a resource it
+        // cannot export, a count that includes what it does not export): holding for good would pull a
+        // growing window and keep the feed suspect; what was reported stays recorded on every run
+        boolean again = kinds != null && runs.previousHeldFor(ctx.endpoint.id(), ctx.runId, bulk.since, kinds);
         String held = again ? null : reported;
         tx.executeWithoutResult(status -> {
-            if (held != null) {
-                runs.recordHeld(ctx.runId, bulk.since, held);
+            if (kinds != null) {
+                runs.recordHeld(ctx.runId, bulk.since, kinds);
             }
             ctx.countMismatch += bulk.unreadDeletions + bulk.errors;
             if (again) {
@@ -800,17 +806,16 @@ class BulkPull {
         deleteJob(ctx, bulk.statusUrl, "the finished export's job");
         bulk.phase = SyncContext.BulkState.Phase.DONE;
         if (again) {
-            log.warn("{}: the export is written; {} again since the same time, so the watermarks move on (recorded as "
-                    + "a count mismatch)", ctx.endpoint.id(), reported);
-            steps.detail(ctx, "export written; " + reported + ", as in the export before from the same time, so the "
-                    + "watermarks move on (asking again gives the same)");
+            log.warn("{}: the export is written; {}, as in the export before, so the watermarks move on (recorded as "
+                    + "a steady count mismatch)", ctx.endpoint.id(), reported);
+            steps.detail(ctx, "export written; " + reported + ", as in the export before from the same time or "
+                    + "the server's steady shortfall, so the watermarks move on (asking again gives the same)");
         } else if (held != null) {
             String which = everyType != null ? "the watermarks stay"
                     : "the watermark of " + String.join(" and ", shortfalls.keySet()) + " stays";
             log.warn("{}: the export is written, but {}: {}", ctx.endpoint.id(), which, held);
-            steps.detail(ctx, "export written, but " + which + (bulk.since == null ? ""
-                    : " at " + SearchPull.format(bulk.since)) + " because " + held + "; the next export asks since "
-                    + "the same time");
+            steps.detail(ctx, "export written, but " + which + " because " + held + "; the next export asks since "
+                    + (bulk.since == null ? "the beginning again" : SearchPull.format(bulk.since) + " again"));
         } else if (bulk.notices > 0) {
             steps.detail(ctx, "export done; the server noted " + bulk.notices + " warning(s) in its error files");
         }

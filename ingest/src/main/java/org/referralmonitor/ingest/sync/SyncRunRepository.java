@@ -162,8 +162,9 @@ class SyncRunRepository {
     }
 
     /**
-     * Whether the endpoint's previous successful run was a Bulk export from the same {@code _since}
-     * (null: everything) whose watermarks were held for the same reason ({@link #recordHeld}).
+     * Whether the endpoint's previous successful run was a Bulk export held for the same kinds of
+     * reason ({@link #recordHeld}) that asked from the same {@code _since} (null: everything) or whose
+     * shortfall was already taken as steady.
      */
     boolean previousHeldFor(String endpointId, long runId, OffsetDateTime since, String reason) {
         return jdbc.sql("""
@@ -171,7 +172,7 @@ class SyncRunRepository {
                 WHERE s.id = (SELECT MAX(p.id) FROM sync_run p WHERE p.endpoint_id = :endpointId AND p.id < :runId
                                 AND p.status = 'SUCCEEDED')
                   AND s.held_reason = :reason
-                  AND ((:everything AND s.held_since IS NULL) OR s.held_since = :since)
+                  AND ((:everything AND s.held_since IS NULL) OR s.held_since = :since OR s.steady_mismatch > 0)
                 """).param("endpointId", endpointId).param("runId", runId).param("reason", clip(reason, 2000))
                 .param("everything", since == null)
                 // any instant when there is none: only the IS NULL branch can match then
@@ -179,7 +180,7 @@ class SyncRunRepository {
                 .query(Integer.class).single() > 0;
     }
 
-    /** Records why the run held the watermarks of an export from {@code since}. */
+    /** Records the kinds of reason that held (or would have held) the watermarks of an export from {@code since}. */
     void recordHeld(long runId, OffsetDateTime since, String reason) {
         jdbc.sql("UPDATE sync_run SET held_reason = :reason, held_since = :since WHERE id = :id")
                 .param("reason", clip(reason, 2000)).param("since", since).param("id", runId).update();

@@ -81,10 +81,13 @@ public class BundlePageParserTest {
     @Test
     void contentWithoutTypeOrIdIsToldByAKeyedFingerprint() {
         ParsedPage first = parser().parseLines(List.of("{\"resourceType\":\"ServiceRequest\",\"id\":\"cut", "[1]",
-                "{\"id\":\"x\"}"), 1, "a.ndjson", CTX);
+                "{\"id\":\"x\"}", "{\"resourceType\":\"ServiceRequest\",\"status\":\"active\"}"), 1, "a.ndjson", CTX);
         ParsedPage later = parser().parseLines(List.of("", "[1]", "{\"resourceType\":\"ServiceRequest\",\"id\":\"cut"),
                 7, "b.ndjson", CTX);
 
+        assertThat(first.rejections()).hasSize(4).last().as("a ServiceRequest without an id: its type alone tells it not")
+                .satisfies(r -> assertThat(r.resourceType()).isEqualTo("ServiceRequest"))
+                .satisfies(r -> assertThat(r.resourceId()).isNull());
         assertThat(first.rejections()).extracting(ParsedPage.Rejection::fingerprint).doesNotContainNull()
                 .doesNotHaveDuplicates().allMatch(f -> f.matches("[0-9a-f]{64}"));
         assertThat(later.rejections()).extracting(ParsedPage.Rejection::location)

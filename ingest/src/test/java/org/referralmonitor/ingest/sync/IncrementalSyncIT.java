@@ -335,8 +335,10 @@ class IncrementalSyncIT {
         assertThat(version(missed.id())).isNotEqualTo("updated");
         assertThat(tombstone("lakeside", voided.id())).isEqualTo("ENTERED_IN_ERROR");
 
-        // rows stored by an older sanitizer: the same versions, other content, written again (no miss)
-        List<String> resanitized = settled.subList(3, 6).stream().map(SandboxWorld.Resource::id).toList();
+        // rows stored by an older sanitizer: the same versions, other content, written again (no miss),
+        // the entered-in-error one too (tombstoned again)
+        List<String> resanitized = java.util.stream.Stream.concat(settled.subList(3, 6).stream(), java.util.stream.Stream.of(voided))
+                .map(SandboxWorld.Resource::id).toList();
         jdbc.sql("UPDATE referral SET content_hash = 'older-sanitizer' WHERE endpoint_id = 'lakeside' "
                 + "AND resource_id IN (:ids)").param("ids", resanitized).update();
 
@@ -348,6 +350,7 @@ class IncrementalSyncIT {
                 .param("ids", resanitized).query(Long.class).list()).as("written again").containsOnly(reconcile.id());
         assertThat(reconcile.missed()).as("the change no window saw; not the versions we held, stored again")
                 .isEqualTo(1);
+        assertThat(tombstone("lakeside", voided.id())).isEqualTo("ENTERED_IN_ERROR");
         assertThat(tombstone("lakeside", gone.id())).isEqualTo("DELETED");
         assertThat(reconcile.tombstoned()).isGreaterThanOrEqualTo(1);
     }

@@ -25,7 +25,7 @@ import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
 final class SyncDatabases {
 
     /** Columns that say when or in which run something was stored, not what: they differ between two runs. */
-    private static final Set<String> RUN_COLUMNS = Set.of("id", "sync_run_id", "first_seen_at", "updated_at",
+    private static final Set<String> RUN_COLUMNS = Set.of("id", "sync_run_id", "version_run_id", "first_seen_at", "updated_at",
             "received_at", "seen_at", "page_url");
 
     /** Columns that say when something was deleted: compared as whether it was. */

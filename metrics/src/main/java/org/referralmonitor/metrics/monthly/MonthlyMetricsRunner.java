@@ -431,9 +431,10 @@ public class MonthlyMetricsRunner {
               -- the latest execution of its instance (not restarted since, here or elsewhere)
               AND NOT EXISTS (SELECT 1 FROM batch_job_execution n
                               WHERE n.job_instance_id = r.job_instance_id AND n.job_execution_id > r.job_execution_id)
-              -- no later run of the clinic (another instance: newer data, a recompute) over its months
+              -- no later run of the clinic (a later job instance: newer data, a recompute) over its months;
+              -- a restart of an older instance is no later run: it resumes that instance's day and data
               AND NOT EXISTS (SELECT 1 FROM metrics_job_run l
-                              WHERE l.job_execution_id > r.job_execution_id AND l.clinic_id = r.clinic_id
+                              WHERE l.job_instance_id > r.job_instance_id AND l.clinic_id = r.clinic_id
                                 AND l.from_month <= r.from_month AND l.to_month >= r.to_month)
               -- nor one waiting in the queue (it computes them again)
               AND NOT EXISTS (SELECT 1 FROM metrics_run_request q
