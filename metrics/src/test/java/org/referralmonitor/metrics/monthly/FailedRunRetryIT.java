@@ -51,6 +51,9 @@ class FailedRunRetryIT {
     JobRepository jobRepository;
 
     @Autowired
+    org.springframework.batch.core.launch.JobOperator jobOperator;
+
+    @Autowired
     JdbcClient jdbc;
 
     @BeforeEach
@@ -146,6 +149,32 @@ class FailedRunRetryIT {
 
         assertThat(runner.retryFailedRuns()).isZero();
         assertThat(executions(jobRepository.getJobExecution(failed.executionId()))).hasSize(1);
+    }
+
+    /**
+     * A failed run of the month, then a later one (newer data: another job instance) failed too; the
+     * earlier one's restart, another execution of its older instance resuming its own day and data,
+     * does not supersede the later run, which is still retried.
+     */
+    @Test
+    void aRestartOfAnOlderRunDoesNotSupersedeALaterFailedRun() throws Exception {
+        uninterruptedRun();
+        org.mockito.Mockito.doThrow(new CannotAcquireLockException("deadlock detected (injected)"))
+                .when(writer).write(any());
+        MetricsJobRun older = runner.run("metro", OCTOBER, true);
+        MetricsJobRun later = runner.run("metro", OCTOBER, true);
+        assertThat(List.of(older.status(), later.status())).containsOnly("FAILED");
+        reset(writer);
+        JobExecution restarted = jobOperator.restart(jobRepository.getJobExecution(older.executionId()));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !jobRepository.getJobExecution(restarted.getId()).isRunning());
+        jdbc.sql("UPDATE batch_job_execution SET end_time = :t WHERE job_execution_id = :id")
+                .param("t", LocalDateTime.now().minusMinutes(5)).param("id", later.executionId()).update();
+
+        assertThat(runner.retryFailedRuns()).as("the later run is retried").isEqualTo(1);
+        JobExecution failed = jobRepository.getJobExecution(later.executionId());
+        await().atMost(Duration.ofSeconds(60)).until(() -> executions(failed).size() == 2
+                && executions(failed).stream().noneMatch(JobExecution::isRunning));
     }
 
     /** Computes metro's October uninterrupted and returns its rows and alerts; its alerts are then deleted. */
