@@ -100,7 +100,25 @@ public final class PostgresTestDatabase {
         }
     }
 
+    /**
+     * Drops the databases of this JVM, once the Spring contexts closing alongside (in their own shutdown
+     * hooks, which the JVM runs at the same time) are done with them: a context still closing would
+     * otherwise wait its pool's connection timeout for a database that is gone, and the test JVM be
+     * killed 30 s after it should have exited.
+     */
     private static synchronized void dropAll(String adminUrl, String user, String password) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        for (Thread hook : Thread.getAllStackTraces().keySet()) {
+            if (hook != Thread.currentThread() && hook.getName().startsWith("Spring")
+                    && hook.getName().endsWith("ShutdownHook")) {
+                try {
+                    hook.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         try (Connection admin = DriverManager.getConnection(adminUrl, user, password);
                 Statement st = admin.createStatement()) {
             for (String name : created) {
