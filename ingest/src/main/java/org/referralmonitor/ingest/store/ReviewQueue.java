@@ -20,25 +20,12 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class ReviewQueue {
 
-    private static final String MERGE_REJECTION = """
-            MERGE INTO rejected_resource t
-            USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceType AS VARCHAR(64)),
-                           CAST(:resourceId AS VARCHAR(64)), CAST(:reason AS VARCHAR(2000)),
-                           CAST(:location AS VARCHAR(500)), CAST(:pageUrl AS VARCHAR(4000)),
-                           CAST(:syncRunId AS BIGINT), CAST(:receivedAt AS TIMESTAMP WITH TIME ZONE)))
-                AS s (endpoint_id, resource_type, resource_id, reason, location, page_url, sync_run_id, received_at)
-            ON t.endpoint_id = s.endpoint_id AND t.resource_type = s.resource_type AND t.resource_id = s.resource_id
-               AND t.status = 'OPEN'
-            WHEN MATCHED THEN UPDATE SET reason = s.reason, location = s.location, page_url = s.page_url,
-                sync_run_id = s.sync_run_id, received_at = s.received_at
-            WHEN NOT MATCHED THEN INSERT (endpoint_id, resource_type, resource_id, reason, location, page_url,
-                sync_run_id, received_at, status)
-                VALUES (s.endpoint_id, s.resource_type, s.resource_id, s.reason, s.location, s.page_url,
-                s.sync_run_id, s.received_at, 'OPEN')
-            """;
-
-    /** Without type or id: told by the fingerprint of what arrived (a row without one is always added). */
-    private static final String MERGE_ANONYMOUS = """
+    /**
+     * An open row per problem, found by {@code %s}: the same problem seen again updates it. Told by type
+     * and id ({@link #BY_KEY}), or, what arrived without them, by the fingerprint of its content
+     * ({@link #BY_FINGERPRINT}; a row without one is always added).
+     */
+    private static final String MERGE = """
             MERGE INTO rejected_resource t
             USING (VALUES (CAST(:endpointId AS VARCHAR(64)), CAST(:resourceType AS VARCHAR(64)),
                            CAST(:resourceId AS VARCHAR(64)), CAST(:reason AS VARCHAR(2000)),
@@ -47,7 +34,7 @@ public class ReviewQueue {
                            CAST(:fingerprint AS VARCHAR(64))))
                 AS s (endpoint_id, resource_type, resource_id, reason, location, page_url, sync_run_id, received_at,
                       content_fingerprint)
-            ON t.endpoint_id = s.endpoint_id AND t.content_fingerprint = s.content_fingerprint AND t.status = 'OPEN'
+            ON t.endpoint_id = s.endpoint_id AND %s AND t.status = 'OPEN'
             WHEN MATCHED THEN UPDATE SET reason = s.reason, location = s.location, page_url = s.page_url,
                 sync_run_id = s.sync_run_id, received_at = s.received_at
             WHEN NOT MATCHED THEN INSERT (endpoint_id, resource_type, resource_id, reason, location, page_url,
@@ -55,6 +42,11 @@ public class ReviewQueue {
                 VALUES (s.endpoint_id, s.resource_type, s.resource_id, s.reason, s.location, s.page_url,
                 s.sync_run_id, s.received_at, 'OPEN', s.content_fingerprint)
             """;
+
+    private static final String BY_KEY = MERGE.formatted(
+            "t.resource_type = s.resource_type AND t.resource_id = s.resource_id");
+
+    private static final String BY_FINGERPRINT = MERGE.formatted("t.content_fingerprint = s.content_fingerprint");
 
     private static final String RESOLVE = """
             UPDATE rejected_resource SET status = 'RESOLVED'
@@ -84,10 +76,10 @@ public class ReviewQueue {
                                 .text("fingerprint", r.fingerprint())
                                 .source(), Collectors.toList())));
         if (!byHasKey.get(true).isEmpty()) {
-            jdbc.batchUpdate(MERGE_REJECTION, byHasKey.get(true).toArray(SqlParameterSource[]::new));
+            jdbc.batchUpdate(BY_KEY, byHasKey.get(true).toArray(SqlParameterSource[]::new));
         }
         if (!byHasKey.get(false).isEmpty()) {
-            jdbc.batchUpdate(MERGE_ANONYMOUS, byHasKey.get(false).toArray(SqlParameterSource[]::new));
+            jdbc.batchUpdate(BY_FINGERPRINT, byHasKey.get(false).toArray(SqlParameterSource[]::new));
         }
     }
 

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.camel.Exchange;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Connection;
@@ -635,9 +634,12 @@ class BulkPull {
      * allowed (read only for a chunk without a single readable resource).
      */
     static boolean beginsAs(String line, String type) {
-        return java.util.regex.Pattern.compile("\\s*\\{\\s*\"resourceType\"\\s*:\\s*\"" + java.util.regex.Pattern.quote(type) + "\"")
-                .matcher(line).lookingAt();
+        java.util.regex.Matcher m = RESOURCE_START.matcher(line);
+        return m.lookingAt() && m.group(1).equals(type);
     }
+
+    private static final java.util.regex.Pattern RESOURCE_START =
+            java.util.regex.Pattern.compile("\\s*\\{\\s*\"resourceType\"\\s*:\\s*\"([^\"]*)\"");
 
     /**
      * Lines of an error file: OperationOutcomes saying what the server could not export. Their issues
@@ -763,37 +765,35 @@ class BulkPull {
                 shortfalls.put(type, shortfall);
             }
         }
-        String everyType = held(bulk);
-        String reported = Stream.concat(Stream.ofNullable(everyType), shortfalls.entrySet().stream()
-                        .map(e -> e.getValue() + " " + e.getKey() + " the manifest announced did not arrive"))
-                .reduce((a, b) -> a + ", and " + b).orElse(null);
-        // what held it, by kind and type, not by count (a server whose count includes a growing number of
+        // what holds the watermarks, by kind (errors and unread deletions hold every type's; a shortfall its own)
+        Map<String, String> holds = holds(bulk);
+        boolean everyType = !holds.isEmpty();
+        shortfalls.forEach((type, n) -> holds.put("shortfall " + type, n + " " + type + " the manifest announced did "
+                + "not arrive"));
+        String reported = holds.isEmpty() ? null : String.join(", and ", holds.values());
+        // compared by kind and type, not by count (a server whose count includes a growing number of
         // resources it cannot export falls short by more each time)
-        String kinds = Stream.concat(Stream.of(bulk.errors > 0 ? "errors" : null,
-                                bulk.unreadDeletions > 0 ? "unread deletions" : null).filter(java.util.Objects::nonNull),
-                        shortfalls.keySet().stream().map(t -> "shortfall " + t))
-                .reduce((a, b) -> a + ", " + b).orElse(null);
+        String kinds = holds.isEmpty() ? null : String.join(", ", holds.keySet());
         // the export before this one was held for the same kinds, and asked from the same _since (asking
         // again gives the same) or was already taken as steady (the server's lasting quirk: a resource it
         // cannot export, a count that includes what it does not export): holding for good would pull a
         // growing window and keep the feed suspect; what was reported stays recorded on every run
         boolean again = kinds != null && runs.previousHeldFor(ctx.endpoint.id(), ctx.runId, bulk.since, kinds);
         String held = again ? null : reported;
+        int mismatch = bulk.unreadDeletions + bulk.errors + shortfalls.values().stream().mapToInt(Integer::intValue).sum();
         tx.executeWithoutResult(status -> {
             if (kinds != null) {
                 runs.recordHeld(ctx.runId, bulk.since, kinds);
             }
-            ctx.countMismatch += bulk.unreadDeletions + bulk.errors;
+            ctx.countMismatch += mismatch;
             if (again) {
-                ctx.steadyMismatch += bulk.unreadDeletions + bulk.errors
-                        + shortfalls.values().stream().mapToInt(Integer::intValue).sum();
+                ctx.steadyMismatch += mismatch;
             }
             for (String type : bulk.types) {
                 int announced = bulk.announced.getOrDefault(type, 0);
                 int received = bulk.seen.getOrDefault(type, new IdSet()).size();
                 runs.recordWindow(ctx.runId, type, bulk.since, bulk.transactionTime, announced, received, 1);
-                ctx.countMismatch += shortfalls.getOrDefault(type, 0);
-                if (again || (everyType == null && !shortfalls.containsKey(type))) {
+                if (again || (!everyType && !shortfalls.containsKey(type))) {
                     watermarks.advance(ctx.endpoint.id(), type, bulk.transactionTime, ctx.runId, now);
                 } else if (shortfalls.containsKey(type)) {
                     log.warn("{}: the manifest announced {} {} but {} distinct arrived; the watermark stays",
@@ -811,7 +811,7 @@ class BulkPull {
             steps.detail(ctx, "export written; " + reported + ", as in the export before from the same time or "
                     + "the server's steady shortfall, so the watermarks move on (asking again gives the same)");
         } else if (held != null) {
-            String which = everyType != null ? "the watermarks stay"
+            String which = everyType ? "the watermarks stay"
                     : "the watermark of " + String.join(" and ", shortfalls.keySet()) + " stays";
             log.warn("{}: the export is written, but {}: {}", ctx.endpoint.id(), which, held);
             steps.detail(ctx, "export written, but " + which + " because " + held + "; the next export asks since "
@@ -821,17 +821,18 @@ class BulkPull {
         }
     }
 
-    /** Why no watermark may move after this export, in words, or null. */
-    private static String held(SyncContext.BulkState bulk) {
-        List<String> why = new ArrayList<>();
+    /** What holds every type's watermark after this export, by kind ("errors", "unread deletions"), in words. */
+    private static Map<String, String> holds(SyncContext.BulkState bulk) {
+        Map<String, String> why = new java.util.LinkedHashMap<>();
         if (bulk.errors > 0) {
-            why.add("the server reported " + bulk.errors + " error(s) in its error files, so some resources may "
-                    + "not have been exported (first: " + String.join("; ", bulk.firstErrors) + ")");
+            why.put("errors", "the server reported " + bulk.errors + " error(s) in its error files, so some resources "
+                    + "may not have been exported (first: " + String.join("; ", bulk.firstErrors) + ")");
         }
         if (bulk.unreadDeletions > 0) {
-            why.add(bulk.unreadDeletions + " line(s) of its deleted files could not be read (sent to review)");
+            why.put("unread deletions", bulk.unreadDeletions + " line(s) of its deleted files could not be read (sent "
+                    + "to review)");
         }
-        return why.isEmpty() ? null : String.join(", and ", why);
+        return why;
     }
 
     /** How long to wait before the next poll: the server's Retry-After or our interval, capped. */

@@ -157,6 +157,9 @@ class BulkExportIT {
         storage.resetAll();
         jdbc.sql("DELETE FROM sync_watermark WHERE endpoint_id IN ('emr-bulk', 'emr-bulk-group')").update();
         jdbc.sql("DELETE FROM bulk_export").update();
+        // each test starts with no export held before it (a hold of another test's would count as the one before)
+        jdbc.sql("UPDATE sync_run SET held_reason = NULL, held_since = NULL, steady_mismatch = 0 "
+                + "WHERE endpoint_id IN ('emr-bulk', 'emr-bulk-group')").update();
         emr.stubFor(get(urlPathEqualTo("/fhir/metadata"))
                 .willReturn(okForContentType(FHIR, FhirFixtures.searchServer())));
         emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).willReturn(notFound()));
