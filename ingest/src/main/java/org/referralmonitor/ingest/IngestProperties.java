@@ -102,11 +102,15 @@ public record IngestProperties(
      *     within this many days (when no Encounter.basedOn names it)
      * @param reconcileDays how far back a reconciliation re-pulls
      * @param rosterBatch patients crawled between two commits
+     * @param rosterIncremental a patient the roster crawl read before is asked only for what changed
+     *     since ({@code _lastUpdated=ge}, where the server declares it for the type); false: every
+     *     patient read in full at every sync
      */
     public record Pull(
             @Min(1) @Max(730) @DefaultValue("90") int conversionWindowDays,
             @Min(1) @Max(3650) @DefaultValue("120") int reconcileDays,
             @Min(1) @Max(1000) @DefaultValue("50") int rosterBatch,
+            @DefaultValue("true") boolean rosterIncremental,
             @NotNull @DefaultValue("10s") Duration bulkPollInterval,
             @NotNull @DefaultValue("5m") Duration bulkMaxPollInterval,
             @NotNull @DefaultValue("6h") Duration bulkMaxWait,

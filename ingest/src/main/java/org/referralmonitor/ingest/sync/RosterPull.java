@@ -16,7 +16,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.camel.Exchange;
 import org.referralmonitor.ingest.IngestProperties;
+import org.hl7.fhir.r4.model.Reference;
 import org.referralmonitor.ingest.endpoint.Connection;
+import org.referralmonitor.ingest.fhir.PatientPseudonymizer;
 import org.referralmonitor.ingest.http.FhirHttpClient;
 import org.referralmonitor.ingest.http.NextLinks;
 import org.referralmonitor.ingest.http.RefusedUrlException;
@@ -33,9 +35,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * every page followed, with the endpoint's concurrency. Patients are written in batches, each batch
  * in one transaction; a batch that fails is fetched again, never skipped.
  *
- * <p>Each patient's referrals and visits are read in full on every crawl (patient-anchored searches
- * rarely support {@code _lastUpdated}, and a patient new to the roster needs their history anyway);
- * unchanged resources write nothing. The crawl also fills the types a Bulk export cannot give.
+ * <p>A patient read in full before is asked only for what changed since ({@code _lastUpdated=ge} its
+ * mark minus the endpoint's overlap, {@link RosterMarks}) where the server declares {@code _lastUpdated}
+ * for the type; a patient new to the roster, every patient in a reconciliation (which counts what the
+ * incremental crawls missed), and every patient of a server without {@code _lastUpdated}, are read in
+ * full. A patient's mark moves to the start of this sync's window once its pages are committed and
+ * all it announced arrived: a crawl killed midway starts again where it was, each patient already
+ * read asked only for what changed. Unchanged resources write nothing. The crawl also fills the
+ * types a Bulk export cannot give.
  */
 @Component
 class RosterPull {
@@ -52,10 +59,16 @@ class RosterPull {
     private final IngestProperties properties;
     private final SyncSteps steps;
     private final Clock clock;
+    private final RosterMarks marks;
+    private final PatientPseudonymizer pseudonyms;
+    private final MissedChanges missed;
 
     RosterPull(PageFetcher fetcher, PageCommitter committer, SyncRunRepository runs, Watermarks watermarks,
             TransactionTemplate tx, IngestProperties properties, @Lazy SyncSteps steps, SearchPull search,
-            Optional<Clock> clock) {
+            Optional<Clock> clock, RosterMarks marks, PatientPseudonymizer pseudonyms, MissedChanges missed) {
+        this.marks = marks;
+        this.pseudonyms = pseudonyms;
+        this.missed = missed;
         this.search = search;
         this.clock = clock.orElse(Clock.systemUTC());
         this.fetcher = fetcher;
@@ -92,9 +105,12 @@ class RosterPull {
         roster.batch = null;
         roster.tally.clear();
         roster.shortPatients.clear();
+        roster.readSince = 0;
+        roster.previousWatermarks.clear();
         if (types.isEmpty()) {
             return;
         }
+        types.forEach(t -> watermarks.find(ctx.endpoint.id(), t).ifPresent(w -> roster.previousWatermarks.put(t, w)));
         try {
             readRoster(ctx, ctx.endpoint.connection().roster());
         } catch (RetryableSyncException e) {
@@ -248,10 +264,16 @@ class RosterPull {
         SyncContext.RosterState roster = ctx.roster;
         ctx.attemptsOnCurrentPage++;
         int to = Math.min(roster.patients.size(), roster.next + properties.pull().rosterBatch());
+        List<String> patients = roster.patients.subList(roster.next, to);
+        roster.batchHashes = patients.stream().map(p -> hash(ctx, p)).toList();
+        Map<String, Map<String, OffsetDateTime>> read = incremental(ctx)
+                ? marks.find(ctx.endpoint.id(), roster.batchHashes) : Map.of();
         List<Future<List<SyncContext.Fetched>>> pending = new ArrayList<>();
-        for (String patient : roster.patients.subList(roster.next, to)) {
+        for (int i = 0; i < patients.size(); i++) {
+            String patient = patients.get(i);
+            Map<String, OffsetDateTime> since = read.getOrDefault(roster.batchHashes.get(i), Map.of());
             int attempt = ctx.attemptsOnCurrentPage;
-            pending.add(ctx.workers.submit(() -> crawl(ctx, patient, roster.types, attempt)));
+            pending.add(ctx.workers.submit(() -> crawl(ctx, patient, roster.types, since, attempt)));
         }
         List<List<SyncContext.Fetched>> batch = new ArrayList<>();
         try {
@@ -276,13 +298,33 @@ class RosterPull {
         roster.batch = batch;
     }
 
-    /** One patient's pages of each type, every next link followed. */
-    private List<SyncContext.Fetched> crawl(SyncContext ctx, String patient, List<String> types, int attempt)
+    /** Whether this crawl asks patients read before only for what changed since. */
+    private boolean incremental(SyncContext ctx) {
+        return properties.pull().rosterIncremental() && !ctx.reconciling();
+    }
+
+    /** The patient's keyed hash, as its referrals and visits carry it. */
+    private String hash(SyncContext ctx, String patient) {
+        return pseudonyms.hash(ctx.endpoint.id(), new Reference("Patient/" + patient), ctx.endpoint.base());
+    }
+
+    /**
+     * One patient's pages of each type, every next link followed: what changed since the patient's
+     * mark of the type (less the overlap; a mark ahead of the server's clock counts from the server's
+     * time) where there is one and the server declares {@code _lastUpdated} for the type, else all.
+     */
+    private List<SyncContext.Fetched> crawl(SyncContext ctx, String patient, List<String> types,
+            Map<String, OffsetDateTime> since, int attempt)
             throws RetryableSyncException, SyncFailedException, InterruptedException {
         List<SyncContext.Fetched> pages = new ArrayList<>();
+        OffsetDateTime to = ctx.serverNow.minus(ctx.endpoint.connection().lag());
         for (String type : types) {
+            OffsetDateTime mark = since.get(type);
+            String changed = mark == null || !ctx.capabilities.type(type).lastUpdated() ? ""
+                    : "&_lastUpdated=ge" + SearchPull.format((mark.isAfter(to) ? to : mark)
+                            .minus(ctx.endpoint.connection().overlap()));
             URI url = ctx.endpoint.base().resolve(type + "?" + ctx.capabilities.type(type).patientParameter() + "="
-                    + encode(patient) + "&_count=" + ctx.endpoint.pageSize());
+                    + encode(patient) + changed + "&_count=" + ctx.endpoint.pageSize());
             java.util.Set<URI> read = new java.util.HashSet<>();
             while (url != null) {
                 if (!read.add(url)) {
@@ -313,7 +355,11 @@ class RosterPull {
         SyncContext ctx = SyncSteps.context(exchange);
         SyncContext.RosterState roster = ctx.roster;
         List<SyncContext.Fetched> pages = roster.batch.stream().flatMap(List::stream).toList();
-        for (List<SyncContext.Fetched> patient : roster.batch) {
+        List<RosterMarks.Mark> complete = new ArrayList<>();
+        int readSince = 0;
+        for (int i = 0; i < roster.batch.size(); i++) {
+            List<SyncContext.Fetched> patient = roster.batch.get(i);
+            String patientHash = roster.batchHashes.get(i);
             Map<String, Integer> announced = new java.util.HashMap<>();
             Map<String, IdSet> seen = new java.util.HashMap<>();
             Map<String, Integer> anonymous = new java.util.HashMap<>();
@@ -342,15 +388,24 @@ class RosterPull {
                 if (received < total) {
                     tally[2] += total - received;
                     roster.shortPatients.merge(type, 1, Integer::sum);
+                } else {
+                    complete.add(new RosterMarks.Mark(patientHash, type));
                 }
             });
+            if (patient.stream().anyMatch(page -> page.request().url().getRawQuery().contains("_lastUpdated=ge"))) {
+                readSince++;
+            }
         }
         steps.commit(ctx, pages);
+        // after the pages are committed: a crash in between reads these patients again from their old marks
+        marks.advance(ctx.endpoint.id(), ctx.runId, ctx.serverNow.minus(ctx.endpoint.connection().lag()), complete);
+        roster.readSince += readSince;
         roster.next += roster.batch.size();
         roster.batch = null;
         ctx.attemptsOnCurrentPage = 0;
         if (roster.next % (properties.pull().rosterBatch() * 10) == 0 || roster.next == roster.patients.size()) {
-            steps.detail(ctx, "crawled " + roster.next + " of " + roster.patients.size() + " patients");
+            steps.detail(ctx, "crawled " + roster.next + " of " + roster.patients.size() + " patients, "
+                    + roster.readSince + " of them for changes only");
         }
     }
 
@@ -366,12 +421,23 @@ class RosterPull {
         }
         OffsetDateTime to = ctx.serverNow.minus(ctx.endpoint.connection().lag());
         OffsetDateTime now = OffsetDateTime.now(clock);
+        log.info("{}: crawled {} patients, {} of them for changes only", ctx.endpoint.id(), roster.patients.size(),
+                roster.readSince);
         tx.executeWithoutResult(status -> {
             for (String type : roster.types) {
                 int[] tally = roster.tally.getOrDefault(type, new int[3]);
                 int shortfall = tally[2];
                 runs.recordWindow(ctx.runId, type, null, to, tally[0], tally[1], 1);
                 ctx.countMismatch += shortfall;
+                if (ctx.reconciling() && shortfall == 0) {
+                    // every patient read in full: what changed before the last crawl's end and is new to us
+                    int found = missed.count(ctx.endpoint.id(), type, ctx.runId, roster.previousWatermarks.get(type));
+                    ctx.missed += found;
+                    if (found > 0) {
+                        log.warn("{}: reconciliation found {} {} change(s) that incremental crawls had missed",
+                                ctx.endpoint.id(), found, type);
+                    }
+                }
                 if (shortfall == 0) {
                     watermarks.advance(ctx.endpoint.id(), type, to, ctx.runId, now);
                 } else {

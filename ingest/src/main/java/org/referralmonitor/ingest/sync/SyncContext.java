@@ -231,6 +231,12 @@ final class SyncContext implements AutoCloseable {
         /** Per type, how many patients fell short of their announced total. */
         final java.util.Map<String, Integer> shortPatients = new java.util.HashMap<>();
         List<List<Fetched>> batch;
+        /** The keyed hashes of the batch's patients, in its order. */
+        List<String> batchHashes = List.of();
+        /** Patients asked only for what changed since their mark. */
+        int readSince;
+        /** Each crawled type's watermark before this sync (what a reconciliation counts misses against). */
+        final java.util.Map<String, OffsetDateTime> previousWatermarks = new java.util.HashMap<>();
     }
 
     /** Where a Bulk Data export stands. */

@@ -48,8 +48,9 @@ import org.referralmonitor.ingest.testsupport.PostgresTestDatabase;
  * referrals stored, not yet credited or linked), then the process starts again; the other's runs
  * uninterrupted. Both must hold the same rows, and nothing left in the change scope: what the
  * killed sync committed is credited and linked by the one that resumes it. Once per pull strategy:
- * population search (windows on {@code _lastUpdated}), the patient-roster crawl (every patient read
- * again, only the changes written) and Bulk export ({@code _since} the last manifest; killed between
+ * population search (windows on {@code _lastUpdated}), the patient-roster crawl (each patient read
+ * before asked for what changed since; a patient's mark, like a watermark, moves only once its pages
+ * are committed) and Bulk export ({@code _since} the last manifest; killed between
  * two NDJSON files, the export job left on the server for the resumed sync to finish).
  */
 class IncrementalCrashRecoveryIT {
@@ -127,6 +128,11 @@ class IncrementalCrashRecoveryIT {
                     .containsExactlyElementsOf(rows(reference, table));
         }
         assertThat(rows(crashed, "sync_watermark")).isEqualTo(rows(reference, "sync_watermark"));
+        assertThat(rows(crashed, "roster_patient")).as("a mark for each patient read, as without the crash")
+                .isEqualTo(rows(reference, "roster_patient"));
+        if (strategy.equals("roster")) {
+            assertThat(rows(reference, "roster_patient")).isNotEmpty();
+        }
         assertThat(Instant.ofEpochMilli(watermark(crashed))).as("the resumed sync advanced the watermarks past the changes")
                 .isAfter(at);
         assertThat(rows(crashed, "change_scope")).as("the killed sync's scope was finished by the next").isEmpty();

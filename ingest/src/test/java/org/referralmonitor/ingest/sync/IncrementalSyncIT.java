@@ -108,6 +108,12 @@ class IncrementalSyncIT {
         registry.add("referral-monitor.ingest.endpoints[2].concurrency", () -> "4");
         registry.add("referral-monitor.ingest.endpoints[2].roster.source", () -> "group");
         registry.add("referral-monitor.ingest.endpoints[2].roster.group-id", () -> PATIENT_ONLY + "-patients");
+        registry.add("referral-monitor.ingest.endpoints[5].id", () -> "harbor-crawl");
+        registry.add("referral-monitor.ingest.endpoints[5].clinic", () -> PATIENT_ONLY);
+        registry.add("referral-monitor.ingest.endpoints[5].base-url", () -> SANDBOX.baseUrl(PATIENT_ONLY).toString());
+        registry.add("referral-monitor.ingest.endpoints[5].strategy", () -> "roster");
+        registry.add("referral-monitor.ingest.endpoints[5].roster.source", () -> "group");
+        registry.add("referral-monitor.ingest.endpoints[5].roster.group-id", () -> PATIENT_ONLY + "-patients");
     }
 
     @Autowired
@@ -393,6 +399,92 @@ class IncrementalSyncIT {
         Map<String, String> atInsert = SyncDatabases.credits(jdbc, "harbor-roster");
         sources.resolve("harbor-roster", true);
         assertThat(atInsert).as("credited as written = credited afterwards").isEqualTo(SyncDatabases.credits(jdbc, "harbor-roster"));
+    }
+
+    /**
+     * The roster crawl reads each patient in full once; later syncs ask each patient read before only
+     * for what changed since its last complete read (the server declares {@code _lastUpdated}): the
+     * change arrives, a patient new to the roster is read in full, and a reconciliation reads every
+     * patient in full and counts the change the incremental crawls could not see (its lastUpdated set
+     * in the past).
+     */
+    @Test
+    void aRosterCrawlAsksPatientsItReadBeforeOnlyForWhatChanged() {
+        SyncRun first = SyncAwait.sync(syncs, "harbor-crawl");
+
+        assertThat(first.status()).as(first.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(patientPages(first.id())).as("every patient read in full").isNotEmpty()
+                .noneMatch(u -> u.contains("_lastUpdated"));
+        List<SandboxWorld.Resource> requests = SANDBOX.world().clinics().stream()
+                .filter(c -> c.id().equals(PATIENT_ONLY)).flatMap(c -> c.resources().stream())
+                .filter(r -> r.type().equals("ServiceRequest") && r.patientId() != null)
+                .map(r -> SANDBOX.find(PATIENT_ONLY, "ServiceRequest", r.id()).orElseThrow())
+                .sorted(Comparator.comparing(SandboxWorld.Resource::lastUpdated)).toList();
+        long patients = SANDBOX.world().clinics().stream().filter(c -> c.id().equals(PATIENT_ONLY))
+                .flatMap(c -> c.resources().stream()).map(SandboxWorld.Resource::patientId)
+                .filter(java.util.Objects::nonNull).distinct().count();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM roster_patient WHERE endpoint_id = 'harbor-crawl' "
+                + "AND resource_type = 'ServiceRequest'").query(Long.class).single())
+                .as("a mark per patient read").isEqualTo(patients);
+
+        Instant now = SANDBOX.serverNow(PATIENT_ONLY);
+        SandboxWorld.Resource changed = requests.get(requests.size() / 2);
+        SandboxWorld.Resource hidden = requests.stream()
+                .filter(r -> r != changed && r.lastUpdated().isBefore(now.minus(Duration.ofDays(10)))).findFirst()
+                .orElseThrow();
+        SANDBOX.put(PATIENT_ONLY, updated(changed, now.minusSeconds(60), null));
+        // a change whose lastUpdated the server set in the past: no incremental read sees it
+        SANDBOX.put(PATIENT_ONLY, updated(hidden, hidden.lastUpdated().plus(Duration.ofDays(1)), null));
+        SANDBOX.put(PATIENT_ONLY, forPatient(changed, "sr-new-patient", "newcomer", now.minusSeconds(30)));
+
+        SyncRun second = SyncAwait.sync(syncs, "harbor-crawl");
+
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(version("harbor-crawl", changed.id())).isEqualTo("updated");
+        assertThat(version("harbor-crawl", hidden.id())).isNotEqualTo("updated");
+        assertThat(version("harbor-crawl", "sr-new-patient")).as("the new patient's request").isNotNull();
+        List<String> crawled = patientPages(second.id());
+        assertThat(crawled).as("the patient new to the roster, read in full")
+                .filteredOn(u -> u.contains("patient=newcomer")).isNotEmpty()
+                .noneMatch(u -> u.contains("_lastUpdated"));
+        assertThat(crawled).as("every other patient, for what changed since its last read only")
+                .filteredOn(u -> !u.contains("patient=newcomer")).hasSizeGreaterThanOrEqualTo((int) patients * 2)
+                .allMatch(u -> u.contains("&_lastUpdated=ge"));
+        assertThat(second.resourcesReceived()).as("what changed, not every patient's history again")
+                .isPositive().isLessThan(first.resourcesReceived() / 4);
+
+        SyncRun reconcile = SyncAwait.finished(syncs, syncs.requestSync("harbor-crawl", SyncService.TRIGGER_RECONCILE));
+
+        assertThat(reconcile.status()).as(reconcile.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(patientPages(reconcile.id())).as("a reconciliation reads every patient in full")
+                .hasSizeGreaterThanOrEqualTo((int) patients * 2 + 2).noneMatch(u -> u.contains("_lastUpdated"));
+        assertThat(version("harbor-crawl", hidden.id())).isEqualTo("updated");
+        assertThat(reconcile.missed()).as("the change no incremental read saw").isEqualTo(1);
+    }
+
+    /** A copy of a request, as another patient's. */
+    private static SandboxWorld.Resource forPatient(SandboxWorld.Resource r, String id, String patient,
+            Instant lastUpdated) {
+        try {
+            ObjectNode json = (ObjectNode) JSON.readTree(r.json());
+            json.put("id", id);
+            json.withObject("/meta").put("lastUpdated", lastUpdated.truncatedTo(ChronoUnit.MILLIS).toString());
+            json.withObject("/subject").put("reference", "Patient/" + patient);
+            return new SandboxWorld.Resource(r.type(), id, lastUpdated, patient, r.practitionerId(),
+                    JSON.writeValueAsString(json));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private List<String> patientPages(long runId) {
+        return jdbc.sql("SELECT url FROM sync_page WHERE sync_run_id = :id AND url LIKE '%patient=%' ORDER BY seq")
+                .param("id", runId).query(String.class).list();
+    }
+
+    private String version(String endpoint, String id) {
+        return jdbc.sql("SELECT version_id FROM referral WHERE endpoint_id = :e AND resource_id = :id")
+                .param("e", endpoint).param("id", id).query(String.class).optional().orElse(null);
     }
 
     private List<String> pages(long runId) {

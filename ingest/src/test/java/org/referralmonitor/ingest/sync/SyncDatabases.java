@@ -120,7 +120,8 @@ final class SyncDatabases {
                     + table + "' ORDER BY ordinal_position")) {
                 while (rs.next()) {
                     if (!RUN_COLUMNS.contains(rs.getString(1))
-                            && !(table.equals("sync_watermark") && rs.getString(1).equals("watermark"))) {
+                            && !(table.equals("sync_watermark") && rs.getString(1).equals("watermark"))
+                            && !(table.equals("roster_patient") && rs.getString(1).equals("crawled_to"))) {
                         columns.add(WHEN_DELETED.contains(rs.getString(1))
                                 ? "(" + rs.getString(1) + " IS NOT NULL) AS " + rs.getString(1) : rs.getString(1));
                     }
