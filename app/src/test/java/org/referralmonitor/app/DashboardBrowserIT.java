@@ -376,6 +376,13 @@ class DashboardBrowserIT {
                 .contains("has never synced successfully");
         assertThat(held.getText()).contains(check.failedSyncs() + " failed syncs since the month began",
                 "An endpoint has not synced successfully since the month ended");
+        WebElement own = held.findElement(By.cssSelector(".feed-endpoints li[data-endpoint='" + endpoint + "']"));
+        assertThat(own.getText()).as("each endpoint's part of the stored check").isEqualTo(name + ": it has never "
+                + "synced successfully. " + never.record());
+        assertThat(own.getAttribute("data-suspect")).isEqualTo("true");
+        assertThat(new Http(port).get("/api/v1/clinics/" + LAKESIDE + "/feed?month=2024-06", "demo", "demo")
+                .json("$.endpoints[?(@.endpointId == '" + endpoint + "')].problems[0]").toString())
+                .contains("it has never synced successfully");
         screenshot("clinic-feed-held.png");
 
         browser.get(url("/clinics/" + LAKESIDE + "?month=2026-10"));

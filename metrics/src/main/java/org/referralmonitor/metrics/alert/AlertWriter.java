@@ -86,6 +86,19 @@ public class AlertWriter {
             WHERE clinic_id = :clinicId AND month_start IN (:months) AND status <> 'RESOLVED'
             """;
 
+    private static final String LAST_ACKNOWLEDGED = """
+            SELECT acknowledged_by, acknowledged_at FROM alert
+            WHERE clinic_id = :clinicId AND kind = :kind AND month_start = :month AND org_key IN (:from)
+              AND status = 'ACKNOWLEDGED'
+            ORDER BY acknowledged_at DESC
+            """;
+
+    private static final String ACKNOWLEDGE_AS = """
+            UPDATE alert SET status = 'ACKNOWLEDGED', acknowledged_by = :by, acknowledged_at = :at, updated_at = :now
+            WHERE clinic_id = :clinicId AND kind = :kind AND month_start = :month AND org_key IN (:to)
+              AND status = 'OPEN'
+            """;
+
     private final NamedParameterJdbcTemplate jdbc;
 
     AlertWriter(NamedParameterJdbcTemplate jdbc) {
@@ -158,6 +171,27 @@ public class AlertWriter {
                 .addValue("month", a.month().atDay(1))
                 .addValue("reason", shorten(a.reason()))
                 .addValue("now", now)).toArray(SqlParameterSource[]::new));
+    }
+
+    /**
+     * Alerts just raised in place of others of the same clinic, kind and month ({@code to} instead of
+     * {@code from}: a FEED alert moving from the clinic as a whole to the endpoint that shows the
+     * problem, or back) are acknowledged as the latest of those was, by the same user: one problem
+     * told by another key is not put before the coordinator again as new (nor notified). Call before
+     * resolving the {@code from} alerts; alerts of {@code to} already acknowledged or resolved are left
+     * as they are.
+     */
+    public void carryAcknowledgement(String clinicId, String kind, YearMonth month, Collection<String> from,
+            Collection<String> to, OffsetDateTime now) {
+        if (from.isEmpty() || to.isEmpty()) {
+            return;
+        }
+        MapSqlParameterSource params = new MapSqlParameterSource("clinicId", clinicId).addValue("kind", kind)
+                .addValue("month", month.atDay(1)).addValue("from", from).addValue("to", to).addValue("now", now);
+        jdbc.query(LAST_ACKNOWLEDGED, params, rs -> rs.next()
+                ? jdbc.update(ACKNOWLEDGE_AS, params.addValue("by", rs.getString(1))
+                        .addValue("at", rs.getObject(2, OffsetDateTime.class)))
+                : 0);
     }
 
     /** Rounded as the column keeps it, so an unchanged figure compares equal on the next run. */

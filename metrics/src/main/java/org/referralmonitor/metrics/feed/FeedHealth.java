@@ -27,8 +27,8 @@ import org.springframework.stereotype.Service;
  * significantly below what they expect together (the slowdown test's alpha). A disabled endpoint with
  * no sync since the month began is left out: it carries none of the month's data and will not sync
  * again (a decommissioned endpoint whose last sync failed made every later month suspect for good).
- * The clinic's result is stored (the month's source alerts are held by it); each endpoint's is
- * returned with it, for the endpoints' FEED alerts.
+ * The clinic's result is stored (the month's source alerts are held by it) with each endpoint's
+ * (the endpoints' FEED alerts are raised from them).
  */
 @Service
 public class FeedHealth {
@@ -84,6 +84,16 @@ public class FeedHealth {
                                     computed_at)
             VALUES (:clinicId, :month, :suspect, :evidence, :failed, :auth, :retried, :pages, :mismatch, :stale, :down,
                     :evaluable, :referrals, :expected, :computedAt)
+            """;
+
+    private static final String INSERT_ENDPOINT = """
+            INSERT INTO feed_check_endpoint (clinic_id, month_start, endpoint_id, name, suspect, problems, sync_record)
+            VALUES (:clinicId, :month, :endpointId, :name, :suspect, :problems, :record)
+            """;
+
+    private static final String FIND_ENDPOINTS = """
+            SELECT endpoint_id, name, suspect, problems, sync_record FROM feed_check_endpoint
+            WHERE clinic_id = :clinicId AND month_start = :month ORDER BY endpoint_id
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
@@ -213,21 +223,33 @@ public class FeedHealth {
                 .addValue("referrals", referrals)
                 .addValue("expected", java.math.BigDecimal.valueOf(expected).setScale(4, java.math.RoundingMode.HALF_UP))
                 .addValue("computedAt", computedAt));
+        jdbc.batchUpdate(INSERT_ENDPOINT, endpoints.stream().map(e -> new MapSqlParameterSource("clinicId", clinicId)
+                .addValue("month", month.atDay(1))
+                .addValue("endpointId", e.endpointId())
+                .addValue("name", e.name())
+                .addValue("suspect", e.suspect())
+                .addValue("problems", e.problems().isEmpty() ? null : shortenTo(String.join("\n", e.problems()), 2000))
+                .addValue("record", shortenTo(e.record(), 2000))).toArray(MapSqlParameterSource[]::new));
         return check;
     }
 
-    /** The stored check of a clinic's month, if it has been computed (without the endpoints' results). */
+    /** The stored check of a clinic's month with its endpoints' results, if it has been computed. */
     public Optional<FeedCheck> find(String clinicId, YearMonth month) {
+        MapSqlParameterSource params = new MapSqlParameterSource("clinicId", clinicId).addValue("month", month.atDay(1));
+        List<EndpointFeed> endpoints = jdbc.query(FIND_ENDPOINTS, params, (rs, n) -> new EndpointFeed(
+                rs.getString("endpoint_id"), rs.getString("name"), rs.getBoolean("suspect"),
+                rs.getString("problems") == null ? List.of() : rs.getString("problems").lines().toList(),
+                rs.getString("sync_record")));
         return jdbc.query("""
                 SELECT f.* FROM feed_check f WHERE f.clinic_id = :clinicId AND f.month_start = :month
-                """, new MapSqlParameterSource("clinicId", clinicId).addValue("month", month.atDay(1)),
+                """, params,
                 (rs, n) -> new FeedCheck(clinicId, month, rs.getBoolean("suspect"), rs.getString("evidence"),
                         rs.getInt("failed_syncs"), rs.getInt("auth_failures"), rs.getInt("retried_pages"),
                         rs.getInt("pages"), rs.getInt("count_mismatch"), rs.getBoolean("stale"),
                         rs.getInt("sources_down"), rs.getInt("sources_evaluable"), rs.getInt("referrals"),
                         rs.getDouble("expected"), rs.getObject("computed_at", OffsetDateTime.class),
                         sourcesDrop(rs.getInt("sources_down"), rs.getInt("sources_evaluable"), rs.getInt("referrals"),
-                                rs.getDouble("expected")), List.of())).stream().findFirst();
+                                rs.getDouble("expected")), endpoints)).stream().findFirst();
     }
 
     /**

@@ -4,6 +4,8 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.referralmonitor.metrics.alert.AlertWriter;
 import org.referralmonitor.metrics.feed.EndpointFeed;
 import org.referralmonitor.metrics.feed.FeedCheck;
@@ -16,7 +18,9 @@ import org.springframework.stereotype.Component;
  * while the feed is suspect (in a month open to alerts), resolved once a recompute finds the endpoint
  * sound. A drop across most sources at once is told in the suspect endpoints' alerts; when no endpoint
  * is suspect it is the alert of the clinic's one checked endpoint, or, with several, one clinic-wide
- * alert ({@link AlertWriter#CLINIC}), since no single endpoint shows it.
+ * alert ({@link AlertWriter#CLINIC}), since no single endpoint shows it. When a recompute tells a
+ * suspect month by the clinic's alert instead of endpoints', or the other way, the new alerts are
+ * acknowledged as the ones they replace were (one endpoint's replaced by another's is news).
  */
 @Component
 class FeedStep {
@@ -43,15 +47,23 @@ class FeedStep {
             return check;
         }
         Map<String, String> raised = explanations(check);
+        Set<String> before = alerts.unresolved(ctx.clinicId(), List.of(ctx.month())).stream()
+                .filter(a -> FEED.equals(a.kind())).map(AlertWriter.Unresolved::orgKey).collect(Collectors.toSet());
         alerts.raise(raised.entrySet().stream().map(a -> new AlertWriter.Raise(ctx.clinicId(), FEED, a.getKey(),
                 ctx.month(), check.referrals(), check.expected(), null, a.getValue(), null)).toList(), now);
         // the month's other FEED alerts: endpoints now sound, a clinic-wide alert now told by an endpoint's
         // (or raised, per clinic, by an earlier version)
-        alerts.resolveUnresolved(alerts.unresolved(ctx.clinicId(), List.of(ctx.month())).stream()
-                .filter(a -> FEED.equals(a.kind()) && !raised.containsKey(a.orgKey()))
-                .map(a -> new AlertWriter.Resolve(ctx.clinicId(), FEED, a.orgKey(), ctx.month(),
-                        "Recomputed: " + resolved(check, a.orgKey(), raised.containsKey(AlertWriter.CLINIC))))
-                .toList(), now);
+        List<String> gone = before.stream().filter(k -> !raised.containsKey(k)).sorted().toList();
+        List<String> fresh = raised.keySet().stream().filter(k -> !before.contains(k)).toList();
+        // the month's suspect feed told by the clinic's alert instead of endpoints', or the other way: the
+        // new alerts acknowledged as the ones they replace were (another endpoint failing is news)
+        if (check.suspect() && gone.contains(AlertWriter.CLINIC)) {
+            alerts.carryAcknowledgement(ctx.clinicId(), FEED, ctx.month(), List.of(AlertWriter.CLINIC), fresh, now);
+        } else if (check.suspect() && fresh.contains(AlertWriter.CLINIC)) {
+            alerts.carryAcknowledgement(ctx.clinicId(), FEED, ctx.month(), gone, List.of(AlertWriter.CLINIC), now);
+        }
+        alerts.resolveUnresolved(gone.stream().map(k -> new AlertWriter.Resolve(ctx.clinicId(), FEED, k, ctx.month(),
+                "Recomputed: " + resolved(check, k, raised.containsKey(AlertWriter.CLINIC)))).toList(), now);
         return check;
     }
 

@@ -16,6 +16,7 @@ import org.referralmonitor.metrics.MetricsTestApplication;
 import org.referralmonitor.metrics.alert.Alert;
 import org.referralmonitor.metrics.alert.AlertWriter;
 import org.referralmonitor.metrics.alert.Alerts;
+import org.referralmonitor.metrics.feed.EndpointFeed;
 import org.referralmonitor.metrics.feed.FeedCheck;
 import org.referralmonitor.metrics.feed.FeedHealth;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -301,6 +302,13 @@ class FeedHealthIT {
         FeedCheck check = feed.find("pair", OCTOBER).orElseThrow();
         assertThat(check.suspect()).isTrue();
         assertThat(check.evidence()).contains("the last sync of Pair East EMR failed").doesNotContain("pair-west");
+        assertThat(check.endpoints()).as("each endpoint's result, stored with the clinic's")
+                .extracting(EndpointFeed::endpointId, EndpointFeed::suspect)
+                .containsExactly(tuple("pair-east", true), tuple("pair-west", false));
+        assertThat(check.incomplete(check.endpoints().get(0))).as("the stored result tells what the alert told")
+                .isEqualTo(alert.explanation().replace(" Slowdown alerts for the month are held until a recompute "
+                        + "finds the feed sound.", ""));
+        assertThat(check.endpoints().get(1).problems()).isEmpty();
 
         f.syncRun("pair-east", "SUCCEEDED", NOV_23, 0, null);
         assertThat(runner.run("pair", OCTOBER, true).status()).isEqualTo("COMPLETED");
@@ -347,8 +355,9 @@ class FeedHealthIT {
     /**
      * Most sources down at once while no endpoint's sync record shows a problem: the drop is the
      * alert of the clinic's one checked endpoint (a disabled one with no sync is left out); with two
-     * endpoints syncing, no single one shows it, so the alert is the clinic's. Once the referrals
-     * arrive, the clinic-wide alert is resolved.
+     * endpoints syncing, no single one shows it, so the alert is the clinic's, acknowledged as the
+     * endpoint's it replaces was (the same drop, told another way). Once the referrals arrive, the
+     * clinic-wide alert is resolved.
      */
     @Test
     void aDropAcrossSourcesIsTheOneEndpointsOrElseTheClinics() {
@@ -372,15 +381,21 @@ class FeedHealthIT {
         assertThat(attributed.explanation()).startsWith("The feed of spread-a may be incomplete for October 2026: 5 of "
                 + "5 sources are at least 30% below expected at once (15 referrals vs about 50 expected). Since October "
                 + "began: 0 failed syncs,");
+        OffsetDateTime seen = NOV_20.plusHours(2);
+        alerts.acknowledge(attributed.id(), seen, "coordinator-1");
 
         // the second endpoint is switched on and syncs: the drop is no longer one endpoint's
         jdbc.sql("UPDATE emr_endpoint SET enabled = TRUE WHERE id = 'spread-b'").update();
         f.syncRun("spread-b", "SUCCEEDED", NOV_20, 0, null);
         assertThat(runner.run("spread", OCTOBER, true).status()).isEqualTo("COMPLETED");
 
-        open = alerts.find("spread", "OPEN");
-        assertThat(open).extracting(Alert::kind, Alert::orgKey).containsExactly(tuple("FEED", "*"));
-        Alert clinicWide = open.get(0);
+        assertThat(alerts.find("spread", "OPEN")).as("the acknowledged drop, not put before the coordinator again")
+                .isEmpty();
+        List<Alert> acknowledged = alerts.find("spread", "ACKNOWLEDGED");
+        assertThat(acknowledged).extracting(Alert::kind, Alert::orgKey).containsExactly(tuple("FEED", "*"));
+        Alert clinicWide = acknowledged.get(0);
+        assertThat(clinicWide.acknowledgedBy()).isEqualTo("coordinator-1");
+        assertThat(clinicWide.acknowledgedAt()).isAtSameInstantAs(seen);
         assertThat(clinicWide.endpointName()).isNull();
         assertThat(clinicWide.explanation()).startsWith("The feed may be incomplete for October 2026: 5 of 5 sources "
                 + "are at least 30% below expected at once").contains("The drop is seen across sources and no single "
