@@ -89,6 +89,9 @@ public class EndpointDirectory {
                     log.info("Disabled {} {} endpoint(s) no longer defined", disabled, origin.toLowerCase());
                 }
             });
+            repository.clearStoredSecrets(now).forEach(where -> log.warn("Endpoint {} held a secret where only its "
+                    + "reference belongs (stored by an earlier version): removed, and the endpoint disabled until a "
+                    + "reference (env:VARIABLE or file:/path) is entered", where));
         });
         log.info("Registered {} clinic(s) and {} endpoint(s): {}", clinics.size(), endpoints.size(),
                 endpoints.values().stream().map(e -> e.id() + " -> " + e.baseUrl()).collect(Collectors.joining(", ")));

@@ -122,6 +122,35 @@ class EndpointRepository {
                 .update();
     }
 
+    /** The keys of {@link Connection.Auth} that name where a secret is. */
+    private static final List<String> SECRET_KEYS = List.of("passwordRef", "tokenRef", "clientSecretRef",
+            "privateKeyRef");
+
+    /**
+     * Removes secrets stored where only their references belong (by a version that did not refuse
+     * them): each such value is cleared and its endpoint disabled until an administrator enters a
+     * reference. Returns the endpoint id and key of each value removed, never the value.
+     */
+    List<String> clearStoredSecrets(OffsetDateTime now) {
+        List<String> cleared = new java.util.ArrayList<>();
+        for (var row : jdbc.sql("SELECT id, auth_settings FROM emr_endpoint WHERE auth_settings IS NOT NULL ORDER BY id")
+                .query().listOfRows()) {
+            if (!(tree((String) row.get("auth_settings")) instanceof com.fasterxml.jackson.databind.node.ObjectNode auth)) {
+                continue;
+            }
+            List<String> keys = SECRET_KEYS.stream().filter(k -> auth.hasNonNull(k)
+                    && !SecretRefs.isReference(auth.get(k).asText())).toList();
+            if (keys.isEmpty()) {
+                continue;
+            }
+            keys.forEach(auth::putNull);
+            jdbc.sql("UPDATE emr_endpoint SET auth_settings = :auth, enabled = FALSE, updated_at = :now WHERE id = :id")
+                    .param("auth", json(auth)).param("now", now).param("id", row.get("id")).update();
+            keys.forEach(k -> cleared.add(row.get("id") + " (auth." + k + ")"));
+        }
+        return cleared;
+    }
+
     List<EmrEndpoint> findAll() {
         return jdbc.sql("SELECT * FROM emr_endpoint ORDER BY clinic_id, id").query(EndpointRepository::endpoint).list();
     }

@@ -24,6 +24,11 @@ public final class SecretRefs {
     private SecretRefs() {
     }
 
+    /** Whether the value names where a secret is (env:VARIABLE or file:/absolute/path) rather than being one. */
+    public static boolean isReference(String value) {
+        return value != null && REF.matcher(value).matches();
+    }
+
     /** Refuses anything but a reference, saying what was expected. */
     public static void check(String ref, String what) {
         if (ref != null && !REF.matcher(ref).matches()) {
