@@ -139,7 +139,7 @@ class EndpointRepository {
                 continue;
             }
             List<String> keys = SECRET_KEYS.stream().filter(k -> auth.hasNonNull(k)
-                    && !SecretRefs.isReference(auth.get(k).asText())).toList();
+                    && looksLikeSecret(auth.get(k).asText())).toList();
             if (keys.isEmpty()) {
                 continue;
             }
@@ -149,6 +149,16 @@ class EndpointRepository {
             keys.forEach(k -> cleared.add(row.get("id") + " (auth." + k + ")"));
         }
         return cleared;
+    }
+
+    /**
+     * Neither a reference nor something meant as one (a malformed reference such as {@code ENV:X} or a
+     * relative {@code file:} path is refused where it is used, and holds no secret), nor empty.
+     */
+    private static boolean looksLikeSecret(String value) {
+        String meant = value.strip().toLowerCase(java.util.Locale.ROOT);
+        return !meant.isEmpty() && !SecretRefs.isReference(value) && !meant.startsWith("env:")
+                && !meant.startsWith("file:");
     }
 
     List<EmrEndpoint> findAll() {

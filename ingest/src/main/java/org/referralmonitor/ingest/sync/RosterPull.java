@@ -106,11 +106,10 @@ class RosterPull {
         roster.tally.clear();
         roster.shortPatients.clear();
         roster.readSince = 0;
-        roster.previousWatermarks.clear();
+        roster.missed.clear();
         if (types.isEmpty()) {
             return;
         }
-        types.forEach(t -> watermarks.find(ctx.endpoint.id(), t).ifPresent(w -> roster.previousWatermarks.put(t, w)));
         try {
             readRoster(ctx, ctx.endpoint.connection().roster());
         } catch (RetryableSyncException e) {
@@ -265,13 +264,18 @@ class RosterPull {
         ctx.attemptsOnCurrentPage++;
         int to = Math.min(roster.patients.size(), roster.next + properties.pull().rosterBatch());
         List<String> patients = roster.patients.subList(roster.next, to);
+        // a patient id that names no patient we can tell apart has no hash, and no mark: read in full
         roster.batchHashes = patients.stream().map(p -> hash(ctx, p)).toList();
-        Map<String, Map<String, OffsetDateTime>> read = incremental(ctx)
-                ? marks.find(ctx.endpoint.id(), roster.batchHashes) : Map.of();
+        // the marks before this read: where an incremental crawl starts, what a reconciliation counts misses against
+        roster.batchMarks = incremental(ctx) || ctx.reconciling()
+                ? marks.find(ctx.endpoint.id(), roster.batchHashes.stream().filter(java.util.Objects::nonNull).toList())
+                : Map.of();
         List<Future<List<SyncContext.Fetched>>> pending = new ArrayList<>();
         for (int i = 0; i < patients.size(); i++) {
             String patient = patients.get(i);
-            Map<String, OffsetDateTime> since = read.getOrDefault(roster.batchHashes.get(i), Map.of());
+            String patientHash = roster.batchHashes.get(i);
+            Map<String, OffsetDateTime> since = !incremental(ctx) || patientHash == null ? Map.of()
+                    : roster.batchMarks.getOrDefault(patientHash, Map.of());
             int attempt = ctx.attemptsOnCurrentPage;
             pending.add(ctx.workers.submit(() -> crawl(ctx, patient, roster.types, since, attempt)));
         }
@@ -388,7 +392,7 @@ class RosterPull {
                 if (received < total) {
                     tally[2] += total - received;
                     roster.shortPatients.merge(type, 1, Integer::sum);
-                } else {
+                } else if (patientHash != null) {
                     complete.add(new RosterMarks.Mark(patientHash, type));
                 }
             });
@@ -397,6 +401,9 @@ class RosterPull {
             }
         }
         steps.commit(ctx, pages);
+        if (ctx.reconciling()) {
+            countMissed(ctx, roster);
+        }
         // after the pages are committed: a crash in between reads these patients again from their old marks
         marks.advance(ctx.endpoint.id(), ctx.runId, ctx.serverNow.minus(ctx.endpoint.connection().lag()), complete);
         roster.readSince += readSince;
@@ -406,6 +413,25 @@ class RosterPull {
         if (roster.next % (properties.pull().rosterBatch() * 10) == 0 || roster.next == roster.patients.size()) {
             steps.detail(ctx, "crawled " + roster.next + " of " + roster.patients.size() + " patients, "
                     + roster.readSince + " of them for changes only");
+        }
+    }
+
+    /**
+     * What this reconciliation brought of the batch's patients that the crawls before had missed: versions
+     * new to us, last updated before the patient's mark (a patient new to the roster has none: its
+     * history is not counted).
+     */
+    private void countMissed(SyncContext ctx, SyncContext.RosterState roster) {
+        for (String type : roster.types) {
+            Map<String, OffsetDateTime> before = new java.util.HashMap<>();
+            roster.batchMarks.forEach((patientHash, byType) -> {
+                if (byType.containsKey(type)) {
+                    before.put(patientHash, byType.get(type));
+                }
+            });
+            int found = missed.countBefore(ctx.endpoint.id(), type, ctx.runId, before);
+            ctx.missed += found;
+            roster.missed.merge(type, found, Integer::sum);
         }
     }
 
@@ -429,14 +455,10 @@ class RosterPull {
                 int shortfall = tally[2];
                 runs.recordWindow(ctx.runId, type, null, to, tally[0], tally[1], 1);
                 ctx.countMismatch += shortfall;
-                if (ctx.reconciling() && shortfall == 0) {
-                    // every patient read in full: what changed before the last crawl's end and is new to us
-                    int found = missed.count(ctx.endpoint.id(), type, ctx.runId, roster.previousWatermarks.get(type));
-                    ctx.missed += found;
-                    if (found > 0) {
-                        log.warn("{}: reconciliation found {} {} change(s) that incremental crawls had missed",
-                                ctx.endpoint.id(), found, type);
-                    }
+                int found = roster.missed.getOrDefault(type, 0);
+                if (found > 0) {
+                    log.warn("{}: reconciliation found {} {} change(s) that the crawls before had missed",
+                            ctx.endpoint.id(), found, type);
                 }
                 if (shortfall == 0) {
                     watermarks.advance(ctx.endpoint.id(), type, to, ctx.runId, now);

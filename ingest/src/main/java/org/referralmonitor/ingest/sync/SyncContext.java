@@ -231,12 +231,14 @@ final class SyncContext implements AutoCloseable {
         /** Per type, how many patients fell short of their announced total. */
         final java.util.Map<String, Integer> shortPatients = new java.util.HashMap<>();
         List<List<Fetched>> batch;
-        /** The keyed hashes of the batch's patients, in its order. */
+        /** The keyed hashes of the batch's patients, in its order (null for an id that names no patient). */
         List<String> batchHashes = List.of();
         /** Patients asked only for what changed since their mark. */
         int readSince;
-        /** Each crawled type's watermark before this sync (what a reconciliation counts misses against). */
-        final java.util.Map<String, OffsetDateTime> previousWatermarks = new java.util.HashMap<>();
+        /** The batch's patients' marks before this read: patient hash to type to mark. */
+        java.util.Map<String, java.util.Map<String, OffsetDateTime>> batchMarks = java.util.Map.of();
+        /** Per type, the changes a reconciliation found that the crawls before had missed. */
+        final java.util.Map<String, Integer> missed = new java.util.HashMap<>();
     }
 
     /** Where a Bulk Data export stands. */

@@ -50,6 +50,8 @@ class StoredSecretCleanupIT {
                 "-----BEGIN PRIVATE KEY-----" + SECRET, "key-1", "RS384")), now);
         repository.upsert(endpoint("kept", new Connection.Auth(Connection.AuthKind.BASIC, "monitor",
                 "file:/run/secrets/referral-monitor/kept", null, null, null, null, null, null, null, null, null)), now);
+        repository.upsert(endpoint("malformed", new Connection.Auth(Connection.AuthKind.BEARER, null, null,
+                "ENV:RM_SECRET_TOKEN", null, null, null, null, null, null, null, null)), now);
 
         directory.registerDefinedEndpoints();
 
@@ -66,9 +68,11 @@ class StoredSecretCleanupIT {
         EmrEndpoint kept = repository.find("kept").orElseThrow();
         assertThat(kept.enabled()).isTrue();
         assertThat(kept.connection().auth().passwordRef()).isEqualTo("file:/run/secrets/referral-monitor/kept");
+        assertThat(repository.find("malformed").orElseThrow().connection().auth().tokenRef())
+                .as("a malformed reference holds no secret: left for its use to refuse").isEqualTo("ENV:RM_SECRET_TOKEN");
         assertThat(output.getOut()).contains("Endpoint old-basic (auth.passwordRef) held a secret where only its "
                 + "reference belongs", "Endpoint old-smart (auth.privateKeyRef) held a secret")
-                .doesNotContain("Endpoint kept").doesNotContain(SECRET);
+                .doesNotContain("Endpoint kept").doesNotContain("Endpoint malformed").doesNotContain(SECRET);
     }
 
     private static EmrEndpoint endpoint(String id, Connection.Auth auth) {

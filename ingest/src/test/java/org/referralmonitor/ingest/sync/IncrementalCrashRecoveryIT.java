@@ -132,6 +132,13 @@ class IncrementalCrashRecoveryIT {
                 .isEqualTo(rows(reference, "roster_patient"));
         if (strategy.equals("roster")) {
             assertThat(rows(reference, "roster_patient")).isNotEmpty();
+            for (PostgresTestDatabase.Database db : List.of(crashed, reference)) {
+                assertThat(count(db, """
+                        SELECT count(*) FROM roster_patient m WHERE NOT EXISTS (SELECT 1 FROM sync_window w
+                          WHERE w.sync_run_id = m.sync_run_id AND w.resource_type = m.resource_type
+                            AND w.window_to = m.crawled_to)
+                        """)).as("each mark where a completed crawl's window ended, not a killed one's").isZero();
+            }
         }
         assertThat(Instant.ofEpochMilli(watermark(crashed))).as("the resumed sync advanced the watermarks past the changes")
                 .isAfter(at);
@@ -232,6 +239,13 @@ class IncrementalCrashRecoveryIT {
     private static long stored(PostgresTestDatabase.Database db, String where) throws SQLException {
         try (Connection c = db.connect(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM referral WHERE " + where)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long count(PostgresTestDatabase.Database db, String sql) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

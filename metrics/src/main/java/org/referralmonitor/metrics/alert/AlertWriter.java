@@ -86,10 +86,10 @@ public class AlertWriter {
             WHERE clinic_id = :clinicId AND month_start IN (:months) AND status <> 'RESOLVED'
             """;
 
-    private static final String LAST_ACKNOWLEDGED = """
-            SELECT acknowledged_by, acknowledged_at FROM alert
+    private static final String REPLACED = """
+            SELECT status, acknowledged_by, acknowledged_at FROM alert
             WHERE clinic_id = :clinicId AND kind = :kind AND month_start = :month AND org_key IN (:from)
-              AND status = 'ACKNOWLEDGED'
+              AND status <> 'RESOLVED'
             ORDER BY acknowledged_at DESC
             """;
 
@@ -175,11 +175,12 @@ public class AlertWriter {
 
     /**
      * Alerts just raised in place of others of the same clinic, kind and month ({@code to} instead of
-     * {@code from}: a FEED alert moving from the clinic as a whole to the endpoint that shows the
-     * problem, or back) are acknowledged as the latest of those was, by the same user: one problem
-     * told by another key is not put before the coordinator again as new (nor notified). Call before
-     * resolving the {@code from} alerts; alerts of {@code to} already acknowledged or resolved are left
-     * as they are.
+     * {@code from}: a FEED alert for a drop across sources moving from the clinic as a whole to the
+     * endpoint it is now told by, or back) are acknowledged as those were, by the user who acknowledged
+     * the latest: one problem told by another key is not put before the coordinator again as new (nor
+     * notified). Only when every one of them was acknowledged: one still open was never seen. Call
+     * before resolving the {@code from} alerts; alerts of {@code to} already acknowledged or resolved
+     * are left as they are.
      */
     public void carryAcknowledgement(String clinicId, String kind, YearMonth month, Collection<String> from,
             Collection<String> to, OffsetDateTime now) {
@@ -188,10 +189,13 @@ public class AlertWriter {
         }
         MapSqlParameterSource params = new MapSqlParameterSource("clinicId", clinicId).addValue("kind", kind)
                 .addValue("month", month.atDay(1)).addValue("from", from).addValue("to", to).addValue("now", now);
-        jdbc.query(LAST_ACKNOWLEDGED, params, rs -> rs.next()
-                ? jdbc.update(ACKNOWLEDGE_AS, params.addValue("by", rs.getString(1))
-                        .addValue("at", rs.getObject(2, OffsetDateTime.class)))
-                : 0);
+        List<Map<String, Object>> replaced = jdbc.queryForList(REPLACED, params);
+        if (replaced.isEmpty() || replaced.stream().anyMatch(r -> !"ACKNOWLEDGED".equals(r.get("status")))) {
+            return;
+        }
+        Map<String, Object> latest = replaced.get(0);
+        jdbc.update(ACKNOWLEDGE_AS, params.addValue("by", latest.get("acknowledged_by"))
+                .addValue("at", latest.get("acknowledged_at")));
     }
 
     /** Rounded as the column keeps it, so an unchanged figure compares equal on the next run. */

@@ -91,9 +91,13 @@ public class FeedHealth {
             VALUES (:clinicId, :month, :endpointId, :name, :suspect, :problems, :record)
             """;
 
-    private static final String FIND_ENDPOINTS = """
-            SELECT endpoint_id, name, suspect, problems, sync_record FROM feed_check_endpoint
-            WHERE clinic_id = :clinicId AND month_start = :month ORDER BY endpoint_id
+    private static final String FIND = """
+            SELECT f.*, e.endpoint_id, e.name AS endpoint_name, e.suspect AS endpoint_suspect,
+                   e.problems AS endpoint_problems, e.sync_record AS endpoint_record
+            FROM feed_check f
+            LEFT JOIN feed_check_endpoint e ON e.clinic_id = f.clinic_id AND e.month_start = f.month_start
+            WHERE f.clinic_id = :clinicId AND f.month_start = :month
+            ORDER BY e.endpoint_id
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
@@ -233,23 +237,35 @@ public class FeedHealth {
         return check;
     }
 
-    /** The stored check of a clinic's month with its endpoints' results, if it has been computed. */
+    /**
+     * The stored check of a clinic's month with its endpoints' results (one statement: both from the same
+     * check, whatever recompute commits meanwhile), if it has been computed. Months checked before the
+     * endpoints' results were stored list none until they are checked again.
+     */
     public Optional<FeedCheck> find(String clinicId, YearMonth month) {
-        MapSqlParameterSource params = new MapSqlParameterSource("clinicId", clinicId).addValue("month", month.atDay(1));
-        List<EndpointFeed> endpoints = jdbc.query(FIND_ENDPOINTS, params, (rs, n) -> new EndpointFeed(
-                rs.getString("endpoint_id"), rs.getString("name"), rs.getBoolean("suspect"),
-                rs.getString("problems") == null ? List.of() : rs.getString("problems").lines().toList(),
-                rs.getString("sync_record")));
-        return jdbc.query("""
-                SELECT f.* FROM feed_check f WHERE f.clinic_id = :clinicId AND f.month_start = :month
-                """, params,
-                (rs, n) -> new FeedCheck(clinicId, month, rs.getBoolean("suspect"), rs.getString("evidence"),
+        List<FeedCheck> rows = new ArrayList<>();
+        List<EndpointFeed> endpoints = new ArrayList<>();
+        jdbc.query(FIND, new MapSqlParameterSource("clinicId", clinicId).addValue("month", month.atDay(1)), rs -> {
+            if (rows.isEmpty()) {
+                rows.add(new FeedCheck(clinicId, month, rs.getBoolean("suspect"), rs.getString("evidence"),
                         rs.getInt("failed_syncs"), rs.getInt("auth_failures"), rs.getInt("retried_pages"),
                         rs.getInt("pages"), rs.getInt("count_mismatch"), rs.getBoolean("stale"),
                         rs.getInt("sources_down"), rs.getInt("sources_evaluable"), rs.getInt("referrals"),
                         rs.getDouble("expected"), rs.getObject("computed_at", OffsetDateTime.class),
                         sourcesDrop(rs.getInt("sources_down"), rs.getInt("sources_evaluable"), rs.getInt("referrals"),
-                                rs.getDouble("expected")), endpoints)).stream().findFirst();
+                                rs.getDouble("expected")), List.of()));
+            }
+            if (rs.getString("endpoint_id") != null) {
+                String problems = rs.getString("endpoint_problems");
+                endpoints.add(new EndpointFeed(rs.getString("endpoint_id"), rs.getString("endpoint_name"),
+                        rs.getBoolean("endpoint_suspect"), problems == null ? List.of() : problems.lines().toList(),
+                        rs.getString("endpoint_record")));
+            }
+        });
+        return rows.stream().findFirst().map(f -> new FeedCheck(f.clinicId(), f.month(), f.suspect(), f.evidence(),
+                f.failedSyncs(), f.authFailures(), f.retriedPages(), f.pages(), f.countMismatch(), f.stale(),
+                f.sourcesDown(), f.sourcesEvaluable(), f.referrals(), f.expected(), f.computedAt(), f.sourcesDrop(),
+                endpoints));
     }
 
     /**

@@ -19,8 +19,9 @@ import org.springframework.stereotype.Component;
  * sound. A drop across most sources at once is told in the suspect endpoints' alerts; when no endpoint
  * is suspect it is the alert of the clinic's one checked endpoint, or, with several, one clinic-wide
  * alert ({@link AlertWriter#CLINIC}), since no single endpoint shows it. When a recompute tells a
- * suspect month by the clinic's alert instead of endpoints', or the other way, the new alerts are
- * acknowledged as the ones they replace were (one endpoint's replaced by another's is news).
+ * drop across sources by the clinic's alert instead of endpoints', or the other way, the new alerts
+ * are acknowledged as the ones they replace were, when all of those were (an endpoint whose own sync
+ * record turns suspect is news, and opens; so does one endpoint's alert replaced by another's).
  */
 @Component
 class FeedStep {
@@ -55,10 +56,13 @@ class FeedStep {
         // (or raised, per clinic, by an earlier version)
         List<String> gone = before.stream().filter(k -> !raised.containsKey(k)).sorted().toList();
         List<String> fresh = raised.keySet().stream().filter(k -> !before.contains(k)).toList();
-        // the month's suspect feed told by the clinic's alert instead of endpoints', or the other way: the
-        // new alerts acknowledged as the ones they replace were (another endpoint failing is news)
+        // the month's drop across sources told by the clinic's alert instead of endpoints', or the other way:
+        // the new alerts acknowledged as the ones they replace were; an endpoint whose own sync record is now
+        // suspect is news, and opens
         if (check.suspect() && gone.contains(AlertWriter.CLINIC)) {
-            alerts.carryAcknowledgement(ctx.clinicId(), FEED, ctx.month(), List.of(AlertWriter.CLINIC), fresh, now);
+            List<String> sound = check.endpoints().stream().filter(e -> !e.suspect() && fresh.contains(e.endpointId()))
+                    .map(EndpointFeed::endpointId).toList();
+            alerts.carryAcknowledgement(ctx.clinicId(), FEED, ctx.month(), List.of(AlertWriter.CLINIC), sound, now);
         } else if (check.suspect() && fresh.contains(AlertWriter.CLINIC)) {
             alerts.carryAcknowledgement(ctx.clinicId(), FEED, ctx.month(), gone, List.of(AlertWriter.CLINIC), now);
         }

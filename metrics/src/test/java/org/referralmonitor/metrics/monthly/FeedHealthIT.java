@@ -268,7 +268,8 @@ class FeedHealthIT {
     /**
      * A clinic of two endpoints, one whose last sync failed and one healthy: one FEED alert, keyed by
      * and naming the failing endpoint only, holds the real slowdown; a clinic-wide FEED alert of an
-     * earlier version is resolved in its favour. Once the endpoint syncs successfully, a recompute
+     * earlier version is resolved in its favour, and the endpoint's own failure opens though that one
+     * was acknowledged (news, not the same drop told another way). Once the endpoint syncs successfully, a recompute
      * resolves its alert and raises the slowdown.
      */
     @Test
@@ -283,6 +284,7 @@ class FeedHealthIT {
         writer.raise(List.of(new AlertWriter.Raise("pair", "FEED", AlertWriter.CLINIC, OCTOBER, 23, 30.0, null,
                 "The feed may be incomplete for October 2026: raised per clinic.", null)), NOV_20);
         Alert clinicWide = alerts.find("pair", "OPEN").get(0);
+        alerts.acknowledge(clinicWide.id(), NOV_20, "coordinator-1");
 
         assertThat(runner.run("pair", OCTOBER, true).status()).isEqualTo("COMPLETED");
 
