@@ -68,6 +68,13 @@ class SyncFaultsIT {
         registry.add("referral-monitor.ingest.endpoints[1].roster.source", () -> "list");
         registry.add("referral-monitor.ingest.endpoints[1].roster.patients[0]", () -> "pa");
         registry.add("referral-monitor.ingest.endpoints[1].roster.patients[1]", () -> "pb");
+        registry.add("referral-monitor.ingest.endpoints[2].id", () -> "emr-roster-odd");
+        registry.add("referral-monitor.ingest.endpoints[2].clinic", () -> "clinic-f");
+        registry.add("referral-monitor.ingest.endpoints[2].base-url", () -> emr.baseUrl() + "/roster-odd/");
+        registry.add("referral-monitor.ingest.endpoints[2].strategy", () -> "roster");
+        registry.add("referral-monitor.ingest.endpoints[2].roster.source", () -> "list");
+        registry.add("referral-monitor.ingest.endpoints[2].roster.patients[0]", () -> "pa");
+        registry.add("referral-monitor.ingest.endpoints[2].roster.patients[1]", () -> "pat_1");
     }
 
     @Autowired
@@ -413,6 +420,41 @@ class SyncFaultsIT {
         assertThat(jdbc.sql("SELECT count(*) FROM sync_watermark WHERE endpoint_id = 'emr-roster' "
                 + "AND resource_type = 'ServiceRequest'").query(Integer.class).single())
                 .as("no ServiceRequest watermark while a patient is short").isZero();
+    }
+
+    /**
+     * A roster patient whose id is not a FHIR id (no keyed hash tells it apart) is crawled like the
+     * others but keeps no mark, sync after sync; and a server that does not declare {@code _lastUpdated}
+     * has every patient read in full each time, those with a mark too.
+     */
+    @Test
+    void aRosterPatientWithoutAHashIsReadInFullEverySyncAndAServerWithoutLastUpdatedReadsEveryone() {
+        emr.stubFor(get(urlPathEqualTo("/roster-odd/metadata")).atPriority(1)
+                .willReturn(okForContentType(FHIR, FhirFixtures.patientOnlyServer())));
+        emr.stubFor(get(urlPathEqualTo("/roster-odd/.well-known/smart-configuration")).atPriority(1)
+                .willReturn(notFound()));
+        emr.stubFor(get(urlPathMatching("/roster-odd/.*")).atPriority(10)
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+        emr.stubFor(get(urlPathEqualTo("/roster-odd/ServiceRequest")).atPriority(2)
+                .withQueryParam("patient", equalTo("pa"))
+                .willReturn(okForContentType(FHIR, rosterPage(1, List.of("sr-odd-a"), false, "pa"))));
+        emr.stubFor(get(urlPathEqualTo("/roster-odd/ServiceRequest")).atPriority(2)
+                .withQueryParam("patient", equalTo("pat_1"))
+                .willReturn(okForContentType(FHIR, rosterPage(1, List.of("sr-odd-1"), false, "pat_1"))));
+
+        SyncRun first = SyncAwait.sync(syncs, "emr-roster-odd");
+        SyncRun second = SyncAwait.sync(syncs, "emr-roster-odd");
+
+        assertThat(first.status()).as(first.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(jdbc.sql("SELECT COUNT(DISTINCT patient_hash) FROM roster_patient WHERE endpoint_id = 'emr-roster-odd'")
+                .query(Integer.class).single()).as("a mark for pa only").isEqualTo(1);
+        List<String> asked = emr.findAll(getRequestedFor(urlPathEqualTo("/roster-odd/ServiceRequest"))).stream()
+                .map(r -> r.getUrl()).toList();
+        assertThat(asked).as("both patients, twice, in full").hasSize(4)
+                .noneMatch(u -> u.contains("_lastUpdated"));
+        assertThat(jdbc.sql("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-roster-odd'")
+                .query(String.class).list()).containsExactlyInAnyOrder("sr-odd-a", "sr-odd-1");
     }
 
     private static String rosterPage(int total, List<String> ids, boolean includePractitioner, String patient) {
