@@ -61,12 +61,34 @@ class PageFetcher {
             }
             return fetch(ctx, withLe(request), attempt);
         }
+        if (response.status() == 400 && request.purpose() == SyncContext.Purpose.ROSTER
+                && SINCE.matcher(request.url().toString()).find()) {
+            if (refuseSince(ctx)) {
+                log.info("{}: the server refused _lastUpdated with a patient search{}; this sync reads every patient "
+                        + "in full", where, describe(response));
+            }
+            return fetch(ctx, new SyncContext.PageRequest(request.resourceType(),
+                    URI.create(SINCE.matcher(request.url().toString()).replaceFirst("")), request.purpose(),
+                    request.window()), attempt);
+        }
         ok(response, where);
         try {
             ParsedPage page = parser.parse(response.content().stream(), ctx.mapping);
             return new SyncContext.Fetched(request, response.withoutContent(), page, attempt);
         } catch (MalformedPageException e) {
             throw new RetryableSyncException(where + ": " + e.getMessage(), null, e);
+        }
+    }
+
+    /** The start of a roster crawl's read of what changed since a patient's mark. */
+    private static final java.util.regex.Pattern SINCE = java.util.regex.Pattern.compile("&_lastUpdated=ge[^&]*");
+
+    /** The roster crawl reads every patient in full for the rest of this sync; true the first time. */
+    private static boolean refuseSince(SyncContext ctx) {
+        synchronized (ctx) {
+            boolean first = !ctx.sinceRefused;
+            ctx.sinceRefused = true;
+            return first;
         }
     }
 

@@ -38,9 +38,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>A patient read in full before is asked only for what changed since ({@code _lastUpdated=ge} its
  * mark minus the endpoint's overlap, {@link RosterMarks}) where the server declares {@code _lastUpdated}
  * for the type; a patient new to the roster, every patient in a reconciliation (which counts what the
- * incremental crawls missed), and every patient of a server without {@code _lastUpdated}, are read in
- * full. A patient's mark moves to the start of this sync's window once its pages are committed and
- * all it announced arrived: a crawl killed midway starts again where it was, each patient already
+ * incremental crawls missed), and every patient of a server without {@code _lastUpdated} (or that
+ * answers a patient search with it by a 400: for the rest of that sync, {@link PageFetcher}), are read
+ * in full. A patient's mark moves to the start of this sync's window once its pages are committed and
+ * all it announced arrived: a crawl killed midway starts again from the first patient, each one already
  * read asked only for what changed. Unchanged resources write nothing. The crawl also fills the
  * types a Bulk export cannot give.
  */
@@ -324,7 +325,7 @@ class RosterPull {
         OffsetDateTime to = ctx.serverNow.minus(ctx.endpoint.connection().lag());
         for (String type : types) {
             OffsetDateTime mark = since.get(type);
-            String changed = mark == null || !ctx.capabilities.type(type).lastUpdated() ? ""
+            String changed = mark == null || ctx.sinceRefused || !ctx.capabilities.type(type).lastUpdated() ? ""
                     : "&_lastUpdated=ge" + SearchPull.format((mark.isAfter(to) ? to : mark)
                             .minus(ctx.endpoint.connection().overlap()));
             URI url = ctx.endpoint.base().resolve(type + "?" + ctx.capabilities.type(type).patientParameter() + "="

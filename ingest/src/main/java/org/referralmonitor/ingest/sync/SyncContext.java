@@ -58,6 +58,12 @@ final class SyncContext implements AutoCloseable {
     /** The comparator for the end of a window: "lt", or "le" once the server refused "lt". */
     volatile String upperComparator = "lt";
 
+    /**
+     * The server refused {@code _lastUpdated} with a patient search (a 400), though it declares it: the
+     * roster crawl reads every patient in full for the rest of this sync.
+     */
+    volatile boolean sinceRefused;
+
     int pages;
     int received;
     int written;

@@ -75,6 +75,13 @@ class SyncFaultsIT {
         registry.add("referral-monitor.ingest.endpoints[2].roster.source", () -> "list");
         registry.add("referral-monitor.ingest.endpoints[2].roster.patients[0]", () -> "pa");
         registry.add("referral-monitor.ingest.endpoints[2].roster.patients[1]", () -> "pat_1");
+        registry.add("referral-monitor.ingest.endpoints[3].id", () -> "emr-roster-since");
+        registry.add("referral-monitor.ingest.endpoints[3].clinic", () -> "clinic-f");
+        registry.add("referral-monitor.ingest.endpoints[3].base-url", () -> emr.baseUrl() + "/roster-since/");
+        registry.add("referral-monitor.ingest.endpoints[3].strategy", () -> "roster");
+        registry.add("referral-monitor.ingest.endpoints[3].roster.source", () -> "list");
+        registry.add("referral-monitor.ingest.endpoints[3].roster.patients[0]", () -> "pa");
+        registry.add("referral-monitor.ingest.endpoints[3].roster.patients[1]", () -> "pb");
     }
 
     @Autowired
@@ -402,12 +409,7 @@ class SyncFaultsIT {
      */
     @Test
     void aRosterPatientShortOfItsTotalIsNotHiddenByAnotherPatientsIncludedResources() {
-        emr.stubFor(get(urlPathEqualTo("/roster/metadata")).atPriority(1)
-                .willReturn(okForContentType(FHIR, FhirFixtures.patientOnlyServer())));
-        emr.stubFor(get(urlPathEqualTo("/roster/.well-known/smart-configuration")).atPriority(1)
-                .willReturn(notFound()));
-        emr.stubFor(get(urlPathMatching("/roster/.*")).atPriority(10)
-                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+        rosterServer("/roster/", FhirFixtures.patientOnlyServer());
         emr.stubFor(get(urlPathEqualTo("/roster/ServiceRequest")).atPriority(2).withQueryParam("patient", equalTo("pa"))
                 .willReturn(okForContentType(FHIR, rosterPage(2, List.of("sr-a1", "sr-a2"), true, "pa"))));
         emr.stubFor(get(urlPathEqualTo("/roster/ServiceRequest")).atPriority(2).withQueryParam("patient", equalTo("pb"))
@@ -429,12 +431,7 @@ class SyncFaultsIT {
      */
     @Test
     void aRosterPatientWithoutAHashIsReadInFullEverySyncAndAServerWithoutLastUpdatedReadsEveryone() {
-        emr.stubFor(get(urlPathEqualTo("/roster-odd/metadata")).atPriority(1)
-                .willReturn(okForContentType(FHIR, FhirFixtures.patientOnlyServer())));
-        emr.stubFor(get(urlPathEqualTo("/roster-odd/.well-known/smart-configuration")).atPriority(1)
-                .willReturn(notFound()));
-        emr.stubFor(get(urlPathMatching("/roster-odd/.*")).atPriority(10)
-                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
+        rosterServer("/roster-odd/", FhirFixtures.patientOnlyServer());
         emr.stubFor(get(urlPathEqualTo("/roster-odd/ServiceRequest")).atPriority(2)
                 .withQueryParam("patient", equalTo("pa"))
                 .willReturn(okForContentType(FHIR, rosterPage(1, List.of("sr-odd-a"), false, "pa"))));
@@ -455,6 +452,50 @@ class SyncFaultsIT {
                 .noneMatch(u -> u.contains("_lastUpdated"));
         assertThat(jdbc.sql("SELECT resource_id FROM referral WHERE endpoint_id = 'emr-roster-odd'")
                 .query(String.class).list()).containsExactlyInAnyOrder("sr-odd-a", "sr-odd-1");
+    }
+
+    /**
+     * A server that declares {@code _lastUpdated} but answers a patient search with it by a 400: the
+     * sync reads that patient in full instead, and every patient after it, and succeeds.
+     */
+    @Test
+    void aRosterServerRefusingLastUpdatedWithAPatientIsReadInFull() {
+        rosterServer("/roster-since/", FhirFixtures.searchServer());
+        emr.stubFor(get(urlPathMatching("/roster-since/(ServiceRequest|Encounter)")).atPriority(1)
+                .withQueryParam("_lastUpdated", com.github.tomakehurst.wiremock.client.WireMock.matching(".*"))
+                .willReturn(aResponse().withStatus(400).withHeader("Content-Type", FHIR).withBody(
+                        "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":"
+                                + "\"not-supported\",\"diagnostics\":\"_lastUpdated cannot be combined with patient\"}]}")));
+        for (String patient : List.of("pa", "pb")) {
+            emr.stubFor(get(urlPathEqualTo("/roster-since/ServiceRequest")).atPriority(2)
+                    .withQueryParam("patient", equalTo(patient))
+                    .willReturn(okForContentType(FHIR, rosterPage(1, List.of("sr-since-" + patient), false, patient))));
+        }
+
+        SyncRun first = SyncAwait.sync(syncs, "emr-roster-since");
+        emr.resetRequests();
+        SyncRun second = SyncAwait.sync(syncs, "emr-roster-since");
+
+        assertThat(first.status()).as(first.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(second.status()).as(second.error()).isEqualTo(SyncRun.SUCCEEDED);
+        List<String> asked = emr.findAll(getRequestedFor(urlPathMatching("/roster-since/(ServiceRequest|Encounter)")))
+                .stream().map(r -> r.getUrl()).toList();
+        assertThat(asked).as("every patient's types in full").filteredOn(u -> !u.contains("_lastUpdated"))
+                .containsExactlyInAnyOrder("/roster-since/ServiceRequest?patient=pa&_count=100",
+                        "/roster-since/ServiceRequest?patient=pb&_count=100",
+                        "/roster-since/Encounter?patient=pa&_count=100", "/roster-since/Encounter?patient=pb&_count=100");
+        assertThat(asked).as("refused reads of what changed: the first, and one already sent alongside it (2 workers)")
+                .filteredOn(u -> u.contains("_lastUpdated=ge")).hasSizeBetween(1, 2);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM referral WHERE endpoint_id = 'emr-roster-since'")
+                .query(Integer.class).single()).isEqualTo(2);
+    }
+
+    /** A roster endpoint's server under the path: its CapabilityStatement, no SMART, empty searches unless stubbed. */
+    private static void rosterServer(String path, String capability) {
+        emr.stubFor(get(urlPathEqualTo(path + "metadata")).atPriority(1).willReturn(okForContentType(FHIR, capability)));
+        emr.stubFor(get(urlPathEqualTo(path + ".well-known/smart-configuration")).atPriority(1).willReturn(notFound()));
+        emr.stubFor(get(urlPathMatching(path + ".*")).atPriority(10)
+                .willReturn(okForContentType(FHIR, FhirFixtures.emptyBundle())));
     }
 
     private static String rosterPage(int total, List<String> ids, boolean includePractitioner, String patient) {
