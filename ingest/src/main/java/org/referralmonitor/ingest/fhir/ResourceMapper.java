@@ -83,9 +83,9 @@ public class ResourceMapper {
         }
         OffsetDateTime authoredOn = instant(sr.getAuthoredOnElement(), authoredDate, ctx);
         List<Resource> contained = sr.getContained();
-        Ref requester = References.parse(sr.getRequester(), ctx.base(), contained);
+        Ref requester = impersonal(References.parse(sr.getRequester(), ctx.base(), contained));
         Ref performer = sr.hasPerformer()
-                ? References.parse(sr.getPerformerFirstRep(), ctx.base(), contained) : Ref.NONE;
+                ? impersonal(References.parse(sr.getPerformerFirstRep(), ctx.base(), contained)) : Ref.NONE;
         Ref encounter = References.parse(sr.getEncounter(), ctx.base(), contained);
         String patientHash = pseudonymizer.hash(ctx.endpointId(), sr.getSubject(), ctx.base());
         boolean isReferral = classifier.isReferral(sr, ctx.rule());
@@ -98,6 +98,12 @@ public class ResourceMapper {
         return new MappedResource.ReferralRow(ctx.endpointId(), id, versionId, lastUpdated, status, intent,
                 authoredOn, authoredDate, patientHash, requester, performer, encounterId, isReferral,
                 ctx.rule().label(), contentHash(kept, ctx.rule().label(), ctx), kept, statusReason(sr));
+    }
+
+    /** A reference to a patient or a related person keeps only the type it names: no id, no identifier. */
+    static Ref impersonal(Ref ref) {
+        return ref.type() != null && ResourceSanitizer.PERSONAL.contains(ref.type())
+                ? new Ref(ref.type(), null, null, Ref.Form.NONE) : ref;
     }
 
     /** R4 core extension on request resources saying why their status is what it is (ServiceRequest has no element). */

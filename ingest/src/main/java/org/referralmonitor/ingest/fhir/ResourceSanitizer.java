@@ -10,8 +10,12 @@ import java.util.Set;
 /**
  * The JSON kept of a ServiceRequest or Encounter: what classification and counting can use again,
  * without what identifies the patient. Removed: the narrative and every free-text field (text,
- * notes, comments, descriptions, patient instructions, string extensions), contained Patients and
- * the subject's display; the subject reference becomes the keyed patient hash.
+ * notes, comments, descriptions, patient instructions, string extensions), every contained resource
+ * but the practices, providers and roles that credit the referral (a contained Patient or
+ * RelatedPerson, with its name, birth date, telecom and address, goes whole), and the subject's
+ * display; the subject reference becomes the keyed patient hash, and any other reference to a
+ * patient or a related person (a patient as requester, a relative as participant) keeps only its
+ * type.
  */
 @org.springframework.stereotype.Component
 public class ResourceSanitizer {
@@ -21,6 +25,15 @@ public class ResourceSanitizer {
 
     private static final Set<String> FREE_TEXT = Set.of("text", "note", "comment", "description",
             "patientInstruction", "valueString", "valueMarkdown");
+
+    /** Contained resources kept: those that tell who referred (References.parse reads them). */
+    private static final Set<String> KEPT_CONTAINED = Set.of("Practitioner", "PractitionerRole", "Organization");
+
+    /** Resource types that are people we must not identify: a reference to one keeps only its type. */
+    public static final Set<String> PERSONAL = Set.of("Patient", "RelatedPerson");
+
+    private static final java.util.regex.Pattern PERSONAL_REFERENCE =
+            java.util.regex.Pattern.compile("(?:^|/)(Patient|RelatedPerson)/[^/]+(?:/_history/[^/]+)?/?$");
 
     public String sanitize(ObjectNode resource, String patientHash) {
         ObjectNode copy = resource.deepCopy();
@@ -33,10 +46,14 @@ public class ResourceSanitizer {
                 subject.putObject("identifier").put("system", PATIENT_HASH_SYSTEM).put("value", patientHash);
             }
         }
+        Map<String, String> removed = new java.util.HashMap<>();
         JsonNode contained = copy.get("contained");
         if (contained instanceof ArrayNode array) {
             for (Iterator<JsonNode> items = array.elements(); items.hasNext(); ) {
-                if ("Patient".equals(items.next().path("resourceType").asText())) {
+                JsonNode item = items.next();
+                String type = item.path("resourceType").asText();
+                if (!KEPT_CONTAINED.contains(type)) {
+                    removed.put("#" + item.path("id").asText(), type);
                     items.remove();
                 }
             }
@@ -44,7 +61,51 @@ public class ResourceSanitizer {
                 copy.remove("contained");
             }
         }
+        forgetPeople(copy, removed);
         return copy.toString();
+    }
+
+    /**
+     * Every reference (but the subject, already the hash) to a patient or a related person, or to a
+     * contained resource removed, keeps only the type it names.
+     */
+    private static void forgetPeople(JsonNode node, Map<String, String> removed) {
+        if (node instanceof ObjectNode object) {
+            for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (field.getValue() instanceof ObjectNode reference && !"subject".equals(field.getKey())
+                        && personalType(reference, removed) != null) {
+                    field.setValue(reference.objectNode().put("type", personalType(reference, removed)));
+                } else {
+                    forgetPeople(field.getValue(), removed);
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                if (array.get(i) instanceof ObjectNode reference && personalType(reference, removed) != null) {
+                    array.set(i, reference.objectNode().put("type", personalType(reference, removed)));
+                } else {
+                    forgetPeople(array.get(i), removed);
+                }
+            }
+        }
+    }
+
+    /** The type of person a Reference names (a patient, a related person, a removed contained resource), else null. */
+    private static String personalType(ObjectNode reference, Map<String, String> removed) {
+        JsonNode ref = reference.get("reference");
+        if (ref != null && ref.isTextual()) {
+            if (removed.containsKey(ref.asText())) {
+                return removed.get(ref.asText());
+            }
+            java.util.regex.Matcher m = PERSONAL_REFERENCE.matcher(ref.asText());
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        JsonNode type = reference.get("type");
+        return type != null && type.isTextual() && PERSONAL.contains(type.asText())
+                && (ref != null || reference.has("identifier") || reference.has("display")) ? type.asText() : null;
     }
 
     private static void strip(JsonNode node) {
