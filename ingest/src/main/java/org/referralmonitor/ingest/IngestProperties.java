@@ -67,7 +67,7 @@ public record IngestProperties(
             @Min(1) @Max(16) @DefaultValue("2") int concurrency,
             @NotNull @DefaultValue("5m") Duration windowOverlap,
             @NotNull @DefaultValue("30s") Duration windowLag,
-            @NotBlank @DefaultValue("-") String reconcileSchedule,
+            @NotBlank @DefaultValue(Connection.WEEKLY_RECONCILIATION) String reconcileSchedule,
             @DefaultValue List<String> ownOrganizations,
             Connection.Auth auth,
             Connection.Roster roster,

@@ -78,7 +78,7 @@ class EndpointFormTest {
         assertThat(endpoint.connection().auth().scopes()).as("basic auth asks for no token").isNull();
         assertThat(endpoint.connection().auth().algorithm()).isNull();
         assertThat(endpoint.connection().concurrency()).as("empty: the default").isEqualTo(2);
-        assertThat(endpoint.connection().reconcileSchedule()).as("empty: never").isEqualTo("-");
+        assertThat(endpoint.connection().reconcileSchedule()).as("empty: weekly").isEqualTo("0 0 4 * * SUN");
         assertThat(endpoint.schedule()).isEqualTo("-");
         assertThat(endpoint.pageSize()).isEqualTo(100);
     }

@@ -10,7 +10,7 @@ import org.referralmonitor.profiles.ReferralCodes;
  * @param concurrency requests in flight at once (patients crawled in parallel, file downloads)
  * @param overlap how far before the watermark each incremental window starts again
  * @param lag how far behind the server's clock each window ends, so commits in flight are not missed
- * @param reconcileSchedule cron of the reconciliation that re-pulls the last 120 days, or "-"
+ * @param reconcileSchedule cron of the reconciliation that re-pulls the last 120 days (weekly unless set), or "-"
  * @param ownOrganizations the clinic's own organizations ("Organization/id" or "npi:..."): referrals they
  *     request are outbound; visits they provide can convert referrals
  */
@@ -29,8 +29,12 @@ public record Connection(
     /** The resource types every strategy pulls: the referrals and the visits they became. */
     public static final List<String> PULLED_TYPES = List.of("ServiceRequest", "Encounter");
 
+    /** The weekly reconciliation: Sundays at 04:00, server time. */
+    public static final String WEEKLY_RECONCILIATION = "0 0 4 * * SUN";
+
     public static final Connection DEFAULT = new Connection(PullStrategy.SEARCH, 2, Duration.ofMinutes(5),
-            Duration.ofSeconds(30), "-", List.of(), Auth.NONE, Roster.NONE, Bulk.DEFAULT, ReferralRule.DEFAULT);
+            Duration.ofSeconds(30), WEEKLY_RECONCILIATION, List.of(), Auth.NONE, Roster.NONE, Bulk.DEFAULT,
+            ReferralRule.DEFAULT);
 
     public Connection {
         ownOrganizations = ownOrganizations == null ? List.of() : List.copyOf(ownOrganizations);

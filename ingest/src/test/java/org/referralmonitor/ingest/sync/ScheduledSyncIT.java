@@ -38,18 +38,43 @@ class ScheduledSyncIT {
         registry.add("referral-monitor.ingest.endpoints[0].clinic", () -> "clinic-s");
         registry.add("referral-monitor.ingest.endpoints[0].base-url", () -> emr.baseUrl() + "/fhir/");
         registry.add("referral-monitor.ingest.endpoints[0].schedule", () -> "*/2 * * * * *");
+        registry.add("referral-monitor.ingest.endpoints[1].id", () -> "emr-r");
+        registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> "clinic-s");
+        registry.add("referral-monitor.ingest.endpoints[1].base-url", () -> emr.baseUrl() + "/fhir/");
+        registry.add("referral-monitor.ingest.endpoints[1].schedule", () -> "-");
+        registry.add("referral-monitor.ingest.endpoints[1].reconcile-schedule", () -> "*/3 * * * * *");
     }
 
     @Autowired
     SyncService syncs;
 
-    @Test
-    void theScheduleStartsSyncs() {
+    @Autowired
+    org.referralmonitor.ingest.endpoint.EndpointDirectory directory;
+
+    private static void emrAnswers() {
         emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1)
                 .willReturn(okForContentType("application/fhir+json", FhirFixtures.searchServer())));
         emr.stubFor(get(urlPathEqualTo("/fhir/.well-known/smart-configuration")).atPriority(1).willReturn(notFound()));
         emr.stubFor(get(urlPathMatching("/fhir/.*")).willReturn(okForContentType("application/fhir+json",
                 FhirFixtures.emptyBundle())));
+    }
+
+    /** An endpoint's reconcile schedule starts reconciliations by itself; one that names none reconciles weekly. */
+    @Test
+    void theReconcileScheduleStartsReconciliationsWeeklyUnlessSet() {
+        emrAnswers();
+
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
+                syncs.runs("emr-r", 10).stream().anyMatch(r -> r.status().equals(SyncRun.SUCCEEDED)));
+
+        assertThat(syncs.runs("emr-r", 10)).allMatch(r -> r.trigger().equals(SyncService.TRIGGER_RECONCILE));
+        assertThat(directory.endpoint("emr-s").orElseThrow().connection().reconcileSchedule())
+                .isEqualTo("0 0 4 * * SUN");
+    }
+
+    @Test
+    void theScheduleStartsSyncs() {
+        emrAnswers();
 
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
                 syncs.runs("emr-s", 10).stream().filter(r -> r.status().equals(SyncRun.SUCCEEDED)).count() >= 2);
