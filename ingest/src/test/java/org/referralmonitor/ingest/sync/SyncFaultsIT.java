@@ -396,6 +396,44 @@ class SyncFaultsIT {
                 .param("id", run.id()).query(Integer.class).single();
     }
 
+    /**
+     * A page that keeps failing fails the sync and leaves the watermark where it was (the pages before
+     * it are kept); the next sync asks again from that watermark, less the overlap, and moves it on.
+     */
+    @Test
+    void aFailedPageLeavesTheWatermarkWhereItWasAndTheNextSyncAsksFromIt() {
+        stubThreePages();
+        SyncRun first = SyncAwait.sync(syncs, "emr-f");
+        assertThat(first.status()).as(first.error()).isEqualTo(SyncRun.SUCCEEDED);
+        java.time.OffsetDateTime watermark = srWatermark();
+        var failing = emr.stubFor(get(urlPathEqualTo(SR)).atPriority(1).withQueryParam("_offset", equalTo("3"))
+                .willReturn(aResponse().withStatus(500).withBody("database is down")));
+
+        SyncRun failed = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(failed.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(failed.error()).contains("ServiceRequest page 2", "HTTP 500");
+        assertThat(srWatermark()).as("the watermark where it was").isEqualTo(watermark);
+        assertThat(watermarkRun()).contains(first.id());
+
+        emr.removeStub(failing);
+        emr.resetRequests();
+        SyncRun next = SyncAwait.sync(syncs, "emr-f");
+
+        assertThat(next.status()).as(next.error()).isEqualTo(SyncRun.SUCCEEDED);
+        String from = "_lastUpdated=ge" + SearchPull.format(watermark.minus(Duration.ofMinutes(5)));
+        assertThat(emr.findAll(getRequestedFor(urlPathEqualTo(SR)).withQueryParam("_offset", absent())))
+                .as("asked from the watermark the failed sync left, less the overlap").hasSize(1)
+                .allMatch(r -> r.getUrl().contains(from));
+        assertThat(watermarkRun()).contains(next.id());
+        assertThat(srWatermark()).isAfter(watermark);
+    }
+
+    private java.time.OffsetDateTime srWatermark() {
+        return jdbc.sql("SELECT watermark FROM sync_watermark WHERE endpoint_id = 'emr-f' "
+                + "AND resource_type = 'ServiceRequest'").query(java.time.OffsetDateTime.class).single();
+    }
+
     /** The sync that last moved the ServiceRequest watermark, if any did. */
     private java.util.Optional<Long> watermarkRun() {
         return jdbc.sql("SELECT sync_run_id FROM sync_watermark WHERE endpoint_id = 'emr-f' "
