@@ -94,6 +94,45 @@ class ConnectionCheckIT {
                 ValidationLevel.LENIENT, connection);
     }
 
+    /** Strategies and rosters the server does not declare are refused, each saying why. */
+    @Test
+    void refusesStrategiesAndRostersTheServerDoesNotDeclare() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode capability = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(FhirFixtures.patientOnlyServer());
+        com.fasterxml.jackson.databind.node.ArrayNode resources =
+                (com.fasterxml.jackson.databind.node.ArrayNode) capability.at("/rest/0/resource");
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            if ("Group".equals(resources.get(i).path("type").asText())) {
+                resources.remove(i);
+            }
+        }
+        emr.stubFor(get(urlPathEqualTo("/fhir/metadata")).atPriority(1)
+                .willReturn(okForContentType(FHIR, capability.toString())));
+
+        ConnectionCheck.Report bulk = check.check(endpoint("check-bulk", new Connection(PullStrategy.BULK, 2,
+                Duration.ofMinutes(5), Duration.ofSeconds(30), "-", List.of(), Connection.Auth.NONE,
+                new Connection.Roster(Connection.RosterSource.GROUP, "everyone", null, List.of()),
+                Connection.Bulk.DEFAULT, null)));
+        ConnectionCheck.Report groupExport = check.check(endpoint("check-group-export", new Connection(
+                PullStrategy.BULK, 2, Duration.ofMinutes(5), Duration.ofSeconds(30), "-", List.of(),
+                Connection.Auth.NONE, null, new Connection.Bulk(Connection.ExportLevel.GROUP, null, List.of()), null)));
+        ConnectionCheck.Report roster = check.check(endpoint("check-roster", new Connection(PullStrategy.ROSTER, 2,
+                Duration.ofMinutes(5), Duration.ofSeconds(30), "-", List.of(), Connection.Auth.NONE,
+                new Connection.Roster(Connection.RosterSource.LIST, null, null, List.of()), null, null)));
+
+        assertThat(bulk.ok()).isFalse();
+        assertThat(bulk.refusals()).contains("strategy bulk: the server does not declare a system-level $export",
+                "roster.source group: the server does not declare reading Group");
+        assertThat(groupExport.refusals()).contains("strategy bulk: the server does not declare Group/[id]/$export",
+                "strategy bulk at group level needs bulk.group-id");
+        assertThat(roster.refusals()).containsExactly("roster.source list: roster.patients is empty");
+    }
+
+    private EmrEndpoint endpoint(String id, Connection connection) {
+        return new EmrEndpoint(id, "clinic-c", id, URI.create(emr.baseUrl() + "/fhir"), 100, "-", true, "API",
+                ValidationLevel.LENIENT, connection);
+    }
+
     private static String secretFile(String content) throws java.io.IOException {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("check-secret", ".secret");
         file.toFile().deleteOnExit();

@@ -114,6 +114,13 @@ class IncrementalSyncIT {
         registry.add("referral-monitor.ingest.endpoints[5].strategy", () -> "roster");
         registry.add("referral-monitor.ingest.endpoints[5].roster.source", () -> "group");
         registry.add("referral-monitor.ingest.endpoints[5].roster.group-id", () -> PATIENT_ONLY + "-patients");
+        registry.add("referral-monitor.ingest.endpoints[6].id", () -> "harbor-patients");
+        registry.add("referral-monitor.ingest.endpoints[6].clinic", () -> PATIENT_ONLY);
+        registry.add("referral-monitor.ingest.endpoints[6].base-url", () -> SANDBOX.baseUrl(PATIENT_ONLY).toString());
+        registry.add("referral-monitor.ingest.endpoints[6].page-size", () -> "50");
+        registry.add("referral-monitor.ingest.endpoints[6].strategy", () -> "roster");
+        registry.add("referral-monitor.ingest.endpoints[6].roster.source", () -> "patient-search");
+        registry.add("referral-monitor.ingest.endpoints[6].roster.patient-query", () -> "active=true");
     }
 
     @Autowired
@@ -466,6 +473,28 @@ class IncrementalSyncIT {
         assertThat(version("harbor-crawl", "sr-late-joiner")).isNotNull();
         assertThat(reconcile.missed()).as("the change no incremental read saw; not the history of a patient no "
                 + "crawl had read").isEqualTo(1);
+    }
+
+    /**
+     * A roster read from a Patient search, page after page (the sandbox lists 50 patients a page):
+     * every patient on it crawled, each with a mark, and their requests stored.
+     */
+    @Test
+    void aRosterFromAPatientSearchFollowsItsPagesAndCrawlsEveryone() {
+        SyncRun run = SyncAwait.sync(syncs, "harbor-patients");
+
+        assertThat(run.status()).as(run.error()).isEqualTo(SyncRun.SUCCEEDED);
+        List<SandboxWorld.Resource> initial = SANDBOX.world().clinics().stream()
+                .filter(c -> c.id().equals(PATIENT_ONLY)).flatMap(c -> c.resources().stream()).toList();
+        long patients = initial.stream().map(SandboxWorld.Resource::patientId).filter(java.util.Objects::nonNull)
+                .distinct().count();
+        assertThat(patients).as("more patients than one page holds").isGreaterThan(100);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM roster_patient WHERE endpoint_id = 'harbor-patients' "
+                + "AND resource_type = 'ServiceRequest'").query(Long.class).single())
+                .as("every patient of every page crawled").isGreaterThanOrEqualTo(patients);
+        assertThat(storedOrInReview("harbor-patients")).containsAll(initial.stream()
+                .filter(r -> r.type().equals("ServiceRequest") && r.patientId() != null)
+                .map(SandboxWorld.Resource::id).toList());
     }
 
     /** A copy of a request, as another patient's. */
