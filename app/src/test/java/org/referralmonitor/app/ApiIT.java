@@ -394,6 +394,43 @@ class ApiIT {
         assertThat(trail.<Integer>json("$[0].status")).isEqualTo(404);
     }
 
+    /**
+     * Connecting an endpoint of a clinic the monitor does not know yet creates the clinic, its months
+     * counted in the time zone given; a clinic it knows keeps its own, and an unknown one without a
+     * time zone is refused saying what to give.
+     */
+    @Test
+    @Order(11)
+    void anAdministratorConnectsTheEndpointOfANewClinicWithItsTimeZone() {
+        String endpoint = "{\"id\":\"valley-emr\",\"clinic\":\"valley-home-health\",\"baseUrl\":\"https://emr.valley.example/fhir/\","
+                + "\"enabled\":false,\"schedule\":\"-\"%s}";
+
+        Http.Reply unknown = http.post("/api/v1/endpoints?check=false", endpoint.formatted(""), "application/json",
+                "admin", "admin-test-password");
+        Http.Reply badZone = http.post("/api/v1/endpoints?check=false",
+                endpoint.formatted(",\"timeZone\":\"Mountain Time\""), "application/json", "admin", "admin-test-password");
+        Http.Reply created = http.post("/api/v1/endpoints?check=false",
+                endpoint.formatted(",\"clinicName\":\"Valley Home Health\",\"timeZone\":\"America/Denver\""),
+                "application/json", "admin", "admin-test-password");
+        Http.Reply otherZone = http.post("/api/v1/endpoints?check=false", ("{\"id\":\"harbor-zone\",\"clinic\":\"" + HARBOR
+                + "\",\"baseUrl\":\"https://emr.valley.example/fhir/\",\"enabled\":false,\"timeZone\":\"Asia/Tokyo\"}"),
+                "application/json", "admin", "admin-test-password");
+
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.<String>json("$.detail")).contains("clinic 'valley-home-health' is not defined",
+                "give its time zone to create it");
+        assertThat(badZone.<String>json("$.detail"))
+                .isEqualTo("timeZone must be a time zone such as America/Chicago; got 'Mountain Time'");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        Http.Reply clinics = http.get("/api/v1/clinics", "admin", "admin-test-password");
+        assertThat(clinics.list("$[?(@.id == 'valley-home-health')].name")).containsExactly("Valley Home Health");
+        assertThat(clinics.list("$[?(@.id == 'valley-home-health')].timeZone")).containsExactly("America/Denver");
+        assertThat(otherZone.status()).isEqualTo(400);
+        assertThat(otherZone.<String>json("$.detail")).contains("clinic '" + HARBOR + "' counts its months in",
+                "not Asia/Tokyo");
+        assertThat(http.get("/api/v1/endpoints/harbor-zone", "admin", "admin-test-password").status()).isEqualTo(404);
+    }
+
     /** A GET sent exactly as written (percent signs and all), which RestClient would encode again. */
     private int rawGet(String path, String user, String password) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(

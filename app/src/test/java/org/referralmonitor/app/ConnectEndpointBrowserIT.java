@@ -205,6 +205,33 @@ class ConnectEndpointBrowserIT {
         screenshot("connect-endpoint-bulk-connected.png");
     }
 
+    /** An endpoint of a clinic the monitor does not know yet: the clinic is created, its months in its time zone. */
+    @Test
+    void anAdministratorConnectsTheEndpointOfANewClinicWithItsTimeZone() throws Exception {
+        signIn("demo", "demo");
+        submit(browser.findElement(By.id("connect-endpoint")));
+        fillIn("valley-emr", "Valley EMR", baseUrl(HARBOR));
+        new Select(browser.findElement(By.id("strategy"))).selectByValue("roster");
+        browser.findElement(By.id("rosterGroupId")).sendKeys(HARBOR + "-patients");
+        browser.findElement(By.id("newClinic")).sendKeys("valley-home-health");
+        browser.findElement(By.id("clinicName")).sendKeys("Valley Home Health");
+        submit(browser.findElement(By.id("connect")));
+
+        assertThat(waitFor(By.id("form-error")).getText()).contains("clinic 'valley-home-health' is not defined",
+                "give its time zone to create it");
+        assertThat(browser.findElement(By.id("newClinic")).getAttribute("value")).isEqualTo("valley-home-health");
+        assertThat(directory.clinic("valley-home-health")).isEmpty();
+
+        browser.findElement(By.id("timeZone")).sendKeys("America/Denver");
+        submit(browser.findElement(By.id("connect")));
+
+        assertThat(waitFor(By.cssSelector("p.notice")).getText()).startsWith("Connected Valley EMR (valley-emr).");
+        assertThat(directory.clinic("valley-home-health")).contains(new org.referralmonitor.ingest.endpoint.Clinic(
+                "valley-home-health", "Valley Home Health", java.time.ZoneId.of("America/Denver")));
+        assertThat(directory.endpoint("valley-emr").orElseThrow().clinicId()).isEqualTo("valley-home-health");
+        screenshot("connect-endpoint-new-clinic.png");
+    }
+
     @Test
     void aFailingFeedIsMarkedWithItsLastError() throws Exception {
         EmrEndpoint search = new EmrEndpoint("harbor-search", HARBOR, "Harbor by search", sandbox.endpoints().stream()

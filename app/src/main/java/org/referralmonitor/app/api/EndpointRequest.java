@@ -5,7 +5,9 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.time.ZoneId;
 import org.referralmonitor.ingest.IngestProperties;
+import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.Connection;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
@@ -17,12 +19,32 @@ import org.springframework.scheduling.support.CronExpression;
 /**
  * An endpoint to connect, from {@code POST /api/v1/endpoints} or the dashboard's form. Only id,
  * clinic and baseUrl are required; the rest defaults as in {@code config/application.yml}.
- * Secrets are named ("env:NAME", "file:/path"), never sent.
+ * Secrets are named ("env:NAME", "file:/path"), never sent. With {@code timeZone} (and optionally
+ * {@code clinicName}), a clinic that does not exist yet is created, its months counted in that zone.
  */
 public record EndpointRequest(String id, String clinic, String name, URI baseUrl, Integer pageSize, String schedule,
         Boolean enabled, String validation, String strategy, Integer concurrency, Duration windowOverlap,
         Duration windowLag, String reconcileSchedule, List<String> ownOrganizations, Connection.Auth auth,
-        Connection.Roster roster, Connection.Bulk bulk, Connection.ReferralRule referralRule) {
+        Connection.Roster roster, Connection.Bulk bulk, Connection.ReferralRule referralRule, String clinicName,
+        String timeZone) {
+
+    /**
+     * The clinic to create with the endpoint when it does not exist (or to check an existing one
+     * against), or null when no time zone is given.
+     *
+     * @throws InvalidRequestException when the time zone is not one
+     */
+    public Clinic clinicToCreate() {
+        if (blank(timeZone)) {
+            return null;
+        }
+        try {
+            return new Clinic(clinic, blank(clinicName) ? clinic : clinicName.strip(), ZoneId.of(timeZone.strip()));
+        } catch (java.time.DateTimeException e) {
+            throw new InvalidRequestException("timeZone must be a time zone such as America/Chicago; got '"
+                    + timeZone + "'");
+        }
+    }
 
     /** The algorithms SMART Backend Services sign their client assertion with. */
     private static final List<String> SIGNING_ALGORITHMS = List.of("RS384", "ES384");

@@ -5,6 +5,7 @@ import java.util.List;
 import org.referralmonitor.app.security.ClinicAccess;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.capability.ConnectionCheck;
+import org.referralmonitor.ingest.endpoint.Clinic;
 import org.referralmonitor.ingest.endpoint.EmrEndpoint;
 import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.store.IssueLog;
@@ -78,6 +79,7 @@ class EndpointsApi {
     ResponseEntity<Connected> connect(@RequestBody EndpointRequest request,
             @RequestParam(defaultValue = "true") boolean check) {
         EmrEndpoint endpoint = request.toEndpoint(properties.defaultSchedule());
+        Clinic clinic = request.clinicToCreate();
         try {
             directory.checkEnteredSecrets(endpoint);
         } catch (IllegalArgumentException e) {
@@ -93,7 +95,7 @@ class EndpointsApi {
         }
         EmrEndpoint saved;
         try {
-            saved = directory.register(endpoint);
+            saved = directory.register(endpoint, clinic);
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }

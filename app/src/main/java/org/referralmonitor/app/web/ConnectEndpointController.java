@@ -66,7 +66,7 @@ class ConnectEndpointController {
                 model.addAttribute("check", ConnectionSummary.of(tested.report()));
                 return form(form, model);
             }
-            EmrEndpoint saved = register(tested.endpoint());
+            EmrEndpoint saved = register(tested.endpoint(), form.toRequest().clinicToCreate());
             check.remember(saved.id(), tested.report());
             redirect.addFlashAttribute("message", "Connected " + saved.name() + " (" + saved.id() + "). It syncs "
                     + ("-".equals(saved.schedule()) ? "when asked (Sync now)." : "on its schedule, or now with Sync now."));
@@ -122,9 +122,9 @@ class ConnectEndpointController {
         }
     }
 
-    private EmrEndpoint register(EmrEndpoint endpoint) {
+    private EmrEndpoint register(EmrEndpoint endpoint, org.referralmonitor.ingest.endpoint.Clinic clinic) {
         try {
-            return directory.register(endpoint);
+            return directory.register(endpoint, clinic);
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("Not connected: " + e.getMessage());
         }

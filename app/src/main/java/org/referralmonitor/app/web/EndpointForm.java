@@ -23,7 +23,8 @@ record EndpointForm(String id, String clinic, String name, String baseUrl, Strin
         String username, String clientId, String tokenUrl, String secretRef, String keyId, String ownOrganizations,
         String schedule, String validation, String pageSize, String rosterGroupId, String rosterSource,
         String rosterPatientQuery, String rosterPatients, String bulkLevel, String bulkGroupId, String bulkTypes,
-        String concurrency, String reconcileSchedule, String scopes, String algorithm) {
+        String concurrency, String reconcileSchedule, String scopes, String algorithm, String newClinic,
+        String clinicName, String timeZone) {
 
     /**
      * An empty form for the clinic (if given): search, no auth, lenient validation, pages of 100, the
@@ -32,16 +33,18 @@ record EndpointForm(String id, String clinic, String name, String baseUrl, Strin
     static EndpointForm empty(String clinic) {
         return new EndpointForm(null, clinic, null, null, "search", AuthKind.NONE.name(), null, null, null, null, null,
                 null, null, "lenient", "100", null, "group", null, null, "system", null, null,
-                String.valueOf(Connection.DEFAULT.concurrency()), null, null, "RS384");
+                String.valueOf(Connection.DEFAULT.concurrency()), null, null, "RS384", null, null, null);
     }
 
     /** The same request {@code POST /api/v1/endpoints} takes. */
     EndpointRequest toRequest() {
-        return new EndpointRequest(trimmed(id), trimmed(clinic), trimmed(name), baseUri(),
+        return new EndpointRequest(trimmed(id), trimmed(newClinic) != null ? trimmed(newClinic) : trimmed(clinic),
+                trimmed(name), baseUri(),
                 wholeNumber(pageSize, "The page size must be a whole number between 1 and 1000"),
                 trimmed(schedule), true, trimmed(validation), trimmed(strategy),
                 wholeNumber(concurrency, "The concurrency (requests in flight) must be a whole number between 1 and 16"),
-                null, null, trimmed(reconcileSchedule), list(ownOrganizations), auth(), roster(), bulk(), null);
+                null, null, trimmed(reconcileSchedule), list(ownOrganizations), auth(), roster(), bulk(), null,
+                trimmed(clinicName), trimmed(timeZone));
     }
 
     private URI baseUri() {

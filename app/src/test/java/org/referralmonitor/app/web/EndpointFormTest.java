@@ -83,6 +83,25 @@ class EndpointFormTest {
         assertThat(endpoint.pageSize()).isEqualTo(100);
     }
 
+    /** A clinic the monitor does not know yet: its id typed in, with its name and the time zone of its months. */
+    @Test
+    void aNewClinicIsGivenWithItsNameAndTimeZone() {
+        EndpointForm form = posted("clinic", "lakeside-ortho", "newClinic", " valley-home-health ",
+                "clinicName", "Valley Home Health", "timeZone", "America/Denver");
+
+        org.referralmonitor.app.api.EndpointRequest request = form.toRequest();
+
+        assertThat(request.toEndpoint(DEFAULT_SCHEDULE).clinicId()).as("the new clinic, not the one chosen")
+                .isEqualTo("valley-home-health");
+        assertThat(request.clinicToCreate()).isEqualTo(new org.referralmonitor.ingest.endpoint.Clinic(
+                "valley-home-health", "Valley Home Health", java.time.ZoneId.of("America/Denver")));
+        assertThat(posted("clinic", "lakeside-ortho").toRequest().clinicToCreate()).as("no time zone: none to create")
+                .isNull();
+        assertThatThrownBy(() -> posted("newClinic", "valley", "timeZone", "Mountain").toRequest().clinicToCreate())
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessage("timeZone must be a time zone such as America/Chicago; got 'Mountain'");
+    }
+
     @Test
     void theEmptyFormOffersTheDefaults() {
         EndpointForm empty = EndpointForm.empty("harbor");

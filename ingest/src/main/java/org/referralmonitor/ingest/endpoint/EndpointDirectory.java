@@ -130,13 +130,39 @@ public class EndpointDirectory {
      * @throws IllegalArgumentException saying what is wrong with it
      */
     public EmrEndpoint register(EmrEndpoint endpoint) {
+        return register(endpoint, null);
+    }
+
+    /**
+     * The same, with the clinic it belongs to: created (name and time zone, in which its months are
+     * counted) when there is none with its id; an existing clinic must have that time zone already (its
+     * months follow it: a clinic of the configuration changes it there).
+     *
+     * @param clinic null: the endpoint's clinic must exist
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public EmrEndpoint register(EmrEndpoint endpoint, Clinic clinic) {
         if (!endpoint.id().matches(org.referralmonitor.ingest.IngestProperties.ID_PATTERN)) {
             throw new IllegalArgumentException("id '" + endpoint.id() + "' must be lower-case letters, digits and "
                     + "dashes (at most 64)");
         }
-        if (clinic(endpoint.clinicId()).isEmpty()) {
+        Optional<Clinic> known = clinic(endpoint.clinicId());
+        if (clinic != null && !clinic.id().equals(endpoint.clinicId())) {
+            throw new IllegalArgumentException("the clinic given (" + clinic.id() + ") is not the endpoint's ("
+                    + endpoint.clinicId() + ")");
+        }
+        if (known.isEmpty() && clinic == null) {
             throw new IllegalArgumentException("clinic '" + endpoint.clinicId() + "' is not defined (defined: "
-                    + clinics().stream().map(Clinic::id).toList() + ")");
+                    + clinics().stream().map(Clinic::id).toList() + "); give its time zone to create it");
+        }
+        if (known.isEmpty() && !clinic.id().matches(org.referralmonitor.ingest.IngestProperties.ID_PATTERN)) {
+            throw new IllegalArgumentException("clinic '" + clinic.id() + "' must be lower-case letters, digits and "
+                    + "dashes (at most 64)");
+        }
+        if (known.isPresent() && clinic != null && !known.get().timeZone().equals(clinic.timeZone())) {
+            throw new IllegalArgumentException("clinic '" + clinic.id() + "' counts its months in "
+                    + known.get().timeZone() + ", not " + clinic.timeZone() + " (a clinic's time zone is set "
+                    + "where the clinic was defined)");
         }
         String scheme = endpoint.baseUrl().getScheme();
         if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
@@ -154,7 +180,14 @@ public class EndpointDirectory {
         });
         boolean isNew = repository.find(endpoint.id()).isEmpty();
         OffsetDateTime now = OffsetDateTime.now(clock);
-        tx.executeWithoutResult(status -> repository.upsert(endpoint, now));
+        tx.executeWithoutResult(status -> {
+            if (known.isEmpty()) {
+                repository.upsert(clinic, now);
+                log.info("Clinic {} ({}, months in {}) created by an administrator", clinic.id(), clinic.name(),
+                        clinic.timeZone());
+            }
+            repository.upsert(endpoint, now);
+        });
         log.info("Endpoint {} {} by an administrator: {} ({})", endpoint.id(), isNew ? "connected" : "changed",
                 endpoint.baseUrl(), endpoint.connection().strategy().name().toLowerCase());
         events.publishEvent(new EndpointRegisteredEvent(endpoint.id(), isNew));
