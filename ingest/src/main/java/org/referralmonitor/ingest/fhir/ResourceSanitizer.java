@@ -12,10 +12,11 @@ import java.util.Set;
  * without what identifies the patient. Removed: the narrative and every free-text field (text,
  * notes, comments, descriptions, patient instructions, string extensions), every contained resource
  * but the practices, providers and roles that credit the referral (a contained Patient or
- * RelatedPerson, with its name, birth date, telecom and address, goes whole), and the subject's
- * display; the subject reference becomes the keyed patient hash, and any other reference to a
+ * RelatedPerson, with its name, birth date, telecom and address, goes whole), the resource's own
+ * identifiers (order, visit, account numbers), extension values that name or locate someone, and the
+ * subject's display; the subject reference becomes the keyed patient hash, any other reference to a
  * patient or a related person (a patient as requester, a relative as participant) keeps only its
- * type.
+ * type, and every other reference loses its display and any identifier but an NPI.
  */
 @org.springframework.stereotype.Component
 public class ResourceSanitizer {
@@ -23,8 +24,13 @@ public class ResourceSanitizer {
     /** The identifier system of the keyed patient hash that replaces the subject reference. */
     public static final String PATIENT_HASH_SYSTEM = "urn:referral-monitor:patient-hash";
 
+    /** Free text, and extension values that can name or locate a person; removed wherever they are. */
     private static final Set<String> FREE_TEXT = Set.of("text", "note", "comment", "description",
-            "patientInstruction", "valueString", "valueMarkdown");
+            "patientInstruction", "valueString", "valueMarkdown", "valueHumanName", "valueAddress",
+            "valueContactPoint", "valueIdentifier");
+
+    /** The identifier system of an NPI: a provider's, kept where a reference names one. */
+    private static final String NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi";
 
     /** Contained resources kept: those that tell who referred (References.parse reads them). */
     private static final Set<String> KEPT_CONTAINED = Set.of("Practitioner", "PractitionerRole", "Organization");
@@ -38,6 +44,8 @@ public class ResourceSanitizer {
     public String sanitize(ObjectNode resource, String patientHash) {
         ObjectNode copy = resource.deepCopy();
         strip(copy);
+        // the request's or visit's own business identifiers (order, visit and account numbers)
+        copy.remove("identifier");
         if (copy.has("subject")) {
             if (patientHash == null) {
                 copy.remove("subject");
@@ -77,6 +85,9 @@ public class ResourceSanitizer {
                         && personalType(reference, removed) != null) {
                     field.setValue(reference.objectNode().put("type", personalType(reference, removed)));
                 } else {
+                    if (!"subject".equals(field.getKey())) {
+                        anonymousReference(field.getValue());
+                    }
                     forgetPeople(field.getValue(), removed);
                 }
             }
@@ -85,9 +96,30 @@ public class ResourceSanitizer {
                 if (array.get(i) instanceof ObjectNode reference && personalType(reference, removed) != null) {
                     array.set(i, reference.objectNode().put("type", personalType(reference, removed)));
                 } else {
+                    anonymousReference(array.get(i));
                     forgetPeople(array.get(i), removed);
                 }
             }
+        }
+    }
+
+    /**
+     * A Reference to anyone else keeps what it points at but not its display (a display-only reference
+     * may be "Mary Doe (mother)") nor an identifier other than an NPI (a member or record number).
+     */
+    private static void anonymousReference(JsonNode node) {
+        if (!(node instanceof ObjectNode o)) {
+            return;
+        }
+        boolean reference = o.path("reference").isTextual() || o.get("identifier") instanceof ObjectNode
+                || (o.path("display").isTextual() && !o.has("code") && !o.has("system"));
+        if (!reference) {
+            return;
+        }
+        o.remove("display");
+        if (o.get("identifier") instanceof ObjectNode identifier
+                && !NPI_SYSTEM.equals(identifier.path("system").asText())) {
+            o.remove("identifier");
         }
     }
 

@@ -99,6 +99,11 @@ record Upserts(String referral, String visit, String organization, String practi
         return resourceTypes.stream().map(PG_ANALYZE::get).filter(java.util.Objects::nonNull).distinct().toList();
     }
 
+    /** The parameter {@code :json} as the resource_json columns take it (jsonb; H2's JSON from text). */
+    String jsonParameter() {
+        return this == POSTGRES ? "CAST(:json AS JSONB)" : "CAST(:json AS VARCHAR(1000000)) FORMAT JSON";
+    }
+
     static Upserts forDatabase(DataSource dataSource) {
         String product = new JdbcTemplate(dataSource)
                 .execute((ConnectionCallback<String>) c -> c.getMetaData().getDatabaseProductName());

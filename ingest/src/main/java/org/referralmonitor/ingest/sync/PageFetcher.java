@@ -61,14 +61,16 @@ class PageFetcher {
             }
             return fetch(ctx, withLe(request), attempt);
         }
-        if (response.status() == 400 && request.purpose() == SyncContext.Purpose.ROSTER
+        // only a first page: a later one comes from the server's next link, and its page of the full
+        // search would mix with the first page of what changed
+        if (response.status() == 400 && request.purpose() == SyncContext.Purpose.ROSTER_CHANGES
                 && SINCE.matcher(request.url().toString()).find()) {
             if (refuseSince(ctx)) {
                 log.info("{}: the server refused _lastUpdated with a patient search{}; this sync reads every patient "
                         + "in full", where, describe(response));
             }
             return fetch(ctx, new SyncContext.PageRequest(request.resourceType(),
-                    URI.create(SINCE.matcher(request.url().toString()).replaceFirst("")), request.purpose(),
+                    URI.create(SINCE.matcher(request.url().toString()).replaceFirst("")), SyncContext.Purpose.ROSTER,
                     request.window()), attempt);
         }
         ok(response, where);

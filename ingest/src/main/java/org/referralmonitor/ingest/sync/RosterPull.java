@@ -336,8 +336,10 @@ class RosterPull {
                     throw new SyncFailedException(type + " of patient " + patient + ": the server links back to a "
                             + "page already read (" + url + "), which would loop forever");
                 }
+                SyncContext.Purpose purpose = read.size() == 1 && !changed.isEmpty()
+                        ? SyncContext.Purpose.ROSTER_CHANGES : SyncContext.Purpose.ROSTER;
                 SyncContext.Fetched fetched = fetcher.fetch(ctx,
-                        new SyncContext.PageRequest(type, url, SyncContext.Purpose.ROSTER, null), attempt);
+                        new SyncContext.PageRequest(type, url, purpose, null), attempt);
                 pages.add(fetched);
                 String link = fetched.page().nextLink();
                 try {

@@ -26,7 +26,11 @@ final class SyncContext implements AutoCloseable {
      * Why a page is fetched: a search window; a directory look-up by id after the windows; the whole
      * directory searched before the windows of a first sync ({@link SearchPull#plan}); a patient's roster.
      */
-    enum Purpose { WINDOW, DIRECTORY, DIRECTORY_SEARCH, ROSTER }
+    enum Purpose {
+        WINDOW, DIRECTORY, DIRECTORY_SEARCH, ROSTER,
+        /** A roster patient's first page of what changed since its mark (the rest of its pages: ROSTER). */
+        ROSTER_CHANGES
+    }
 
     /** One page to fetch; {@code window} is set for pages of an incremental window. */
     record PageRequest(String resourceType, URI url, Purpose purpose, SearchWindow window) {
