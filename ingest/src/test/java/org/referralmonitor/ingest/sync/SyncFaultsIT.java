@@ -82,6 +82,12 @@ class SyncFaultsIT {
         registry.add("referral-monitor.ingest.endpoints[3].roster.source", () -> "list");
         registry.add("referral-monitor.ingest.endpoints[3].roster.patients[0]", () -> "pa");
         registry.add("referral-monitor.ingest.endpoints[3].roster.patients[1]", () -> "pb");
+        registry.add("referral-monitor.ingest.endpoints[4].id", () -> "emr-roster-page2");
+        registry.add("referral-monitor.ingest.endpoints[4].clinic", () -> "clinic-f");
+        registry.add("referral-monitor.ingest.endpoints[4].base-url", () -> emr.baseUrl() + "/roster-page2/");
+        registry.add("referral-monitor.ingest.endpoints[4].strategy", () -> "roster");
+        registry.add("referral-monitor.ingest.endpoints[4].roster.source", () -> "list");
+        registry.add("referral-monitor.ingest.endpoints[4].roster.patients[0]", () -> "pa");
     }
 
     @Autowired
@@ -526,6 +532,43 @@ class SyncFaultsIT {
                 .filteredOn(u -> u.contains("_lastUpdated=ge")).hasSizeBetween(1, 2);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM referral WHERE endpoint_id = 'emr-roster-since'")
                 .query(Integer.class).single()).isEqualTo(2);
+    }
+
+    /**
+     * A server's next link of a changed-since read refused with a 400 fails the sync: only a patient's
+     * first page falls back to a full read (a full search's second page would mix with the first page
+     * of what changed, and the patient's mark would move past what was never read).
+     */
+    @Test
+    void aRefusedNextPageOfAChangedSinceReadFailsTheSync() {
+        rosterServer("/roster-page2/", FhirFixtures.searchServer());
+        emr.stubFor(get(urlPathEqualTo("/roster-page2/ServiceRequest")).atPriority(3)
+                .withQueryParam("patient", equalTo("pa")).withQueryParam("_lastUpdated", absent())
+                .withQueryParam("_offset", absent())
+                .willReturn(okForContentType(FHIR, rosterPage(1, List.of("sr-p2-a"), false, "pa"))));
+        String next = emr.baseUrl() + "/roster-page2/ServiceRequest?patient=pa&_lastUpdated=ge2026-01-01T00:00:00Z"
+                + "&_count=100&_offset=1";
+        emr.stubFor(get(urlPathEqualTo("/roster-page2/ServiceRequest")).atPriority(2)
+                .withQueryParam("patient", equalTo("pa"))
+                .withQueryParam("_lastUpdated", com.github.tomakehurst.wiremock.client.WireMock.matching(".*"))
+                .withQueryParam("_offset", absent())
+                .willReturn(okForContentType(FHIR, rosterPage(2, List.of("sr-p2-a"), false, "pa")
+                        .replace("\"entry\":", "\"link\":[{\"relation\":\"next\",\"url\":\"" + next + "\"}],\"entry\":"))));
+        emr.stubFor(get(urlPathEqualTo("/roster-page2/ServiceRequest")).atPriority(1)
+                .withQueryParam("_offset", equalTo("1"))
+                .withQueryParam("_lastUpdated", com.github.tomakehurst.wiremock.client.WireMock.matching(".*"))
+                .willReturn(aResponse().withStatus(400).withHeader("Content-Type", FHIR)
+                        .withBody("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
+                                + "\"code\":\"invalid\",\"diagnostics\":\"paging expired\"}]}")));
+
+        SyncRun first = SyncAwait.sync(syncs, "emr-roster-page2");
+        SyncRun second = SyncAwait.sync(syncs, "emr-roster-page2");
+
+        assertThat(first.status()).as(first.error()).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(second.status()).isEqualTo(SyncRun.FAILED);
+        assertThat(second.error()).contains("HTTP 400", "paging expired");
+        emr.verify(0, getRequestedFor(urlPathEqualTo("/roster-page2/ServiceRequest"))
+                .withQueryParam("_offset", equalTo("1")).withQueryParam("_lastUpdated", absent()));
     }
 
     /** A roster endpoint's server under the path: its CapabilityStatement, no SMART, empty searches unless stubbed. */
