@@ -11,6 +11,7 @@ import org.referralmonitor.app.AppProperties;
 import org.referralmonitor.app.audit.AuditLog;
 import org.referralmonitor.ingest.IngestProperties;
 import org.referralmonitor.ingest.endpoint.Clinic;
+import org.referralmonitor.ingest.endpoint.EndpointDirectory;
 import org.referralmonitor.ingest.endpoint.EndpointSource;
 import org.referralmonitor.ingest.endpoint.SecretRefs;
 import org.slf4j.Logger;
@@ -182,7 +183,7 @@ class SecurityConfiguration {
      */
     @Bean
     UserDetailsService users(AppProperties app, IngestProperties ingest, PasswordEncoder encoder,
-            List<EndpointSource> clinics) {
+            List<EndpointSource> clinics, EndpointDirectory directory) {
         List<UserDetails> users = new ArrayList<>();
         add(users, "admin", app.adminPassword(), encoder, Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER);
         add(users, "coordinator", app.coordinatorPassword(), encoder, Roles.COORDINATOR);
@@ -190,7 +191,9 @@ class SecurityConfiguration {
         users.addAll(NamedUsers.read(app.users(), encoder, MIN_PASSWORD_LENGTH, (ref, what) -> {
             NamedUsers.refuseEnteredSecret(ref, what, ingest.enteredSecrets());
             return SecretRefs.read(ref, what);
-        }, clinics.stream().flatMap(source -> source.clinics().stream()).map(Clinic::id).collect(Collectors.toSet())));
+        }, java.util.stream.Stream.concat(clinics.stream().flatMap(source -> source.clinics().stream()),
+                // and those entered through the API or the dashboard, kept in the database
+                directory.clinics().stream()).map(Clinic::id).collect(Collectors.toSet())));
         if (app.demoUser(ingest.sandbox().enabled())) {
             users.add(User.withUsername("demo").password(encoder.encode("demo"))
                     .roles(Roles.ADMIN, Roles.COORDINATOR, Roles.MANAGER).build());

@@ -18,6 +18,10 @@ class SecurityConfigurationTest {
 
     private static final PasswordEncoder ENCODER = PasswordEncoderFactories.createDelegatingPasswordEncoder();
 
+    /** No clinic entered through the API (Mockito's empty list). */
+    private static final org.referralmonitor.ingest.endpoint.EndpointDirectory DIRECTORY =
+            org.mockito.Mockito.mock(org.referralmonitor.ingest.endpoint.EndpointDirectory.class);
+
     private static AppProperties app(String adminPassword, AppProperties.User... users) {
         return new AppProperties(adminPassword, null, null, true, List.of(users), null, null, null);
     }
@@ -37,7 +41,7 @@ class SecurityConfigurationTest {
         // PATH is set in every environment: without the check it would be read as the password
         AppProperties app = app(null, new AppProperties.User("jordan.lee", List.of("admin"), "env:PATH", List.of()));
 
-        assertThatThrownBy(() -> new SecurityConfiguration().users(app, ingest(), ENCODER, List.of()))
+        assertThatThrownBy(() -> new SecurityConfiguration().users(app, ingest(), ENCODER, List.of(), DIRECTORY))
                 .hasMessageStartingWith("referral-monitor.app.users[0].password-ref (user 'jordan.lee') names env:PATH, "
                         + "which endpoints and channels entered in the API or the dashboard may name too");
     }
@@ -46,7 +50,7 @@ class SecurityConfigurationTest {
     void aNamedAdminIsEnoughAndTheDemoUserIsNotOffered(@TempDir Path dir) throws Exception {
         Path password = Files.writeString(dir.resolve("jordan"), "jordan-lee-password");
         AppProperties app = app(null, new AppProperties.User("jordan.lee", List.of("admin"), "file:" + password, List.of()));
-        var users = new SecurityConfiguration().users(app, ingest(IngestProperties.EnteredSecrets.DEFAULT), ENCODER, List.of());
+        var users = new SecurityConfiguration().users(app, ingest(IngestProperties.EnteredSecrets.DEFAULT), ENCODER, List.of(), DIRECTORY);
 
         assertThat(users.loadUserByUsername("jordan.lee").getAuthorities()).hasSize(3);
         assertThatThrownBy(() -> users.loadUserByUsername("demo")).as("no demo user").hasMessage("user not found");
@@ -54,7 +58,7 @@ class SecurityConfigurationTest {
 
     @Test
     void aBuiltInPasswordOver72BytesIsRefusedByName() {
-        assertThatThrownBy(() -> new SecurityConfiguration().users(app("x".repeat(73)), ingest(), ENCODER, List.of()))
+        assertThatThrownBy(() -> new SecurityConfiguration().users(app("x".repeat(73)), ingest(), ENCODER, List.of(), DIRECTORY))
                 .hasMessage("The password of the built-in 'admin' user is a password of more than 72 bytes, which "
                         + "bcrypt cannot tell from its first 72; use a shorter one");
     }
