@@ -12,7 +12,7 @@ import org.springframework.stereotype.Repository;
  * update lies before the watermark, that is, inside windows incremental syncs had called complete.
  * A version we held, stored again because our sanitizing or classification changed, is no miss. A
  * roster crawl's reconciliation compares each patient's versions with that patient's own mark instead
- * ({@link #countBefore}).
+ * ({@link #countBeforeMarks}).
  */
 @Repository
 class MissedChanges {
@@ -27,15 +27,24 @@ class MissedChanges {
                     WHERE endpoint_id = :endpointId AND version_run_id = :runId AND last_updated < :watermark
                     """);
 
-    /** Versions a sync brought, by patient: to compare with each patient's roster mark. */
-    private static final Map<String, String> WRITTEN_FOR_PATIENTS = Map.of(
+    /**
+     * Versions a sync brought to these patients last updated before the patient's roster mark (how far
+     * the crawls before had read that patient); a patient without a mark counts nothing.
+     */
+    private static final Map<String, String> BEFORE_MARKS = Map.of(
             "ServiceRequest", """
-                    SELECT patient_hash, last_updated FROM referral
-                    WHERE endpoint_id = :endpointId AND version_run_id = :runId AND patient_hash IN (:hashes)
+                    SELECT count(*) FROM referral r
+                    JOIN roster_patient m ON m.endpoint_id = r.endpoint_id AND m.resource_type = 'ServiceRequest'
+                                         AND m.patient_hash = r.patient_hash
+                    WHERE r.endpoint_id = :endpointId AND r.version_run_id = :runId AND r.patient_hash IN (:hashes)
+                      AND r.last_updated < m.crawled_to
                     """,
             "Encounter", """
-                    SELECT patient_hash, last_updated FROM visit
-                    WHERE endpoint_id = :endpointId AND version_run_id = :runId AND patient_hash IN (:hashes)
+                    SELECT count(*) FROM visit v
+                    JOIN roster_patient m ON m.endpoint_id = v.endpoint_id AND m.resource_type = 'Encounter'
+                                         AND m.patient_hash = v.patient_hash
+                    WHERE v.endpoint_id = :endpointId AND v.version_run_id = :runId AND v.patient_hash IN (:hashes)
+                      AND v.last_updated < m.crawled_to
                     """);
 
     private final JdbcClient jdbc;
@@ -54,18 +63,15 @@ class MissedChanges {
     }
 
     /**
-     * The same for a roster crawl, patient by patient: versions the sync brought last updated before
-     * the patient's mark (how far the crawls before had read that patient), by patient hash.
+     * The same for a roster crawl, patient by patient: versions the sync brought last updated before the
+     * patient's mark. Called before the sync moves those patients' marks.
      */
-    int countBefore(String endpointId, String resourceType, long runId, Map<String, OffsetDateTime> marks) {
-        String sql = WRITTEN_FOR_PATIENTS.get(resourceType);
-        if (sql == null || marks.isEmpty()) {
+    int countBeforeMarks(String endpointId, String resourceType, long runId, List<String> patientHashes) {
+        String sql = BEFORE_MARKS.get(resourceType);
+        if (sql == null || patientHashes.isEmpty()) {
             return 0;
         }
-        return (int) jdbc.sql(sql).param("endpointId", endpointId).param("runId", runId)
-                .param("hashes", List.copyOf(marks.keySet()))
-                .query((rs, n) -> rs.getObject(2, OffsetDateTime.class) != null
-                        && rs.getObject(2, OffsetDateTime.class).isBefore(marks.get(rs.getString(1))))
-                .list().stream().filter(Boolean::booleanValue).count();
+        return jdbc.sql(sql).param("endpointId", endpointId).param("runId", runId).param("hashes", patientHashes)
+                .query(Integer.class).single();
     }
 }

@@ -267,15 +267,15 @@ class RosterPull {
         List<String> patients = roster.patients.subList(roster.next, to);
         // a patient id that names no patient we can tell apart has no hash, and no mark: read in full
         roster.batchHashes = patients.stream().map(p -> hash(ctx, p)).toList();
-        // the marks before this read: where an incremental crawl starts, what a reconciliation counts misses against
-        roster.batchMarks = incremental(ctx) || ctx.reconciling()
+        // where each patient's read of what changed starts
+        roster.batchMarks = incremental(ctx)
                 ? marks.find(ctx.endpoint.id(), roster.batchHashes.stream().filter(java.util.Objects::nonNull).toList())
                 : Map.of();
         List<Future<List<SyncContext.Fetched>>> pending = new ArrayList<>();
         for (int i = 0; i < patients.size(); i++) {
             String patient = patients.get(i);
             String patientHash = roster.batchHashes.get(i);
-            Map<String, OffsetDateTime> since = !incremental(ctx) || patientHash == null ? Map.of()
+            Map<String, OffsetDateTime> since = patientHash == null ? Map.of()
                     : roster.batchMarks.getOrDefault(patientHash, Map.of());
             int attempt = ctx.attemptsOnCurrentPage;
             pending.add(ctx.workers.submit(() -> crawl(ctx, patient, roster.types, since, attempt)));
@@ -322,7 +322,7 @@ class RosterPull {
             Map<String, OffsetDateTime> since, int attempt)
             throws RetryableSyncException, SyncFailedException, InterruptedException {
         List<SyncContext.Fetched> pages = new ArrayList<>();
-        OffsetDateTime to = ctx.serverNow.minus(ctx.endpoint.connection().lag());
+        OffsetDateTime to = ctx.windowEnd();
         for (String type : types) {
             OffsetDateTime mark = since.get(type);
             String changed = mark == null || ctx.sinceRefused || !ctx.capabilities.type(type).lastUpdated() ? ""
@@ -399,16 +399,22 @@ class RosterPull {
                     complete.add(new RosterMarks.Mark(patientHash, type));
                 }
             });
-            if (patient.stream().anyMatch(page -> page.request().url().getRawQuery().contains("_lastUpdated=ge"))) {
+            if (patient.stream().anyMatch(page -> page.request().purpose() == SyncContext.Purpose.ROSTER_CHANGES)) {
                 readSince++;
             }
         }
         steps.commit(ctx, pages);
         if (ctx.reconciling()) {
-            countMissed(ctx, roster);
+            // before the marks move: compared with how far the crawls before had read each patient
+            List<String> hashes = roster.batchHashes.stream().filter(java.util.Objects::nonNull).toList();
+            for (String type : roster.types) {
+                int found = missed.countBeforeMarks(ctx.endpoint.id(), type, ctx.runId, hashes);
+                ctx.missed += found;
+                roster.missed.merge(type, found, Integer::sum);
+            }
         }
         // after the pages are committed: a crash in between reads these patients again from their old marks
-        marks.advance(ctx.endpoint.id(), ctx.runId, ctx.serverNow.minus(ctx.endpoint.connection().lag()), complete);
+        marks.advance(ctx.endpoint.id(), ctx.runId, ctx.windowEnd(), complete);
         roster.readSince += readSince;
         roster.next += roster.batch.size();
         roster.batch = null;
@@ -416,25 +422,6 @@ class RosterPull {
         if (roster.next % (properties.pull().rosterBatch() * 10) == 0 || roster.next == roster.patients.size()) {
             steps.detail(ctx, "crawled " + roster.next + " of " + roster.patients.size() + " patients, "
                     + roster.readSince + " of them for changes only");
-        }
-    }
-
-    /**
-     * What this reconciliation brought of the batch's patients that the crawls before had missed: versions
-     * new to us, last updated before the patient's mark (a patient new to the roster has none: its
-     * history is not counted).
-     */
-    private void countMissed(SyncContext ctx, SyncContext.RosterState roster) {
-        for (String type : roster.types) {
-            Map<String, OffsetDateTime> before = new java.util.HashMap<>();
-            roster.batchMarks.forEach((patientHash, byType) -> {
-                if (byType.containsKey(type)) {
-                    before.put(patientHash, byType.get(type));
-                }
-            });
-            int found = missed.countBefore(ctx.endpoint.id(), type, ctx.runId, before);
-            ctx.missed += found;
-            roster.missed.merge(type, found, Integer::sum);
         }
     }
 
@@ -448,7 +435,7 @@ class RosterPull {
         if (roster.types.isEmpty()) {
             return;
         }
-        OffsetDateTime to = ctx.serverNow.minus(ctx.endpoint.connection().lag());
+        OffsetDateTime to = ctx.windowEnd();
         OffsetDateTime now = OffsetDateTime.now(clock);
         log.info("{}: crawled {} patients, {} of them for changes only", ctx.endpoint.id(), roster.patients.size(),
                 roster.readSince);

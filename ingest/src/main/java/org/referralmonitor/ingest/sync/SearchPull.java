@@ -131,7 +131,7 @@ class SearchPull {
     /** The window a sync of this type pulls now. */
     SearchWindow window(SyncContext ctx, String type) {
         Optional<OffsetDateTime> watermark = watermarks.find(ctx.endpoint.id(), type);
-        OffsetDateTime to = ctx.serverNow.minus(ctx.endpoint.connection().lag());
+        OffsetDateTime to = ctx.windowEnd();
         OffsetDateTime from;
         if (ctx.reconciling()) {
             from = ctx.serverNow.minusDays(properties.pull().reconcileDays());

@@ -167,6 +167,11 @@ final class SyncContext implements AutoCloseable {
         return crediting != null;
     }
 
+    /** Where this sync's windows end: the server's time less the endpoint's lag (commits in flight). */
+    OffsetDateTime windowEnd() {
+        return serverNow.minus(endpoint.connection().lag());
+    }
+
     boolean reconciling() {
         return SyncService.TRIGGER_RECONCILE.equals(trigger);
     }
@@ -245,7 +250,7 @@ final class SyncContext implements AutoCloseable {
         List<String> batchHashes = List.of();
         /** Patients asked only for what changed since their mark. */
         int readSince;
-        /** The batch's patients' marks before this read: patient hash to type to mark. */
+        /** The batch's patients' marks before this read, when it asks for what changed: hash to type to mark. */
         java.util.Map<String, java.util.Map<String, OffsetDateTime>> batchMarks = java.util.Map.of();
         /** Per type, the changes a reconciliation found that the crawls before had missed. */
         final java.util.Map<String, Integer> missed = new java.util.HashMap<>();

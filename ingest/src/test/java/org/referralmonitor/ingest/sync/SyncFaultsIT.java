@@ -61,33 +61,25 @@ class SyncFaultsIT {
         registry.add("referral-monitor.ingest.endpoints[0].id", () -> "emr-f");
         registry.add("referral-monitor.ingest.endpoints[0].clinic", () -> "clinic-f");
         registry.add("referral-monitor.ingest.endpoints[0].base-url", () -> emr.baseUrl() + "/fhir/");
-        registry.add("referral-monitor.ingest.endpoints[1].id", () -> "emr-roster");
-        registry.add("referral-monitor.ingest.endpoints[1].clinic", () -> "clinic-f");
-        registry.add("referral-monitor.ingest.endpoints[1].base-url", () -> emr.baseUrl() + "/roster/");
-        registry.add("referral-monitor.ingest.endpoints[1].strategy", () -> "roster");
-        registry.add("referral-monitor.ingest.endpoints[1].roster.source", () -> "list");
-        registry.add("referral-monitor.ingest.endpoints[1].roster.patients[0]", () -> "pa");
-        registry.add("referral-monitor.ingest.endpoints[1].roster.patients[1]", () -> "pb");
-        registry.add("referral-monitor.ingest.endpoints[2].id", () -> "emr-roster-odd");
-        registry.add("referral-monitor.ingest.endpoints[2].clinic", () -> "clinic-f");
-        registry.add("referral-monitor.ingest.endpoints[2].base-url", () -> emr.baseUrl() + "/roster-odd/");
-        registry.add("referral-monitor.ingest.endpoints[2].strategy", () -> "roster");
-        registry.add("referral-monitor.ingest.endpoints[2].roster.source", () -> "list");
-        registry.add("referral-monitor.ingest.endpoints[2].roster.patients[0]", () -> "pa");
-        registry.add("referral-monitor.ingest.endpoints[2].roster.patients[1]", () -> "pat_1");
-        registry.add("referral-monitor.ingest.endpoints[3].id", () -> "emr-roster-since");
-        registry.add("referral-monitor.ingest.endpoints[3].clinic", () -> "clinic-f");
-        registry.add("referral-monitor.ingest.endpoints[3].base-url", () -> emr.baseUrl() + "/roster-since/");
-        registry.add("referral-monitor.ingest.endpoints[3].strategy", () -> "roster");
-        registry.add("referral-monitor.ingest.endpoints[3].roster.source", () -> "list");
-        registry.add("referral-monitor.ingest.endpoints[3].roster.patients[0]", () -> "pa");
-        registry.add("referral-monitor.ingest.endpoints[3].roster.patients[1]", () -> "pb");
-        registry.add("referral-monitor.ingest.endpoints[4].id", () -> "emr-roster-page2");
-        registry.add("referral-monitor.ingest.endpoints[4].clinic", () -> "clinic-f");
-        registry.add("referral-monitor.ingest.endpoints[4].base-url", () -> emr.baseUrl() + "/roster-page2/");
-        registry.add("referral-monitor.ingest.endpoints[4].strategy", () -> "roster");
-        registry.add("referral-monitor.ingest.endpoints[4].roster.source", () -> "list");
-        registry.add("referral-monitor.ingest.endpoints[4].roster.patients[0]", () -> "pa");
+        rosterEndpoint(registry, 1, "emr-roster", "/roster/", "pa", "pb");
+        rosterEndpoint(registry, 2, "emr-roster-odd", "/roster-odd/", "pa", "pat_1");
+        rosterEndpoint(registry, 3, "emr-roster-since", "/roster-since/", "pa", "pb");
+        rosterEndpoint(registry, 4, "emr-roster-page2", "/roster-page2/", "pa");
+    }
+
+    /** A roster endpoint of clinic-f under the path of the EMR, crawling a list of patients. */
+    private static void rosterEndpoint(DynamicPropertyRegistry registry, int index, String id, String path,
+            String... patients) {
+        String key = "referral-monitor.ingest.endpoints[" + index + "].";
+        registry.add(key + "id", () -> id);
+        registry.add(key + "clinic", () -> "clinic-f");
+        registry.add(key + "base-url", () -> emr.baseUrl() + path);
+        registry.add(key + "strategy", () -> "roster");
+        registry.add(key + "roster.source", () -> "list");
+        for (int i = 0; i < patients.length; i++) {
+            String patient = patients[i];
+            registry.add(key + "roster.patients[" + i + "]", () -> patient);
+        }
     }
 
     @Autowired

@@ -38,6 +38,13 @@ public record FeedCheck(String clinicId, YearMonth month, boolean suspect, Strin
         endpoints = List.copyOf(endpoints);
     }
 
+    /** The same check with these endpoints' results. */
+    FeedCheck withEndpoints(List<EndpointFeed> results) {
+        return new FeedCheck(clinicId, month, suspect, evidence, failedSyncs, authFailures, retriedPages, pages,
+                countMismatch, stale, sourcesDown, sourcesEvaluable, referrals, expected, computedAt, sourcesDrop,
+                results);
+    }
+
     /**
      * Why one endpoint's feed may be incomplete for the month: "The feed of NAME may be incomplete for
      * October 2026: " its problems, then the drop across sources when there is one, then its sync record.

@@ -262,10 +262,7 @@ public class FeedHealth {
                         rs.getString("endpoint_record")));
             }
         });
-        return rows.stream().findFirst().map(f -> new FeedCheck(f.clinicId(), f.month(), f.suspect(), f.evidence(),
-                f.failedSyncs(), f.authFailures(), f.retriedPages(), f.pages(), f.countMismatch(), f.stale(),
-                f.sourcesDown(), f.sourcesEvaluable(), f.referrals(), f.expected(), f.computedAt(), f.sourcesDrop(),
-                endpoints));
+        return rows.stream().findFirst().map(f -> f.withEndpoints(endpoints));
     }
 
     /**
